@@ -1,0 +1,277 @@
+/* bless.c - see bless.h. */
+#include "bless.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Rows of one (case, function) are contiguous in cmp, source and desugared interleaved
+ * per interpreter (see compare.c). */
+typedef struct fn_rows {
+    const pc_row *first;
+    size_t n;
+} fn_rows;
+
+static const pc_row *desugared_row(const fn_rows *fr, const pc_interp *in)
+{
+    size_t i;
+    for (i = 0; i < fr->n; i++)
+        if (fr->first[i].interp == in && fr->first[i].mode == PC_MODE_DESUGARED)
+            return &fr->first[i];
+    return NULL;
+}
+
+static bool all_expected(const fn_rows *fr, json_t *old)
+{
+    size_t i;
+    if (!old)
+        return false;
+    for (i = 0; i < fr->n; i++)
+        if (!pc_verdict_get(fr->first[i].verdict)->expected)
+            return false;
+    return true;
+}
+
+/* A string field of the first old entry whose `key` equals v. */
+static json_t *carried(json_t *old, const char *key, json_t *v, const char *field)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(old, i, e) {
+        json_t *r = json_object_get(e, field);
+        if (json_is_string(r) && json_equal(json_object_get(e, key), v))
+            return r;
+    }
+    return NULL;
+}
+
+static bool class_in(const char *builds, json_t *classes)
+{
+    size_t i, l;
+    json_t *c;
+    const char *sp = builds ? strchr(builds, ' ') : NULL;
+    if (!sp)
+        return false;
+    l = (size_t)(sp - builds);
+    json_array_foreach(classes, i, c) {
+        const char *s = json_string_value(c);
+        if (strlen(s) == l && strncmp(s, builds, l) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Regenerate the entries of one function. Returns a new array. */
+static json_t *regenerate(const fn_rows *fr, json_t *old, pc_bless_stats *st, pc_error *err)
+{
+    const pc_row **src = calloc(fr->n + 1, sizeof *src);
+    const pc_interp **members = calloc(fr->n + 1, sizeof *members);
+    json_t **keys = calloc(fr->n + 1, sizeof *keys);
+    json_t *out = json_array(), *classes = json_array(), *e;
+    size_t n = 0, i, start;
+    if (!src || !members || !keys || !out || !classes) {
+        pc_oom(err);
+        goto fail;
+    }
+    for (i = 0; i < fr->n; i++) {
+        const pc_row *r = &fr->first[i];
+        const pc_row *d;
+        json_t *dobs = NULL;
+        if (r->mode != PC_MODE_SOURCE || !r->observation)
+            continue;
+        d = desugared_row(fr, r->interp);
+        if (d && d->observation && !json_equal(d->observation, r->observation))
+            dobs = d->observation;
+        src[n] = r;
+        members[n] = r->interp;
+        keys[n] = json_pack("[O, O]", r->observation, dobs ? dobs : json_null());
+        if (!keys[n]) {
+            pc_oom(err);
+            goto fail;
+        }
+        n++;
+    }
+    /* members are in registry order: by class, then version. */
+    for (start = 0; start < n;) {
+        char cls[128], cls2[128];
+        size_t cls_end = start, first;
+        pc_builds_class(members[start], cls, sizeof cls);
+        while (cls_end < n) {
+            pc_builds_class(members[cls_end], cls2, sizeof cls2);
+            if (strcmp(cls, cls2) != 0)
+                break;
+            cls_end++;
+        }
+        if (json_array_append_new(classes, json_string(cls))) {
+            pc_oom(err);
+            goto fail;
+        }
+        for (first = start; first < cls_end;) {
+            size_t last = first;
+            char label[256];
+            json_t *entry, *sobs = json_array_get(keys[first], 0), *dobs = json_array_get(keys[first], 1);
+            json_t *reason, *div;
+            while (last + 1 < cls_end && json_equal(keys[last + 1], keys[first]))
+                last++;
+            pc_builds_label(members + start, cls_end - start, first - start, last - start, label,
+                            sizeof label);
+            entry = json_pack("{s:s, s:O}", "builds", label, "source", sobs);
+            if (!entry || json_array_append_new(out, entry)) {
+                pc_oom(err);
+                goto fail;
+            }
+            if (!json_is_null(dobs)) {
+                div = carried(old, "desugared", dobs, "divergence");
+                json_object_set(entry, "desugared", dobs);
+                json_object_set(entry, "divergence", div ? div : json_null());
+                if (!div)
+                    st->divergences_without_reason++;
+            }
+            reason = carried(old, "source", sobs, "reason");
+            if (reason)
+                json_object_set(entry, "reason", reason);
+            first = last + 1;
+        }
+        start = cls_end;
+    }
+    /* keep what the run says nothing about */
+    json_array_foreach(old, i, e) {
+        if (!class_in(json_string_value(json_object_get(e, "builds")), classes))
+            json_array_append(out, e);
+    }
+    for (i = 0; i < n; i++)
+        json_decref(keys[i]);
+    free(src);
+    free(members);
+    free(keys);
+    json_decref(classes);
+    return out;
+fail:
+    for (i = 0; keys && i < n; i++)
+        json_decref(keys[i]);
+    free(src);
+    free(members);
+    free(keys);
+    json_decref(out);
+    json_decref(classes);
+    return NULL;
+}
+
+static pc_expect_file *file_of(pc_expectations *ex, const pc_case *k)
+{
+    size_t i;
+    for (i = 0; i < ex->len; i++)
+        if (strcmp(ex->files[i].case_file, k->file) == 0)
+            return &ex->files[i];
+    return NULL;
+}
+
+int pc_bless(pc_expectations *ex, const pc_caseset *cases, const pc_comparison *cmp, FILE *log,
+             pc_bless_stats *st, pc_error *err)
+{
+    json_t **before = calloc(ex->len + 1, sizeof *before);
+    size_t i, c;
+    int rc = -1;
+    memset(st, 0, sizeof *st);
+    if (!before)
+        return pc_oom(err);
+    for (i = 0; i < ex->len; i++)
+        if (!(before[i] = json_deep_copy(ex->files[i].root))) {
+            pc_oom(err);
+            goto out;
+        }
+
+    for (c = 0; c < cases->len; c++) {
+        const pc_case *k = &cases->items[c];
+        pc_expect_file *f = file_of(ex, k);
+        json_t *all = f ? json_object_get(f->root, "cases") : NULL;
+        json_t *old_case, *new_case;
+        size_t r = 0;
+        const char *fname;
+        json_t *fval;
+        if (!all)
+            continue;
+        while (r < cmp->len && cmp->rows[r].kase != k)
+            r++;
+        if (r == cmp->len)
+            continue; /* not run: keep as it is */
+        old_case = json_object_get(all, k->name);
+        new_case = json_object();
+        if (!new_case) {
+            pc_oom(err);
+            goto out;
+        }
+        while (r < cmp->len && cmp->rows[r].kase == k) {
+            fn_rows fr = {&cmp->rows[r], 0};
+            json_t *old = old_case ? json_object_get(old_case, cmp->rows[r].function) : NULL;
+            json_t *entries;
+            while (r + fr.n < cmp->len && cmp->rows[r + fr.n].kase == k &&
+                   strcmp(cmp->rows[r + fr.n].function, fr.first->function) == 0)
+                fr.n++;
+            r += fr.n;
+            if (all_expected(&fr, old)) {
+                entries = json_incref(old);
+                st->functions_kept++;
+            } else {
+                entries = regenerate(&fr, old, st, err);
+                if (!entries) {
+                    json_decref(new_case);
+                    goto out;
+                }
+                if (json_array_size(entries) == 0) {
+                    json_decref(entries); /* nothing completed: nothing to record */
+                    continue;
+                }
+                st->functions_updated += !json_equal(entries, old);
+                st->functions_kept += json_equal(entries, old);
+            }
+            if (json_object_set_new(new_case, fr.first->function, entries)) {
+                json_decref(new_case);
+                pc_oom(err);
+                goto out;
+            }
+        }
+        json_object_foreach(old_case, fname, fval) {
+            if (!json_object_get(new_case, fname))
+                st->functions_dropped++;
+        }
+        if (json_object_set_new(all, k->name, new_case)) {
+            pc_oom(err);
+            goto out;
+        }
+    }
+
+    for (i = 0; i < ex->len; i++) {
+        pc_expect_file *f = &ex->files[i];
+        char *text;
+        int wrc;
+        if (json_equal(before[i], f->root))
+            continue;
+        text = json_dumps(f->root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        if (!text) {
+            pc_oom(err);
+            goto out;
+        }
+        {
+            size_t l = strlen(text);
+            char *withnl = pc_asprintf(err, "%s\n", text);
+            free(text);
+            if (!withnl)
+                goto out;
+            wrc = pc_write_atomic(f->path, withnl, l + 1, err);
+            free(withnl);
+        }
+        if (wrc)
+            goto out;
+        st->files_written++;
+        if (log)
+            fprintf(log, "pyconform: wrote %s\n", f->path);
+    }
+    rc = 0;
+out:
+    for (i = 0; i < ex->len; i++)
+        json_decref(before[i]);
+    free(before);
+    return rc;
+}

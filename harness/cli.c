@@ -1,0 +1,250 @@
+/* cli.c - see cli.h. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "plan.h"
+#include "util.h"
+
+static const char usage_main[] =
+    "usage: pyconform COMMAND [OPTIONS]\n"
+    "\n"
+    "Conformance suite and differential harness for Python scope semantics.\n"
+    "\n"
+    "commands:\n"
+    "  run [CASE_FILES...]   run cases on every interpreter, source and desugared,\n"
+    "                        compare, and write reports/latest.json\n"
+    "  bless [CASE_FILES...] run, then record the observations in expected/\n"
+    "  interpreters          list discovered interpreters and their probes\n"
+    "  help [COMMAND]        show help\n"
+    "  version               print the version\n"
+    "\n"
+    "exit status: 0 every verdict as expected, 1 some verdict unexpected,\n"
+    "2 usage, input or harness error.  `pyconform COMMAND --help` for options.\n";
+
+static const char usage_run_opts[] =
+    "options:\n"
+    "  --interp PATTERN   interpreters to use: a name or glob on the name or version\n"
+    "                     (e.g. 'cpython-3.13*', '3.8.*'); repeatable; default: all\n"
+    "                     supported interpreters\n"
+    "  -j, --jobs N       interpreters run in parallel (default: number of cores)\n"
+    "  --timeout SECONDS  per-job timeout (default 10)\n"
+    "  --mode MODE        source, desugared or both (default both)\n"
+    "  --root DIR         project root (default: $PYCONFORM_ROOT, else the source tree)\n"
+    "  --cases DIR        where case files are found (default ROOT/cases, *.case)\n"
+    "  --expected DIR     expectations (default ROOT/expected)\n"
+    "  --reports DIR      report output (default ROOT/reports)\n"
+    "  --runners DIR      runner scripts (default ROOT/runners)\n"
+    "  --details N        unexpected results printed in full (default 40)\n"
+    "  -q, --quiet        no table, only the summary line\n"
+    "  -h, --help         this help\n";
+
+static const char usage_run[] =
+    "usage: pyconform run [OPTIONS] [CASE_FILES...]\n"
+    "\n"
+    "Run every case block on every selected interpreter, in source form and (where the\n"
+    "block has a `=` translation) desugared; compare desugared with source, each build\n"
+    "with expected/, and builds with each other; write reports/latest.json and a\n"
+    "timestamped copy; print a table and a summary. Default case files: ROOT/cases/*.case.\n"
+    "Exit 0 when every verdict is as expected, 1 otherwise, 2 on usage or input errors.\n"
+    "\n";
+
+static const char usage_bless[] =
+    "usage: pyconform bless [OPTIONS] [CASE_FILES...]\n"
+    "\n"
+    "Run like `pyconform run`, then write the observations into expected/ for review in\n"
+    "git. Functions whose results were all as expected are left untouched; others are\n"
+    "regenerated per build class and version range, keeping existing reasons. A new\n"
+    "divergence of the desugared run is recorded with \"divergence\": null: write the\n"
+    "reason there, or it stays DIVERGE.\n"
+    "\n";
+
+static const char usage_interps[] =
+    "usage: pyconform interpreters [--json] [--interp PATTERN] [--root DIR]\n"
+    "\n"
+    "Discover interpreters (pyenv versions, python3.N and pypy3 on PATH, /usr/bin/python3*),\n"
+    "probe each once, and list them with implementation, version, traits and status.\n"
+    "Versions below 3.8 are listed as unsupported and never run.\n"
+    "\n"
+    "options:\n"
+    "  --json            print the registry as JSON\n"
+    "  --interp PATTERN  mark matching interpreters as selected\n"
+    "  --root DIR        project root (for runners/probe.py)\n"
+    "  -h, --help        this help\n";
+
+void pc_cli_help(FILE *out, pc_command cmd)
+{
+    switch (cmd) {
+    case PC_CMD_RUN:
+        fputs(usage_run, out);
+        fputs(usage_run_opts, out);
+        break;
+    case PC_CMD_BLESS:
+        fputs(usage_bless, out);
+        fputs(usage_run_opts, out);
+        break;
+    case PC_CMD_INTERPRETERS:
+        fputs(usage_interps, out);
+        break;
+    default:
+        fputs(usage_main, out);
+    }
+}
+
+static int parse_int(const char *opt, const char *v, int lo, int hi, int *out, pc_error *err)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || n < lo || n > hi)
+        return pc_fail(err, "%s: expected a whole number from %d to %d, got '%s'", opt, lo, hi, v);
+    *out = (int)n;
+    return 0;
+}
+
+static int parse_seconds(const char *opt, const char *v, double *out, pc_error *err)
+{
+    char *end;
+    double d = strtod(v, &end);
+    if (!*v || *end || !(d > 0) || d > 86400)
+        return pc_fail(err, "%s: expected seconds (> 0), got '%s'", opt, v);
+    *out = d;
+    return 0;
+}
+
+/* Option value: "--opt=value" or the next argument. */
+static const char *value_of(int argc, char **argv, int *i, const char *arg, size_t namelen,
+                            pc_error *err)
+{
+    if (arg[namelen] == '=')
+        return arg + namelen + 1;
+    if (*i + 1 >= argc) {
+        pc_fail(err, "%.*s: missing value", (int)namelen, arg);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static bool is_opt(const char *arg, const char *name)
+{
+    size_t l = strlen(name);
+    return strncmp(arg, name, l) == 0 && (arg[l] == '\0' || arg[l] == '=');
+}
+
+int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
+{
+    const char *cmd;
+    int i;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    memset(o, 0, sizeof *o);
+    o->parallel = ncpu > 0 ? (int)ncpu : 1;
+    o->timeout = 10;
+    o->modes = PC_MODES_ALL;
+    o->max_details = 40;
+    o->files = calloc((size_t)argc + 1, sizeof *o->files);
+    o->interps = calloc((size_t)argc + 1, sizeof *o->interps);
+    if (!o->files || !o->interps)
+        return pc_oom(err);
+    if (argc < 2) {
+        o->cmd = PC_CMD_HELP;
+        return 0;
+    }
+    cmd = argv[1];
+    if (!strcmp(cmd, "run"))
+        o->cmd = PC_CMD_RUN;
+    else if (!strcmp(cmd, "bless"))
+        o->cmd = PC_CMD_BLESS;
+    else if (!strcmp(cmd, "interpreters"))
+        o->cmd = PC_CMD_INTERPRETERS;
+    else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        o->cmd = PC_CMD_VERSION;
+        return 0;
+    } else if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        o->cmd = PC_CMD_HELP;
+        if (argc > 2) {
+            if (!strcmp(argv[2], "run"))
+                o->cmd = PC_CMD_RUN;
+            else if (!strcmp(argv[2], "bless"))
+                o->cmd = PC_CMD_BLESS;
+            else if (!strcmp(argv[2], "interpreters"))
+                o->cmd = PC_CMD_INTERPRETERS;
+            o->help = true;
+        }
+        return 0;
+    } else
+        return pc_fail(err, "unknown command '%s'", cmd);
+
+    for (i = 2; i < argc; i++) {
+        const char *a = argv[i], *v;
+        bool takes_files = o->cmd != PC_CMD_INTERPRETERS;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            o->help = true;
+        } else if (is_opt(a, "--interp")) {
+            if (!(v = value_of(argc, argv, &i, a, 8, err)))
+                return -1;
+            o->interps[o->ninterps++] = (char *)v;
+        } else if (!strcmp(a, "--json") && o->cmd == PC_CMD_INTERPRETERS) {
+            o->json = true;
+        } else if (is_opt(a, "--root")) {
+            if (!(o->root = value_of(argc, argv, &i, a, 6, err)))
+                return -1;
+        } else if (!takes_files) {
+            return pc_fail(err, "interpreters: unknown argument '%s'", a);
+        } else if (!strcmp(a, "-j") || is_opt(a, "--jobs") || (a[0] == '-' && a[1] == 'j' && a[2])) {
+            if (a[1] == 'j' && a[2])
+                v = a + 2;
+            else if (!(v = value_of(argc, argv, &i, a, a[1] == 'j' ? 2 : 6, err)))
+                return -1;
+            if (parse_int("-j", v, 1, 256, &o->parallel, err))
+                return -1;
+        } else if (is_opt(a, "--timeout")) {
+            if (!(v = value_of(argc, argv, &i, a, 9, err)) || parse_seconds("--timeout", v, &o->timeout, err))
+                return -1;
+        } else if (is_opt(a, "--mode")) {
+            if (!(v = value_of(argc, argv, &i, a, 6, err)))
+                return -1;
+            if (!strcmp(v, "source"))
+                o->modes = PC_MODES_SOURCE;
+            else if (!strcmp(v, "desugared"))
+                o->modes = PC_MODES_DESUGARED;
+            else if (!strcmp(v, "both"))
+                o->modes = PC_MODES_ALL;
+            else
+                return pc_fail(err, "--mode: expected source, desugared or both, got '%s'", v);
+        } else if (is_opt(a, "--cases")) {
+            if (!(o->cases_dir = value_of(argc, argv, &i, a, 7, err)))
+                return -1;
+        } else if (is_opt(a, "--expected")) {
+            if (!(o->expected_dir = value_of(argc, argv, &i, a, 10, err)))
+                return -1;
+        } else if (is_opt(a, "--reports")) {
+            if (!(o->reports_dir = value_of(argc, argv, &i, a, 9, err)))
+                return -1;
+        } else if (is_opt(a, "--runners")) {
+            if (!(o->runners_dir = value_of(argc, argv, &i, a, 9, err)))
+                return -1;
+        } else if (is_opt(a, "--details")) {
+            if (!(v = value_of(argc, argv, &i, a, 9, err)) ||
+                parse_int("--details", v, 0, 1000000, &o->max_details, err))
+                return -1;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            o->quiet = true;
+        } else if (!strcmp(a, "--")) {
+            while (++i < argc)
+                o->files[o->nfiles++] = argv[i];
+        } else if (a[0] == '-' && a[1]) {
+            return pc_fail(err, "%s: unknown option '%s'", cmd, a);
+        } else {
+            o->files[o->nfiles++] = (char *)a;
+        }
+    }
+    return 0;
+}
+
+void pc_cli_free(pc_options *o)
+{
+    free(o->files);
+    free(o->interps);
+    o->files = o->interps = NULL;
+}

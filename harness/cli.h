@@ -1,0 +1,44 @@
+/* cli.h - command line: commands, options, help texts, exit codes. */
+#ifndef PC_CLI_H
+#define PC_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "error.h"
+
+enum { PC_EXIT_OK = 0, PC_EXIT_UNEXPECTED = 1, PC_EXIT_USAGE = 2 };
+
+typedef enum pc_command {
+    PC_CMD_HELP,
+    PC_CMD_VERSION,
+    PC_CMD_RUN,
+    PC_CMD_BLESS,
+    PC_CMD_INTERPRETERS,
+} pc_command;
+
+typedef struct pc_options {
+    pc_command cmd;
+    bool help;             /* `COMMAND --help` */
+    char **files;          /* case files given on the command line (borrowed from argv) */
+    size_t nfiles;
+    char **interps;        /* --interp patterns (array owned, strings borrowed) */
+    size_t ninterps;
+    int parallel;          /* -j */
+    double timeout;        /* --timeout, seconds per job */
+    unsigned modes;        /* --mode */
+    const char *root;      /* --root, else $PYCONFORM_ROOT, else the source tree */
+    const char *cases_dir, *expected_dir, *reports_dir, *runners_dir;
+    bool json;             /* interpreters --json */
+    bool quiet;            /* no table */
+    int max_details;
+} pc_options;
+
+/* Parse argv into opts. On a usage error fills err (the caller prints it with the
+ * command's usage and exits 2). */
+int pc_cli_parse(int argc, char **argv, pc_options *opts, pc_error *err);
+void pc_cli_free(pc_options *opts);
+void pc_cli_help(FILE *out, pc_command cmd);
+
+#endif

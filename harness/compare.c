@@ -1,0 +1,491 @@
+/* compare.c - see compare.h. */
+#include "compare.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* ---- observations ---------------------------------------------------------------- */
+
+json_t *pc_observation(const pc_job_result *r, const char *function)
+{
+    json_t *fns, *f;
+    size_t i;
+    if (!r || r->status != PC_JOB_OK || !r->result)
+        return NULL;
+    if (strcmp(function, PC_MODULE_FUNCTION) == 0) {
+        json_t *m = json_object_get(r->result, "module");
+        return json_pack("{s:O, s:O, s:O}", "compile_error",
+                         json_object_get(m, "compile_error") ? json_object_get(m, "compile_error") : json_null(),
+                         "error", json_object_get(m, "error") ? json_object_get(m, "error") : json_null(),
+                         "stdout", json_object_get(m, "stdout") ? json_object_get(m, "stdout") : json_string(""));
+    }
+    fns = json_object_get(r->result, "functions");
+    json_array_foreach(fns, i, f) {
+        const char *name = json_string_value(json_object_get(f, "name"));
+        if (name && strcmp(name, function) == 0) {
+            json_t *out = json_object_get(f, "outcome");
+            json_t *so = json_object_get(f, "stdout");
+            return json_pack("{s:O, s:O}", "outcome", out ? out : json_null(), "stdout",
+                             so ? so : json_string(""));
+        }
+    }
+    return NULL;
+}
+
+static int path_append(char *path, size_t size, const char *fmt, const char *key, size_t idx)
+{
+    size_t l = strlen(path);
+    if (key)
+        return snprintf(path + l, size - l, fmt, key);
+    return snprintf(path + l, size - l, fmt, idx);
+}
+
+/* Walk both values; fill path with the first place they differ. */
+static bool first_diff(json_t *a, json_t *b, char *path, size_t size, json_t **da, json_t **db)
+{
+    size_t i, l = strlen(path);
+    if (json_equal(a, b))
+        return false;
+    if (json_is_object(a) && json_is_object(b)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(a, k, v) {
+            path_append(path, size, l ? ".%s" : "%s", k, 0);
+            if (first_diff(v, json_object_get(b, k), path, size, da, db))
+                return true;
+            path[l] = '\0';
+        }
+        json_object_foreach(b, k, v) {
+            if (!json_object_get(a, k)) {
+                path_append(path, size, l ? ".%s" : "%s", k, 0);
+                *da = NULL;
+                *db = v;
+                return true;
+            }
+        }
+    } else if (json_is_array(a) && json_is_array(b)) {
+        size_t na = json_array_size(a), nb = json_array_size(b);
+        for (i = 0; i < na && i < nb; i++) {
+            path_append(path, size, "[%zu]", NULL, i);
+            if (first_diff(json_array_get(a, i), json_array_get(b, i), path, size, da, db))
+                return true;
+            path[l] = '\0';
+        }
+        path_append(path, size, "[%zu]", NULL, na < nb ? na : nb);
+        *da = na > nb ? json_array_get(a, nb) : NULL;
+        *db = nb > na ? json_array_get(b, na) : NULL;
+        return true;
+    }
+    *da = a;
+    *db = b;
+    return true;
+}
+
+json_t *pc_json_diff(json_t *expected, json_t *observed)
+{
+    char path[1024] = "";
+    json_t *da = NULL, *db = NULL;
+    if (!first_diff(expected, observed, path, sizeof path, &da, &db))
+        return NULL;
+    return json_pack("{s:s, s:O, s:O}", "path", *path ? path : "(whole value)", "expected",
+                     da ? da : json_null(), "observed", db ? db : json_null());
+}
+
+/* ---- rows -------------------------------------------------------------------------- */
+
+typedef struct index_map {
+    size_t ncases, ninterps;
+    const pc_interp **interps; /* distinct interpreters in plan order */
+    long *job;                 /* [case][interp][mode] -> plan index or -1 */
+} index_map;
+
+static long *map_at(index_map *m, size_t c, size_t i, int mode)
+{
+    return &m->job[(c * m->ninterps + i) * PC_MODE_COUNT + (size_t)mode];
+}
+
+static int build_map(const pc_plan *plan, const pc_caseset *cases, index_map *m, pc_error *err)
+{
+    size_t j, k, cap = 0;
+    memset(m, 0, sizeof *m);
+    m->ncases = cases->len;
+    for (j = 0; j < plan->len; j++) {
+        const pc_interp *in = plan->jobs[j].interp;
+        for (k = 0; k < m->ninterps && m->interps[k] != in; k++)
+            ;
+        if (k == m->ninterps) {
+            if (pc_grow(&m->interps, &cap, m->ninterps + 1, sizeof *m->interps, err))
+                return -1;
+            m->interps[m->ninterps++] = in;
+        }
+    }
+    m->job = malloc((m->ncases * m->ninterps * PC_MODE_COUNT + 1) * sizeof *m->job);
+    if (!m->job)
+        return pc_oom(err);
+    for (j = 0; j < m->ncases * m->ninterps * PC_MODE_COUNT; j++)
+        m->job[j] = -1;
+    for (j = 0; j < plan->len; j++) {
+        const pc_job *job = &plan->jobs[j];
+        size_t c = (size_t)(job->kase - cases->items);
+        for (k = 0; m->interps[k] != job->interp; k++)
+            ;
+        *map_at(m, c, k, job->mode) = (long)j;
+    }
+    return 0;
+}
+
+/* Function names of one case across all its completed jobs: <module> first, then in
+ * the order the runs reported them (source runs first). */
+static int case_functions(const pc_plan *plan, const pc_job_result *results, index_map *m,
+                          size_t c, json_t *names, pc_error *err)
+{
+    size_t i, k;
+    int mode;
+    if (json_array_append_new(names, json_string(PC_MODULE_FUNCTION)))
+        return pc_oom(err);
+    for (mode = 0; mode < PC_MODE_COUNT; mode++) {
+        for (i = 0; i < m->ninterps; i++) {
+            long j = *map_at(m, c, i, mode);
+            json_t *fns, *f;
+            if (j < 0 || results[j].status != PC_JOB_OK)
+                continue;
+            fns = json_object_get(results[j].result, "functions");
+            json_array_foreach(fns, k, f) {
+                const char *name = json_string_value(json_object_get(f, "name"));
+                size_t q;
+                json_t *have;
+                bool seen = false;
+                if (!name)
+                    continue;
+                json_array_foreach(names, q, have)
+                    seen |= strcmp(json_string_value(have), name) == 0;
+                if (!seen && json_array_append_new(names, json_string(name)))
+                    return pc_oom(err);
+            }
+        }
+    }
+    (void)plan;
+    return 0;
+}
+
+static char *dup_or_null(const char *s, pc_error *err, int *rc)
+{
+    char *d;
+    if (!s)
+        return NULL;
+    d = pc_strdup(s, err);
+    if (!d)
+        *rc = -1;
+    return d;
+}
+
+static bool obs_equal(json_t *a, json_t *b)
+{
+    return a && b && json_equal(a, b);
+}
+
+/* Verdict for a completed job's row. obs may be NULL (function absent in this run). */
+static int judge(pc_row *row, json_t *obs, json_t *src_obs, bool have_src, json_t *entry,
+                 pc_error *err)
+{
+    json_t *exp_src = entry ? json_object_get(entry, "source") : NULL;
+    json_t *exp_des = entry ? json_object_get(entry, "desugared") : NULL;
+    const char *divergence = entry ? json_string_value(json_object_get(entry, "divergence")) : NULL;
+    const char *reason = entry ? json_string_value(json_object_get(entry, "reason")) : NULL;
+    const char *detail = NULL;
+    json_t *want;
+    int rc = 0;
+
+    if (row->mode == PC_MODE_SOURCE) {
+        want = exp_src;
+        if (!entry) {
+            row->verdict = PC_FAIL;
+            detail = "no expectation recorded for this build (run `pyconform bless` and review)";
+        } else if (obs_equal(obs, exp_src)) {
+            row->verdict = PC_PASS;
+        } else {
+            row->verdict = PC_FAIL;
+            detail = "observation differs from expected/";
+        }
+    } else if (have_src && !obs_equal(obs, src_obs)) {
+        /* (a) the translation diverges from the source on this interpreter */
+        want = exp_des ? exp_des : src_obs;
+        if (exp_des && obs_equal(obs, exp_des) && divergence && *divergence) {
+            row->verdict = PC_XFAIL;
+            reason = divergence;
+        } else if (exp_des && obs_equal(obs, exp_des)) {
+            row->verdict = PC_DIVERGE;
+            detail = "divergence recorded in expected/ without a reason: write one";
+        } else {
+            row->verdict = PC_DIVERGE;
+            detail = exp_des ? "desugared differs from source and from the recorded divergence"
+                             : "desugared differs from source";
+        }
+    } else if (have_src) {
+        want = exp_des ? exp_des : exp_src;
+        if (exp_des) {
+            row->verdict = PC_XPASS;
+            detail = "recorded divergence no longer happens: desugared now equals source";
+        } else if (!entry || obs_equal(obs, exp_src)) {
+            row->verdict = PC_PASS; /* equal to the source run; the source row judges expected/ */
+        } else {
+            row->verdict = PC_FAIL;
+            detail = "desugared equals source, but both differ from expected/";
+        }
+    } else {
+        /* no source observation to compare with: judge against expected/ only */
+        want = exp_des ? exp_des : exp_src;
+        if (!entry) {
+            row->verdict = PC_FAIL;
+            detail = "no source run and no expectation to compare with";
+        } else if (obs_equal(obs, want)) {
+            row->verdict = exp_des ? PC_XFAIL : PC_PASS;
+            if (exp_des)
+                reason = divergence;
+        } else {
+            row->verdict = PC_FAIL;
+            detail = "observation differs from expected/";
+        }
+    }
+    row->expected = want ? json_incref(want) : NULL;
+    if (!pc_verdict_get(row->verdict)->expected || row->verdict == PC_XFAIL)
+        row->diff = pc_json_diff(want ? want : json_null(), obs ? obs : json_null());
+    row->reason = dup_or_null(reason, err, &rc);
+    row->detail = dup_or_null(detail, err, &rc);
+    return rc;
+}
+
+static double function_seconds(const pc_job_result *r, const char *function)
+{
+    json_t *fns, *f;
+    size_t i;
+    if (!r->result)
+        return r->seconds;
+    fns = json_object_get(r->result, "functions");
+    json_array_foreach(fns, i, f) {
+        const char *name = json_string_value(json_object_get(f, "name"));
+        if (name && strcmp(name, function) == 0)
+            return json_number_value(json_object_get(f, "seconds"));
+    }
+    return r->seconds;
+}
+
+static int add_row(pc_comparison *out, const pc_job *job, const pc_job_result *r,
+                   const char *function, json_t *src_obs, bool have_src, const pc_expectations *ex,
+                   pc_error *err)
+{
+    pc_row *row;
+    if (pc_grow(&out->rows, &out->cap, out->len + 1, sizeof *out->rows, err))
+        return -1;
+    row = &out->rows[out->len++];
+    memset(row, 0, sizeof *row);
+    row->kase = job->kase;
+    row->interp = job->interp;
+    row->mode = job->mode;
+    row->job = job->id;
+    if (!(row->function = pc_strdup(function, err)))
+        return -1;
+    if (r->status != PC_JOB_OK) {
+        row->verdict = r->status == PC_JOB_TIMEOUT ? PC_TIMEOUT
+                       : r->status == PC_JOB_CRASH ? PC_CRASH
+                                                   : PC_ERROR;
+        row->seconds = r->seconds;
+        if (r->detail && !(row->detail = pc_strdup(r->detail, err)))
+            return -1;
+    } else {
+        json_t *entry = pc_expect_find(ex, job->kase, function, job->interp);
+        row->observation = pc_observation(r, function);
+        row->seconds = function_seconds(r, function);
+        if (judge(row, row->observation, src_obs, have_src, entry, err))
+            return -1;
+    }
+    out->counts[row->verdict]++;
+    if (!pc_verdict_get(row->verdict)->expected)
+        out->unexpected++;
+    return 0;
+}
+
+/* (c): group the interpreters of one case function and mode by identical observation. */
+static int add_groups(pc_comparison *out, const pc_case *kase, const char *function, pc_mode mode,
+                      index_map *m, size_t c, const pc_job_result *results, pc_error *err)
+{
+    const pc_interp **members = calloc(m->ninterps + 1, sizeof *members);
+    json_t **obs = calloc(m->ninterps + 1, sizeof *obs);
+    int *group = calloc(m->ninterps + 1, sizeof *group);
+    json_t *groups = json_array(), *entry;
+    size_t i, k, n = 0;
+    int ngroups = 0, g, rc = -1;
+    if (!members || !obs || !group || !groups) {
+        pc_oom(err);
+        goto done;
+    }
+    for (i = 0; i < m->ninterps; i++) {
+        long j = *map_at(m, c, i, mode);
+        if (j < 0)
+            continue;
+        members[n] = m->interps[i];
+        obs[n] = pc_observation(&results[j], function);
+        group[n] = -1;
+        for (k = 0; k < n; k++) {
+            if ((obs[k] && obs[n] && json_equal(obs[k], obs[n])) || (!obs[k] && !obs[n])) {
+                group[n] = group[k];
+                break;
+            }
+        }
+        if (group[n] < 0)
+            group[n] = ngroups++;
+        n++;
+    }
+    if (n == 0) {
+        rc = 0;
+        goto done;
+    }
+    for (g = 0; g < ngroups; g++) {
+        pc_buf label = {0};
+        json_t *names = json_array(), *gobj;
+        json_t *gobs = NULL;
+        for (i = 0; i < n; i++) {
+            size_t cls_first, cls_n, last;
+            char cls[128], cls2[128], lab[256];
+            if (group[i] != g)
+                continue;
+            if (!gobs)
+                gobs = obs[i];
+            json_array_append_new(names, json_string(members[i]->name));
+            /* a run of g within its class: extend to the class members that follow */
+            if (i > 0 && group[i - 1] == g) {
+                pc_builds_class(members[i - 1], cls, sizeof cls);
+                pc_builds_class(members[i], cls2, sizeof cls2);
+                if (strcmp(cls, cls2) == 0)
+                    continue; /* already labelled as part of the previous run */
+            }
+            pc_builds_class(members[i], cls, sizeof cls);
+            cls_first = i;
+            while (cls_first > 0) {
+                pc_builds_class(members[cls_first - 1], cls2, sizeof cls2);
+                if (strcmp(cls, cls2) != 0)
+                    break;
+                cls_first--;
+            }
+            cls_n = cls_first;
+            while (cls_n < n) {
+                pc_builds_class(members[cls_n], cls2, sizeof cls2);
+                if (strcmp(cls, cls2) != 0)
+                    break;
+                cls_n++;
+            }
+            last = i;
+            while (last + 1 < cls_n && group[last + 1] == g)
+                last++;
+            pc_builds_label(members + cls_first, cls_n - cls_first, i - cls_first, last - cls_first,
+                            lab, sizeof lab);
+            if (pc_buf_appendf(&label, err, "%s%s", label.len ? " | " : "", lab)) {
+                json_decref(names);
+                goto done;
+            }
+        }
+        gobj = json_pack("{s:s, s:o, s:O}", "builds", label.data ? label.data : "", "interpreters",
+                         names, "observation", gobs ? gobs : json_null());
+        pc_buf_free(&label);
+        if (!gobj || json_array_append_new(groups, gobj)) {
+            pc_oom(err);
+            goto done;
+        }
+    }
+    entry = json_pack("{s:s, s:s, s:s, s:O}", "case", kase->name, "function", function, "mode",
+                      pc_mode_name(mode), "groups", groups);
+    if (!entry || json_array_append_new(out->groups, entry)) {
+        pc_oom(err);
+        goto done;
+    }
+    rc = 0;
+done:
+    for (i = 0; obs && i < n; i++)
+        json_decref(obs[i]);
+    free(members);
+    free(obs);
+    free(group);
+    json_decref(groups);
+    return rc;
+}
+
+int pc_compare(const pc_caseset *cases, const pc_plan *plan, const pc_job_result *results,
+               const pc_expectations *ex, pc_comparison *out, pc_error *err)
+{
+    index_map m;
+    size_t c, i, f;
+    int rc = -1;
+
+    memset(out, 0, sizeof *out);
+    out->groups = json_array();
+    if (!out->groups)
+        return pc_oom(err);
+    if (plan->len == 0)
+        return 0;
+    if (build_map(plan, cases, &m, err))
+        return -1;
+
+    for (c = 0; c < cases->len; c++) {
+        json_t *names = json_array(), *nm;
+        if (!names) {
+            pc_oom(err);
+            goto out;
+        }
+        if (case_functions(plan, results, &m, c, names, err)) {
+            json_decref(names);
+            goto out;
+        }
+        json_array_foreach(names, f, nm) {
+            const char *fn = json_string_value(nm);
+            int mode;
+            for (i = 0; i < m.ninterps; i++) {
+                long js = *map_at(&m, c, i, PC_MODE_SOURCE);
+                json_t *src_obs = js >= 0 ? pc_observation(&results[js], fn) : NULL;
+                bool have_src = js >= 0 && results[js].status == PC_JOB_OK;
+                for (mode = 0; mode < PC_MODE_COUNT; mode++) {
+                    long j = *map_at(&m, c, i, mode);
+                    if (j < 0)
+                        continue;
+                    if (add_row(out, &plan->jobs[j], &results[j], fn, src_obs, have_src, ex, err)) {
+                        json_decref(src_obs);
+                        json_decref(names);
+                        goto out;
+                    }
+                }
+                json_decref(src_obs);
+            }
+            for (mode = 0; mode < PC_MODE_COUNT; mode++) {
+                if (add_groups(out, &cases->items[c], fn, (pc_mode)mode, &m, c, results, err)) {
+                    json_decref(names);
+                    goto out;
+                }
+            }
+        }
+        json_decref(names);
+    }
+    rc = 0;
+out:
+    free(m.interps);
+    free(m.job);
+    return rc;
+}
+
+void pc_comparison_free(pc_comparison *cmp)
+{
+    size_t i;
+    for (i = 0; i < cmp->len; i++) {
+        pc_row *r = &cmp->rows[i];
+        free(r->function);
+        json_decref(r->observation);
+        json_decref(r->expected);
+        json_decref(r->diff);
+        free(r->reason);
+        free(r->detail);
+    }
+    free(cmp->rows);
+    json_decref(cmp->groups);
+    memset(cmp, 0, sizeof *cmp);
+}

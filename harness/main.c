@@ -1,0 +1,321 @@
+/* main.c - wires the pipeline:
+ *
+ *   parse (cases) -> plan (jobs) -> execute (runners) -> compare (verdicts) -> report
+ *
+ * and the commands around it (interpreters, bless). All state lives in this file's
+ * functions; nothing is global but the SIGPIPE disposition set at start.
+ */
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bless.h"
+#include "cli.h"
+#include "compare.h"
+#include "execute.h"
+#include "expected.h"
+#include "parse.h"
+#include "plan.h"
+#include "registry.h"
+#include "report.h"
+#include "util.h"
+
+#define PROBE_TIMEOUT 60.0
+#define STARTUP_TIMEOUT 60.0
+
+typedef struct paths {
+    char *root, *cases, *expected, *reports, *runners, *probe, *runner;
+} paths;
+
+static void paths_free(paths *p)
+{
+    free(p->root);
+    free(p->cases);
+    free(p->expected);
+    free(p->reports);
+    free(p->runners);
+    free(p->probe);
+    free(p->runner);
+}
+
+static char *dir_or(const char *given, const char *root, const char *leaf, pc_error *err)
+{
+    return given ? pc_strdup(given, err) : pc_asprintf(err, "%s/%s", root, leaf);
+}
+
+static int paths_resolve(const pc_options *o, paths *p, pc_error *err)
+{
+    const char *root = o->root ? o->root : getenv("PYCONFORM_ROOT");
+    memset(p, 0, sizeof *p);
+    if (!root || !*root)
+        root = PYCONFORM_SOURCE_DIR;
+    if (!(p->root = pc_strdup(root, err)) || !(p->cases = dir_or(o->cases_dir, root, "cases", err)) ||
+        !(p->expected = dir_or(o->expected_dir, root, "expected", err)) ||
+        !(p->reports = dir_or(o->reports_dir, root, "reports", err)) ||
+        !(p->runners = dir_or(o->runners_dir, root, "runners", err)) ||
+        !(p->probe = pc_asprintf(err, "%s/probe.py", p->runners)) ||
+        !(p->runner = pc_asprintf(err, "%s/runner.py", p->runners)))
+        return -1;
+    if (access(p->runner, R_OK) != 0 || access(p->probe, R_OK) != 0)
+        return pc_fail(err, "%s: runners not found (runner.py, probe.py); use --root or --runners",
+                       p->runners);
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The case files to read: the ones given, else every DIR/NAME.case, sorted. Returns an owned list. */
+static int case_files(const pc_options *o, const char *dir, char ***out, size_t *n, pc_error *err)
+{
+    size_t cap = 0, i;
+    *out = NULL;
+    *n = 0;
+    if (o->nfiles) {
+        for (i = 0; i < o->nfiles; i++) {
+            if (pc_grow(out, &cap, *n + 1, sizeof **out, err) ||
+                !((*out)[*n] = pc_strdup(o->files[i], err)))
+                return -1;
+            (*n)++;
+        }
+        return 0;
+    }
+    {
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        if (!d)
+            return pc_fail(err, "%s: cannot open case directory", dir);
+        while ((e = readdir(d))) {
+            size_t l = strlen(e->d_name);
+            if (l < 6 || strcmp(e->d_name + l - 5, ".case") != 0 || e->d_name[0] == '.')
+                continue;
+            if (pc_grow(out, &cap, *n + 1, sizeof **out, err) ||
+                !((*out)[*n] = pc_asprintf(err, "%s/%s", dir, e->d_name))) {
+                closedir(d);
+                return -1;
+            }
+            (*n)++;
+        }
+        closedir(d);
+    }
+    if (*n == 0)
+        return pc_fail(err, "%s: no *.case files", dir);
+    qsort(*out, *n, sizeof **out, cmp_str);
+    return 0;
+}
+
+static int load_registry(const pc_options *o, const paths *p, pc_registry *reg, pc_error *err)
+{
+    if (pc_registry_discover(reg, err) || pc_registry_probe(reg, p->probe, PROBE_TIMEOUT, err))
+        return -1;
+    pc_registry_select(reg, o->interps, o->ninterps);
+    return 0;
+}
+
+static int cmd_interpreters(const pc_options *o, const paths *p)
+{
+    pc_registry reg = {0};
+    pc_error err;
+    size_t i;
+    if (load_registry(o, p, &reg, &err)) {
+        fprintf(stderr, "pyconform: %s\n", err.msg);
+        pc_registry_free(&reg);
+        return PC_EXIT_USAGE;
+    }
+    if (o->json) {
+        json_t *a = json_array();
+        char *s;
+        for (i = 0; a && i < reg.len; i++) {
+            const pc_interp *in = &reg.items[i];
+            json_t *argv = json_array(), *env = json_array();
+            size_t k;
+            for (k = 0; in->argv[k]; k++)
+                json_array_append_new(argv, json_string(in->argv[k]));
+            for (k = 0; in->env && in->env[k]; k++)
+                json_array_append_new(env, json_string(in->env[k]));
+            json_array_append_new(a, json_pack("{s:s?, s:o, s:o, s:s, s:s, s:b, s:b, s:s?, s:O?}",
+                                               "name", in->name, "argv", argv, "env", env, "origin",
+                                               in->origin, "path", in->path, "supported",
+                                               in->supported, "selected", in->selected, "problem",
+                                               in->problem, "probe", in->probe));
+        }
+        s = a ? json_dumps(a, JSON_INDENT(2)) : NULL;
+        if (!s) {
+            fprintf(stderr, "pyconform: out of memory\n");
+            json_decref(a);
+            pc_registry_free(&reg);
+            return PC_EXIT_USAGE;
+        }
+        puts(s);
+        free(s);
+        json_decref(a);
+    } else {
+        size_t runnable = 0;
+        printf("%-26s %-8s %-12s %-12s %-7s %s\n", "NAME", "IMPL", "VERSION", "TRAITS", "ORIGIN",
+               "PATH / STATUS");
+        for (i = 0; i < reg.len; i++) {
+            const pc_interp *in = &reg.items[i];
+            char traits[64];
+            pc_interp_traits(in, traits, sizeof traits);
+            printf("%-26s %-8s %-12s %-12s %-7s %s%s%s\n", in->name ? in->name : "?",
+                   in->impl ? in->impl : "?", in->version ? in->version : "?",
+                   *traits ? traits + 1 : "-", in->origin, in->path,
+                   in->problem ? "  [" : (o->ninterps && in->selected ? "  [selected" : ""),
+                   in->problem ? in->problem : "");
+            if (in->problem || (o->ninterps && in->selected))
+                fputs("]", stdout);
+            fputc('\n', stdout);
+            runnable += in->supported;
+        }
+        printf("%zu interpreters, %zu runnable\n", reg.len, runnable);
+    }
+    pc_registry_free(&reg);
+    return PC_EXIT_OK;
+}
+
+/* run and bless: the whole pipeline. */
+static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv)
+{
+    pc_caseset cases = {0};
+    pc_expectations ex = {0};
+    pc_registry reg = {0};
+    pc_plan plan = {0};
+    pc_comparison cmp = {0};
+    pc_job_result *results = NULL;
+    pc_run_info run = {0};
+    json_t *report = NULL;
+    char **files = NULL, *written = NULL;
+    size_t nfiles = 0, i;
+    pc_error err;
+    int rc = PC_EXIT_USAGE;
+    double t0 = pc_now();
+
+    run.started = pc_wall_now();
+    run.argc = argc;
+    run.argv = argv;
+    run.timeout = o->timeout;
+    run.parallel = o->parallel;
+
+    /* 1. cases: a bad case file stops everything before anything runs */
+    if (case_files(o, p->cases, &files, &nfiles, &err))
+        goto fail;
+    for (i = 0; i < nfiles; i++)
+        if (pc_parse_file(&cases, files[i], &err))
+            goto fail;
+    if (pc_expect_load(&ex, p->expected, &cases, &err))
+        goto fail;
+
+    /* 2. interpreters and jobs */
+    if (load_registry(o, p, &reg, &err))
+        goto fail;
+    if (pc_registry_select(&reg, o->interps, o->ninterps) == 0) {
+        pc_fail(&err, "no supported interpreter matches%s (see `pyconform interpreters`)",
+                o->ninterps ? " --interp" : "");
+        goto fail;
+    }
+    if (pc_plan_build(&plan, &cases, &reg, o->modes, &err))
+        goto fail;
+
+    /* 3. execute */
+    results = calloc(plan.len + 1, sizeof *results);
+    if (!results) {
+        pc_oom(&err);
+        goto fail;
+    }
+    {
+        pc_exec_options eo = {o->parallel, o->timeout, STARTUP_TIMEOUT, p->runner, 0};
+        if (pc_execute(&plan, &eo, results, &err))
+            goto fail;
+    }
+
+    /* 4. compare */
+    if (pc_compare(&cases, &plan, results, &ex, &cmp, &err))
+        goto fail;
+
+    /* 5. report */
+    run.finished = pc_wall_now();
+    run.seconds = pc_now() - t0;
+    if (!(report = pc_report_build(&run, &reg, &plan, results, &cmp, &err)) ||
+        pc_report_write(report, p->reports, run.started, &written, &err))
+        goto fail;
+    if (o->quiet)
+        pc_report_print(stdout, &run, &plan, &cmp, 0);
+    else
+        pc_report_print(stdout, &run, &plan, &cmp, o->max_details);
+    printf("report: %s/latest.json (%s)\n", p->reports, written);
+    rc = cmp.unexpected ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
+
+    if (o->cmd == PC_CMD_BLESS) {
+        pc_bless_stats st;
+        if (pc_bless(&ex, &cases, &cmp, stdout, &st, &err))
+            goto fail;
+        printf("bless: %zu functions updated, %zu kept, %zu dropped, %zu files written\n",
+               st.functions_updated, st.functions_kept, st.functions_dropped, st.files_written);
+        if (st.divergences_without_reason)
+            printf("bless: %zu new divergences recorded with \"divergence\": null: write their "
+                   "reasons in expected/ (until then they count as DIVERGE)\n",
+                   st.divergences_without_reason);
+        rc = PC_EXIT_OK;
+    }
+    goto done;
+
+fail:
+    fprintf(stderr, "pyconform: %s\n", err.msg);
+    rc = PC_EXIT_USAGE;
+done:
+    json_decref(report);
+    free(written);
+    pc_comparison_free(&cmp);
+    if (results)
+        pc_job_results_free(results, plan.len);
+    free(results);
+    pc_plan_free(&plan);
+    pc_registry_free(&reg);
+    pc_expect_free(&ex);
+    pc_caseset_free(&cases);
+    for (i = 0; i < nfiles; i++)
+        free(files[i]);
+    free(files);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    pc_options o;
+    pc_error err;
+    paths p;
+    int rc;
+
+    signal(SIGPIPE, SIG_IGN); /* a dead runner shows as EPIPE, not as our death */
+    if (pc_cli_parse(argc, argv, &o, &err)) {
+        fprintf(stderr, "pyconform: %s\n\n", err.msg);
+        pc_cli_help(stderr, o.cmd);
+        pc_cli_free(&o);
+        return PC_EXIT_USAGE;
+    }
+    if (o.cmd == PC_CMD_HELP || o.help) {
+        pc_cli_help(stdout, o.cmd);
+        pc_cli_free(&o);
+        return PC_EXIT_OK;
+    }
+    if (o.cmd == PC_CMD_VERSION) {
+        printf("pyconform %s\n", PYCONFORM_VERSION);
+        pc_cli_free(&o);
+        return PC_EXIT_OK;
+    }
+    if (paths_resolve(&o, &p, &err)) {
+        fprintf(stderr, "pyconform: %s\n", err.msg);
+        paths_free(&p);
+        pc_cli_free(&o);
+        return PC_EXIT_USAGE;
+    }
+    rc = o.cmd == PC_CMD_INTERPRETERS ? cmd_interpreters(&o, &p) : cmd_run(&o, &p, argc, argv);
+    paths_free(&p);
+    pc_cli_free(&o);
+    return rc;
+}

@@ -1,0 +1,209 @@
+/* parse.c - see parse.h. */
+#include "parse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+size_t pc_utf8_valid_prefix(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n, k;
+        unsigned int cp;
+        if (c == 0)
+            return i;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return i;
+        }
+        for (k = 1; k <= n; k++) {
+            if (i + k >= len || (s[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        /* overlong, surrogate and out-of-range forms */
+        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += n + 1;
+    }
+    return len;
+}
+
+static int line_of_offset(const char *text, size_t off)
+{
+    int line = 1;
+    size_t i;
+    for (i = 0; i < off; i++)
+        if (text[i] == '\n')
+            line++;
+    return line;
+}
+
+/* True when [s, e) holds only spaces, tabs and a CR. */
+static bool is_blank(const char *s, const char *e)
+{
+    for (; s < e; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\r')
+            return false;
+    return true;
+}
+
+static void case_free(pc_case *c)
+{
+    free(c->name);
+    free(c->file);
+    free(c->source);
+    free(c->desugared);
+    memset(c, 0, sizeof *c);
+}
+
+const pc_case *pc_caseset_find(const pc_caseset *set, const char *name)
+{
+    size_t i;
+    for (i = 0; i < set->len; i++)
+        if (strcmp(set->items[i].name, name) == 0)
+            return &set->items[i];
+    return NULL;
+}
+
+/* Close the open block: its text runs from body_start to `end` (exclusive). */
+static int finish_block(pc_case *c, const char *text, size_t body_start, size_t eq_line_start,
+                        size_t eq_body_start, size_t end, bool has_eq, pc_error *err)
+{
+    size_t src_end = has_eq ? eq_line_start : end;
+    c->source = pc_strndup(text + body_start, src_end - body_start, err);
+    if (!c->source)
+        return -1;
+    if (has_eq) {
+        c->desugared = pc_strndup(text + eq_body_start, end - eq_body_start, err);
+        if (!c->desugared)
+            return -1;
+        c->desugared_line = line_of_offset(text, eq_body_start);
+    }
+    return 0;
+}
+
+int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t len,
+                  pc_error *err)
+{
+    size_t first_new = set->len;
+    size_t pos = 0, valid;
+    int line = 0;
+    bool open = false, has_eq = false;
+    size_t body_start = 0, eq_line_start = 0, eq_body_start = 0;
+    pc_case *cur = NULL;
+
+    valid = pc_utf8_valid_prefix(text, len);
+    if (valid != len)
+        return pc_fail(err, "%s:%d: invalid UTF-8 (byte 0x%02x at offset %zu)", path,
+                       line_of_offset(text, valid), (unsigned char)text[valid], valid);
+
+    while (pos < len) {
+        const char *ls = text + pos;
+        const char *nl = memchr(ls, '\n', len - pos);
+        const char *le = nl ? nl : text + len;
+        size_t next = nl ? (size_t)(nl - text) + 1 : len;
+        line++;
+
+        if (*ls == '$') {
+            const char *ns = ls + 1, *ne = le;
+            if (open && finish_block(cur, text, body_start, eq_line_start, eq_body_start, pos,
+                                     has_eq, err))
+                goto fail;
+            while (ns < ne && (*ns == ' ' || *ns == '\t'))
+                ns++;
+            while (ne > ns && (ne[-1] == ' ' || ne[-1] == '\t' || ne[-1] == '\r'))
+                ne--;
+            if (ns == ne) {
+                pc_fail(err, "%s:%d: empty case name after '$'", path, line);
+                goto fail;
+            }
+            if (pc_grow(&set->items, &set->cap, set->len + 1, sizeof *set->items, err))
+                goto fail;
+            cur = &set->items[set->len++];
+            memset(cur, 0, sizeof *cur);
+            cur->line = line;
+            cur->source_line = line + 1;
+            if (!(cur->name = pc_strndup(ns, (size_t)(ne - ns), err)) ||
+                !(cur->file = pc_strdup(path, err)))
+                goto fail;
+            {
+                const pc_case *dup = pc_caseset_find(set, cur->name);
+                if (dup && dup != cur) {
+                    pc_fail(err, "%s:%d: duplicate case name '%s' (first defined at %s:%d)",
+                            path, line, cur->name, dup->file, dup->line);
+                    goto fail;
+                }
+            }
+            open = true;
+            has_eq = false;
+            body_start = next;
+        } else if (!open) {
+            if (!is_blank(ls, le)) {
+                pc_fail(err, "%s:%d: text before the first '$ NAME' line", path, line);
+                goto fail;
+            }
+        } else if ((le - ls == 1 && *ls == '=') || (le - ls == 2 && ls[0] == '=' && ls[1] == '\r')) {
+            if (has_eq) {
+                pc_fail(err, "%s:%d: second '=' in case '%s' (first at line %d)", path, line,
+                        cur->name, cur->desugared_line - 1);
+                goto fail;
+            }
+            has_eq = true;
+            eq_line_start = pos;
+            eq_body_start = next;
+            cur->desugared_line = line + 1;
+        }
+        pos = next;
+    }
+    if (open && finish_block(cur, text, body_start, eq_line_start, eq_body_start, len, has_eq,
+                             err))
+        goto fail;
+    if (set->len == first_new)
+        return pc_fail(err, "%s:1: no case blocks (expected a '$ NAME' line)", path);
+    return 0;
+
+fail:
+    while (set->len > first_new)
+        case_free(&set->items[--set->len]);
+    return -1;
+}
+
+int pc_parse_file(pc_caseset *set, const char *path, pc_error *err)
+{
+    pc_buf buf = {0};
+    int rc;
+    if (pc_read_file(path, &buf, err)) {
+        pc_buf_free(&buf);
+        return -1;
+    }
+    rc = pc_parse_text(set, path, buf.data, buf.len, err);
+    pc_buf_free(&buf);
+    return rc;
+}
+
+void pc_caseset_free(pc_caseset *set)
+{
+    size_t i;
+    for (i = 0; i < set->len; i++)
+        case_free(&set->items[i]);
+    free(set->items);
+    memset(set, 0, sizeof *set);
+}

@@ -1,0 +1,47 @@
+/* parse.h - step 1 of the pipeline: case files into case blocks.
+ *
+ * Format (see cases/000_scope_locals.case): a line `$ NAME` opens a block, Python
+ * source follows, a line holding only `=` starts the desugared translation; blocks
+ * repeat. Blank lines may precede the first `$`; any other text there is an error, as
+ * are two `=` in one block, an empty name, a name used twice (in any file of the set),
+ * invalid UTF-8 (or a NUL byte) and a file that cannot be read. Errors read
+ * "FILE:LINE: message".
+ *
+ * Ownership: a pc_caseset owns its cases and all their strings.
+ */
+#ifndef PC_PARSE_H
+#define PC_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+typedef struct pc_case {
+    char *name;
+    char *file;         /* path as given */
+    int line;           /* line of the `$` */
+    char *source;       /* text after the `$` line, up to `=` or the next block */
+    int source_line;    /* file line of the source's first line */
+    char *desugared;    /* text after `=`, or NULL when the block has none */
+    int desugared_line; /* file line of the translation's first line */
+} pc_case;
+
+typedef struct pc_caseset {
+    pc_case *items;
+    size_t len;
+    size_t cap;
+} pc_caseset;
+
+/* Append the blocks of one file. On error nothing of that file is kept. */
+int pc_parse_file(pc_caseset *set, const char *path, pc_error *err);
+/* Same, on text already in memory (path is used for messages only). */
+int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t len,
+                  pc_error *err);
+const pc_case *pc_caseset_find(const pc_caseset *set, const char *name);
+void pc_caseset_free(pc_caseset *set);
+
+/* Length of the valid UTF-8 prefix of s (NUL is treated as invalid). */
+size_t pc_utf8_valid_prefix(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,50 @@
+/* plan.c - see plan.h. */
+#include "plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+const char *pc_mode_name(pc_mode m)
+{
+    return m == PC_MODE_DESUGARED ? "desugared" : "source";
+}
+
+int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg, unsigned modes,
+                  pc_error *err)
+{
+    size_t i, c;
+    for (i = 0; i < reg->len; i++) {
+        const pc_interp *in = &reg->items[i];
+        if (!in->selected || !in->supported)
+            continue;
+        for (c = 0; c < cases->len; c++) {
+            const pc_case *k = &cases->items[c];
+            int m;
+            for (m = 0; m < PC_MODE_COUNT; m++) {
+                const char *text = m == PC_MODE_SOURCE ? k->source : k->desugared;
+                pc_job *j;
+                if (!(modes & (1u << m)) || !text)
+                    continue;
+                if (pc_grow(&plan->jobs, &plan->cap, plan->len + 1, sizeof *plan->jobs, err))
+                    return -1;
+                j = &plan->jobs[plan->len];
+                j->id = plan->len;
+                j->kase = k;
+                j->interp = in;
+                j->mode = (pc_mode)m;
+                j->text = text;
+                j->text_line = m == PC_MODE_SOURCE ? k->source_line : k->desugared_line;
+                plan->len++;
+            }
+        }
+    }
+    return 0;
+}
+
+void pc_plan_free(pc_plan *plan)
+{
+    free(plan->jobs);
+    memset(plan, 0, sizeof *plan);
+}

@@ -1,0 +1,44 @@
+/* plan.h - step 2: jobs = case block x interpreter x mode.
+ *
+ * Jobs are ordered by interpreter (so each runner gets one contiguous batch), then by
+ * case, source before desugared. A case without translation text gets no desugared job.
+ * The plan borrows cases and interpreters; it owns only its job array.
+ */
+#ifndef PC_PLAN_H
+#define PC_PLAN_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "parse.h"
+#include "registry.h"
+
+typedef enum pc_mode { PC_MODE_SOURCE = 0, PC_MODE_DESUGARED = 1, PC_MODE_COUNT } pc_mode;
+
+const char *pc_mode_name(pc_mode m);
+
+typedef struct pc_job {
+    size_t id;              /* index in the plan */
+    const pc_case *kase;
+    const pc_interp *interp;
+    pc_mode mode;
+    const char *text;       /* the Python text to run */
+    int text_line;          /* its first line in the case file */
+} pc_job;
+
+typedef struct pc_plan {
+    pc_job *jobs;
+    size_t len;
+    size_t cap;
+} pc_plan;
+
+#define PC_MODES_SOURCE (1u << PC_MODE_SOURCE)
+#define PC_MODES_DESUGARED (1u << PC_MODE_DESUGARED)
+#define PC_MODES_ALL (PC_MODES_SOURCE | PC_MODES_DESUGARED)
+
+/* Plan every selected, supported interpreter x case x mode in `modes`. */
+int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg, unsigned modes,
+                  pc_error *err);
+void pc_plan_free(pc_plan *plan);
+
+#endif

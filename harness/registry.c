@@ -1,0 +1,580 @@
+/* registry.c - see registry.h. */
+#include "registry.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "process.h"
+#include "util.h"
+
+/* ---- versions ---------------------------------------------------------------- */
+
+int pc_version_parse(const char *s, pc_version *out)
+{
+    const char *p = s;
+    int i;
+    memset(out, 0, sizeof *out);
+    out->v[3] = 3; /* final unless a suffix says otherwise */
+    for (i = 0; i < 3; i++) {
+        char *end;
+        long n;
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        n = strtol(p, &end, 10);
+        out->v[i] = (int)n;
+        out->parts = i + 1;
+        p = end;
+        if (*p != '.')
+            break;
+        p++;
+    }
+    if (*p == '\0')
+        return 0;
+    if (out->parts < 3)
+        return -1;
+    if (p[0] == 'a') {
+        out->v[3] = 0;
+        p += 1;
+    } else if (p[0] == 'b') {
+        out->v[3] = 1;
+        p += 1;
+    } else if (p[0] == 'r' && p[1] == 'c') {
+        out->v[3] = 2;
+        p += 2;
+    } else {
+        return -1;
+    }
+    if (!isdigit((unsigned char)*p))
+        return -1;
+    out->v[4] = (int)strtol(p, (char **)&p, 10);
+    out->parts = 5;
+    return *p ? -1 : 0;
+}
+
+int pc_version_cmp(const pc_version *a, const pc_version *b, int depth)
+{
+    int i;
+    for (i = 0; i < depth && i < 5; i++) {
+        if (a->v[i] != b->v[i])
+            return a->v[i] < b->v[i] ? -1 : 1;
+    }
+    return 0;
+}
+
+void pc_version_format(const pc_version *v, int depth, char *out, size_t size)
+{
+    static const char *levels[] = {"a", "b", "rc", ""};
+    if (depth <= 1)
+        snprintf(out, size, "%d", v->v[0]);
+    else if (depth == 2)
+        snprintf(out, size, "%d.%d", v->v[0], v->v[1]);
+    else if (depth <= 3 || v->v[3] == 3)
+        snprintf(out, size, "%d.%d.%d", v->v[0], v->v[1], v->v[2]);
+    else
+        snprintf(out, size, "%d.%d.%d%s%d", v->v[0], v->v[1], v->v[2], levels[v->v[3] & 3],
+                 v->v[4]);
+}
+
+/* ---- adding and discovering ---------------------------------------------------- */
+
+static void strv_free(char **v)
+{
+    size_t i;
+    for (i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+static char **strv_dup(char *const *v, pc_error *err)
+{
+    size_t n = 0, i;
+    char **out;
+    while (v && v[n])
+        n++;
+    out = calloc(n + 1, sizeof *out);
+    if (!out) {
+        pc_oom(err);
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        if (!(out[i] = pc_strdup(v[i], err))) {
+            strv_free(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+static bool strv_equal(char *const *a, char *const *b)
+{
+    size_t i;
+    for (i = 0; a && b && a[i] && b[i]; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return false;
+    return (!a || !a[i]) == (!b || !b[i]);
+}
+
+static void interp_free(pc_interp *in)
+{
+    free(in->name);
+    strv_free(in->argv);
+    strv_free(in->env);
+    free(in->origin);
+    free(in->path);
+    json_decref(in->probe);
+    free(in->problem);
+    memset(in, 0, sizeof *in);
+}
+
+int pc_registry_add(pc_registry *reg, const char *origin, char *const *argv, char *const *env,
+                    pc_error *err)
+{
+    char real[PATH_MAX];
+    pc_interp *in;
+    size_t i;
+    if (!argv || !argv[0])
+        return pc_fail(err, "%s: empty interpreter command", origin);
+    if (!realpath(argv[0], real))
+        snprintf(real, sizeof real, "%s", argv[0]);
+    for (i = 0; i < reg->len; i++) {
+        pc_interp *o = &reg->items[i];
+        if (strcmp(o->path, real) == 0 && strv_equal(o->argv + 1, argv + 1) &&
+            strv_equal(o->env, env))
+            return 0;
+    }
+    if (pc_grow(&reg->items, &reg->cap, reg->len + 1, sizeof *reg->items, err))
+        return -1;
+    in = &reg->items[reg->len];
+    memset(in, 0, sizeof *in);
+    if (!(in->argv = strv_dup(argv, err)) || !(in->env = strv_dup(env, err)) ||
+        !(in->origin = pc_strdup(origin, err)) || !(in->path = pc_strdup(real, err))) {
+        interp_free(in);
+        return -1;
+    }
+    reg->len++;
+    return 0;
+}
+
+static int add_path(pc_registry *reg, const char *origin, const char *path, pc_error *err)
+{
+    char *argv[2];
+    argv[0] = (char *)path;
+    argv[1] = NULL;
+    if (!pc_is_executable(path))
+        return 0;
+    return pc_registry_add(reg, origin, argv, NULL, err);
+}
+
+/* python3.N (origin path) or the /usr/bin spellings (python3, python3.N, -dbg, d, t). */
+static bool wanted_name(const char *n, bool system_dir)
+{
+    const char *p;
+    if (strcmp(n, "pypy3") == 0)
+        return true;
+    if (strncmp(n, "python3", 7) != 0)
+        return false;
+    p = n + 7;
+    if (*p == '\0')
+        return system_dir;
+    if (*p != '.' || !isdigit((unsigned char)p[1]))
+        return false;
+    p++;
+    while (isdigit((unsigned char)*p))
+        p++;
+    if (*p == '\0')
+        return true;
+    return system_dir && (strcmp(p, "-dbg") == 0 || strcmp(p, "d") == 0 || strcmp(p, "t") == 0);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Entries of a directory matching `want`, sorted, added with `origin`. */
+static int scan_dir(pc_registry *reg, const char *dir, const char *origin, bool system_dir,
+                    pc_error *err)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char **names = NULL;
+    size_t n = 0, cap = 0, i;
+    int rc = 0;
+    if (!d)
+        return 0;
+    while ((e = readdir(d))) {
+        if (!wanted_name(e->d_name, system_dir))
+            continue;
+        if (pc_grow(&names, &cap, n + 1, sizeof *names, err) ||
+            !(names[n] = pc_asprintf(err, "%s/%s", dir, e->d_name))) {
+            rc = -1;
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (rc == 0)
+        qsort(names, n, sizeof *names, cmp_str);
+    for (i = 0; i < n; i++) {
+        if (rc == 0)
+            rc = add_path(reg, origin, names[i], err);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+static int scan_pyenv(pc_registry *reg, const char *root, pc_error *err)
+{
+    char *vdir = pc_asprintf(err, "%s/versions", root);
+    DIR *d;
+    struct dirent *e;
+    char **names = NULL;
+    size_t n = 0, cap = 0, i;
+    int rc = 0;
+    if (!vdir)
+        return -1;
+    d = opendir(vdir);
+    if (!d) {
+        free(vdir);
+        return 0;
+    }
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (pc_grow(&names, &cap, n + 1, sizeof *names, err) ||
+            !(names[n] = pc_asprintf(err, "%s/%s/bin/python", vdir, e->d_name))) {
+            rc = -1;
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    free(vdir);
+    if (rc == 0)
+        qsort(names, n, sizeof *names, cmp_str);
+    for (i = 0; i < n; i++) {
+        if (rc == 0) {
+            if (pc_is_executable(names[i])) {
+                rc = add_path(reg, "pyenv", names[i], err);
+            } else {
+                /* some installs only ship python3 */
+                size_t l = strlen(names[i]);
+                char *p3 = pc_asprintf(err, "%.*s3", (int)l, names[i]);
+                rc = p3 ? add_path(reg, "pyenv", p3, err) : -1;
+                free(p3);
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+int pc_registry_discover(pc_registry *reg, pc_error *err)
+{
+    const char *pyenv = getenv("PYENV_ROOT");
+    const char *home = getenv("HOME");
+    const char *path = getenv("PATH");
+    char *shims = NULL;
+    int rc = 0;
+
+    if (pyenv && *pyenv) {
+        rc = scan_pyenv(reg, pyenv, err);
+    } else {
+        char *h = home ? pc_asprintf(err, "%s/.pyenv", home) : NULL;
+        if (home && !h)
+            return -1;
+        if (h)
+            rc = scan_pyenv(reg, h, err);
+        if (rc == 0 && (!h || strcmp(h, "/root/.pyenv") != 0))
+            rc = scan_pyenv(reg, "/root/.pyenv", err);
+        free(h);
+    }
+    if (rc)
+        return rc;
+
+    if (path) {
+        const char *p = path;
+        shims = pc_asprintf(err, "%s/shims", pyenv && *pyenv ? pyenv : home ? home : "");
+        if (!shims)
+            return -1;
+        while (*p && rc == 0) {
+            const char *e = strchr(p, ':');
+            size_t l = e ? (size_t)(e - p) : strlen(p);
+            char *dir = pc_strndup(p, l, err);
+            if (!dir) {
+                rc = -1;
+                break;
+            }
+            if (l && strstr(dir, "/.pyenv/shims") == NULL && strcmp(dir, shims) != 0)
+                rc = scan_dir(reg, dir, "path", false, err);
+            free(dir);
+            p += l + (e ? 1 : 0);
+        }
+        free(shims);
+    }
+    if (rc == 0)
+        rc = scan_dir(reg, "/usr/bin", "system", true, err);
+    return rc;
+}
+
+/* ---- probing -------------------------------------------------------------------- */
+
+static int set_problem(pc_interp *in, pc_error *err, const char *fmt, const char *detail)
+{
+    free(in->problem);
+    in->problem = pc_asprintf(err, fmt, detail);
+    return in->problem ? 0 : -1;
+}
+
+static int apply_probe(pc_interp *in, const char *text, pc_error *err)
+{
+    json_error_t jerr;
+    json_t *p = json_loads(text, JSON_DECODE_ANY, &jerr);
+    const char *impl, *version;
+    if (!p || !json_is_object(p)) {
+        json_decref(p);
+        return set_problem(in, err, "probe printed no JSON object: %s", jerr.text);
+    }
+    in->probe = p;
+    impl = json_string_value(json_object_get(p, "implementation"));
+    version = json_string_value(json_object_get(p, "version"));
+    if (!impl || !version || pc_version_parse(version, &in->ver) != 0)
+        return set_problem(in, err, "probe output lacks implementation/version: %s", text);
+    in->impl = impl;
+    in->version = version;
+    in->debug = json_is_true(json_object_get(p, "debug"));
+    in->free_threaded = json_is_true(json_object_get(p, "free_threaded"));
+    in->wasm = json_is_true(json_object_get(p, "wasm"));
+    if (in->ver.v[0] < 3 || (in->ver.v[0] == 3 && in->ver.v[1] < 8))
+        return set_problem(in, err, "unsupported: Python %s is older than 3.8", version);
+    in->supported = true;
+    return 0;
+}
+
+void pc_interp_traits(const pc_interp *in, char *out, size_t size)
+{
+    snprintf(out, size, "%s%s%s", in->debug ? "+debug" : "", in->free_threaded ? "+ft" : "",
+             in->wasm ? "+wasm" : "");
+}
+
+static int name_interp(pc_registry *reg, pc_interp *in, pc_error *err)
+{
+    char traits[64], base[256];
+    size_t i, n = 1;
+    bool taken;
+    pc_interp_traits(in, traits, sizeof traits);
+    if (in->probe && in->impl)
+        snprintf(base, sizeof base, "%s-%s%s", in->impl, in->version, traits);
+    else {
+        const char *slash = strrchr(in->argv[0], '/');
+        snprintf(base, sizeof base, "unknown-%s", slash ? slash + 1 : in->argv[0]);
+    }
+    for (char *c = base; *c; c++)
+        if (*c == '+')
+            *c = '-';
+    do {
+        char cand[300];
+        if (n == 1)
+            snprintf(cand, sizeof cand, "%s", base);
+        else
+            snprintf(cand, sizeof cand, "%s-%zu", base, n);
+        taken = false;
+        for (i = 0; i < reg->len; i++)
+            if (reg->items[i].name && strcmp(reg->items[i].name, cand) == 0)
+                taken = true;
+        if (!taken) {
+            in->name = pc_strdup(cand, err);
+            return in->name ? 0 : -1;
+        }
+        n++;
+    } while (1);
+}
+
+static char **probe_argv(const pc_interp *in, const char *script, pc_error *err)
+{
+    size_t n = 0, i;
+    char **argv;
+    while (in->argv[n])
+        n++;
+    argv = calloc(n + 2, sizeof *argv);
+    if (!argv) {
+        pc_oom(err);
+        return NULL;
+    }
+    for (i = 0; i < n; i++)
+        argv[i] = in->argv[i];
+    argv[n] = (char *)script;
+    return argv;
+}
+
+int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout, pc_error *err)
+{
+    pc_child *kids = calloc(reg->len ? reg->len : 1, sizeof *kids);
+    char ***argvs = calloc(reg->len ? reg->len : 1, sizeof *argvs);
+    size_t i;
+    int rc = 0;
+    if (!kids || !argvs) {
+        free(kids);
+        free(argvs);
+        return pc_oom(err);
+    }
+    /* Start every probe first, then collect: they run in parallel. */
+    for (i = 0; i < reg->len && rc == 0; i++) {
+        pc_interp *in = &reg->items[i];
+        pc_error cerr;
+        kids[i].pid = -1;
+        if (in->probe)
+            continue;
+        if (!(argvs[i] = probe_argv(in, probe_script, err))) {
+            rc = -1;
+            break;
+        }
+        kids[i].argv = argvs[i];
+        kids[i].env = in->env;
+        kids[i].pipe_out = kids[i].pipe_err = true;
+        kids[i].new_group = true;
+        if (pc_child_start(&kids[i], &cerr) != 0) {
+            kids[i].pid = -1;
+            rc = set_problem(in, err, "%s", cerr.msg);
+        }
+    }
+    for (i = 0; i < reg->len; i++) {
+        pc_interp *in = &reg->items[i];
+        pc_buf out = {0}, errb = {0};
+        int status = 0;
+        bool timed_out = false;
+        if (kids[i].pid <= 0)
+            continue;
+        if (rc != 0) {
+            pc_child_kill(&kids[i]);
+            pc_child_finish(&kids[i], NULL);
+            continue;
+        }
+        if (pc_child_capture(&kids[i], timeout, &out, &errb, &status, &timed_out, err) != 0) {
+            rc = -1;
+        } else if (timed_out) {
+            char *msg = pc_asprintf(err, "probe did not finish within %g seconds", timeout);
+            if (!msg)
+                rc = -1;
+            else {
+                free(in->problem);
+                in->problem = msg;
+            }
+        } else if (status != 0) {
+            char desc[128];
+            char *msg;
+            pc_status_describe(status, desc, sizeof desc);
+            msg = pc_asprintf(err, "probe failed (%s): %.300s", desc, errb.data ? errb.data : "");
+            if (!msg)
+                rc = -1;
+            else {
+                free(in->problem);
+                in->problem = msg;
+            }
+        } else {
+            rc = apply_probe(in, out.data ? out.data : "", err);
+        }
+        pc_buf_free(&out);
+        pc_buf_free(&errb);
+    }
+    for (i = 0; i < reg->len; i++)
+        free(argvs[i]);
+    free(argvs);
+    free(kids);
+    if (rc)
+        return rc;
+
+    /* Drop entries that are the same executable seen through different paths
+     * (e.g. python3 -> python3.11), judged by the probe's sys.executable. */
+    for (i = 0; i < reg->len; i++) {
+        const char *exe = reg->items[i].probe
+                              ? json_string_value(json_object_get(reg->items[i].probe, "executable"))
+                              : NULL;
+        char real[PATH_MAX];
+        size_t j;
+        if (!exe || !realpath(exe, real))
+            continue;
+        for (j = 0; j < i; j++) {
+            const char *exe2 = reg->items[j].probe
+                                   ? json_string_value(json_object_get(reg->items[j].probe, "executable"))
+                                   : NULL;
+            char real2[PATH_MAX];
+            if (exe2 && realpath(exe2, real2) && strcmp(real, real2) == 0 &&
+                strv_equal(reg->items[i].argv + 1, reg->items[j].argv + 1) &&
+                strv_equal(reg->items[i].env, reg->items[j].env))
+                break;
+        }
+        if (j < i) {
+            interp_free(&reg->items[i]);
+            memmove(&reg->items[i], &reg->items[i + 1], (reg->len - i - 1) * sizeof *reg->items);
+            reg->len--;
+            i--;
+        }
+    }
+    pc_registry_sort(reg);
+    for (i = 0; i < reg->len; i++) {
+        if (!reg->items[i].name && name_interp(reg, &reg->items[i], err))
+            return -1;
+    }
+    return 0;
+}
+
+static int interp_order(const void *pa, const void *pb)
+{
+    const pc_interp *a = pa, *b = pb;
+    int c;
+    if (!a->impl || !b->impl)
+        return a->impl ? -1 : b->impl ? 1 : strcmp(a->path, b->path);
+    if ((c = strcmp(a->impl, b->impl)) != 0)
+        return c;
+    if ((c = pc_version_cmp(&a->ver, &b->ver, 5)) != 0)
+        return c;
+    if (a->debug != b->debug || a->free_threaded != b->free_threaded || a->wasm != b->wasm) {
+        int ka = a->debug + 2 * a->free_threaded + 4 * a->wasm;
+        int kb = b->debug + 2 * b->free_threaded + 4 * b->wasm;
+        return ka - kb;
+    }
+    return strcmp(a->path, b->path);
+}
+
+void pc_registry_sort(pc_registry *reg)
+{
+    if (reg->len > 1)
+        qsort(reg->items, reg->len, sizeof *reg->items, interp_order);
+}
+
+size_t pc_registry_select(pc_registry *reg, char *const *patterns, size_t npatterns)
+{
+    size_t i, j, n = 0;
+    for (i = 0; i < reg->len; i++) {
+        pc_interp *in = &reg->items[i];
+        in->selected = false;
+        if (!in->supported)
+            continue;
+        if (npatterns == 0)
+            in->selected = true;
+        for (j = 0; j < npatterns; j++) {
+            if (pc_glob_match(patterns[j], in->name) ||
+                (in->version && pc_glob_match(patterns[j], in->version)))
+                in->selected = true;
+        }
+        n += in->selected;
+    }
+    return n;
+}
+
+void pc_registry_free(pc_registry *reg)
+{
+    size_t i;
+    for (i = 0; i < reg->len; i++)
+        interp_free(&reg->items[i]);
+    free(reg->items);
+    memset(reg, 0, sizeof *reg);
+}

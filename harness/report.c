@@ -1,0 +1,247 @@
+/* report.c - see report.h. */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static json_t *strv_json(char *const *v)
+{
+    json_t *a = json_array();
+    size_t i;
+    for (i = 0; a && v && v[i]; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+static json_t *interp_json(const pc_interp *in)
+{
+    return json_pack("{s:s?, s:o, s:o, s:s, s:s, s:b, s:b, s:s?, s:O?}", "name", in->name, "argv",
+                     strv_json(in->argv), "env", strv_json(in->env), "origin", in->origin, "path",
+                     in->path, "supported", in->supported, "selected", in->selected, "problem",
+                     in->problem, "probe", in->probe);
+}
+
+static json_t *row_json(const pc_row *r)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:O?, s:O?, s:O?, s:s?, s:s?, s:f, s:I}", "case",
+                     r->kase->name, "function", r->function, "mode", pc_mode_name(r->mode),
+                     "interpreter", r->interp->name, "verdict", pc_verdict_name(r->verdict),
+                     "observation", r->observation, "expected", r->expected, "diff", r->diff,
+                     "reason", r->reason, "detail", r->detail, "duration", r->seconds, "job",
+                     (json_int_t)r->job);
+}
+
+json_t *pc_report_build(const pc_run_info *run, const pc_registry *reg, const pc_plan *plan,
+                        const pc_job_result *results, const pc_comparison *cmp, pc_error *err)
+{
+    char host[256] = "", started[32], finished[32];
+    json_t *doc, *interps, *jobs, *rows, *verdicts, *cmdline;
+    size_t i;
+    gethostname(host, sizeof host - 1);
+    pc_format_time(run->started, false, started, sizeof started);
+    pc_format_time(run->finished, false, finished, sizeof finished);
+    interps = json_array();
+    jobs = json_array();
+    rows = json_array();
+    verdicts = json_object();
+    cmdline = json_array();
+    if (!interps || !jobs || !rows || !verdicts || !cmdline)
+        goto oom;
+    for (i = 0; i < (size_t)run->argc; i++)
+        if (json_array_append_new(cmdline, json_string(run->argv[i])))
+            goto oom;
+    for (i = 0; i < reg->len; i++)
+        if (json_array_append_new(interps, interp_json(&reg->items[i])))
+            goto oom;
+    for (i = 0; i < plan->len; i++) {
+        const pc_job *j = &plan->jobs[i];
+        json_t *o = json_pack("{s:I, s:s, s:s, s:i, s:s, s:s, s:s, s:f, s:s?}", "id",
+                              (json_int_t)j->id, "case", j->kase->name, "file", j->kase->file,
+                              "line", j->kase->line, "mode", pc_mode_name(j->mode), "interpreter",
+                              j->interp->name, "status", pc_job_status_name(results[i].status),
+                              "duration", results[i].seconds, "detail", results[i].detail);
+        if (!o || json_array_append_new(jobs, o))
+            goto oom;
+    }
+    for (i = 0; i < cmp->len; i++)
+        if (json_array_append_new(rows, row_json(&cmp->rows[i])))
+            goto oom;
+    for (i = 0; i < PC_VERDICT_COUNT; i++)
+        if (json_object_set_new(verdicts, pc_verdict_name((pc_verdict)i),
+                                json_integer((json_int_t)cmp->counts[i])))
+            goto oom;
+    doc = json_pack("{s:i, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:f, s:o, s:f, s:i}, s:o, "
+                    "s:{s:I, s:I, s:I, s:o, s:I}, s:o, s:o, s:O}",
+                    "schema_version", PC_REPORT_SCHEMA,
+                    "harness", "name", "pyconform", "version", PYCONFORM_VERSION,
+                    "run", "host", host, "started", started, "finished", finished, "seconds",
+                    run->seconds, "command", cmdline, "timeout", run->timeout, "parallel",
+                    run->parallel,
+                    "interpreters", interps,
+                    "summary", "jobs_planned", (json_int_t)plan->len, "jobs_reported",
+                    (json_int_t)plan->len, "results", (json_int_t)cmp->len, "verdicts", verdicts,
+                    "unexpected", (json_int_t)cmp->unexpected,
+                    "jobs", jobs, "results", rows, "groups", cmp->groups);
+    if (!doc)
+        pc_oom(err);
+    return doc;
+oom:
+    json_decref(interps);
+    json_decref(jobs);
+    json_decref(rows);
+    json_decref(verdicts);
+    json_decref(cmdline);
+    pc_oom(err);
+    return NULL;
+}
+
+int pc_report_write(json_t *report, const char *dir, double started, char **written,
+                    pc_error *err)
+{
+    char stamp[32];
+    char *text, *latest = NULL, *dated = NULL;
+    size_t len;
+    int rc = -1;
+    *written = NULL;
+    if (pc_mkdir_p(dir, err))
+        return -1;
+    text = json_dumps(report, JSON_INDENT(1));
+    if (!text)
+        return pc_oom(err);
+    len = strlen(text);
+    pc_format_time(started, true, stamp, sizeof stamp);
+    latest = pc_asprintf(err, "%s/latest.json", dir);
+    dated = pc_asprintf(err, "%s/run-%s-%ld.json", dir, stamp, (long)getpid());
+    if (latest && dated && pc_write_atomic(dated, text, len, err) == 0 &&
+        pc_write_atomic(latest, text, len, err) == 0) {
+        *written = dated;
+        dated = NULL;
+        rc = 0;
+    }
+    free(text);
+    free(latest);
+    free(dated);
+    return rc;
+}
+
+/* ---- terminal ------------------------------------------------------------------------ */
+
+static const pc_interp **run_interps(const pc_plan *plan, size_t *n)
+{
+    const pc_interp **v = calloc(plan->len + 1, sizeof *v);
+    size_t i, k;
+    *n = 0;
+    if (!v)
+        return NULL;
+    for (i = 0; i < plan->len; i++) {
+        for (k = 0; k < *n && v[k] != plan->jobs[i].interp; k++)
+            ;
+        if (k == *n)
+            v[(*n)++] = plan->jobs[i].interp;
+    }
+    return v;
+}
+
+static void column_label(const pc_interp *in, char *out, size_t size)
+{
+    char traits[64];
+    pc_interp_traits(in, traits, sizeof traits);
+    if (in->impl && strcmp(in->impl, "cpython") == 0)
+        snprintf(out, size, "%s%s", in->version, traits);
+    else
+        snprintf(out, size, "%s-%s%s", in->impl ? in->impl : "?", in->version ? in->version : "?",
+                 traits);
+}
+
+void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
+                     const pc_comparison *cmp, int max_details)
+{
+    size_t ni = 0, i, k, r, shown = 0;
+    const pc_interp **ins = run_interps(plan, &ni);
+    int namew = 20;
+    if (!ins) {
+        fprintf(out, "pyconform: out of memory printing the table\n");
+        return;
+    }
+    for (r = 0; r < cmp->len; r++) {
+        int l = (int)(strlen(cmp->rows[r].kase->name) + strlen(cmp->rows[r].function) + 3);
+        if (l > namew)
+            namew = l;
+    }
+    if (namew > 60)
+        namew = 60;
+
+    /* header: one column per interpreter, two letters per cell (source, desugared) */
+    fprintf(out, "%-*s", namew, "case / function");
+    for (k = 0; k < ni; k++) {
+        char lab[64];
+        column_label(ins[k], lab, sizeof lab);
+        fprintf(out, " %6s", lab);
+    }
+    fputc('\n', out);
+    for (r = 0; r < cmp->len;) {
+        size_t end = r;
+        char name[256];
+        while (end < cmp->len && cmp->rows[end].kase == cmp->rows[r].kase &&
+               strcmp(cmp->rows[end].function, cmp->rows[r].function) == 0)
+            end++;
+        snprintf(name, sizeof name, "%s / %s", cmp->rows[r].kase->name, cmp->rows[r].function);
+        fprintf(out, "%-*.*s", namew, namew, name);
+        for (k = 0; k < ni; k++) {
+            char cell[3] = "  ";
+            char lab[64];
+            int w;
+            for (i = r; i < end; i++)
+                if (cmp->rows[i].interp == ins[k])
+                    cell[cmp->rows[i].mode] = pc_verdict_get(cmp->rows[i].verdict)->letter;
+            column_label(ins[k], lab, sizeof lab);
+            w = (int)strlen(lab) < 6 ? 6 : (int)strlen(lab);
+            fprintf(out, " %*s", w, cell);
+        }
+        fputc('\n', out);
+        r = end;
+    }
+    fprintf(out, "cells: source verdict, desugared verdict;");
+    for (i = 0; i < PC_VERDICT_COUNT; i++)
+        fprintf(out, " %c %s%s", pc_verdict_get((pc_verdict)i)->letter, pc_verdict_name((pc_verdict)i),
+                i + 1 < PC_VERDICT_COUNT ? "," : "\n");
+
+    for (r = 0; r < cmp->len; r++) {
+        const pc_row *row = &cmp->rows[r];
+        char *d = NULL;
+        if (pc_verdict_get(row->verdict)->expected)
+            continue;
+        if ((int)shown++ >= max_details)
+            continue;
+        if (row->diff) {
+            char *e = json_dumps(json_object_get(row->diff, "expected"), JSON_ENCODE_ANY | JSON_COMPACT);
+            char *o = json_dumps(json_object_get(row->diff, "observed"), JSON_ENCODE_ANY | JSON_COMPACT);
+            fprintf(out, "%-7s %s / %s [%s %s]: %s; at %s: expected %.120s, observed %.120s\n",
+                    pc_verdict_name(row->verdict), row->kase->name, row->function, row->interp->name,
+                    pc_mode_name(row->mode), row->detail ? row->detail : "",
+                    json_string_value(json_object_get(row->diff, "path")), e ? e : "?", o ? o : "?");
+            free(e);
+            free(o);
+        } else {
+            fprintf(out, "%-7s %s / %s [%s %s]: %.300s\n", pc_verdict_name(row->verdict),
+                    row->kase->name, row->function, row->interp->name, pc_mode_name(row->mode),
+                    row->detail ? row->detail : "");
+        }
+        free(d);
+    }
+    if ((int)shown > max_details)
+        fprintf(out, "... %zu more unexpected results in the report\n", shown - (size_t)max_details);
+
+    fprintf(out, "pyconform: %zu results:", cmp->len);
+    for (i = 0, k = 0; i < PC_VERDICT_COUNT; i++) {
+        if (!cmp->counts[i])
+            continue;
+        fprintf(out, "%s %zu %s", k++ ? "," : "", cmp->counts[i], pc_verdict_name((pc_verdict)i));
+    }
+    fprintf(out, "; %zu unexpected; %zu jobs on %zu interpreters in %.2f s\n", cmp->unexpected,
+            plan->len, ni, run->seconds);
+    free(ins);
+}

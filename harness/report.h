@@ -1,0 +1,40 @@
+/* report.h - step 5: the JSON report and the terminal summary.
+ *
+ * reports/latest.json and reports/run-<UTC time>.json, written with jansson,
+ * atomically. Schema: docs/report-schema.json (see README "The report").
+ */
+#ifndef PC_REPORT_H
+#define PC_REPORT_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "compare.h"
+#include "execute.h"
+#include "plan.h"
+#include "registry.h"
+
+#define PC_REPORT_SCHEMA 1
+
+typedef struct pc_run_info {
+    double started, finished; /* wall clock, epoch seconds */
+    double seconds;           /* monotonic duration */
+    int argc;
+    char **argv;
+    double timeout;
+    int parallel;
+} pc_run_info;
+
+/* Build the report document (new reference). */
+json_t *pc_report_build(const pc_run_info *run, const pc_registry *reg, const pc_plan *plan,
+                        const pc_job_result *results, const pc_comparison *cmp, pc_error *err);
+/* Write it as DIR/latest.json and DIR/run-<time>.json; *written gets the timestamped path
+ * (malloc'd). */
+int pc_report_write(json_t *report, const char *dir, double started, char **written,
+                    pc_error *err);
+/* The compact table of case functions x interpreters, the unexpected rows, and the
+ * one-line summary. */
+void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
+                     const pc_comparison *cmp, int max_details);
+
+#endif

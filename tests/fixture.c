@@ -1,0 +1,92 @@
+/* fixture.c - see fixture.h. */
+#include "fixture.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static void add_interp(pc_registry *reg, const char *name, const char *version)
+{
+    pc_error err;
+    char *argv[] = {(char *)name, NULL};
+    pc_interp *in;
+    cr_assert_eq(pc_registry_add(reg, "test", argv, NULL, &err), 0);
+    in = &reg->items[reg->len - 1];
+    in->name = strdup(name);
+    in->probe = json_pack("{s:s, s:s}", "implementation", "cpython", "version", version);
+    in->impl = "cpython";
+    in->version = json_string_value(json_object_get(in->probe, "version"));
+    pc_version_parse(version, &in->ver);
+    in->supported = in->selected = true;
+}
+
+/* One case "c" with a translation, two interpreters, expectations from `expected_json`. */
+void setup(fixture *fx, const char *expected_json)
+{
+    pc_error err;
+    const char *text = "$ c\ndef f(): return 1\n=\ndef f(): return 1\n";
+    FILE *fp;
+    char *path;
+    memset(fx, 0, sizeof *fx);
+    strcpy(fx->dir, "/tmp/pc-cmp-XXXXXX");
+    cr_assert_not_null(mkdtemp(fx->dir));
+    cr_assert_eq(pc_parse_text(&fx->cases, "cases/c.case", text, strlen(text), &err), 0);
+    add_interp(&fx->reg, "cpython-3.8.18", "3.8.18");
+    add_interp(&fx->reg, "cpython-3.13.0", "3.13.0");
+    cr_assert_eq(pc_plan_build(&fx->plan, &fx->cases, &fx->reg, PC_MODES_ALL, &err), 0);
+    cr_assert_eq(fx->plan.len, 4);
+    if (expected_json) {
+        path = pc_asprintf(NULL, "%s/c.json", fx->dir);
+        fp = fopen(path, "w");
+        fputs(expected_json, fp);
+        fclose(fp);
+        free(path);
+    }
+    cr_assert_eq(pc_expect_load(&fx->ex, fx->dir, &fx->cases, &err), 0, "%s", err.msg);
+}
+
+void teardown(fixture *fx)
+{
+    char *path = pc_asprintf(NULL, "%s/c.json", fx->dir);
+    remove(path);
+    free(path);
+    remove(fx->dir);
+    pc_comparison_free(&fx->cmp);
+    pc_job_results_free(fx->results, fx->plan.len);
+    pc_plan_free(&fx->plan);
+    for (size_t i = 0; i < fx->reg.len; i++)
+        fx->reg.items[i].impl = fx->reg.items[i].version = NULL;
+    pc_registry_free(&fx->reg);
+    pc_expect_free(&fx->ex);
+    pc_caseset_free(&fx->cases);
+}
+
+void returned(fixture *fx, size_t i, json_t *v)
+{
+    fx->results[i].status = PC_JOB_OK;
+    fx->results[i].result = json_pack(
+        "{s:I, s:{s:n, s:n, s:s}, s:[{s:s, s:{s:s, s:o}, s:s, s:f}]}", "id", (json_int_t)i,
+        "module", "compile_error", "error", "stdout", "", "functions", "name", "f", "outcome",
+        "kind", "return", "value", v, "stdout", "", "seconds", 0.001);
+}
+
+const pc_row *row(fixture *fx, const char *fn, const char *interp, pc_mode mode)
+{
+    for (size_t i = 0; i < fx->cmp.len; i++) {
+        const pc_row *r = &fx->cmp.rows[i];
+        if (!strcmp(r->function, fn) && !strcmp(r->interp->name, interp) && r->mode == mode)
+            return r;
+    }
+    cr_assert_fail("no row %s %s %d", fn, interp, mode);
+    return NULL;
+}
+
+void compare(fixture *fx)
+{
+    pc_error err;
+    cr_assert_eq(pc_compare(&fx->cases, &fx->plan, fx->results, &fx->ex, &fx->cmp, &err), 0, "%s", err.msg);
+}
+

@@ -1,0 +1,26 @@
+/* fixture.h - a small synthetic run for the comparison, bless and report tests:
+ * one case "c" (with a translation), interpreters cpython 3.8.18 and 3.13.0, and
+ * expectations read from a temp directory. */
+#ifndef PC_TEST_FIXTURE_H
+#define PC_TEST_FIXTURE_H
+
+#include "compare.h"
+
+typedef struct fixture {
+    pc_caseset cases;
+    pc_registry reg;
+    pc_plan plan;
+    pc_job_result results[8];
+    pc_expectations ex;
+    pc_comparison cmp;
+    char dir[32];
+} fixture;
+
+void setup(fixture *fx, const char *expected_json);
+void teardown(fixture *fx);
+/* Job i (plan order: 3.8 source, 3.8 desugared, 3.13 source, 3.13 desugared) returned v. */
+void returned(fixture *fx, size_t i, json_t *v);
+const pc_row *row(fixture *fx, const char *fn, const char *interp, pc_mode mode);
+void compare(fixture *fx);
+
+#endif

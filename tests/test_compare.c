@@ -1,0 +1,176 @@
+/* The three comparisons: desugared vs source, build vs expected/, across builds. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+#include "util.h"
+
+#include "fixture.h"
+
+#define MODULE_OBS "{\"compile_error\": null, \"error\": null, \"stdout\": \"\"}"
+#define OBS(v) "{\"outcome\": {\"kind\": \"return\", \"value\": " v "}, \"stdout\": \"\"}"
+#define DOC(fentries) \
+    "{\"schema\": 1, \"cases\": {\"c\": {\"<module>\": [{\"builds\": \"*\", \"source\": " MODULE_OBS "}], " \
+    "\"f\": " fentries "}}}"
+
+Test(compare, pass_and_fail_against_expected)
+{
+    fixture fx;
+    const pc_row *r;
+    setup(&fx, DOC("[{\"builds\": \"cpython 3.8-3.12\", \"source\": " OBS("1") "},"
+                   " {\"builds\": \"cpython 3.13+\", \"source\": " OBS("2") ", \"reason\": \"changed in 3.13\"}]"));
+    returned(&fx, 0, json_integer(1));
+    returned(&fx, 1, json_integer(1));
+    returned(&fx, 2, json_integer(1));
+    returned(&fx, 3, json_integer(1));
+    compare(&fx);
+    cr_assert_eq(fx.cmp.len, 8, "2 functions x 2 interpreters x 2 modes");
+    cr_assert_eq(row(&fx, "f", "cpython-3.8.18", PC_MODE_SOURCE)->verdict, PC_PASS);
+    cr_assert_eq(row(&fx, "f", "cpython-3.8.18", PC_MODE_DESUGARED)->verdict, PC_PASS);
+    cr_assert_eq(row(&fx, "<module>", "cpython-3.13.0", PC_MODE_SOURCE)->verdict, PC_PASS);
+    r = row(&fx, "f", "cpython-3.13.0", PC_MODE_SOURCE);
+    cr_assert_eq(r->verdict, PC_FAIL);
+    cr_assert_str_eq(json_string_value(json_object_get(r->diff, "path")), "outcome.value");
+    cr_assert_eq(json_integer_value(json_object_get(r->diff, "expected")), 2);
+    cr_assert_eq(json_integer_value(json_object_get(r->diff, "observed")), 1);
+    cr_assert_eq(row(&fx, "f", "cpython-3.13.0", PC_MODE_DESUGARED)->verdict, PC_FAIL,
+                 "desugared equal to a wrong source is wrong too");
+    cr_assert_eq(fx.cmp.unexpected, 2);
+    teardown(&fx);
+}
+
+Test(compare, divergence_recorded_is_xfail_and_unrecorded_is_diverge)
+{
+    fixture fx;
+    const pc_row *r;
+    setup(&fx, DOC("[{\"builds\": \"cpython 3.8\", \"source\": " OBS("1") ", \"desugared\": " OBS("5")
+                   ", \"divergence\": \"the translation adds a key\"},"
+                   " {\"builds\": \"cpython 3.13\", \"source\": " OBS("1") "}]"));
+    returned(&fx, 0, json_integer(1));
+    returned(&fx, 1, json_integer(5));
+    returned(&fx, 2, json_integer(1));
+    returned(&fx, 3, json_integer(6));
+    compare(&fx);
+    r = row(&fx, "f", "cpython-3.8.18", PC_MODE_DESUGARED);
+    cr_assert_eq(r->verdict, PC_XFAIL);
+    cr_assert_str_eq(r->reason, "the translation adds a key");
+    r = row(&fx, "f", "cpython-3.13.0", PC_MODE_DESUGARED);
+    cr_assert_eq(r->verdict, PC_DIVERGE);
+    cr_assert_eq(json_integer_value(json_object_get(r->diff, "expected")), 1, "compared with the source run");
+    cr_assert_eq(json_integer_value(json_object_get(r->diff, "observed")), 6);
+    cr_assert_eq(fx.cmp.unexpected, 1);
+    teardown(&fx);
+}
+
+Test(compare, divergence_gone_is_xpass_and_reasonless_is_diverge)
+{
+    fixture fx;
+    setup(&fx, DOC("[{\"builds\": \"cpython 3.8\", \"source\": " OBS("1") ", \"desugared\": " OBS("5")
+                   ", \"divergence\": \"was different\"},"
+                   " {\"builds\": \"cpython 3.13\", \"source\": " OBS("1") ", \"desugared\": " OBS("5")
+                   ", \"divergence\": null}]"));
+    returned(&fx, 0, json_integer(1));
+    returned(&fx, 1, json_integer(1));
+    returned(&fx, 2, json_integer(1));
+    returned(&fx, 3, json_integer(5));
+    compare(&fx);
+    cr_assert_eq(row(&fx, "f", "cpython-3.8.18", PC_MODE_DESUGARED)->verdict, PC_XPASS);
+    cr_assert_eq(row(&fx, "f", "cpython-3.13.0", PC_MODE_DESUGARED)->verdict, PC_DIVERGE);
+    teardown(&fx);
+}
+
+Test(compare, missing_expectation_and_failed_jobs)
+{
+    fixture fx;
+    const pc_row *r;
+    setup(&fx, NULL);
+    returned(&fx, 0, json_integer(1));
+    fx.results[1].status = PC_JOB_TIMEOUT;
+    fx.results[1].detail = strdup("no result within 10 s");
+    returned(&fx, 2, json_integer(1));
+    fx.results[3].status = PC_JOB_CRASH;
+    fx.results[3].detail = strdup("runner died during the job (killed by signal 11 (Segmentation fault))");
+    compare(&fx);
+    r = row(&fx, "f", "cpython-3.8.18", PC_MODE_SOURCE);
+    cr_assert_eq(r->verdict, PC_FAIL);
+    cr_assert(strstr(r->detail, "no expectation") != NULL);
+    /* a job that did not complete gives its verdict to every function of the case */
+    cr_assert_eq(row(&fx, "f", "cpython-3.8.18", PC_MODE_DESUGARED)->verdict, PC_TIMEOUT);
+    cr_assert_eq(row(&fx, "<module>", "cpython-3.8.18", PC_MODE_DESUGARED)->verdict, PC_TIMEOUT);
+    r = row(&fx, "f", "cpython-3.13.0", PC_MODE_DESUGARED);
+    cr_assert_eq(r->verdict, PC_CRASH);
+    cr_assert(strstr(r->detail, "signal 11") != NULL);
+    cr_assert_eq(fx.cmp.counts[PC_TIMEOUT], 2);
+    cr_assert_eq(fx.cmp.counts[PC_CRASH], 2);
+    teardown(&fx);
+}
+
+Test(compare, absent_function_diverges)
+{
+    fixture fx;
+    setup(&fx, DOC("[{\"builds\": \"cpython 3.8+\", \"source\": " OBS("1") "}]"));
+    returned(&fx, 0, json_integer(1));
+    returned(&fx, 2, json_integer(1));
+    returned(&fx, 3, json_integer(1));
+    /* job 1 ran but reported no functions at all */
+    fx.results[1].status = PC_JOB_OK;
+    fx.results[1].result = json_pack("{s:i, s:{s:n, s:n, s:s}, s:[]}", "id", 1, "module",
+                                     "compile_error", "error", "stdout", "", "functions");
+    compare(&fx);
+    cr_assert_eq(row(&fx, "f", "cpython-3.8.18", PC_MODE_DESUGARED)->verdict, PC_DIVERGE);
+    cr_assert_null(row(&fx, "f", "cpython-3.8.18", PC_MODE_DESUGARED)->observation);
+    teardown(&fx);
+}
+
+Test(compare, groups_across_builds)
+{
+    fixture fx;
+    json_t *g, *groups;
+    size_t i;
+    setup(&fx, NULL);
+    returned(&fx, 0, json_integer(1));
+    returned(&fx, 1, json_integer(1));
+    returned(&fx, 2, json_integer(2));
+    returned(&fx, 3, json_integer(1));
+    compare(&fx);
+    groups = NULL;
+    json_array_foreach(fx.cmp.groups, i, g) {
+        if (!strcmp(json_string_value(json_object_get(g, "function")), "f") &&
+            !strcmp(json_string_value(json_object_get(g, "mode")), "source"))
+            groups = json_object_get(g, "groups");
+    }
+    cr_assert_not_null(groups);
+    cr_assert_eq(json_array_size(groups), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(groups, 0), "builds")), "cpython 3.8");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(groups, 1), "builds")), "cpython 3.13+");
+    json_array_foreach(fx.cmp.groups, i, g) {
+        if (!strcmp(json_string_value(json_object_get(g, "function")), "f") &&
+            !strcmp(json_string_value(json_object_get(g, "mode")), "desugared")) {
+            cr_assert_eq(json_array_size(json_object_get(g, "groups")), 1);
+            cr_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(g, "groups"), 0), "builds")),
+                             "cpython 3.8+");
+        }
+    }
+    teardown(&fx);
+}
+
+Test(compare, json_diff_paths)
+{
+    json_t *a = json_loads("{\"outcome\": {\"value\": {\"dict\": [[\"h\", 1], [\"w\", 2]]}}}", 0, NULL);
+    json_t *b = json_loads("{\"outcome\": {\"value\": {\"dict\": [[\"y\", 1], [\"w\", 2]]}}}", 0, NULL);
+    json_t *c = json_loads("{\"outcome\": {\"value\": {\"dict\": [[\"h\", 1]]}}}", 0, NULL);
+    json_t *d = pc_json_diff(a, b);
+    cr_assert_str_eq(json_string_value(json_object_get(d, "path")), "outcome.value.dict[0][0]");
+    cr_assert_str_eq(json_string_value(json_object_get(d, "expected")), "h");
+    json_decref(d);
+    d = pc_json_diff(a, c);
+    cr_assert_str_eq(json_string_value(json_object_get(d, "path")), "outcome.value.dict[1]");
+    cr_assert(json_is_null(json_object_get(d, "observed")));
+    json_decref(d);
+    cr_assert_null(pc_json_diff(a, a));
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+}

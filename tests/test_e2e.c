@@ -1,0 +1,318 @@
+/* End to end: the real pyconform binary on real interpreters (3.8, 3.12, 3.13.0 from
+ * pyenv), checking the facts the seed case must reproduce, and the failure paths
+ * (bad case files, timeouts, crashes) through the whole pipeline. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "process.h"
+#include "util.h"
+
+#define SEED TESTS_DIR "/../cases/000_scope_locals.case"
+
+static const char *interps[] = {"cpython-3.8.*", "cpython-3.12.*", "cpython-3.13.0"};
+
+typedef struct run_out {
+    int code;
+    pc_buf out, err;
+    json_t *report;
+    char dir[64];
+} run_out;
+
+/* Run pyconform with args, reports into a fresh temp dir; load the report if written. */
+static void run_pc(run_out *r, const char *const *args, size_t nargs)
+{
+    char *argv[64];
+    char *latest;
+    size_t n = 0, i;
+    pc_child c = {0};
+    pc_error err;
+    int status;
+    bool to;
+    memset(r, 0, sizeof *r);
+    strcpy(r->dir, "/tmp/pc-e2e-XXXXXX");
+    cr_assert_not_null(mkdtemp(r->dir));
+    argv[n++] = PYCONFORM_BIN;
+    for (i = 0; i < nargs; i++)
+        argv[n++] = (char *)args[i];
+    argv[n++] = "--reports";
+    argv[n++] = r->dir;
+    argv[n] = NULL;
+    c.argv = argv;
+    c.pipe_out = c.pipe_err = true;
+    cr_assert_eq(pc_child_start(&c, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_child_capture(&c, 600, &r->out, &r->err, &status, &to, &err), 0);
+    cr_assert(!to);
+    r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    latest = pc_asprintf(NULL, "%s/latest.json", r->dir);
+    r->report = json_load_file(latest, 0, NULL);
+    free(latest);
+}
+
+static void run_free(run_out *r)
+{
+    DIR *d = opendir(r->dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (e->d_name[0] != '.') {
+            char *p = pc_asprintf(NULL, "%s/%s", r->dir, e->d_name);
+            remove(p);
+            free(p);
+        }
+    if (d)
+        closedir(d);
+    rmdir(r->dir);
+    pc_buf_free(&r->out);
+    pc_buf_free(&r->err);
+    json_decref(r->report);
+}
+
+static bool have_interpreters(void)
+{
+    return access("/root/.pyenv/versions/3.8.18/bin/python", X_OK) == 0 ||
+           getenv("PYENV_ROOT") != NULL;
+}
+
+/* The result row for (function, interpreter name prefix, mode). */
+static json_t *result(json_t *report, const char *fn, const char *interp_prefix, const char *mode)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(report, "results"), i, r) {
+        if (!strcmp(json_string_value(json_object_get(r, "function")), fn) &&
+            !strncmp(json_string_value(json_object_get(r, "interpreter")), interp_prefix, strlen(interp_prefix)) &&
+            !strcmp(json_string_value(json_object_get(r, "mode")), mode))
+            return r;
+    }
+    cr_assert_fail("no result for %s %s %s", fn, interp_prefix, mode);
+    return NULL;
+}
+
+static json_t *value(json_t *row)
+{
+    return json_object_get(json_object_get(json_object_get(row, "observation"), "outcome"), "value");
+}
+
+static char *keys_of(json_t *v)
+{
+    /* a canonical dict {"dict": [[k, v]...]} or a list of str -> "k1,k2,..." */
+    pc_buf b = {0};
+    json_t *items = json_is_array(v) ? v : json_object_get(v, "dict"), *it;
+    size_t i;
+    pc_buf_append(&b, "", 0, NULL);
+    json_array_foreach(items, i, it) {
+        const char *k = json_is_array(it) ? json_string_value(json_array_get(it, 0)) : json_string_value(it);
+        pc_buf_appendf(&b, NULL, "%s%s", i ? "," : "", k ? k : "?");
+    }
+    return b.data;
+}
+
+static void seed_args(const char **args, size_t *n)
+{
+    size_t i;
+    args[(*n)++] = "run";
+    for (i = 0; i < 3; i++) {
+        args[(*n)++] = "--interp";
+        args[(*n)++] = interps[i];
+    }
+    args[(*n)++] = SEED;
+}
+
+Test(e2e, seed_on_three_versions)
+{
+    const char *args[16];
+    size_t n = 0, i;
+    run_out r;
+    json_t *row, *v;
+    char *k;
+    const char *all[] = {"cpython-3.8.", "cpython-3.12.", "cpython-3.13.0"};
+    if (!have_interpreters())
+        cr_skip_test("pyenv CPythons 3.8/3.12/3.13.0 are not installed");
+    seed_args(args, &n);
+    run_pc(&r, args, n);
+    cr_assert_eq(r.code, 0, "exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.out.data, r.err.data);
+    cr_assert_not_null(r.report);
+    cr_assert_eq(json_array_size(json_object_get(r.report, "jobs")), 6, "3 interpreters x 2 modes");
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(r.report, "summary"), "unexpected")), 0);
+
+    for (i = 0; i < 3; i++) {
+        const char *in = all[i];
+        /* function_locals: same values everywhere, key order by version, modes agree */
+        row = result(r.report, "function_locals", in, "source");
+        v = value(row);
+        k = keys_of(v);
+        cr_assert_str_eq(k, i == 0 ? "h,w,y,x" : "y,h,w,x", "%s: %s", in, k);
+        free(k);
+        cr_assert(json_equal(value(result(r.report, "function_locals", in, "desugared")), v));
+        cr_assert_str_eq(json_string_value(json_object_get(result(r.report, "function_locals", in, "desugared"), "verdict")), "PASS");
+        {
+            json_t *it;
+            size_t q;
+            json_array_foreach(json_object_get(v, "dict"), q, it) {
+                const char *key = json_string_value(json_array_get(it, 0));
+                json_t *val = json_array_get(it, 1);
+                if (!strcmp(key, "x")) cr_assert_eq(json_integer_value(val), 2);
+                if (!strcmp(key, "y")) cr_assert_eq(json_integer_value(val), 7);
+                if (!strcmp(key, "w")) cr_assert_eq(json_integer_value(val), 6);
+                if (!strcmp(key, "h"))
+                    cr_assert_str_eq(json_string_value(json_object_get(val, "function")),
+                                     "function_locals.<locals>.f.<locals>.g.<locals>.h");
+            }
+        }
+        /* class_locals: 3.13 adds __firstlineno__; the translation adds __annotations__ */
+        k = keys_of(value(result(r.report, "class_locals", in, "source")));
+        cr_assert_str_eq(k, i == 2 ? "__module__,__qualname__,__firstlineno__,y,m" : "__module__,__qualname__,y,m");
+        free(k);
+        row = result(r.report, "class_locals", in, "desugared");
+        k = keys_of(value(row));
+        cr_assert_str_eq(k, "__module__,__qualname__,__annotations__,y,m");
+        free(k);
+        cr_assert_str_eq(json_string_value(json_object_get(row, "verdict")), "XFAIL", "a recorded divergence");
+        cr_assert_not_null(json_string_value(json_object_get(row, "reason")));
+        /* class_namespace_overrides_closure: 43 in both modes */
+        cr_assert_eq(json_integer_value(value(result(r.report, "class_namespace_overrides_closure", in, "source"))), 43);
+        cr_assert_eq(json_integer_value(value(result(r.report, "class_namespace_overrides_closure", in, "desugared"))), 43);
+    }
+    /* terminal: a table and a one-line summary */
+    cr_assert(strstr(r.out.data, "case / function") != NULL);
+    cr_assert(strstr(r.out.data, "0 unexpected; 6 jobs on 3 interpreters") != NULL, "%s", r.out.data);
+    run_free(&r);
+}
+
+static char *write_case(const char *dir, const char *name, const char *text)
+{
+    char *p = pc_asprintf(NULL, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    fputs(text, f);
+    fclose(f);
+    return p;
+}
+
+Test(e2e, bad_case_file_stops_before_running)
+{
+    char dir[] = "/tmp/pc-e2e-case-XXXXXX";
+    const char *args[8];
+    run_out r;
+    char *bad;
+    cr_assert_not_null(mkdtemp(dir));
+    bad = write_case(dir, "bad.case", "$ a\nx = 1\n=\ny\n=\nz\n");
+    args[0] = "run";
+    args[1] = SEED;
+    args[2] = bad;
+    run_pc(&r, args, 3);
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "bad.case:5: second '=' in case 'a'") != NULL, "%s", r.err.data);
+    cr_assert_null(r.report, "nothing ran, nothing was reported");
+    remove(bad);
+    free(bad);
+    rmdir(dir);
+    run_free(&r);
+}
+
+Test(e2e, usage_errors_exit_2)
+{
+    const char *a1[] = {"run", "--timeout", "zero"};
+    const char *a2[] = {"frobnicate"};
+    const char *a3[] = {"run", "--interp", "no-such-python-*", SEED};
+    const char *a4[] = {"run", "/nonexistent.case"};
+    run_out r;
+    run_pc(&r, a1, 3);
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "--timeout: expected seconds") != NULL, "%s", r.err.data);
+    run_free(&r);
+    run_pc(&r, a2, 1);
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "unknown command 'frobnicate'") != NULL);
+    run_free(&r);
+    run_pc(&r, a3, 4);
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "no supported interpreter matches --interp") != NULL, "%s", r.err.data);
+    run_free(&r);
+    run_pc(&r, a4, 2);
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "/nonexistent.case: cannot read") != NULL, "%s", r.err.data);
+    run_free(&r);
+}
+
+Test(e2e, help_for_every_command)
+{
+    const char *cmds[] = {"run", "bless", "interpreters"};
+    size_t i;
+    for (i = 0; i < 3; i++) {
+        const char *args[] = {cmds[i], "--help"};
+        run_out r;
+        run_pc(&r, args, 2);
+        cr_assert_eq(r.code, 0);
+        cr_assert(strncmp(r.out.data, "usage: pyconform ", 17) == 0, "%s", r.out.data);
+        cr_assert(strstr(r.out.data, cmds[i]) != NULL);
+        run_free(&r);
+    }
+}
+
+/* A timeout and two kinds of crash in one run on one interpreter: each job gets its own
+ * verdict, and the jobs after them still run on a fresh runner. */
+Test(e2e, timeout_and_crash_do_not_stop_the_run)
+{
+    char dir[] = "/tmp/pc-e2e-case-XXXXXX";
+    const char *args[12];
+    run_out r;
+    char *cf;
+    json_t *jobs;
+    if (!have_interpreters())
+        cr_skip_test("pyenv CPythons are not installed");
+    cr_assert_not_null(mkdtemp(dir));
+    cf = write_case(dir, "hard.case",
+                    "$ loops\ndef spin():\n    while True:\n        pass\n"
+                    "$ after timeout\ndef ok():\n    return 1\n"
+                    "$ segfault\nimport os, signal\ndef die():\n    os.kill(os.getpid(), signal.SIGSEGV)\n"
+                    "$ exits\nimport os\ndef leave():\n    os._exit(3)\n"
+                    "$ last\ndef ok2():\n    return 2\n");
+    args[0] = "run";
+    args[1] = "--interp";
+    args[2] = interps[1];
+    args[3] = "--timeout";
+    args[4] = "1";
+    args[5] = "--mode";
+    args[6] = "source";
+    args[7] = "--expected";
+    args[8] = dir;
+    args[9] = cf;
+    run_pc(&r, args, 10);
+    cr_assert_eq(r.code, 1, "unexpected verdicts exit 1: %s %s", r.out.data, r.err.data);
+    cr_assert_not_null(r.report);
+    jobs = json_object_get(r.report, "jobs");
+    cr_assert_eq(json_array_size(jobs), 5, "every planned job has one record");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(jobs, 0), "status")), "timeout");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(jobs, 1), "status")), "ok");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(jobs, 2), "status")), "crash");
+    cr_assert(strstr(json_string_value(json_object_get(json_array_get(jobs, 2), "detail")), "signal 11") != NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(jobs, 3), "status")), "crash");
+    cr_assert(strstr(json_string_value(json_object_get(json_array_get(jobs, 3), "detail")), "exit code 3") != NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(jobs, 4), "status")), "ok");
+    cr_assert_str_eq(json_string_value(json_object_get(result(r.report, "spin", "cpython-3.12", "source"), "verdict")), "TIMEOUT");
+    cr_assert_eq(json_integer_value(value(result(r.report, "ok2", "cpython-3.12", "source"))), 2);
+    remove(cf);
+    free(cf);
+    rmdir(dir);
+    run_free(&r);
+}
+
+Test(e2e, interpreters_lists_unsupported_versions)
+{
+    const char *args[] = {"interpreters"};
+    run_out r;
+    if (!have_interpreters())
+        cr_skip_test("pyenv CPythons are not installed");
+    run_pc(&r, args, 1);
+    cr_assert_eq(r.code, 0);
+    cr_assert(strstr(r.out.data, "cpython-3.13.0") != NULL, "%s", r.out.data);
+    if (access("/root/.pyenv/versions/3.7.16/bin/python", X_OK) == 0)
+        cr_assert(strstr(r.out.data, "unsupported: Python 3.7.16 is older than 3.8") != NULL, "%s", r.out.data);
+    run_free(&r);
+}

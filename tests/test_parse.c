@@ -1,0 +1,149 @@
+/* Parser: the good format (the seed) and every bad input the format names. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "parse.h"
+
+static int parse(pc_caseset *set, const char *text, pc_error *err)
+{
+    return pc_parse_text(set, "t.case", text, strlen(text), err);
+}
+
+static void expect_error(const char *text, const char *msg)
+{
+    pc_caseset set = {0};
+    pc_error err = {{0}};
+    cr_assert_eq(parse(&set, text, &err), -1, "accepted: %s", text);
+    cr_assert_str_eq(err.msg, msg);
+    cr_assert_eq(set.len, 0);
+    pc_caseset_free(&set);
+}
+
+Test(parse, seed_file)
+{
+    pc_caseset set = {0};
+    pc_error err;
+    const pc_case *c;
+    cr_assert_eq(pc_parse_file(&set, TESTS_DIR "/../cases/000_scope_locals.case", &err), 0, "%s", err.msg);
+    cr_assert_eq(set.len, 1);
+    c = &set.items[0];
+    cr_assert_str_eq(c->name, "scope locals");
+    cr_assert_eq(c->line, 1);
+    cr_assert_eq(c->source_line, 2);
+    cr_assert(strncmp(c->source, "def function_locals():\n", 23) == 0);
+    /* the source ends right before the `=` line; the translation runs to the end */
+    cr_assert(strstr(c->source, "    return X.y\n") != NULL);
+    cr_assert_eq(strstr(c->source, "\n=\n"), NULL);
+    cr_assert_not_null(c->desugared);
+    cr_assert(strncmp(c->desugared, "def _dp_fn_function_locals():\n", 30) == 0);
+    cr_assert_eq(c->desugared_line, 34);
+    pc_caseset_free(&set);
+}
+
+Test(parse, blocks_and_source_only)
+{
+    pc_caseset set = {0};
+    pc_error err;
+    const char *text = "\n$ one\nx = 1\n=\ny = 2\n$  two  \ndef f():\n    return 3\n";
+    cr_assert_eq(parse(&set, text, &err), 0, "%s", err.msg);
+    cr_assert_eq(set.len, 2);
+    cr_assert_str_eq(set.items[0].name, "one");
+    cr_assert_str_eq(set.items[0].source, "x = 1\n");
+    cr_assert_str_eq(set.items[0].desugared, "y = 2\n");
+    cr_assert_eq(set.items[0].line, 2);
+    cr_assert_str_eq(set.items[1].name, "two");
+    cr_assert_str_eq(set.items[1].source, "def f():\n    return 3\n");
+    cr_assert_null(set.items[1].desugared, "a block without = is source-only");
+    cr_assert_not_null(pc_caseset_find(&set, "two"));
+    cr_assert_null(pc_caseset_find(&set, "three"));
+    pc_caseset_free(&set);
+}
+
+Test(parse, empty_translation_and_no_trailing_newline)
+{
+    pc_caseset set = {0};
+    pc_error err;
+    cr_assert_eq(parse(&set, "$ a\nx = 1\n=", &err), 0, "%s", err.msg);
+    cr_assert_str_eq(set.items[0].desugared, "");
+    pc_caseset_free(&set);
+}
+
+Test(parse, text_before_first_block)
+{
+    expect_error("x = 1\n$ a\ny = 2\n", "t.case:1: text before the first '$ NAME' line");
+    expect_error("\n\n  # comment\n$ a\n", "t.case:3: text before the first '$ NAME' line");
+}
+
+Test(parse, two_equals)
+{
+    expect_error("$ a\nx = 1\n=\ny\n=\nz\n", "t.case:5: second '=' in case 'a' (first at line 3)");
+}
+
+Test(parse, empty_name)
+{
+    expect_error("$ a\nx = 1\n$\ny\n", "t.case:3: empty case name after '$'");
+    expect_error("$   \t\n", "t.case:1: empty case name after '$'");
+}
+
+Test(parse, duplicate_name)
+{
+    expect_error("$ a\nx\n$ b\ny\n$ a\nz\n", "t.case:5: duplicate case name 'a' (first defined at t.case:1)");
+}
+
+Test(parse, duplicate_name_across_files)
+{
+    pc_caseset set = {0};
+    pc_error err;
+    cr_assert_eq(pc_parse_text(&set, "one.case", "$ a\nx\n", 6, &err), 0);
+    cr_assert_eq(pc_parse_text(&set, "two.case", "$ b\n$ a\ny\n", 10, &err), -1);
+    cr_assert_str_eq(err.msg, "two.case:2: duplicate case name 'a' (first defined at one.case:1)");
+    cr_assert_eq(set.len, 1, "nothing of the bad file is kept");
+    pc_caseset_free(&set);
+}
+
+Test(parse, invalid_utf8)
+{
+    expect_error("$ a\nx = 1\ns = '\xff'\n", "t.case:3: invalid UTF-8 (byte 0xff at offset 15)");
+    expect_error("$ a\n\xc0\xaf\n", "t.case:2: invalid UTF-8 (byte 0xc0 at offset 4)");   /* overlong */
+    expect_error("$ a\n\xed\xa0\x80\n", "t.case:2: invalid UTF-8 (byte 0xed at offset 4)"); /* surrogate */
+    expect_error("$ a\n\xe2\x82\n", "t.case:2: invalid UTF-8 (byte 0xe2 at offset 4)");     /* truncated */
+}
+
+Test(parse, valid_utf8_accepted)
+{
+    pc_caseset set = {0};
+    pc_error err;
+    const char *text = "$ caf\xc3\xa9\ns = '\xe2\x82\xac \xf0\x9f\x90\x8d'\n";
+    cr_assert_eq(parse(&set, text, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(set.items[0].name, "caf\xc3\xa9");
+    pc_caseset_free(&set);
+}
+
+Test(parse, nul_byte)
+{
+    pc_caseset set = {0};
+    pc_error err;
+    cr_assert_eq(pc_parse_text(&set, "t.case", "$ a\nx\0y\n", 8, &err), -1);
+    cr_assert_str_eq(err.msg, "t.case:2: invalid UTF-8 (byte 0x00 at offset 5)");
+    pc_caseset_free(&set);
+}
+
+Test(parse, unreadable_file)
+{
+    pc_caseset set = {0};
+    pc_error err;
+    cr_assert_eq(pc_parse_file(&set, "/nonexistent/x.case", &err), -1);
+    cr_assert_str_eq(err.msg, "/nonexistent/x.case: cannot read: No such file or directory");
+    cr_assert_eq(pc_parse_file(&set, "/", &err), -1, "a directory is not a case file");
+    cr_assert(strncmp(err.msg, "/: cannot read: ", 16) == 0, "%s", err.msg);
+    pc_caseset_free(&set);
+}
+
+Test(parse, empty_file)
+{
+    expect_error("", "t.case:1: no case blocks (expected a '$ NAME' line)");
+    expect_error("\n\n", "t.case:1: no case blocks (expected a '$ NAME' line)");
+}

@@ -251,7 +251,7 @@ static int judge(pc_row *row, json_t *obs, json_t *src_obs, bool have_src, json_
         }
     }
     row->expected = want ? json_incref(want) : NULL;
-    if (!pc_verdict_get(row->verdict)->expected || row->verdict == PC_XFAIL)
+    if (want && (!pc_verdict_get(row->verdict)->expected || row->verdict == PC_XFAIL))
         row->diff = pc_json_diff(want ? want : json_null(), obs ? obs : json_null());
     row->reason = dup_or_null(reason, err, &rc);
     row->detail = dup_or_null(detail, err, &rc);

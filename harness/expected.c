@@ -75,7 +75,9 @@ int pc_expect_load(pc_expectations *ex, const char *dir, const pc_caseset *cases
         }
         ex->len++;
         if (access(f->path, F_OK) != 0) {
-            f->root = json_pack("{s:i, s:s, s:{}}", "schema", PC_EXPECT_SCHEMA, "case_file", cf, "cases");
+            const char *base = strrchr(cf, '/');
+            f->root = json_pack("{s:i, s:s, s:{}}", "schema", PC_EXPECT_SCHEMA, "case_file",
+                                base ? base + 1 : cf, "cases");
             if (!f->root)
                 return pc_oom(err);
             continue;

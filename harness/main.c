@@ -162,13 +162,13 @@ static int cmd_interpreters(const pc_options *o, const paths *p)
             const pc_interp *in = &reg.items[i];
             char traits[64];
             pc_interp_traits(in, traits, sizeof traits);
-            printf("%-26s %-8s %-12s %-12s %-7s %s%s%s\n", in->name ? in->name : "?",
+            printf("%-26s %-8s %-12s %-12s %-7s %s", in->name ? in->name : "?",
                    in->impl ? in->impl : "?", in->version ? in->version : "?",
-                   *traits ? traits + 1 : "-", in->origin, in->path,
-                   in->problem ? "  [" : (o->ninterps && in->selected ? "  [selected" : ""),
-                   in->problem ? in->problem : "");
-            if (in->problem || (o->ninterps && in->selected))
-                fputs("]", stdout);
+                   *traits ? traits + 1 : "-", in->origin, in->path);
+            if (in->problem)
+                printf("  [%s]", in->problem);
+            else if (o->ninterps && in->selected)
+                printf("  [selected]");
             fputc('\n', stdout);
             runnable += in->supported;
         }

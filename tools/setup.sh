@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install what the build needs (Debian packages), then configure and build pyconform.
+#   tools/setup.sh [BUILD_DIR [extra cmake args...]]
+# Idempotent: installs nothing when everything is present.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-"$root/build"}
+shift || true
+
+need=()
+command -v cmake >/dev/null || need+=(cmake)
+command -v cc >/dev/null || need+=(gcc)
+command -v make >/dev/null || need+=(make)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+pkg-config --exists jansson 2>/dev/null || need+=(libjansson-dev)
+pkg-config --exists criterion 2>/dev/null || need+=(libcriterion-dev)
+if ((${#need[@]})); then
+  echo "setup: installing ${need[*]}" >&2
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+cmake --build "$build" -j"$(nproc)" >/dev/null
+echo "setup: built $build/pyconform" >&2

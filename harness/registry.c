@@ -218,7 +218,7 @@ static int scan_dir(pc_registry *reg, const char *dir, const char *origin, bool 
         n++;
     }
     closedir(d);
-    if (rc == 0)
+    if (rc == 0 && n > 1)
         qsort(names, n, sizeof *names, cmp_str);
     for (i = 0; i < n; i++) {
         if (rc == 0)
@@ -256,7 +256,7 @@ static int scan_pyenv(pc_registry *reg, const char *root, pc_error *err)
     }
     closedir(d);
     free(vdir);
-    if (rc == 0)
+    if (rc == 0 && n > 1)
         qsort(names, n, sizeof *names, cmp_str);
     for (i = 0; i < n; i++) {
         if (rc == 0) {

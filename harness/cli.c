@@ -38,6 +38,8 @@ static const char usage_run_opts[] =
     "  --reports DIR      report output (default ROOT/reports)\n"
     "  --runners DIR      runner scripts (default ROOT/runners)\n"
     "  --details N        unexpected results printed in full (default 40)\n"
+    "  --jobs-per-runner N  start a fresh runner process after N jobs (default 0:\n"
+    "                     one runner per interpreter for all its jobs; 1 isolates every job)\n"
     "  -q, --quiet        no table, only the summary line\n"
     "  -h, --help         this help\n";
 
@@ -227,6 +229,10 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         } else if (is_opt(a, "--details")) {
             if (!(v = value_of(argc, argv, &i, a, 9, err)) ||
                 parse_int("--details", v, 0, 1000000, &o->max_details, err))
+                return -1;
+        } else if (is_opt(a, "--jobs-per-runner")) {
+            if (!(v = value_of(argc, argv, &i, a, 17, err)) ||
+                parse_int("--jobs-per-runner", v, 0, 1000000, &o->jobs_per_runner, err))
                 return -1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = true;

@@ -33,6 +33,7 @@ typedef struct pc_options {
     bool json;             /* interpreters --json */
     bool quiet;            /* no table */
     int max_details;
+    int jobs_per_runner;   /* --jobs-per-runner (0: one runner per interpreter) */
 } pc_options;
 
 /* Parse argv into opts. On a usage error fills err (the caller prints it with the

@@ -43,6 +43,7 @@ typedef struct slot {
     char **env;
     bool running, ready;
     long inflight;       /* plan index, or -1 */
+    size_t sent;         /* jobs sent to the current runner process */
     double deadline;     /* for the hello, or for the job in flight */
     double sent_at;
     pc_buf out, err;
@@ -111,6 +112,7 @@ static int slot_start(slot *s, pc_job_result *results, const pc_exec_options *op
     s->ready = false;
     s->inflight = -1;
     s->sent_at = 0;
+    s->sent = 0;
     if (pc_child_start(&s->child, &cerr) != 0) {
         /* Cannot start at all: every remaining job of this interpreter is an ERROR. */
         while (s->next < s->njobs) {
@@ -145,8 +147,8 @@ static int slot_send_next(slot *s, const pc_plan *plan, const pc_exec_options *o
     char *line;
     size_t len, off = 0;
     int status;
-    if (s->next >= s->njobs) {
-        slot_stop(s, &status);
+    if (s->next >= s->njobs || (opt->jobs_per_runner && s->sent >= opt->jobs_per_runner)) {
+        slot_stop(s, &status); /* the loop starts a fresh runner if jobs remain */
         return 0;
     }
     j = &plan->jobs[s->jobs[s->next]];
@@ -162,6 +164,7 @@ static int slot_send_next(slot *s, const pc_plan *plan, const pc_exec_options *o
     len = strlen(line);
     line[len] = '\n'; /* replaces the NUL; written with its length below */
     s->inflight = (long)s->jobs[s->next++];
+    s->sent++;
     s->sent_at = pc_now();
     s->deadline = s->sent_at + opt->timeout;
     while (off < len + 1) {

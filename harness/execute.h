@@ -37,6 +37,7 @@ typedef struct pc_exec_options {
     double startup_timeout;  /* for a runner to say hello, seconds */
     const char *runner;      /* path of runners/runner.py */
     int progress;            /* print a line per finished interpreter on stderr */
+    size_t jobs_per_runner;  /* restart the runner after this many jobs (0: never) */
 } pc_exec_options;
 
 /* results: plan->len entries, filled in (zero them before). */

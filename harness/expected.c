@@ -136,7 +136,7 @@ void pc_expect_free(pc_expectations *ex)
 
 void pc_builds_class(const pc_interp *in, char *out, size_t size)
 {
-    char traits[64];
+    char traits[32];
     pc_interp_traits(in, traits, sizeof traits);
     snprintf(out, size, "%s%s", in->impl ? in->impl : "unknown", traits);
 }

@@ -160,7 +160,7 @@ static int cmd_interpreters(const pc_options *o, const paths *p)
                "PATH / STATUS");
         for (i = 0; i < reg.len; i++) {
             const pc_interp *in = &reg.items[i];
-            char traits[64];
+            char traits[32];
             pc_interp_traits(in, traits, sizeof traits);
             printf("%-26s %-8s %-12s %-12s %-7s %s", in->name ? in->name : "?",
                    in->impl ? in->impl : "?", in->version ? in->version : "?",
@@ -228,7 +228,8 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv)
         goto fail;
     }
     {
-        pc_exec_options eo = {o->parallel, o->timeout, STARTUP_TIMEOUT, p->runner, 0};
+        pc_exec_options eo = {o->parallel, o->timeout, STARTUP_TIMEOUT, p->runner, 0,
+                              (size_t)o->jobs_per_runner};
         if (pc_execute(&plan, &eo, results, &err))
             goto fail;
     }

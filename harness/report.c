@@ -147,7 +147,7 @@ static const pc_interp **run_interps(const pc_plan *plan, size_t *n)
 
 static void column_label(const pc_interp *in, char *out, size_t size)
 {
-    char traits[64];
+    char traits[32];
     pc_interp_traits(in, traits, sizeof traits);
     if (in->impl && strcmp(in->impl, "cpython") == 0)
         snprintf(out, size, "%s%s", in->version, traits);
@@ -177,7 +177,7 @@ void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
     /* header: one column per interpreter, two letters per cell (source, desugared) */
     fprintf(out, "%-*s", namew, "case / function");
     for (k = 0; k < ni; k++) {
-        char lab[64];
+        char lab[128];
         column_label(ins[k], lab, sizeof lab);
         fprintf(out, " %6s", lab);
     }
@@ -192,7 +192,7 @@ void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
         fprintf(out, "%-*.*s", namew, namew, name);
         for (k = 0; k < ni; k++) {
             char cell[3] = "  ";
-            char lab[64];
+            char lab[128];
             int w;
             for (i = r; i < end; i++)
                 if (cmp->rows[i].interp == ins[k])

@@ -24,5 +24,5 @@ if ((${#need[@]})); then
 fi
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
+cmake --build "$build" -j"$(nproc)"
 echo "setup: built $build/pyconform" >&2

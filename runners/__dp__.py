@@ -1,0 +1,207 @@
+"""Runtime support for desugared cases (bound as the global `__dp__`).
+
+The desugared translation of a case replaces operators, class statements and
+function definitions by calls into this module.  Every helper must behave
+exactly like the construct it replaces on CPython 3.8 and later, so where a
+C-level function with the same semantics exists it is re-exported as is
+(no extra Python frame, identical error messages).
+
+Module-level names here are looked up by the translation, so helpers that
+share a builtin's name (dict, getattr, ...) are the builtins themselves and
+internal code uses only the underscore-prefixed imports below.
+"""
+import builtins as _builtins
+import operator as _operator
+import sys as _sys
+import types as _types
+
+# ---------------------------------------------------------------------------
+# Operators: the operator module has exactly the semantics of the syntax.
+
+# Binary operators.
+add = _operator.add
+sub = _operator.sub
+mul = _operator.mul
+matmul = _operator.matmul
+truediv = _operator.truediv
+floordiv = _operator.floordiv
+mod = _operator.mod
+pow = _operator.pow
+lshift = _operator.lshift
+rshift = _operator.rshift
+and_ = _operator.and_
+or_ = _operator.or_
+xor = _operator.xor
+
+# Augmented assignment: `x += y` is `x = iadd(x, y)`.
+iadd = _operator.iadd
+isub = _operator.isub
+imul = _operator.imul
+imatmul = _operator.imatmul
+itruediv = _operator.itruediv
+ifloordiv = _operator.ifloordiv
+imod = _operator.imod
+ipow = _operator.ipow
+ilshift = _operator.ilshift
+irshift = _operator.irshift
+iand = _operator.iand
+ior = _operator.ior
+ixor = _operator.ixor
+
+# Unary operators.
+neg = _operator.neg
+pos = _operator.pos
+invert = _operator.invert
+not_ = _operator.not_
+
+# Comparisons and identity.
+eq = _operator.eq
+ne = _operator.ne
+lt = _operator.lt
+le = _operator.le
+gt = _operator.gt
+ge = _operator.ge
+is_ = _operator.is_
+is_not = _operator.is_not
+contains = _operator.contains  # contains(a, b) is `b in a`
+
+
+def in_(x, container):
+    """`x in container`"""
+    return x in container
+
+
+def not_in(x, container):
+    """`x not in container`"""
+    return x not in container
+
+
+# Subscripts and attributes.
+getitem = _operator.getitem
+setitem = _operator.setitem
+delitem = _operator.delitem
+getattr = _builtins.getattr
+setattr = _builtins.setattr
+delattr = _builtins.delattr
+
+# Displays: {..}, [..], (..,), {a, b} become calls of the plain builtins.
+dict = _builtins.dict
+list = _builtins.list
+tuple = _builtins.tuple
+set = _builtins.set
+
+
+# ---------------------------------------------------------------------------
+# Functions
+
+
+def update_fn(fn, qualname_prefix, name):
+    """Give fn (defined under a mangled name such as _dp_fn_g) the names the
+    source `def` would have given it: __name__, __qualname__ and the code
+    object's co_name (and co_qualname on 3.11+), so frames and tracebacks
+    agree with the source run.  qualname_prefix is None at module level."""
+    if qualname_prefix is None:
+        qualname = name
+    else:
+        qualname = qualname_prefix + "." + name
+    if _sys.version_info >= (3, 11):
+        fn.__code__ = fn.__code__.replace(co_name=name, co_qualname=qualname)
+    else:
+        fn.__code__ = fn.__code__.replace(co_name=name)
+    fn.__name__ = name
+    fn.__qualname__ = qualname
+    return fn
+
+
+# ---------------------------------------------------------------------------
+# Classes
+
+
+def _name_error(name):
+    return NameError("name '%s' is not defined" % name)
+
+
+class ClassNamespace(object):
+    """The class body's namespace as seen by the translation.
+
+    Wraps the mapping returned by the metaclass's __prepare__: attribute
+    assignment, reading and deletion operate on that mapping (including
+    dunder names such as __module__ and __qualname__), and the attribute
+    `_namespace` is the mapping itself.
+    """
+
+    __slots__ = ("_namespace",)
+
+    def __init__(self, namespace):
+        object.__setattr__(self, "_namespace", namespace)
+
+    def __getattribute__(self, name):
+        mapping = object.__getattribute__(self, "_namespace")
+        if name == "_namespace":
+            return mapping
+        try:
+            return mapping[name]
+        except KeyError:
+            pass
+        raise AttributeError(name)
+
+    def __setattr__(self, name, value):
+        # STORE_NAME: errors from the mapping propagate unchanged.
+        mapping = object.__getattribute__(self, "_namespace")
+        mapping[name] = value
+
+    def __delattr__(self, name):
+        # DELETE_NAME turns any failure into NameError (without context).
+        mapping = object.__getattribute__(self, "_namespace")
+        try:
+            del mapping[name]
+            return
+        except Exception:
+            pass
+        raise _name_error(name)
+
+    def __repr__(self):
+        mapping = object.__getattribute__(self, "_namespace")
+        return "ClassNamespace(%r)" % (mapping,)
+
+
+def class_lookup(name, ns, fallback):
+    """A name read in a class body (LOAD_NAME / LOAD_CLASSDEREF): the class
+    namespace first, else fallback(), a function that reads the name from
+    the enclosing function or global scope and so raises CPython's own
+    NameError when the name is bound nowhere.
+
+    Like CPython this indexes the mapping and treats only KeyError as
+    "missing", so a __missing__ or custom __getitem__ is honoured."""
+    mapping = ns._namespace
+    try:
+        return mapping[name]
+    except KeyError:
+        pass
+    # Called outside the except block so a NameError has no KeyError context.
+    return fallback()
+
+
+def create_class(name, ns_builder, bases, kwds):
+    """The class statement: `class NAME(*bases, **kwds): <body>`, where
+    ns_builder(ClassNamespace) executes the body.
+
+    Follows builtins.__build_class__: resolve __mro_entries__ (PEP 560),
+    pick the metaclass, call __prepare__, run the body, record
+    __orig_bases__ when bases changed, then call the metaclass.  Nothing
+    else is added to the namespace (no __firstlineno__ and the like)."""
+    resolved = _types.resolve_bases(bases)
+    meta, namespace, kwds = _types.prepare_class(name, resolved, kwds)
+    if not _builtins.hasattr(_builtins.type(namespace), "__getitem__"):
+        if _builtins.isinstance(meta, _builtins.type):
+            meta_name = meta.__name__
+        else:
+            meta_name = "<metaclass>"
+        raise TypeError(
+            "%s.__prepare__() must return a mapping, not %s"
+            % (meta_name, _builtins.type(namespace).__name__)
+        )
+    ns_builder(ClassNamespace(namespace))
+    if resolved is not bases:
+        namespace["__orig_bases__"] = bases
+    return meta(name, resolved, namespace, **kwds)

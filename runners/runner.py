@@ -1,0 +1,446 @@
+"""Long-lived case runner: NDJSON jobs on stdin, NDJSON results on stdout.
+
+Run as `PY -s -B runners/runner.py` (Python 3.8+, standard library only).
+The contract is docs/protocol.md.  In short, for every job line:
+
+  1. compile the case text with filename "<case NAME>";
+  2. execute it in a fresh module "__case__" (in desugared mode with the
+     runtime module __dp__ bound as a global);
+  3. call, in module dict order, every top-level function of the case text
+     that needs no arguments, recording its outcome, printed text and time;
+  4. write one result line with every value in canonical JSON form.
+
+Case code must never be able to corrupt the protocol stream, so at start-up
+the real stdout is moved to a private file descriptor, fd 1 is pointed at
+stderr and fd 0 at /dev/null, and sys.stdout is replaced by a capture buffer
+whenever case code runs.
+"""
+import gc
+import io
+import json
+import os
+import re
+import sys
+import time
+import types
+
+RUNNERS_DIR = os.path.dirname(os.path.abspath(__file__))
+HELLO = {"hello": "pyconform-runner", "protocol": 1}
+MODES = ("source", "desugared")
+MODULE_NAME = "__case__"
+
+# Canonical value limits (docs/protocol.md, "Canonical values").
+MAX_DEPTH = 50
+INT_MIN = -(2 ** 63)
+INT_MAX = 2 ** 63 - 1
+ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
+
+# Types shown as {"function": qualname}: functions, builtins and all kinds of
+# bound or unbound methods (slot wrappers included).
+FUNCTION_TYPES = (
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.MethodWrapperType,
+    types.WrapperDescriptorType,
+    types.MethodDescriptorType,
+    types.ClassMethodDescriptorType,
+)
+
+
+# ---------------------------------------------------------------------------
+# Text helpers
+
+
+def scrub(text):
+    """Replace memory addresses (0x7f3a...) by 0x? so output is stable."""
+    return ADDRESS.sub("0x?", text)
+
+
+def json_safe(text):
+    """Turn lone surrogates, which cannot be encoded as UTF-8, into
+    backslash escapes so the text can go into a result line."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def clean_text(text):
+    """Free text produced by case code (printed output, exception messages,
+    reprs): addresses scrubbed and made safe for a result line."""
+    return json_safe(scrub(text))
+
+
+def safe_str(exc):
+    """str(exc), which runs case code and so may itself fail."""
+    try:
+        text = str(exc)
+    except BaseException as err:  # noqa: B036 - case code may raise anything
+        return "<str() raised %s>" % type(err).__name__
+    return clean_text(text)
+
+
+def describe_exception(exc):
+    return {"type": type(exc).__name__, "message": safe_str(exc)}
+
+
+def type_qualname(obj):
+    return getattr(type(obj), "__qualname__", type(obj).__name__)
+
+
+# ---------------------------------------------------------------------------
+# Canonical values
+
+
+def canonical(value):
+    """Convert any Python value to deterministic JSON data (protocol table).
+
+    Never raises: if conversion itself fails (for example a RecursionError
+    from a tiny recursion limit set by the case), the value is reported like
+    an object whose repr failed.
+    """
+    try:
+        return _canon(value, set(), 1)
+    except BaseException as err:  # noqa: B036
+        return {"object": type_qualname(value), "repr_error": type(err).__name__}
+
+
+def _name_of(obj, fallback):
+    """__qualname__ (or __name__) of obj when it is a string, else fallback."""
+    for attr in ("__qualname__", "__name__"):
+        try:
+            name = getattr(obj, attr, None)
+        except BaseException:  # noqa: B036 - a property may raise
+            name = None
+        if isinstance(name, str):
+            return name
+    return fallback
+
+
+def _canon(value, active, depth):
+    """`active` holds id()s of the containers on the current path (cycle
+    guard); `depth` is the nesting level of `value` (the top value is 1)."""
+    t = type(value)
+
+    # Scalars.  Exact types only (bool before int); subclasses such as enums
+    # or named tuples fall through to the repr form, except dict subclasses.
+    if value is None or t is bool:
+        return value
+    if t is int:
+        if INT_MIN <= value <= INT_MAX:
+            return value
+        return {"int": str(value)}
+    if t is float:
+        return {"float": repr(value)}
+    if t is str:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: not valid in JSON text
+            return {"object": "str", "repr": repr(value)}
+        return value
+    if t is bytes:
+        return {"bytes": repr(value)}
+    if t is bytearray:
+        return {"bytearray": repr(value)}
+
+    # Named things.  Tests use issubclass(type(value), ...) rather than
+    # isinstance(), which would consult a case-defined __class__ property.
+    if issubclass(t, FUNCTION_TYPES):
+        name = _name_of(value, None)
+        if name is not None:
+            return {"function": name}
+    elif issubclass(t, type):
+        return {"class": _name_of(value, t.__name__)}
+    elif issubclass(t, types.ModuleType):
+        name = getattr(value, "__name__", None)
+        if isinstance(name, str):
+            return {"module": name}
+
+    # Containers (exceptions count as containers of their args).
+    container = (
+        t in (list, tuple, set, frozenset)
+        or issubclass(t, dict)
+        or issubclass(t, BaseException)
+    )
+    if container:
+        if id(value) in active:
+            return {"recursive": t.__name__}
+        if depth > MAX_DEPTH:
+            return {"too_deep": t.__name__}
+        active.add(id(value))
+        try:
+            return _canon_container(value, t, active, depth + 1)
+        finally:
+            active.discard(id(value))
+
+    return _canon_object(value)
+
+
+def _canon_container(value, t, active, depth):
+    if t is list:
+        return [_canon(item, active, depth) for item in value]
+    if t is tuple:
+        return {"tuple": [_canon(item, active, depth) for item in value]}
+    if t is set or t is frozenset:
+        items = [_canon(item, active, depth) for item in value]
+        items.sort(key=lambda item: json.dumps(item, sort_keys=True))
+        return {t.__name__: items}
+    if issubclass(t, BaseException):
+        args = [_canon(arg, active, depth) for arg in value.args]
+        return {"exception": t.__name__, "args": args}
+    # dict or dict subclass, in insertion order
+    pairs = []
+    for key, item in list(value.items()):
+        pairs.append([_canon(key, active, depth), _canon(item, active, depth)])
+    return {"dict": pairs}
+
+
+def _canon_object(value):
+    try:
+        text = repr(value)
+    except BaseException as err:  # noqa: B036
+        return {"object": type_qualname(value), "repr_error": type(err).__name__}
+    return {"object": type_qualname(value), "repr": clean_text(text)}
+
+
+# ---------------------------------------------------------------------------
+# Running case code
+
+
+class Capture(io.StringIO):
+    """Stands in for sys.stdout while case code runs.  close() is ignored so
+    the captured text survives `sys.stdout.close()` in a case."""
+
+    def close(self):
+        pass
+
+
+def run_captured(func):
+    """Call func() with sys.stdout captured.  Returns (value, exc, stdout,
+    seconds) where exactly one of value/exc is meaningful (exc is None when
+    func returned).  The value is already canonical, converted while the
+    capture is still active so anything its repr prints is captured too."""
+    saved = sys.stdout
+    buffer = Capture()
+    sys.stdout = buffer
+    value = exc = None
+    try:
+        start = time.perf_counter()
+        try:
+            result = func()
+        except BaseException as err:  # noqa: B036 - SystemExit etc. included
+            exc = err
+        seconds = time.perf_counter() - start
+        if exc is None:
+            value = canonical(result)
+    finally:
+        sys.stdout = saved
+    return value, exc, clean_text(buffer.getvalue()), seconds
+
+
+def needs_no_arguments(func):
+    """True when func can be called as func(): every positional parameter
+    and every keyword-only parameter has a default.  Reads the code object
+    directly (inspect.signature is comparatively slow)."""
+    code = func.__code__
+    defaults = func.__defaults__ or ()
+    if code.co_argcount > len(defaults):
+        return False
+    kwdefaults = func.__kwdefaults__ or {}
+    start = code.co_argcount
+    kwonly = code.co_varnames[start:start + code.co_kwonlyargcount]
+    for name in kwonly:
+        if name not in kwdefaults:
+            return False
+    return True
+
+
+def case_functions(namespace, filename):
+    """(name, function) pairs to call, in module dict order.  A function
+    bound to several names is called once, under its first name."""
+    found = []
+    seen = set()
+    for name, value in list(namespace.items()):
+        if type(value) is not types.FunctionType:  # not isinstance: see _canon
+            continue
+        if value.__code__.co_filename != filename or id(value) in seen:
+            continue
+        if needs_no_arguments(value):
+            seen.add(id(value))
+            found.append((name, value))
+    return found
+
+
+def run_job(job, dp_module):
+    """Run one validated job and return its result object."""
+    filename = "<case %s>" % job["case"]
+    module_result = {"compile_error": None, "error": None, "stdout": ""}
+    result = {"id": job["id"], "module": module_result, "functions": []}
+
+    try:
+        code = compile(job["source"], filename, "exec", dont_inherit=True)
+    except BaseException as err:  # noqa: B036 - SyntaxError, ValueError (NUL), RecursionError
+        if isinstance(err, SyntaxError):
+            message, line = err.msg, err.lineno
+        else:
+            message, line = safe_str(err), None
+        module_result["compile_error"] = {
+            "type": type(err).__name__,
+            "msg": json_safe(str(message)),
+            "line": line,
+        }
+        return result
+
+    module = types.ModuleType(MODULE_NAME)
+    if job["mode"] == "desugared":
+        module.__dict__["__dp__"] = dp_module
+    sys.modules[MODULE_NAME] = module
+    try:
+        namespace = module.__dict__
+
+        def body():
+            exec(code, namespace)
+
+        _, exc, stdout, _ = run_captured(body)
+        module_result["stdout"] = stdout
+        if exc is not None:
+            module_result["error"] = describe_exception(exc)
+
+        # Functions defined before a module-level error are still called.
+        for name, func in case_functions(namespace, filename):
+            value, exc, stdout, seconds = run_captured(func)
+            if exc is None:
+                outcome = {"kind": "return", "value": value}
+            else:
+                outcome = {"kind": "raise"}
+                outcome.update(describe_exception(exc))
+            result["functions"].append(
+                {"name": json_safe(name), "outcome": outcome,
+                 "stdout": stdout, "seconds": seconds}
+            )
+    finally:
+        if sys.modules.get(MODULE_NAME) is module:
+            del sys.modules[MODULE_NAME]
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Protocol loop
+
+
+def parse_job(line):
+    """Decode and validate one job line.  Returns (job, None) or
+    (None, (id-or-None, error text))."""
+    try:
+        job = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as err:
+        return None, (None, "bad job line: %s" % err)
+    if not isinstance(job, dict):
+        return None, (None, "bad job line: not a JSON object")
+    job_id = job.get("id")
+    for key, kind in (("case", str), ("source", str), ("mode", str)):
+        if not isinstance(job.get(key), kind):
+            return None, (job_id, "bad job: %r missing or not a string" % key)
+    if "id" not in job:
+        return None, (None, "bad job: 'id' missing")
+    if job["mode"] not in MODES:
+        return None, (job_id, "bad job: unknown mode %r" % job["mode"])
+    # "filename", "first_line" and "timeout" are informational; ignored here.
+    return job, None
+
+
+def load_dp():
+    """Import the desugaring runtime once.  Returns (module, error text)."""
+    try:
+        import __dp__
+    except BaseException as err:  # noqa: B036
+        return None, "cannot import __dp__: %s: %s" % (type(err).__name__, err)
+    return __dp__, None
+
+
+def open_streams():
+    """Take private copies of fd 0 and fd 1 for the protocol, then point
+    fd 0 at /dev/null and fd 1 at stderr so case code cannot touch them."""
+    sys.stdout.flush()
+    proto_in = os.fdopen(os.dup(0), "rb")
+    proto_out = os.fdopen(os.dup(1), "w", encoding="utf-8", newline="\n")
+    os.dup2(2, 1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    return proto_in, proto_out
+
+
+def send(out, obj):
+    """Write one result line.  Case-derived text has been cleaned already;
+    should a line still fail to encode (say, a job id holding a lone
+    surrogate), a runner_error goes out in its place so the harness is
+    never left waiting."""
+    try:
+        text = json.dumps(obj, ensure_ascii=False)
+        text.encode("utf-8")
+    except (TypeError, ValueError) as err:  # UnicodeEncodeError is a ValueError
+        text = json.dumps({"id": None, "runner_error": "cannot encode result: %s" % err})
+    out.write(text + "\n")
+    out.flush()
+
+
+def collect_garbage():
+    """Collect the job's garbage now, so that __del__ methods of its cyclic
+    garbage run here (their output goes to stderr) and not in the middle of
+    a later job, where they would pollute its captured stdout."""
+    try:
+        gc.collect()
+    except BaseException:  # noqa: B036 - a __del__ may do anything
+        pass
+
+
+def handle_line(line, dp_module, dp_error):
+    """The result object for one job line."""
+    job, problem = parse_job(line)
+    if job is not None and job["mode"] == "desugared" and dp_module is None:
+        job, problem = None, (job["id"], dp_error)
+    if job is None:
+        return {"id": problem[0], "runner_error": problem[1]}
+    try:
+        return run_job(job, dp_module)
+    except BaseException as err:  # noqa: B036 - keep serving jobs
+        text = "%s: %s" % (type(err).__name__, safe_str(err))
+        return {"id": job["id"], "runner_error": "runner failed: " + text}
+
+
+def serve(proto_in, proto_out):
+    """Answer job lines until EOF on proto_in."""
+    dp_module, dp_error = load_dp()
+
+    # Interpreter state that case code may change and that later jobs rely on.
+    saved_stdout, saved_stderr, saved_stdin = sys.stdout, sys.stderr, sys.stdin
+    saved_limit = sys.getrecursionlimit()
+
+    send(proto_out, HELLO)
+    while True:
+        line = proto_in.readline()
+        if not line:
+            return  # EOF: the harness has no more jobs
+        if not line.strip():
+            continue  # tolerate blank lines; they are not jobs
+        result = handle_line(line, dp_module, dp_error)
+        sys.stdout, sys.stderr, sys.stdin = saved_stdout, saved_stderr, saved_stdin
+        sys.setrecursionlimit(saved_limit)
+        collect_garbage()
+        send(proto_out, result)
+
+
+def main():
+    if sys.path[0] != RUNNERS_DIR:
+        sys.path.insert(0, RUNNERS_DIR)
+    proto_in, proto_out = open_streams()
+    with proto_in, proto_out:
+        serve(proto_in, proto_out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""Canonical values (docs/protocol.md, "Canonical values"): runner.canonical."""
+import collections
+import enum
+import json
+import os
+import sys
+import unittest
+
+RUNNERS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "runners")
+sys.path.insert(0, os.path.normpath(RUNNERS_DIR))
+
+import runner  # noqa: E402
+
+canonical = runner.canonical
+
+
+def nested_lists(levels):
+    """[[[...[0]...]]] with `levels` lists."""
+    value = 0
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def stack_depth():
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    return depth
+
+
+class Scalars(unittest.TestCase):
+    def test_none_and_bools(self):
+        self.assertEqual(canonical([None, True, False]), [None, True, False])
+        self.assertIs(canonical(True), True)
+
+    def test_int_range(self):
+        self.assertEqual(canonical(2 ** 63 - 1), 9223372036854775807)
+        self.assertEqual(canonical(-(2 ** 63)), -9223372036854775808)
+        self.assertEqual(canonical(2 ** 63), {"int": "9223372036854775808"})
+        self.assertEqual(canonical(-(2 ** 63) - 1), {"int": "-9223372036854775809"})
+        self.assertEqual(canonical(10 ** 30), {"int": "1" + "0" * 30})
+
+    def test_float(self):
+        self.assertEqual(canonical(1.0), {"float": "1.0"})
+        self.assertEqual(canonical(0.1), {"float": "0.1"})
+        self.assertEqual(canonical(-0.0), {"float": "-0.0"})
+        self.assertEqual(canonical(float("inf")), {"float": "inf"})
+        self.assertEqual(canonical(float("nan")), {"float": "nan"})
+
+    def test_str(self):
+        self.assertEqual(canonical("h\u00e9llo\n"), "h\u00e9llo\n")
+        # A lone surrogate cannot be written as UTF-8: shown by its repr.
+        self.assertEqual(canonical("a\ud800"), {"object": "str", "repr": "'a\\ud800'"})
+
+    def test_bytes(self):
+        self.assertEqual(canonical(b"a'\x00"), {"bytes": "b\"a'\\x00\""})
+        self.assertEqual(canonical(bytearray(b"xy")), {"bytearray": "bytearray(b'xy')"})
+
+    def test_subclasses_of_scalars_use_repr(self):
+        class Color(enum.IntEnum):
+            RED = 1
+
+        self.assertEqual(canonical(Color.RED), {"object": "Scalars.test_subclasses_of_scalars_use_repr.<locals>.Color",
+                                                "repr": "<Color.RED: 1>"})
+        Point = collections.namedtuple("Point", "x y")
+        self.assertEqual(canonical(Point(1, 2)), {"object": "Point", "repr": "Point(x=1, y=2)"})
+
+    def test_complex_is_an_object(self):
+        self.assertEqual(canonical(1 + 2j), {"object": "complex", "repr": "(1+2j)"})
+
+
+class Containers(unittest.TestCase):
+    def test_list_and_tuple(self):
+        self.assertEqual(canonical([1, (2, "a"), ()]),
+                         [1, {"tuple": [2, "a"]}, {"tuple": []}])
+
+    def test_dict_insertion_order_and_keys(self):
+        d = {"b": 1, "a": 2, (1, 2): None, 3: 1.5}
+        self.assertEqual(canonical(d), {"dict": [["b", 1], ["a", 2], [{"tuple": [1, 2]}, None],
+                                                 [3, {"float": "1.5"}]]})
+
+    def test_dict_subclasses(self):
+        od = collections.OrderedDict([("x", 1), ("y", 2)])
+        od.move_to_end("x")
+        self.assertEqual(canonical(od), {"dict": [["y", 2], ["x", 1]]})
+        dd = collections.defaultdict(list)
+        dd["k"].append(1)
+        self.assertEqual(canonical(dd), {"dict": [["k", [1]]]})
+
+    def test_sets_sorted_by_json_text(self):
+        # "10" sorts before "9" as text.
+        self.assertEqual(canonical({9, 10}), {"set": [10, 9]})
+        # '"a"' < '1' < 'null' < '{"tuple"...}'
+        self.assertEqual(canonical({None, 1, "a", (1,)}),
+                         {"set": ["a", 1, None, {"tuple": [1]}]})
+        self.assertEqual(canonical(frozenset({2, 1})), {"frozenset": [1, 2]})
+        self.assertEqual(canonical(set()), {"set": []})
+
+    def test_exception_instances(self):
+        self.assertEqual(canonical(ValueError("bad", 3)), {"exception": "ValueError", "args": ["bad", 3]})
+        self.assertEqual(canonical(KeyError()), {"exception": "KeyError", "args": []})
+
+
+class Names(unittest.TestCase):
+    def test_functions(self):
+        def outer():
+            def inner():
+                pass
+            return inner
+
+        self.assertEqual(canonical(outer()), {"function": "Names.test_functions.<locals>.outer.<locals>.inner"})
+        self.assertEqual(canonical(lambda: 0), {"function": "Names.test_functions.<locals>.<lambda>"})
+
+    def test_builtins_and_methods(self):
+        class C:
+            def m(self):
+                pass
+
+        self.assertEqual(canonical(len), {"function": "len"})
+        self.assertEqual(canonical([].append), {"function": "list.append"})
+        self.assertEqual(canonical(C().m), {"function": "Names.test_builtins_and_methods.<locals>.C.m"})
+        self.assertEqual(canonical((1).__add__), {"function": "int.__add__"})
+        self.assertEqual(canonical(object.__init__), {"function": "object.__init__"})
+        self.assertEqual(canonical(str.join), {"function": "str.join"})
+        if sys.implementation.name == "cpython":  # a plain classmethod object on PyPy
+            self.assertEqual(canonical(dict.__dict__["fromkeys"]), {"function": "dict.fromkeys"})
+
+    def test_classes_and_modules(self):
+        class Inner:
+            pass
+
+        self.assertEqual(canonical(int), {"class": "int"})
+        self.assertEqual(canonical(Inner), {"class": "Names.test_classes_and_modules.<locals>.Inner"})
+        self.assertEqual(canonical(json), {"module": "json"})
+
+
+class Cycles(unittest.TestCase):
+    def test_self_containing_list(self):
+        a = [1]
+        a.append(a)
+        self.assertEqual(canonical(a), [1, {"recursive": "list"}])
+
+    def test_dict_cycle_through_tuple(self):
+        d = {}
+        d["t"] = (d,)
+        self.assertEqual(canonical(d), {"dict": [["t", {"tuple": [{"recursive": "dict"}]}]]})
+
+    def test_exception_cycle(self):
+        e = ValueError()
+        e.args = (e,)
+        self.assertEqual(canonical(e), {"exception": "ValueError", "args": [{"recursive": "ValueError"}]})
+
+    def test_shared_reference_is_not_a_cycle(self):
+        x = [1]
+        self.assertEqual(canonical([x, x, (x,)]), [[1], [1], {"tuple": [[1]]}])
+
+
+class Depth(unittest.TestCase):
+    def test_fifty_levels_are_shown(self):
+        value = canonical(nested_lists(50))
+        for _ in range(50):
+            self.assertIsInstance(value, list)
+            value = value[0]
+        self.assertEqual(value, 0)
+
+    def test_deeper_nesting_is_cut(self):
+        value = canonical(nested_lists(60))
+        for _ in range(50):
+            value = value[0]
+        self.assertEqual(value, {"too_deep": "list"})
+
+    def test_deep_dict(self):
+        d = {}
+        inner = d
+        for _ in range(55):
+            inner["k"] = {}
+            inner = inner["k"]
+        value = canonical(d)
+        for _ in range(50):
+            value = value["dict"][0][1]
+        self.assertEqual(value, {"too_deep": "dict"})
+
+    def test_recursion_error_while_converting(self):
+        # Run canonical() with almost no stack left: it must report, not raise.
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(stack_depth() + 15)
+        try:
+            value = canonical(nested_lists(45))
+        finally:
+            sys.setrecursionlimit(limit)
+        self.assertEqual(value, {"object": "list", "repr_error": "RecursionError"})
+
+
+class Objects(unittest.TestCase):
+    def test_addresses_scrubbed(self):
+        self.assertEqual(canonical(object()), {"object": "object", "repr": "<object object at 0x?>"})
+
+        class R:
+            def __repr__(self):
+                return "at 0xDEADbeef and 0x1, not 0y2"
+
+        self.assertEqual(canonical(R())["repr"], "at 0x? and 0x?, not 0y2")
+
+    def test_repr_raising(self):
+        class Bad:
+            def __repr__(self):
+                raise ValueError("no")
+
+        class NotStr:
+            def __repr__(self):
+                return 5
+
+        class Endless:
+            def __repr__(self):
+                return repr(self)
+
+        self.assertEqual(canonical(Bad()), {"object": "Objects.test_repr_raising.<locals>.Bad",
+                                            "repr_error": "ValueError"})
+        self.assertEqual(canonical(NotStr())["repr_error"], "TypeError")
+        self.assertEqual(canonical(Endless())["repr_error"], "RecursionError")
+
+    def test_lying_class_attribute(self):
+        class Liar:
+            __class__ = property(lambda self: int)
+
+            def __repr__(self):
+                return "Liar()"
+
+        self.assertEqual(canonical(Liar()), {"object": "Objects.test_lying_class_attribute.<locals>.Liar",
+                                             "repr": "Liar()"})
+
+    def test_generator(self):
+        def gen():
+            yield 1
+
+        self.assertEqual(canonical(gen()), {"object": "generator", "repr": "<generator object "
+                                            "Objects.test_generator.<locals>.gen at 0x?>"})
+
+    def test_everything_is_json(self):
+        value = canonical([object(), {1: {2, 3}}, 2 ** 70, 1.5, b"x", ValueError(object())])
+        self.assertEqual(json.loads(json.dumps(value)), value)
+
+
+if __name__ == "__main__":
+    unittest.main()

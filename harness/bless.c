@@ -33,13 +33,18 @@ static bool all_expected(const fn_rows *fr, json_t *old)
     return true;
 }
 
-/* A string field of the first old entry whose `key` equals v. */
-static json_t *carried(json_t *old, const char *key, json_t *v, const char *field)
+/* A string field of the first old entry whose `key` equals v; with `cls`, only among
+ * entries of that build class (a version reason is about its implementation, a
+ * divergence reason about the translation, whatever the build). */
+static json_t *carried(json_t *old, const char *key, json_t *v, const char *field, const char *cls)
 {
     size_t i;
     json_t *e;
     json_array_foreach(old, i, e) {
         json_t *r = json_object_get(e, field);
+        const char *b = json_string_value(json_object_get(e, "builds"));
+        if (cls && (!b || strncmp(b, cls, strlen(cls)) != 0 || b[strlen(cls)] != ' '))
+            continue;
         if (json_is_string(r) && json_equal(json_object_get(e, key), v))
             return r;
     }
@@ -62,15 +67,104 @@ static bool class_in(const char *builds, json_t *classes)
     return false;
 }
 
-/* Regenerate the entries of one function. Returns a new array. */
+typedef struct bmember {
+    const pc_interp *interp;
+    json_t *key;   /* owned: [source observation, desugared observation or null] */
+    bool covered;  /* a build with traits that its plain implementation's entries cover */
+} bmember;
+
+static int bmember_order(const void *a, const void *b)
+{
+    return pc_builds_cmp(((const bmember *)a)->interp, ((const bmember *)b)->interp);
+}
+
+static bool has_traits(const pc_interp *in)
+{
+    return in->debug || in->free_threaded || in->wasm;
+}
+
+/* The first entry of the plain implementation (no traits) matching this build. */
+static json_t *plain_entry(json_t *entries, const pc_interp *in)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(entries, i, e) {
+        if (pc_builds_match_plain(json_string_value(json_object_get(e, "builds")), in))
+            return e;
+    }
+    return NULL;
+}
+
+/* Do the plain implementation's entries (new ones first, else the old) give this
+ * member's observations? */
+static bool plain_covers(json_t *out, json_t *old, const bmember *m)
+{
+    json_t *e = plain_entry(out, m->interp), *d;
+    if (!e)
+        e = plain_entry(old, m->interp);
+    if (!e)
+        return false;
+    d = json_object_get(e, "desugared");
+    return json_equal(json_object_get(e, "source"), json_array_get(m->key, 0)) &&
+           json_equal(d ? d : json_null(), json_array_get(m->key, 1));
+}
+
+/* Append one entry per run of equal keys among the uncovered members of the class
+ * segment ms[start, end); labels are bounded by all the segment's members. */
+static int emit_runs(const bmember *ms, size_t start, size_t end, json_t *old, json_t *out,
+                     pc_bless_stats *st, pc_error *err)
+{
+    const pc_interp **ins = calloc(end - start + 1, sizeof *ins);
+    size_t i, first;
+    if (!ins)
+        return pc_oom(err);
+    for (i = start; i < end; i++)
+        ins[i - start] = ms[i].interp;
+    for (first = start; first < end;) {
+        size_t last = first;
+        char label[256], cls[128];
+        json_t *entry, *sobs, *dobs, *reason;
+        if (ms[first].covered) {
+            first++;
+            continue;
+        }
+        while (last + 1 < end && !ms[last + 1].covered && json_equal(ms[last + 1].key, ms[first].key))
+            last++;
+        pc_builds_label(ins, end - start, first - start, last - start, label, sizeof label);
+        sobs = json_array_get(ms[first].key, 0);
+        dobs = json_array_get(ms[first].key, 1);
+        entry = json_pack("{s:s, s:O}", "builds", label, "source", sobs);
+        if (!entry || json_array_append_new(out, entry)) {
+            free(ins);
+            return pc_oom(err);
+        }
+        if (!json_is_null(dobs)) {
+            json_t *div = carried(old, "desugared", dobs, "divergence", NULL);
+            json_object_set(entry, "desugared", dobs);
+            json_object_set(entry, "divergence", div ? div : json_null());
+            if (!div)
+                st->divergences_without_reason++;
+        }
+        pc_builds_class(ms[first].interp, cls, sizeof cls);
+        reason = carried(old, "source", sobs, "reason", cls);
+        if (reason)
+            json_object_set(entry, "reason", reason);
+        first = last + 1;
+    }
+    free(ins);
+    return 0;
+}
+
+/* Regenerate the entries of one function. Returns a new array. Plain classes are
+ * written first; a build with traits gets entries only where it behaves differently
+ * from its plain implementation. */
 static json_t *regenerate(const fn_rows *fr, json_t *old, pc_bless_stats *st, pc_error *err)
 {
-    const pc_row **src = calloc(fr->n + 1, sizeof *src);
-    const pc_interp **members = calloc(fr->n + 1, sizeof *members);
-    json_t **keys = calloc(fr->n + 1, sizeof *keys);
+    bmember *ms = calloc(fr->n + 1, sizeof *ms);
     json_t *out = json_array(), *classes = json_array(), *e;
     size_t n = 0, i, start;
-    if (!src || !members || !keys || !out || !classes) {
+    int pass;
+    if (!ms || !out || !classes) {
         pc_oom(err);
         goto fail;
     }
@@ -83,57 +177,37 @@ static json_t *regenerate(const fn_rows *fr, json_t *old, pc_bless_stats *st, pc
         d = desugared_row(fr, r->interp);
         if (d && d->observation && !json_equal(d->observation, r->observation))
             dobs = d->observation;
-        src[n] = r;
-        members[n] = r->interp;
-        keys[n] = json_pack("[O, O]", r->observation, dobs ? dobs : json_null());
-        if (!keys[n]) {
+        ms[n].interp = r->interp;
+        ms[n].key = json_pack("[O, O]", r->observation, dobs ? dobs : json_null());
+        if (!ms[n].key) {
             pc_oom(err);
             goto fail;
         }
         n++;
     }
-    /* members are in registry order: by class, then version. */
-    for (start = 0; start < n;) {
-        char cls[128], cls2[128];
-        size_t cls_end = start, first;
-        pc_builds_class(members[start], cls, sizeof cls);
-        while (cls_end < n) {
-            pc_builds_class(members[cls_end], cls2, sizeof cls2);
-            if (strcmp(cls, cls2) != 0)
-                break;
-            cls_end++;
-        }
-        if (json_array_append_new(classes, json_string(cls))) {
-            pc_oom(err);
-            goto fail;
-        }
-        for (first = start; first < cls_end;) {
-            size_t last = first;
-            char label[256];
-            json_t *entry, *sobs = json_array_get(keys[first], 0), *dobs = json_array_get(keys[first], 1);
-            json_t *reason, *div;
-            while (last + 1 < cls_end && json_equal(keys[last + 1], keys[first]))
-                last++;
-            pc_builds_label(members + start, cls_end - start, first - start, last - start, label,
-                            sizeof label);
-            entry = json_pack("{s:s, s:O}", "builds", label, "source", sobs);
-            if (!entry || json_array_append_new(out, entry)) {
-                pc_oom(err);
-                goto fail;
+    qsort(ms, n, sizeof *ms, bmember_order);
+    for (pass = 0; pass < 2; pass++) {
+        for (start = 0; start < n;) {
+            char cls[128], cls2[128];
+            size_t end = start + 1;
+            pc_builds_class(ms[start].interp, cls, sizeof cls);
+            while (end < n) {
+                pc_builds_class(ms[end].interp, cls2, sizeof cls2);
+                if (strcmp(cls, cls2) != 0)
+                    break;
+                end++;
             }
-            if (!json_is_null(dobs)) {
-                div = carried(old, "desugared", dobs, "divergence");
-                json_object_set(entry, "desugared", dobs);
-                json_object_set(entry, "divergence", div ? div : json_null());
-                if (!div)
-                    st->divergences_without_reason++;
+            if (has_traits(ms[start].interp) == (pass == 1)) {
+                if (pass == 1) {
+                    for (i = start; i < end; i++)
+                        ms[i].covered = plain_covers(out, old, &ms[i]);
+                }
+                if (json_array_append_new(classes, json_string(cls)) ||
+                    emit_runs(ms, start, end, old, out, st, err))
+                    goto fail;
             }
-            reason = carried(old, "source", sobs, "reason");
-            if (reason)
-                json_object_set(entry, "reason", reason);
-            first = last + 1;
+            start = end;
         }
-        start = cls_end;
     }
     /* keep what the run says nothing about */
     json_array_foreach(old, i, e) {
@@ -141,18 +215,14 @@ static json_t *regenerate(const fn_rows *fr, json_t *old, pc_bless_stats *st, pc
             json_array_append(out, e);
     }
     for (i = 0; i < n; i++)
-        json_decref(keys[i]);
-    free(src);
-    free(members);
-    free(keys);
+        json_decref(ms[i].key);
+    free(ms);
     json_decref(classes);
     return out;
 fail:
-    for (i = 0; keys && i < n; i++)
-        json_decref(keys[i]);
-    free(src);
-    free(members);
-    free(keys);
+    for (i = 0; ms && i < n; i++)
+        json_decref(ms[i].key);
+    free(ms);
     json_decref(out);
     json_decref(classes);
     return NULL;

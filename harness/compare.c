@@ -309,16 +309,62 @@ static int add_row(pc_comparison *out, const pc_job *job, const pc_job_result *r
 }
 
 /* (c): group the interpreters of one case function and mode by identical observation. */
+typedef struct member {
+    const pc_interp *interp;
+    json_t *obs; /* owned */
+    int group;
+} member;
+
+static int member_order(const void *a, const void *b)
+{
+    return pc_builds_cmp(((const member *)a)->interp, ((const member *)b)->interp);
+}
+
+/* Label every maximal run of group g within a build class, e.g. "cpython 3.8-3.10". */
+static int label_group(const member *ms, const pc_interp **ins, size_t n, int g, pc_buf *label,
+                       json_t *names, pc_error *err)
+{
+    size_t start = 0, i;
+    while (start < n) {
+        /* the class segment [start, end): one class string */
+        size_t end = start + 1;
+        while (end < n) {
+            char a[128], b[128];
+            pc_builds_class(ins[start], a, sizeof a);
+            pc_builds_class(ins[end], b, sizeof b);
+            if (strcmp(a, b) != 0)
+                break;
+            end++;
+        }
+        for (i = start; i < end; i++) {
+            size_t last = i;
+            char lab[256];
+            if (ms[i].group != g)
+                continue;
+            while (last + 1 < end && ms[last + 1].group == g)
+                last++;
+            pc_builds_label(ins + start, end - start, i - start, last - start, lab, sizeof lab);
+            if (pc_buf_appendf(label, err, "%s%s", label->len ? " | " : "", lab))
+                return -1;
+            for (; i <= last; i++)
+                if (json_array_append_new(names, json_string(ms[i].interp->name)))
+                    return pc_oom(err);
+            i = last;
+        }
+        start = end;
+    }
+    return 0;
+}
+
 static int add_groups(pc_comparison *out, const pc_case *kase, const char *function, pc_mode mode,
                       index_map *m, size_t c, const pc_job_result *results, pc_error *err)
 {
-    const pc_interp **members = calloc(m->ninterps + 1, sizeof *members);
-    json_t **obs = calloc(m->ninterps + 1, sizeof *obs);
-    int *group = calloc(m->ninterps + 1, sizeof *group);
+    member *ms = calloc(m->ninterps + 1, sizeof *ms);
+    const pc_interp **ins = calloc(m->ninterps + 1, sizeof *ins);
     json_t *groups = json_array(), *entry;
     size_t i, k, n = 0;
     int ngroups = 0, g, rc = -1;
-    if (!members || !obs || !group || !groups) {
+    if (!ms || !ins || !groups) {
         pc_oom(err);
         goto done;
     }
@@ -326,67 +372,40 @@ static int add_groups(pc_comparison *out, const pc_case *kase, const char *funct
         long j = *map_at(m, c, i, mode);
         if (j < 0)
             continue;
-        members[n] = m->interps[i];
-        obs[n] = pc_observation(&results[j], function);
-        group[n] = -1;
+        ms[n].interp = m->interps[i];
+        ms[n].obs = pc_observation(&results[j], function);
+        ms[n].group = -1;
         for (k = 0; k < n; k++) {
-            if ((obs[k] && obs[n] && json_equal(obs[k], obs[n])) || (!obs[k] && !obs[n])) {
-                group[n] = group[k];
+            if ((ms[k].obs && ms[n].obs && json_equal(ms[k].obs, ms[n].obs)) ||
+                (!ms[k].obs && !ms[n].obs)) {
+                ms[n].group = ms[k].group;
                 break;
             }
         }
-        if (group[n] < 0)
-            group[n] = ngroups++;
+        if (ms[n].group < 0)
+            ms[n].group = ngroups++;
         n++;
     }
     if (n == 0) {
         rc = 0;
         goto done;
     }
+    qsort(ms, n, sizeof *ms, member_order);
+    for (i = 0; i < n; i++)
+        ins[i] = ms[i].interp;
     for (g = 0; g < ngroups; g++) {
         pc_buf label = {0};
-        json_t *names = json_array(), *gobj;
-        json_t *gobs = NULL;
-        for (i = 0; i < n; i++) {
-            size_t cls_first, cls_n, last;
-            char cls[128], cls2[128], lab[256];
-            if (group[i] != g)
-                continue;
-            if (!gobs)
-                gobs = obs[i];
-            json_array_append_new(names, json_string(members[i]->name));
-            /* a run of g within its class: extend to the class members that follow */
-            if (i > 0 && group[i - 1] == g) {
-                pc_builds_class(members[i - 1], cls, sizeof cls);
-                pc_builds_class(members[i], cls2, sizeof cls2);
-                if (strcmp(cls, cls2) == 0)
-                    continue; /* already labelled as part of the previous run */
-            }
-            pc_builds_class(members[i], cls, sizeof cls);
-            cls_first = i;
-            while (cls_first > 0) {
-                pc_builds_class(members[cls_first - 1], cls2, sizeof cls2);
-                if (strcmp(cls, cls2) != 0)
-                    break;
-                cls_first--;
-            }
-            cls_n = cls_first;
-            while (cls_n < n) {
-                pc_builds_class(members[cls_n], cls2, sizeof cls2);
-                if (strcmp(cls, cls2) != 0)
-                    break;
-                cls_n++;
-            }
-            last = i;
-            while (last + 1 < cls_n && group[last + 1] == g)
-                last++;
-            pc_builds_label(members + cls_first, cls_n - cls_first, i - cls_first, last - cls_first,
-                            lab, sizeof lab);
-            if (pc_buf_appendf(&label, err, "%s%s", label.len ? " | " : "", lab)) {
-                json_decref(names);
-                goto done;
-            }
+        json_t *names = json_array(), *gobj, *gobs = NULL;
+        if (!names || label_group(ms, ins, n, g, &label, names, err)) {
+            json_decref(names);
+            pc_buf_free(&label);
+            if (!names)
+                pc_oom(err);
+            goto done;
         }
+        for (i = 0; i < n && !gobs; i++)
+            if (ms[i].group == g)
+                gobs = ms[i].obs;
         gobj = json_pack("{s:s, s:o, s:O}", "builds", label.data ? label.data : "", "interpreters",
                          names, "observation", gobs ? gobs : json_null());
         pc_buf_free(&label);
@@ -403,11 +422,10 @@ static int add_groups(pc_comparison *out, const pc_case *kase, const char *funct
     }
     rc = 0;
 done:
-    for (i = 0; obs && i < n; i++)
-        json_decref(obs[i]);
-    free(members);
-    free(obs);
-    free(group);
+    for (i = 0; ms && i < n; i++)
+        json_decref(ms[i].obs);
+    free(ms);
+    free(ins);
     json_decref(groups);
     return rc;
 }

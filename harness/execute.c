@@ -183,7 +183,7 @@ static int handle_line(slot *s, const char *line, const pc_plan *plan, pc_job_re
                        const pc_exec_options *opt, pc_error *err)
 {
     json_error_t jerr;
-    json_t *msg = json_loads(line, 0, &jerr);
+    json_t *msg = json_loads(line, JSON_ALLOW_NUL, &jerr);
     json_t *id;
     if (!s->ready) {
         if (msg && json_is_object(msg) && json_object_get(msg, "hello")) {

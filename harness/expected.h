@@ -50,8 +50,15 @@ json_t *pc_expect_find(const pc_expectations *ex, const pc_case *kase, const cha
                        const pc_interp *in);
 void pc_expect_free(pc_expectations *ex);
 
-/* Selectors. */
+/* Selectors. A build matches an entry naming exactly its class (implementation and
+ * traits); a build with traits whose class has no matching entry falls back to the
+ * entries of its plain implementation (a debug or wasm CPython is expected to behave
+ * like CPython unless expected/ says otherwise). */
 bool pc_builds_match(const char *builds, const pc_interp *in);
+/* Match on the version range and the implementation alone, ignoring traits. */
+bool pc_builds_match_plain(const char *builds, const pc_interp *in);
+/* Order builds by class, then version (the order labels are computed in). */
+int pc_builds_cmp(const pc_interp *a, const pc_interp *b);
 /* The class part of a selector for a build: "cpython", "cpython+debug". */
 void pc_builds_class(const pc_interp *in, char *out, size_t size);
 /* Label members[first..last] of one class (sorted by version), bounded so that it does

@@ -97,3 +97,40 @@ Test(bless, nothing_changed_writes_nothing)
     cr_assert_eq(st.functions_kept, 2);
     teardown(&fx);
 }
+
+Test(bless, builds_with_traits_get_entries_only_where_they_differ)
+{
+    fixture fx;
+    pc_bless_stats st;
+    pc_error err;
+    json_t *doc, *f;
+    setup(&fx, NULL);
+    fx.reg.items[1].debug = true; /* 3.13.0 becomes a debug build */
+    returned(&fx, 0, json_integer(1));
+    returned(&fx, 1, json_integer(1));
+    returned(&fx, 2, json_integer(1));
+    returned(&fx, 3, json_integer(1));
+    compare(&fx);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    doc = file_json(&fx);
+    f = json_object_get(json_object_get(json_object_get(doc, "cases"), "c"), "f");
+    cr_assert_eq(json_array_size(f), 1, "the debug build behaves like the plain one: no entry of its own");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(f, 0), "builds")), "cpython 3.8+");
+    json_decref(doc);
+    teardown(&fx);
+
+    setup(&fx, NULL);
+    fx.reg.items[1].debug = true;
+    returned(&fx, 0, json_integer(1));
+    returned(&fx, 1, json_integer(1));
+    returned(&fx, 2, json_integer(4));
+    returned(&fx, 3, json_integer(4));
+    compare(&fx);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    doc = file_json(&fx);
+    f = json_object_get(json_object_get(json_object_get(doc, "cases"), "c"), "f");
+    cr_assert_eq(json_array_size(f), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(f, 1), "builds")), "cpython+debug 3.13+");
+    json_decref(doc);
+    teardown(&fx);
+}

@@ -156,3 +156,32 @@ Test(expected, missing_file_is_empty_and_lookup_works)
     pc_expect_free(&ex);
     pc_caseset_free(&cases);
 }
+
+Test(expected, traits_fall_back_to_the_plain_implementation)
+{
+    char dir[] = "/tmp/pc-expected-XXXXXX";
+    pc_caseset cases = {0};
+    pc_expectations ex = {0};
+    pc_error err;
+    pc_interp plain = mk("cpython", "3.12.1", false), dbg = mk("cpython", "3.12.1", true);
+    pc_interp dbg14 = mk("cpython", "3.14.1", true), pypy = mk("pypy", "3.9.18", false);
+    char *p;
+    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(pc_parse_text(&cases, "cases/x.case", "$ b\n", 4, &err), 0);
+    p = write_tmp(dir, "x.json",
+                  "{\"schema\": 1, \"cases\": {\"b\": {\"f\": ["
+                  "{\"builds\": \"cpython 3.8+\", \"source\": 1},"
+                  "{\"builds\": \"cpython+debug 3.14+\", \"source\": 2}]}}}");
+    cr_assert_eq(pc_expect_load(&ex, dir, &cases, &err), 0, "%s", err.msg);
+    cr_assert_eq(json_integer_value(json_object_get(pc_expect_find(&ex, &cases.items[0], "f", &plain), "source")), 1);
+    cr_assert_eq(json_integer_value(json_object_get(pc_expect_find(&ex, &cases.items[0], "f", &dbg), "source")), 1,
+                 "no debug entry for 3.12: the plain one applies");
+    cr_assert_eq(json_integer_value(json_object_get(pc_expect_find(&ex, &cases.items[0], "f", &dbg14), "source")), 2,
+                 "an entry naming the traits wins");
+    cr_assert_null(pc_expect_find(&ex, &cases.items[0], "f", &pypy), "another implementation never falls back");
+    remove(p);
+    free(p);
+    remove(dir);
+    pc_expect_free(&ex);
+    pc_caseset_free(&cases);
+}

@@ -29,6 +29,13 @@ static const char usage_run_opts[] =
     "  --interp PATTERN   interpreters to use: a name or glob on the name or version\n"
     "                     (e.g. 'cpython-3.13*', '3.8.*'); repeatable; default: all\n"
     "                     supported interpreters\n"
+    "  --tag TAG          only interpreters with this tag (repeatable: any of them), e.g.\n"
+    "                     debug, ft, wasm, pypy, cpython, provisioned, or a configured tag\n"
+    "  --config FILE      extra interpreters: {\"interpreters\": [{\"name\", \"argv\", \"env\",\n"
+    "                     \"tags\"}]} (default $PYCONFORM_CONFIG, else\n"
+    "                     ~/.config/pyconform/interpreters.json when it exists)\n"
+    "  --cache DIR        cache folder: provisioned builds in DIR/interpreters, probes in\n"
+    "                     DIR/probes.json (default $PYCONFORM_CACHE, else ~/.cache/pyconform)\n"
     "  -j, --jobs N       interpreters run in parallel (default: number of cores)\n"
     "  --timeout SECONDS  per-job timeout (default 10)\n"
     "  --mode MODE        source, desugared or both (default both)\n"
@@ -64,15 +71,20 @@ static const char usage_bless[] =
     "\n";
 
 static const char usage_interps[] =
-    "usage: pyconform interpreters [--json] [--interp PATTERN] [--root DIR]\n"
+    "usage: pyconform interpreters [--json] [--interp PATTERN] [--tag TAG] [--config FILE]\n"
+    "                              [--cache DIR] [--root DIR]\n"
     "\n"
-    "Discover interpreters (pyenv versions, python3.N and pypy3 on PATH, /usr/bin/python3*),\n"
-    "probe each once, and list them with implementation, version, traits and status.\n"
-    "Versions below 3.8 are listed as unsupported and never run.\n"
+    "List the registry: configured builds (--config), provisioned builds (CACHE/interpreters,\n"
+    "see `pyconform provision`) and discovered ones (pyenv versions, python3.N and pypy3 on\n"
+    "PATH, /usr/bin/python3*), each probed once (cached) for implementation, version, debug,\n"
+    "free-threaded, GIL and wasm. Versions below 3.8 are listed as unsupported, never run.\n"
     "\n"
     "options:\n"
     "  --json            print the registry as JSON\n"
     "  --interp PATTERN  mark matching interpreters as selected\n"
+    "  --tag TAG         mark interpreters with this tag as selected\n"
+    "  --config FILE     extra interpreters (see `pyconform run --help`)\n"
+    "  --cache DIR       cache folder (default ~/.cache/pyconform)\n"
     "  --root DIR        project root (for runners/probe.py)\n"
     "  -h, --help        this help\n";
 
@@ -146,7 +158,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
     o->max_details = 40;
     o->files = calloc((size_t)argc + 1, sizeof *o->files);
     o->interps = calloc((size_t)argc + 1, sizeof *o->interps);
-    if (!o->files || !o->interps)
+    o->tags = calloc((size_t)argc + 1, sizeof *o->tags);
+    if (!o->files || !o->interps || !o->tags)
         return pc_oom(err);
     if (argc < 2) {
         o->cmd = PC_CMD_HELP;
@@ -186,6 +199,16 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
             if (!(v = value_of(argc, argv, &i, a, 8, err)))
                 return -1;
             o->interps[o->ninterps++] = (char *)v;
+        } else if (is_opt(a, "--tag")) {
+            if (!(v = value_of(argc, argv, &i, a, 5, err)))
+                return -1;
+            o->tags[o->ntags++] = (char *)v;
+        } else if (is_opt(a, "--cache")) {
+            if (!(o->cache = value_of(argc, argv, &i, a, 7, err)))
+                return -1;
+        } else if (is_opt(a, "--config")) {
+            if (!(o->config = value_of(argc, argv, &i, a, 8, err)))
+                return -1;
         } else if (!strcmp(a, "--json") && o->cmd == PC_CMD_INTERPRETERS) {
             o->json = true;
         } else if (is_opt(a, "--root")) {
@@ -252,5 +275,6 @@ void pc_cli_free(pc_options *o)
 {
     free(o->files);
     free(o->interps);
-    o->files = o->interps = NULL;
+    free(o->tags);
+    o->files = o->interps = o->tags = NULL;
 }

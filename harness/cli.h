@@ -25,6 +25,10 @@ typedef struct pc_options {
     size_t nfiles;
     char **interps;        /* --interp patterns (array owned, strings borrowed) */
     size_t ninterps;
+    char **tags;           /* --tag (array owned, strings borrowed) */
+    size_t ntags;
+    const char *cache;     /* --cache, else $PYCONFORM_CACHE, else ~/.cache/pyconform */
+    const char *config;    /* --config, else $PYCONFORM_CONFIG, else ~/.config/pyconform/interpreters.json */
     int parallel;          /* -j */
     double timeout;        /* --timeout, seconds per job */
     unsigned modes;        /* --mode */

@@ -28,6 +28,7 @@
 
 typedef struct paths {
     char *root, *cases, *expected, *reports, *runners, *probe, *runner;
+    char *cache, *interps, *probe_cache, *config; /* config may stay NULL */
 } paths;
 
 static void paths_free(paths *p)
@@ -39,6 +40,10 @@ static void paths_free(paths *p)
     free(p->runners);
     free(p->probe);
     free(p->runner);
+    free(p->cache);
+    free(p->interps);
+    free(p->probe_cache);
+    free(p->config);
 }
 
 static char *dir_or(const char *given, const char *root, const char *leaf, pc_error *err)
@@ -59,6 +64,37 @@ static int paths_resolve(const pc_options *o, paths *p, pc_error *err)
         !(p->probe = pc_asprintf(err, "%s/probe.py", p->runners)) ||
         !(p->runner = pc_asprintf(err, "%s/runner.py", p->runners)))
         return -1;
+    {
+        const char *cache = o->cache ? o->cache : getenv("PYCONFORM_CACHE");
+        const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+        const char *config = o->config ? o->config : getenv("PYCONFORM_CONFIG");
+        const char *xdgc = getenv("XDG_CONFIG_HOME");
+        if (cache && *cache)
+            p->cache = pc_strdup(cache, err);
+        else if (xdg && *xdg)
+            p->cache = pc_asprintf(err, "%s/pyconform", xdg);
+        else
+            p->cache = pc_asprintf(err, "%s/.cache/pyconform", home ? home : "/tmp");
+        if (!p->cache || !(p->interps = pc_asprintf(err, "%s/interpreters", p->cache)) ||
+            !(p->probe_cache = pc_asprintf(err, "%s/probes.json", p->cache)))
+            return -1;
+        if (config && *config) {
+            if (!(p->config = pc_strdup(config, err)))
+                return -1;
+            if (access(p->config, R_OK) != 0)
+                return pc_fail(err, "%s: cannot read the configuration file", p->config);
+        } else {
+            char *dflt = (xdgc && *xdgc) ? pc_asprintf(err, "%s/pyconform/interpreters.json", xdgc)
+                                         : pc_asprintf(err, "%s/.config/pyconform/interpreters.json",
+                                                       home ? home : "/nonexistent");
+            if (!dflt)
+                return -1;
+            if (access(dflt, R_OK) == 0)
+                p->config = dflt;
+            else
+                free(dflt);
+        }
+    }
     if (access(p->runner, R_OK) != 0 || access(p->probe, R_OK) != 0)
         return pc_fail(err, "%s: runners not found (runner.py, probe.py); use --root or --runners",
                        p->runners);
@@ -109,11 +145,17 @@ static int case_files(const pc_options *o, const char *dir, char ***out, size_t 
     return 0;
 }
 
+/* The registry: configured, then provisioned, then discovered builds, probed. */
 static int load_registry(const pc_options *o, const paths *p, pc_registry *reg, pc_error *err)
 {
-    if (pc_registry_discover(reg, err) || pc_registry_probe(reg, p->probe, PROBE_TIMEOUT, err))
+    size_t i;
+    if ((p->config && pc_registry_load_config(reg, p->config, err)) ||
+        pc_registry_load_provisioned(reg, p->interps, err) || pc_registry_discover(reg, err) ||
+        pc_registry_probe(reg, p->probe, PROBE_TIMEOUT, p->probe_cache, err))
         return -1;
-    pc_registry_select(reg, o->interps, o->ninterps);
+    for (i = 0; i < reg->nwarnings; i++)
+        fprintf(stderr, "pyconform: warning: %s\n", reg->warnings[i]);
+    pc_registry_select(reg, o->interps, o->ninterps, o->tags, o->ntags);
     return 0;
 }
 
@@ -156,18 +198,24 @@ static int cmd_interpreters(const pc_options *o, const paths *p)
         json_decref(a);
     } else {
         size_t runnable = 0;
-        printf("%-26s %-8s %-12s %-12s %-7s %s\n", "NAME", "IMPL", "VERSION", "TRAITS", "ORIGIN",
-               "PATH / STATUS");
+        printf("%-26s %-8s %-10s %-6s %-11s %s\n", "NAME", "IMPL", "VERSION", "TRAITS", "ORIGIN",
+               "COMMAND / STATUS");
         for (i = 0; i < reg.len; i++) {
             const pc_interp *in = &reg.items[i];
             char traits[32];
+            size_t k;
             pc_interp_traits(in, traits, sizeof traits);
-            printf("%-26s %-8s %-12s %-12s %-7s %s", in->name ? in->name : "?",
-                   in->impl ? in->impl : "?", in->version ? in->version : "?",
-                   *traits ? traits + 1 : "-", in->origin, in->path);
+            printf("%-26s %-8s %-10s %-6s %-11s", in->name ? in->name : "?", in->impl ? in->impl : "?",
+                   in->version ? in->version : "?", *traits ? traits + 1 : "-", in->origin);
+            for (k = 0; in->argv[k]; k++)
+                printf(" %s", in->argv[k]);
+            for (k = 0; in->env && in->env[k]; k++)
+                printf("%s%s", k ? " " : "  (env ", in->env[k]);
+            if (in->env && in->env[0])
+                fputc(')', stdout);
             if (in->problem)
                 printf("  [%s]", in->problem);
-            else if (o->ninterps && in->selected)
+            else if ((o->ninterps || o->ntags) && in->selected)
                 printf("  [selected]");
             fputc('\n', stdout);
             runnable += in->supported;
@@ -213,9 +261,9 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv)
     /* 2. interpreters and jobs */
     if (load_registry(o, p, &reg, &err))
         goto fail;
-    if (pc_registry_select(&reg, o->interps, o->ninterps) == 0) {
-        pc_fail(&err, "no supported interpreter matches%s (see `pyconform interpreters`)",
-                o->ninterps ? " --interp" : "");
+    if (pc_registry_select(&reg, o->interps, o->ninterps, o->tags, o->ntags) == 0) {
+        pc_fail(&err, "no supported interpreter matches%s%s (see `pyconform interpreters`)",
+                o->ninterps ? " --interp" : "", o->ntags ? " --tag" : "");
         goto fail;
     }
     if (pc_plan_build(&plan, &cases, &reg, o->modes, &err))

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "process.h"
 #include "util.h"
@@ -82,6 +84,11 @@ void pc_version_format(const pc_version *v, int depth, char *out, size_t size)
 
 /* ---- adding and discovering ---------------------------------------------------- */
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void strv_free(char **v)
 {
     size_t i;
@@ -125,14 +132,15 @@ static void interp_free(pc_interp *in)
     strv_free(in->argv);
     strv_free(in->env);
     free(in->origin);
+    strv_free(in->tags);
     free(in->path);
     json_decref(in->probe);
     free(in->problem);
     memset(in, 0, sizeof *in);
 }
 
-int pc_registry_add(pc_registry *reg, const char *origin, char *const *argv, char *const *env,
-                    pc_error *err)
+int pc_registry_add(pc_registry *reg, const char *origin, const char *name, char *const *argv,
+                    char *const *env, char *const *tags, pc_error *err)
 {
     char real[PATH_MAX];
     pc_interp *in;
@@ -152,12 +160,158 @@ int pc_registry_add(pc_registry *reg, const char *origin, char *const *argv, cha
     in = &reg->items[reg->len];
     memset(in, 0, sizeof *in);
     if (!(in->argv = strv_dup(argv, err)) || !(in->env = strv_dup(env, err)) ||
-        !(in->origin = pc_strdup(origin, err)) || !(in->path = pc_strdup(real, err))) {
+        !(in->tags = strv_dup(tags, err)) || !(in->origin = pc_strdup(origin, err)) ||
+        !(in->path = pc_strdup(real, err)) || (name && !(in->name = pc_strdup(name, err)))) {
         interp_free(in);
         return -1;
     }
     reg->len++;
     return 0;
+}
+
+/* A JSON list of strings as a NULL-terminated vector (new); NULL json gives an empty one. */
+static char **strv_from_json(json_t *a, bool allow_empty, pc_error *err)
+{
+    size_t i, n = json_array_size(a);
+    char **v;
+    json_t *x;
+    if ((a && !json_is_array(a)) || (!allow_empty && n == 0))
+        return NULL;
+    v = calloc(n + 1, sizeof *v);
+    if (!v) {
+        pc_oom(err);
+        return NULL;
+    }
+    json_array_foreach(a, i, x) {
+        if (!json_is_string(x) || !(v[i] = pc_strdup(json_string_value(x), err))) {
+            strv_free(v);
+            return NULL;
+        }
+    }
+    return v;
+}
+
+int pc_registry_add_json(pc_registry *reg, const char *origin, json_t *entry, const char *where,
+                         pc_error *err)
+{
+    json_t *name = json_object_get(entry, "name"), *env = json_object_get(entry, "env"), *v;
+    char **argv = NULL, **tags = NULL, **envv = NULL;
+    const char *k;
+    size_t n = 0;
+    int rc = -1;
+    if (!json_is_object(entry))
+        return pc_fail(err, "%s: must be an object", where);
+    if (name && !json_is_string(name))
+        return pc_fail(err, "%s: \"name\" must be a string", where);
+    if (!(argv = strv_from_json(json_object_get(entry, "argv"), false, err))) {
+        pc_fail(err, "%s: \"argv\" must be a non-empty list of strings", where);
+        goto out;
+    }
+    if (!(tags = strv_from_json(json_object_get(entry, "tags"), true, err))) {
+        pc_fail(err, "%s: \"tags\" must be a list of strings", where);
+        goto out;
+    }
+    if (env && !json_is_object(env)) {
+        pc_fail(err, "%s: \"env\" must be an object of strings", where);
+        goto out;
+    }
+    envv = calloc(json_object_size(env) + 1, sizeof *envv);
+    if (!envv) {
+        pc_oom(err);
+        goto out;
+    }
+    json_object_foreach(env, k, v) {
+        if (!json_is_string(v)) {
+            pc_fail(err, "%s: env[\"%s\"] must be a string", where, k);
+            goto out;
+        }
+        if (!(envv[n++] = pc_asprintf(err, "%s=%s", k, json_string_value(v))))
+            goto out;
+    }
+    rc = pc_registry_add(reg, origin, json_string_value(name), argv, envv, tags, err);
+out:
+    strv_free(argv);
+    strv_free(tags);
+    strv_free(envv);
+    return rc;
+}
+
+int pc_registry_load_config(pc_registry *reg, const char *path, pc_error *err)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr), *list, *e;
+    size_t i;
+    int rc = 0;
+    if (!root)
+        return pc_fail(err, "%s:%d: %s", path, jerr.line, jerr.text);
+    list = json_object_get(root, "interpreters");
+    if (!json_is_array(list)) {
+        json_decref(root);
+        return pc_fail(err, "%s: needs {\"interpreters\": [...]}", path);
+    }
+    json_array_foreach(list, i, e) {
+        char where[PATH_MAX + 64];
+        snprintf(where, sizeof where, "%s: interpreters[%zu]", path, i);
+        if ((rc = pc_registry_add_json(reg, "config", e, where, err)) != 0)
+            break;
+    }
+    json_decref(root);
+    return rc;
+}
+
+static int warn(pc_registry *reg, const char *msg, pc_error *err)
+{
+    if (pc_grow(&reg->warnings, &reg->capwarnings, reg->nwarnings + 1, sizeof *reg->warnings, err))
+        return -1;
+    if (!(reg->warnings[reg->nwarnings] = pc_strdup(msg, err)))
+        return -1;
+    reg->nwarnings++;
+    return 0;
+}
+
+int pc_registry_load_provisioned(pc_registry *reg, const char *dir, pc_error *err)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char **files = NULL;
+    size_t n = 0, cap = 0, i;
+    int rc = 0;
+    if (!d)
+        return 0; /* nothing provisioned yet */
+    while ((e = readdir(d))) {
+        char *p;
+        if (e->d_name[0] == '.')
+            continue;
+        if (!(p = pc_asprintf(err, "%s/%s/build.json", dir, e->d_name)) ||
+            pc_grow(&files, &cap, n + 1, sizeof *files, err)) {
+            free(p);
+            rc = -1;
+            break;
+        }
+        files[n++] = p;
+    }
+    closedir(d);
+    if (rc == 0 && n > 1)
+        qsort(files, n, sizeof *files, cmp_str);
+    for (i = 0; i < n; i++) {
+        json_error_t jerr;
+        json_t *b;
+        pc_error perr;
+        if (rc == 0 && access(files[i], F_OK) == 0) {
+            b = json_load_file(files[i], 0, &jerr);
+            if (!b) {
+                snprintf(perr.msg, sizeof perr.msg, "%s:%d: %s (build skipped)", files[i], jerr.line, jerr.text);
+                rc = warn(reg, perr.msg, err);
+            } else if (pc_registry_add_json(reg, "provisioned", b, files[i], &perr) != 0) {
+                pc_wrap(&perr, "skipped provisioned build");
+                rc = warn(reg, perr.msg, err);
+            }
+            json_decref(b);
+        }
+        free(files[i]);
+    }
+    free(files);
+    return rc;
 }
 
 static int add_path(pc_registry *reg, const char *origin, const char *path, pc_error *err)
@@ -167,7 +321,7 @@ static int add_path(pc_registry *reg, const char *origin, const char *path, pc_e
     argv[1] = NULL;
     if (!pc_is_executable(path))
         return 0;
-    return pc_registry_add(reg, origin, argv, NULL, err);
+    return pc_registry_add(reg, origin, NULL, argv, NULL, NULL, err);
 }
 
 /* python3.N (origin path) or the /usr/bin spellings (python3, python3.N, -dbg, d, t). */
@@ -189,11 +343,6 @@ static bool wanted_name(const char *n, bool system_dir)
     if (*p == '\0')
         return true;
     return system_dir && (strcmp(p, "-dbg") == 0 || strcmp(p, "d") == 0 || strcmp(p, "t") == 0);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Entries of a directory matching `want`, sorted, added with `origin`. */
@@ -333,29 +482,113 @@ static int set_problem(pc_interp *in, pc_error *err, const char *fmt, const char
     return in->problem ? 0 : -1;
 }
 
-static int apply_probe(pc_interp *in, const char *text, pc_error *err)
+static int add_tag(pc_interp *in, const char *tag, pc_error *err)
 {
-    json_error_t jerr;
-    json_t *p = json_loads(text, JSON_DECODE_ANY, &jerr);
+    size_t n = 0;
+    char **v;
+    if (pc_interp_has_tag(in, tag))
+        return 0;
+    while (in->tags && in->tags[n])
+        n++;
+    v = realloc(in->tags, (n + 2) * sizeof *v);
+    if (!v)
+        return pc_oom(err);
+    in->tags = v;
+    if (!(v[n] = pc_strdup(tag, err)))
+        return -1;
+    v[n + 1] = NULL;
+    return 0;
+}
+
+bool pc_interp_has_tag(const pc_interp *in, const char *tag)
+{
+    size_t i;
+    for (i = 0; in->tags && in->tags[i]; i++)
+        if (strcmp(in->tags[i], tag) == 0)
+            return true;
+    return false;
+}
+
+/* Take the probe (a reference is stolen) and derive the interpreter's facts and tags. */
+static int apply_probe(pc_interp *in, json_t *p, pc_error *err)
+{
     const char *impl, *version;
-    if (!p || !json_is_object(p)) {
+    char buf[512];
+    if (!json_is_object(p)) {
         json_decref(p);
-        return set_problem(in, err, "probe printed no JSON object: %s", jerr.text);
+        return set_problem(in, err, "%s", "probe printed no JSON object");
     }
+    json_decref(in->probe);
     in->probe = p;
     impl = json_string_value(json_object_get(p, "implementation"));
     version = json_string_value(json_object_get(p, "version"));
-    if (!impl || !version || pc_version_parse(version, &in->ver) != 0)
-        return set_problem(in, err, "probe output lacks implementation/version: %s", text);
+    if (!impl || !version || pc_version_parse(version, &in->ver) != 0) {
+        char *text = json_dumps(p, JSON_COMPACT);
+        snprintf(buf, sizeof buf, "%.400s", text ? text : "?");
+        free(text);
+        return set_problem(in, err, "probe output lacks implementation/version: %s", buf);
+    }
     in->impl = impl;
     in->version = version;
     in->debug = json_is_true(json_object_get(p, "debug"));
     in->free_threaded = json_is_true(json_object_get(p, "free_threaded"));
     in->wasm = json_is_true(json_object_get(p, "wasm"));
-    if (in->ver.v[0] < 3 || (in->ver.v[0] == 3 && in->ver.v[1] < 8))
-        return set_problem(in, err, "unsupported: Python %s is older than 3.8", version);
+    /* an older probe without the field: assume threads unless it is wasm */
+    in->threads = json_object_get(p, "threads") ? json_is_true(json_object_get(p, "threads")) : !in->wasm;
+    if (add_tag(in, impl, err) || add_tag(in, in->origin, err) ||
+        (in->debug && add_tag(in, "debug", err)) || (in->free_threaded && add_tag(in, "ft", err)) ||
+        (in->wasm && add_tag(in, "wasm", err)) ||
+        (json_is_false(json_object_get(p, "gil_enabled")) && add_tag(in, "gil-disabled", err)))
+        return -1;
+    if (in->ver.v[0] < 3 || (in->ver.v[0] == 3 && in->ver.v[1] < 8)) {
+        snprintf(buf, sizeof buf, "Python %s is older than 3.8", version);
+        return set_problem(in, err, "unsupported: %s", buf);
+    }
     in->supported = true;
     return 0;
+}
+
+/* ---- probe cache ------------------------------------------------------------------
+ * CACHE/probes.json: {"schema": 1, "probes": {KEY: {"signature": SIG, "probe": {...}}}}
+ * KEY is the command and environment; SIG the size and mtime of every file the command
+ * names (the interpreter, a Pyodide folder...) and of probe.py, so a changed binary or
+ * probe is probed again. */
+
+static char *probe_key(const pc_interp *in, pc_error *err)
+{
+    pc_buf b = {0};
+    size_t i;
+    for (i = 0; in->argv[i]; i++)
+        if (pc_buf_appendf(&b, err, "%s%s", i ? "\x1f" : "", in->argv[i]))
+            goto fail;
+    for (i = 0; in->env && in->env[i]; i++)
+        if (pc_buf_appendf(&b, err, "\x1e%s", in->env[i]))
+            goto fail;
+    return b.data;
+fail:
+    pc_buf_free(&b);
+    return NULL;
+}
+
+static char *probe_signature(const pc_interp *in, const char *probe_script, pc_error *err)
+{
+    pc_buf b = {0};
+    size_t i;
+    struct stat st;
+    if (pc_buf_append(&b, "", 0, err))
+        return NULL;
+    for (i = 0;; i++) {
+        const char *f = in->argv[i] ? in->argv[i] : probe_script;
+        if (stat(f, &st) == 0 &&
+            pc_buf_appendf(&b, err, "%s:%lld:%lld.%09ld;", f, (long long)st.st_size,
+                           (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec)) {
+            pc_buf_free(&b);
+            return NULL;
+        }
+        if (!in->argv[i])
+            break;
+    }
+    return b.data;
 }
 
 void pc_interp_traits(const pc_interp *in, char *out, size_t size)
@@ -414,10 +647,13 @@ static char **probe_argv(const pc_interp *in, const char *script, pc_error *err)
     return argv;
 }
 
-int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout, pc_error *err)
+int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout,
+                      const char *cache_path, pc_error *err)
 {
     pc_child *kids = calloc(reg->len ? reg->len : 1, sizeof *kids);
     char ***argvs = calloc(reg->len ? reg->len : 1, sizeof *argvs);
+    json_t *cache = NULL, *probes;
+    bool cache_dirty = false;
     size_t i;
     int rc = 0;
     if (!kids || !argvs) {
@@ -425,13 +661,44 @@ int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout
         free(argvs);
         return pc_oom(err);
     }
-    /* Start every probe first, then collect: they run in parallel. */
+    if (cache_path)
+        cache = json_load_file(cache_path, 0, NULL); /* unreadable: start afresh */
+    if (!json_is_object(json_object_get(cache, "probes"))) {
+        json_decref(cache);
+        cache = json_pack("{s:i, s:{}}", "schema", 1, "probes");
+        if (!cache) {
+            free(kids);
+            free(argvs);
+            return pc_oom(err);
+        }
+    }
+    probes = json_object_get(cache, "probes");
+
+    /* Use cached probes; start every other probe first, then collect (in parallel). */
     for (i = 0; i < reg->len && rc == 0; i++) {
         pc_interp *in = &reg->items[i];
         pc_error cerr;
+        char *key, *sig;
+        json_t *hit;
         kids[i].pid = -1;
         if (in->probe)
             continue;
+        if (!(key = probe_key(in, err)) || !(sig = probe_signature(in, probe_script, err))) {
+            free(key);
+            rc = -1;
+            break;
+        }
+        hit = json_object_get(probes, key);
+        if (hit && json_is_string(json_object_get(hit, "signature")) &&
+            strcmp(json_string_value(json_object_get(hit, "signature")), sig) == 0 &&
+            json_is_object(json_object_get(hit, "probe"))) {
+            rc = apply_probe(in, json_deep_copy(json_object_get(hit, "probe")), err);
+            free(key);
+            free(sig);
+            continue;
+        }
+        free(key);
+        free(sig);
         if (!(argvs[i] = probe_argv(in, probe_script, err))) {
             rc = -1;
             break;
@@ -450,6 +717,7 @@ int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout
         pc_buf out = {0}, errb = {0};
         int status = 0;
         bool timed_out = false;
+        char *msg = NULL;
         if (kids[i].pid <= 0)
             continue;
         if (rc != 0) {
@@ -460,27 +728,40 @@ int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout
         if (pc_child_capture(&kids[i], timeout, &out, &errb, &status, &timed_out, err) != 0) {
             rc = -1;
         } else if (timed_out) {
-            char *msg = pc_asprintf(err, "probe did not finish within %g seconds", timeout);
-            if (!msg)
-                rc = -1;
-            else {
-                free(in->problem);
-                in->problem = msg;
-            }
+            msg = pc_asprintf(err, "probe did not finish within %g seconds", timeout);
         } else if (status != 0) {
             char desc[128];
-            char *msg;
             pc_status_describe(status, desc, sizeof desc);
             msg = pc_asprintf(err, "probe failed (%s): %.300s", desc, errb.data ? errb.data : "");
+        } else {
+            json_error_t jerr;
+            json_t *p = json_loads(out.data ? out.data : "", JSON_DISABLE_EOF_CHECK, &jerr);
+            if (!p) {
+                msg = pc_asprintf(err, "probe printed no JSON object: %s", jerr.text);
+            } else {
+                char *key = probe_key(in, err), *sig = probe_signature(in, probe_script, err);
+                if (!key || !sig ||
+                    json_object_set_new(probes, key, json_pack("{s:s, s:O}", "signature", sig, "probe", p)))
+                    rc = -1;
+                cache_dirty = true;
+                free(key);
+                free(sig);
+                if (rc == 0)
+                    rc = apply_probe(in, p, err);
+                else
+                    json_decref(p);
+            }
+        }
+        if (rc == 0 && (timed_out || status != 0 || (!in->probe && !in->problem))) {
             if (!msg)
                 rc = -1;
             else {
                 free(in->problem);
                 in->problem = msg;
+                msg = NULL;
             }
-        } else {
-            rc = apply_probe(in, out.data ? out.data : "", err);
         }
+        free(msg);
         pc_buf_free(&out);
         pc_buf_free(&errb);
     }
@@ -488,6 +769,19 @@ int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout
         free(argvs[i]);
     free(argvs);
     free(kids);
+    if (rc == 0 && cache_dirty && cache_path) {
+        char *text = json_dumps(cache, JSON_INDENT(1));
+        char *dir = pc_strdup(cache_path, err);
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+        if (slash)
+            *slash = '\0';
+        /* the cache is an optimisation: failing to write it is not an error */
+        if (text && dir && pc_mkdir_p(dir, NULL) == 0)
+            pc_write_atomic(cache_path, text, strlen(text), NULL);
+        free(text);
+        free(dir);
+    }
+    json_decref(cache);
     if (rc)
         return rc;
 
@@ -550,21 +844,19 @@ void pc_registry_sort(pc_registry *reg)
         qsort(reg->items, reg->len, sizeof *reg->items, interp_order);
 }
 
-size_t pc_registry_select(pc_registry *reg, char *const *patterns, size_t npatterns)
+size_t pc_registry_select(pc_registry *reg, char *const *patterns, size_t npatterns,
+                          char *const *tags, size_t ntags)
 {
     size_t i, j, n = 0;
     for (i = 0; i < reg->len; i++) {
         pc_interp *in = &reg->items[i];
-        in->selected = false;
-        if (!in->supported)
-            continue;
-        if (npatterns == 0)
-            in->selected = true;
-        for (j = 0; j < npatterns; j++) {
-            if (pc_glob_match(patterns[j], in->name) ||
-                (in->version && pc_glob_match(patterns[j], in->version)))
-                in->selected = true;
-        }
+        bool by_name = npatterns == 0, by_tag = ntags == 0;
+        for (j = 0; j < npatterns && in->name; j++)
+            by_name |= pc_glob_match(patterns[j], in->name) ||
+                       (in->version && pc_glob_match(patterns[j], in->version));
+        for (j = 0; j < ntags; j++)
+            by_tag |= pc_interp_has_tag(in, tags[j]);
+        in->selected = in->supported && by_name && by_tag;
         n += in->selected;
     }
     return n;
@@ -575,6 +867,9 @@ void pc_registry_free(pc_registry *reg)
     size_t i;
     for (i = 0; i < reg->len; i++)
         interp_free(&reg->items[i]);
+    for (i = 0; i < reg->nwarnings; i++)
+        free(reg->warnings[i]);
+    free(reg->warnings);
     free(reg->items);
     memset(reg, 0, sizeof *reg);
 }

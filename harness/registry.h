@@ -1,9 +1,15 @@
-/* registry.h - the interpreter registry: discovery, probing, selection.
+/* registry.h - the interpreter registry: the union of configured, provisioned and
+ * discovered builds; probing (cached); selection by name, glob or tag.
  *
- * Discovery looks at pyenv versions ($PYENV_ROOT, else ~/.pyenv and /root/.pyenv),
- * python3.N and pypy3 on PATH (pyenv shims skipped), and /usr/bin/python3*; entries
- * resolving to the same file are kept once. Each is probed once with runners/probe.py
- * (in parallel); versions below 3.8 are kept in the list but marked unsupported.
+ * - configured: entries of a JSON file {"interpreters": [{"name", "argv", "env", "tags"}]};
+ * - provisioned: CACHE/interpreters/NAME/build.json written by `pyconform provision`;
+ * - discovered: pyenv versions ($PYENV_ROOT, else ~/.pyenv and /root/.pyenv), python3.N
+ *   and pypy3 on PATH (pyenv shims skipped), and /usr/bin/python3*.
+ * Sources are added in that order; an entry with the same real executable, arguments
+ * and environment as an earlier one is dropped, so a configured or provisioned name
+ * wins over a discovered one. Each build is probed with runners/probe.py (in parallel;
+ * results cached in CACHE/probes.json, invalidated when a file in the command changes);
+ * versions below 3.8 stay listed but are marked unsupported.
  *
  * Ownership: the registry owns its interpreters and everything in them.
  */
@@ -33,14 +39,15 @@ typedef struct pc_interp {
     char *name;        /* e.g. cpython-3.13.0 */
     char **argv;       /* command prefix, NULL-terminated; the script path is appended */
     char **env;        /* KEY=VALUE overrides, NULL-terminated */
-    char *origin;      /* pyenv, path, system */
+    char *origin;      /* config, provisioned, pyenv, path, system */
+    char **tags;       /* given tags plus automatic ones (impl, debug, ft, wasm, origin) */
     char *path;        /* real path of argv[0] */
     json_t *probe;     /* the probe's JSON, or NULL */
     char *problem;     /* why it cannot be run (probe failure, unsupported version) */
     const char *impl;  /* from the probe (owned by probe) */
     const char *version;
     pc_version ver;
-    bool debug, free_threaded, wasm;
+    bool debug, free_threaded, wasm, threads;
     bool supported;
     bool selected;
 } pc_interp;
@@ -49,20 +56,34 @@ typedef struct pc_registry {
     pc_interp *items;
     size_t len;
     size_t cap;
+    char **warnings;   /* skipped provisioned builds and the like, for the user */
+    size_t nwarnings, capwarnings;
 } pc_registry;
 
-/* Add one interpreter by command prefix (argv copied). Duplicate real paths are ignored
- * unless argv or env differ. */
-int pc_registry_add(pc_registry *reg, const char *origin, char *const *argv, char *const *env,
-                    pc_error *err);
+/* Add one interpreter by command prefix (argv, env and tags copied; name may be NULL to
+ * derive it from the probe). A duplicate of an earlier entry is ignored. */
+int pc_registry_add(pc_registry *reg, const char *origin, const char *name, char *const *argv,
+                    char *const *env, char *const *tags, pc_error *err);
+/* Add one entry given as JSON {"name"?, "argv", "env"?, "tags"?}; `where` names it in
+ * errors ("FILE: interpreters[2]"). */
+int pc_registry_add_json(pc_registry *reg, const char *origin, json_t *entry, const char *where,
+                         pc_error *err);
+/* The configuration file: {"interpreters": [entry...]}. Errors name the file and line. */
+int pc_registry_load_config(pc_registry *reg, const char *path, pc_error *err);
+/* Every DIR/NAME/build.json; an unreadable one becomes a warning, not an error. */
+int pc_registry_load_provisioned(pc_registry *reg, const char *dir, pc_error *err);
 /* Discover the standard places (see above). */
 int pc_registry_discover(pc_registry *reg, pc_error *err);
-/* Probe every interpreter with probe_script, at most `parallel` at a time; names them.
- * Probe failures are recorded in `problem`, not returned as errors. */
-int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout, pc_error *err);
-/* Mark interpreters matching any pattern (glob on name or version) as selected; with no
- * patterns every supported interpreter is selected. Returns how many matched. */
-size_t pc_registry_select(pc_registry *reg, char *const *patterns, size_t npatterns);
+/* Probe every interpreter with probe_script in parallel and name them. cache_path (or
+ * NULL) holds earlier probes. Probe failures are recorded in `problem`, not returned. */
+int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout,
+                      const char *cache_path, pc_error *err);
+/* Select supported interpreters matching any pattern (glob on name or version) and
+ * carrying any of the tags; no patterns (tags) means no restriction of that kind.
+ * Returns how many are selected. */
+size_t pc_registry_select(pc_registry *reg, char *const *patterns, size_t npatterns,
+                          char *const *tags, size_t ntags);
+bool pc_interp_has_tag(const pc_interp *in, const char *tag);
 /* Order by implementation, then version, then name. */
 void pc_registry_sort(pc_registry *reg);
 void pc_registry_free(pc_registry *reg);

@@ -68,6 +68,19 @@ def gil_enabled():
         return True
 
 
+def threads_work():
+    """Whether a thread can actually be started (not on Pyodide / WASI)."""
+    try:
+        import threading
+        done = []
+        worker = threading.Thread(target=lambda: done.append(1))
+        worker.start()
+        worker.join(5)
+        return done == [1]
+    except Exception:
+        return False
+
+
 def executable():
     exe = getattr(sys, "executable", None) or ""
     if exe:
@@ -89,6 +102,7 @@ def main():
         ("platform", platform_name),
         ("stdlib", stdlib_dir()),
         ("pointer_bits", struct.calcsize("P") * 8),
+        ("threads", threads_work()),
     ]
     # Build the object by hand so the key order is the documented one on 2.7 too.
     parts = []

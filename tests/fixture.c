@@ -13,9 +13,8 @@ static void add_interp(pc_registry *reg, const char *name, const char *version)
     pc_error err;
     char *argv[] = {(char *)name, NULL};
     pc_interp *in;
-    cr_assert_eq(pc_registry_add(reg, "test", argv, NULL, &err), 0);
+    cr_assert_eq(pc_registry_add(reg, "test", name, argv, NULL, NULL, &err), 0);
     in = &reg->items[reg->len - 1];
-    in->name = strdup(name);
     in->probe = json_pack("{s:s, s:s}", "implementation", "cpython", "version", version);
     in->impl = "cpython";
     in->version = json_string_value(json_object_get(in->probe, "version"));

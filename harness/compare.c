@@ -289,9 +289,10 @@ static int add_row(pc_comparison *out, const pc_job *job, const pc_job_result *r
     if (!(row->function = pc_strdup(function, err)))
         return -1;
     if (r->status != PC_JOB_OK) {
-        row->verdict = r->status == PC_JOB_TIMEOUT ? PC_TIMEOUT
-                       : r->status == PC_JOB_CRASH ? PC_CRASH
-                                                   : PC_ERROR;
+        row->verdict = r->status == PC_JOB_TIMEOUT   ? PC_TIMEOUT
+                       : r->status == PC_JOB_CRASH   ? PC_CRASH
+                       : r->status == PC_JOB_SKIPPED ? PC_SKIP
+                                                     : PC_ERROR;
         row->seconds = r->seconds;
         if (r->detail && !(row->detail = pc_strdup(r->detail, err)))
             return -1;

@@ -30,6 +30,7 @@ const char *pc_job_status_name(pc_job_status s)
     case PC_JOB_TIMEOUT: return "timeout";
     case PC_JOB_CRASH: return "crash";
     case PC_JOB_ERROR: return "error";
+    case PC_JOB_SKIPPED: return "skipped";
     }
     return "error";
 }
@@ -336,10 +337,18 @@ int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_job_result *r
     slot **owners = NULL;
     int rc = -1;
 
-    /* One slot per interpreter, holding its jobs in plan order. */
+    /* One slot per interpreter, holding its jobs in plan order; skipped jobs are
+     * answered here and never sent. */
     for (i = 0; i < plan->len; i++) {
         const pc_interp *in = plan->jobs[i].interp;
         slot *s = nslots ? &slots[nslots - 1] : NULL;
+        if (plan->jobs[i].skip[0]) {
+            char *d = pc_strdup(plan->jobs[i].skip, err);
+            if (!d)
+                goto out;
+            set_result(&results[i], PC_JOB_SKIPPED, NULL, d, 0);
+            continue;
+        }
         if (!s || s->interp != in) {
             if (pc_grow(&slots, &cap, nslots + 1, sizeof *slots, err))
                 goto out;

@@ -20,6 +20,7 @@ typedef enum pc_job_status {
     PC_JOB_TIMEOUT,
     PC_JOB_CRASH,
     PC_JOB_ERROR,   /* could not start, or the runner broke the protocol */
+    PC_JOB_SKIPPED, /* not run on this build (see the job's skip reason) */
 } pc_job_status;
 
 const char *pc_job_status_name(pc_job_status s);

@@ -83,13 +83,49 @@ const pc_case *pc_caseset_find(const pc_caseset *set, const char *name)
     return NULL;
 }
 
+/* `# pyconform: requires NAME...` lines of a block's source. */
+static int parse_requires(pc_case *c, const char *path, pc_error *err)
+{
+    static const char directive[] = "# pyconform: requires ";
+    const char *line = c->source;
+    int lineno = c->source_line;
+    while (line && *line) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len > sizeof directive - 1 && strncmp(line, directive, sizeof directive - 1) == 0) {
+            const char *w = line + sizeof directive - 1, *stop = line + len;
+            while (w < stop) {
+                const char *we;
+                while (w < stop && (*w == ' ' || *w == ',' || *w == '\r'))
+                    w++;
+                we = w;
+                while (we < stop && *we != ' ' && *we != ',' && *we != '\r')
+                    we++;
+                if (we == w)
+                    break;
+                if ((size_t)(we - w) == 7 && !strncmp(w, "threads", 7))
+                    c->requires |= PC_REQUIRES_THREADS;
+                else if ((size_t)(we - w) == 10 && !strncmp(w, "subprocess", 10))
+                    c->requires |= PC_REQUIRES_SUBPROCESS;
+                else
+                    return pc_fail(err, "%s:%d: unknown requirement '%.*s' (known: threads, subprocess)",
+                                   path, lineno, (int)(we - w), w);
+                w = we;
+            }
+        }
+        lineno++;
+        line = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
 /* Close the open block: its text runs from body_start to `end` (exclusive). */
 static int finish_block(pc_case *c, const char *text, size_t body_start, size_t eq_line_start,
                         size_t eq_body_start, size_t end, bool has_eq, pc_error *err)
 {
     size_t src_end = has_eq ? eq_line_start : end;
     c->source = pc_strndup(text + body_start, src_end - body_start, err);
-    if (!c->source)
+    if (!c->source || parse_requires(c, c->file, err))
         return -1;
     if (has_eq) {
         c->desugared = pc_strndup(text + eq_body_start, end - eq_body_start, err);

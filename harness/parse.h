@@ -7,6 +7,10 @@
  * invalid UTF-8 (or a NUL byte) and a file that cannot be read. Errors read
  * "FILE:LINE: message".
  *
+ * A block may declare what it needs from a build with a comment line in its source,
+ * `# pyconform: requires threads` (known: threads, subprocess); on a build without it
+ * the block's jobs are SKIP with that reason.
+ *
  * Ownership: a pc_caseset owns its cases and all their strings.
  */
 #ifndef PC_PARSE_H
@@ -25,7 +29,11 @@ typedef struct pc_case {
     int source_line;    /* file line of the source's first line */
     char *desugared;    /* text after `=`, or NULL when the block has none */
     int desugared_line; /* file line of the translation's first line */
+    unsigned requires;  /* PC_REQUIRES_* bits */
 } pc_case;
+
+#define PC_REQUIRES_THREADS 1u
+#define PC_REQUIRES_SUBPROCESS 2u
 
 typedef struct pc_caseset {
     pc_case *items;

@@ -1,6 +1,7 @@
 /* plan.c - see plan.h. */
 #include "plan.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,11 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
                 j->mode = (pc_mode)m;
                 j->text = text;
                 j->text_line = m == PC_MODE_SOURCE ? k->source_line : k->desugared_line;
+                j->skip[0] = '\0';
+                if ((k->requires & PC_REQUIRES_THREADS) && !in->threads)
+                    snprintf(j->skip, sizeof j->skip, "requires threads; %s cannot start threads", in->name);
+                else if ((k->requires & PC_REQUIRES_SUBPROCESS) && in->wasm)
+                    snprintf(j->skip, sizeof j->skip, "requires subprocess; %s is a WebAssembly build", in->name);
                 plan->len++;
             }
         }

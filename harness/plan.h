@@ -24,6 +24,7 @@ typedef struct pc_job {
     pc_mode mode;
     const char *text;       /* the Python text to run */
     int text_line;          /* its first line in the case file */
+    char skip[160];         /* non-empty: not run on this build, and why */
 } pc_job;
 
 typedef struct pc_plan {

@@ -147,3 +147,16 @@ Test(parse, empty_file)
     expect_error("", "t.case:1: no case blocks (expected a '$ NAME' line)");
     expect_error("\n\n", "t.case:1: no case blocks (expected a '$ NAME' line)");
 }
+
+Test(parse, requirements)
+{
+    pc_caseset set = {0};
+    pc_error err;
+    const char *text = "$ a\n# pyconform: requires threads\nx = 1\n$ b\n# pyconform: requires subprocess, threads\n$ c\n";
+    cr_assert_eq(parse(&set, text, &err), 0, "%s", err.msg);
+    cr_assert_eq(set.items[0].requires, PC_REQUIRES_THREADS);
+    cr_assert_eq(set.items[1].requires, PC_REQUIRES_THREADS | PC_REQUIRES_SUBPROCESS);
+    cr_assert_eq(set.items[2].requires, 0);
+    pc_caseset_free(&set);
+    expect_error("$ a\nx = 1\n# pyconform: requires gpu\n", "t.case:3: unknown requirement 'gpu' (known: threads, subprocess)");
+}

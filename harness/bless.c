@@ -67,6 +67,12 @@ static bool class_in(const char *builds, json_t *classes)
     return false;
 }
 
+static bool job_incomplete(const pc_row *r)
+{
+    return r->verdict == PC_TIMEOUT || r->verdict == PC_CRASH || r->verdict == PC_ERROR ||
+           r->verdict == PC_SKIP;
+}
+
 typedef struct bmember {
     const pc_interp *interp;
     json_t *key;   /* owned: [source observation, desugared observation or null] */
@@ -172,13 +178,18 @@ static json_t *regenerate(const fn_rows *fr, json_t *old, pc_bless_stats *st, pc
         const pc_row *r = &fr->first[i];
         const pc_row *d;
         json_t *dobs = NULL;
-        if (r->mode != PC_MODE_SOURCE || !r->observation)
+        /* rows of jobs that did not complete say nothing; a completed job without the
+         * function records it as absent (null) */
+        if (r->mode != PC_MODE_SOURCE || job_incomplete(r))
             continue;
         d = desugared_row(fr, r->interp);
-        if (d && d->observation && !json_equal(d->observation, r->observation))
-            dobs = d->observation;
+        if (d && !job_incomplete(d) &&
+            !json_equal(d->observation ? d->observation : json_null(),
+                        r->observation ? r->observation : json_null()))
+            dobs = d->observation ? d->observation : json_null();
         ms[n].interp = r->interp;
-        ms[n].key = json_pack("[O, O]", r->observation, dobs ? dobs : json_null());
+        ms[n].key = json_pack("[O, O]", r->observation ? r->observation : json_null(),
+                              dobs ? dobs : json_null());
         if (!ms[n].key) {
             pc_oom(err);
             goto fail;

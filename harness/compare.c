@@ -182,9 +182,11 @@ static char *dup_or_null(const char *s, pc_error *err, int *rc)
     return d;
 }
 
+/* Observations compare by value; an absent one (the function was not defined on that
+ * build) equals JSON null, which is how expected/ records it. */
 static bool obs_equal(json_t *a, json_t *b)
 {
-    return a && b && json_equal(a, b);
+    return json_equal(a ? a : json_null(), b ? b : json_null());
 }
 
 /* Verdict for a completed job's row. obs may be NULL (function absent in this run). */

@@ -246,6 +246,10 @@ void pc_builds_label(const pc_interp *const *members, size_t n, size_t first, si
     }
     dh = depth_apart(&members[last]->ver, &members[last + 1]->ver, -1);
     pc_version_format(&members[last]->ver, dh, hi, sizeof hi);
+    /* "3.13-3.13.0" says "3.13.0": a range from a minor up to its first release */
+    if (dl == 2 && dh == 3 && pc_version_cmp(&members[first]->ver, &members[last]->ver, 2) == 0 &&
+        members[last]->ver.v[2] == 0)
+        snprintf(lo, sizeof lo, "%s", hi);
     if (strcmp(lo, hi) == 0)
         snprintf(out, size, "%s %s", cls, lo);
     else

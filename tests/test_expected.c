@@ -75,10 +75,10 @@ Test(expected, labels_bound_by_neighbours)
     cr_assert_str_eq(buf, "cpython 3.8-3.10");
     pc_builds_label(m, 6, 2, 3, buf, sizeof buf);
     cr_assert_str_eq(buf, "cpython 3.12-3.13.0");
+    pc_builds_label(m, 6, 3, 3, buf, sizeof buf);
+    cr_assert_str_eq(buf, "cpython 3.13.0", "not 3.13-3.13.0");
     pc_builds_label(m, 6, 4, 5, buf, sizeof buf);
     cr_assert_str_eq(buf, "cpython 3.13.1+");
-    pc_builds_label(m, 6, 3, 3, buf, sizeof buf);
-    cr_assert_str_eq(buf, "cpython 3.13-3.13.0");
     pc_builds_label(m, 6, 0, 5, buf, sizeof buf);
     cr_assert_str_eq(buf, "cpython 3.8+");
     /* every label matches its own members and none of the others */

@@ -18,6 +18,7 @@ static const char usage_main[] =
     "                        compare, and write reports/latest.json\n"
     "  bless [CASE_FILES...] run, then record the observations in expected/\n"
     "  interpreters          list discovered interpreters and their probes\n"
+    "  provision [NAME...]   install extra builds (PyPy, debug, newer CPython, Pyodide)\n"
     "  help [COMMAND]        show help\n"
     "  version               print the version\n"
     "\n"
@@ -88,9 +89,35 @@ static const char usage_interps[] =
     "  --root DIR        project root (for runners/probe.py)\n"
     "  -h, --help        this help\n";
 
+static const char usage_provision[] =
+    "usage: pyconform provision [--list] [--all] [--force] [--cache DIR] [NAME|GLOB...]\n"
+    "\n"
+    "Install interpreter builds described in ROOT/provision/recipes.json into\n"
+    "CACHE/interpreters/NAME (default cache ~/.cache/pyconform, or $PYCONFORM_CACHE):\n"
+    "Debian packages (pypy3, python3.11-dbg), newer CPython unpacked privately from\n"
+    "Debian unstable, Pyodide from npm, and (only when named, or with --all) CPython\n"
+    "built from source. Idempotent and resumable; one log per build in CACHE/logs/NAME.log;\n"
+    "each build is run once (probed) after install. Without names: every recipe that is\n"
+    "not explicit-only. Provisioned builds join the registry (`pyconform interpreters`).\n"
+    "The system's apt sources are never changed.\n"
+    "\n"
+    "options:\n"
+    "  --list       show what can be provisioned and what already is\n"
+    "  --all        include explicit-only recipes (source builds, minutes each)\n"
+    "  --force      start the selected builds again from scratch\n"
+    "  --cache DIR  cache folder\n"
+    "  --root DIR   project root\n"
+    "  -h, --help   this help\n"
+    "\n"
+    "exit status: 0 every selected build installed and verified, 1 some did not, 2 usage\n"
+    "or input errors.\n";
+
 void pc_cli_help(FILE *out, pc_command cmd)
 {
     switch (cmd) {
+    case PC_CMD_PROVISION:
+        fputs(usage_provision, out);
+        break;
     case PC_CMD_RUN:
         fputs(usage_run, out);
         fputs(usage_run_opts, out);
@@ -172,6 +199,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         o->cmd = PC_CMD_BLESS;
     else if (!strcmp(cmd, "interpreters"))
         o->cmd = PC_CMD_INTERPRETERS;
+    else if (!strcmp(cmd, "provision"))
+        o->cmd = PC_CMD_PROVISION;
     else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         o->cmd = PC_CMD_VERSION;
         return 0;
@@ -184,6 +213,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
                 o->cmd = PC_CMD_BLESS;
             else if (!strcmp(argv[2], "interpreters"))
                 o->cmd = PC_CMD_INTERPRETERS;
+            else if (!strcmp(argv[2], "provision"))
+                o->cmd = PC_CMD_PROVISION;
             o->help = true;
         }
         return 0;
@@ -192,7 +223,7 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
 
     for (i = 2; i < argc; i++) {
         const char *a = argv[i], *v;
-        bool takes_files = o->cmd != PC_CMD_INTERPRETERS;
+        bool takes_files = o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             o->help = true;
         } else if (is_opt(a, "--interp")) {
@@ -211,11 +242,19 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
                 return -1;
         } else if (!strcmp(a, "--json") && o->cmd == PC_CMD_INTERPRETERS) {
             o->json = true;
+        } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--list")) {
+            o->list = true;
+        } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--all")) {
+            o->all = true;
+        } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--force")) {
+            o->force = true;
+        } else if (o->cmd == PC_CMD_PROVISION && a[0] != '-') {
+            o->files[o->nfiles++] = (char *)a; /* recipe names */
         } else if (is_opt(a, "--root")) {
             if (!(o->root = value_of(argc, argv, &i, a, 6, err)))
                 return -1;
         } else if (!takes_files) {
-            return pc_fail(err, "interpreters: unknown argument '%s'", a);
+            return pc_fail(err, "%s: unknown argument '%s'", cmd, a);
         } else if (!strcmp(a, "-j") || is_opt(a, "--jobs") || (a[0] == '-' && a[1] == 'j' && a[2])) {
             if (a[1] == 'j' && a[2])
                 v = a + 2;

@@ -16,6 +16,7 @@ typedef enum pc_command {
     PC_CMD_RUN,
     PC_CMD_BLESS,
     PC_CMD_INTERPRETERS,
+    PC_CMD_PROVISION,
 } pc_command;
 
 typedef struct pc_options {
@@ -35,6 +36,7 @@ typedef struct pc_options {
     const char *root;      /* --root, else $PYCONFORM_ROOT, else the source tree */
     const char *cases_dir, *expected_dir, *reports_dir, *runners_dir;
     bool json;             /* interpreters --json */
+    bool list, all, force; /* provision --list, --all, --force */
     bool quiet;            /* no table */
     int max_details;
     int jobs_per_runner;   /* --jobs-per-runner (0: one runner per interpreter) */

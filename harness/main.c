@@ -19,6 +19,7 @@
 #include "expected.h"
 #include "parse.h"
 #include "plan.h"
+#include "provision.h"
 #include "registry.h"
 #include "report.h"
 #include "util.h"
@@ -149,8 +150,9 @@ static int case_files(const pc_options *o, const char *dir, char ***out, size_t 
 static int load_registry(const pc_options *o, const paths *p, pc_registry *reg, pc_error *err)
 {
     size_t i;
-    if ((p->config && pc_registry_load_config(reg, p->config, err)) ||
-        pc_registry_load_provisioned(reg, p->interps, err) || pc_registry_discover(reg, err) ||
+    if ((p->config && pc_registry_load_config(reg, p->config, p->runners, err)) ||
+        pc_registry_load_provisioned(reg, p->interps, p->runners, err) ||
+        pc_registry_discover(reg, err) ||
         pc_registry_probe(reg, p->probe, PROBE_TIMEOUT, p->probe_cache, err))
         return -1;
     for (i = 0; i < reg->nwarnings; i++)
@@ -224,6 +226,35 @@ static int cmd_interpreters(const pc_options *o, const paths *p)
     }
     pc_registry_free(&reg);
     return PC_EXIT_OK;
+}
+
+static int cmd_provision(const pc_options *o, const paths *p)
+{
+    pc_provision_options po = {0};
+    pc_error err;
+    char *logs = pc_asprintf(&err, "%s/logs", p->cache);
+    size_t failed = 0;
+    int rc;
+    if (!logs) {
+        fprintf(stderr, "pyconform: %s\n", err.msg);
+        return PC_EXIT_USAGE;
+    }
+    po.root = p->root;
+    po.interps_dir = p->interps;
+    po.logs_dir = logs;
+    po.probe = p->probe;
+    po.runners = p->runners;
+    po.names = o->files;
+    po.nnames = o->nfiles;
+    po.all = o->all;
+    po.force = o->force;
+    rc = o->list ? pc_provision_list(stdout, &po, &err) : pc_provision_run(stdout, &po, &failed, &err);
+    free(logs);
+    if (rc) {
+        fprintf(stderr, "pyconform: %s\n", err.msg);
+        return PC_EXIT_USAGE;
+    }
+    return failed ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
 }
 
 /* run and bless: the whole pipeline. */
@@ -363,7 +394,12 @@ int main(int argc, char **argv)
         pc_cli_free(&o);
         return PC_EXIT_USAGE;
     }
-    rc = o.cmd == PC_CMD_INTERPRETERS ? cmd_interpreters(&o, &p) : cmd_run(&o, &p, argc, argv);
+    if (o.cmd == PC_CMD_INTERPRETERS)
+        rc = cmd_interpreters(&o, &p);
+    else if (o.cmd == PC_CMD_PROVISION)
+        rc = cmd_provision(&o, &p);
+    else
+        rc = cmd_run(&o, &p, argc, argv);
     paths_free(&p);
     pc_cli_free(&o);
     return rc;

@@ -192,7 +192,7 @@ static char **strv_from_json(json_t *a, bool allow_empty, pc_error *err)
 }
 
 int pc_registry_add_json(pc_registry *reg, const char *origin, json_t *entry, const char *where,
-                         pc_error *err)
+                         const char *runners, pc_error *err)
 {
     json_t *name = json_object_get(entry, "name"), *env = json_object_get(entry, "env"), *v;
     char **argv = NULL, **tags = NULL, **envv = NULL;
@@ -207,6 +207,16 @@ int pc_registry_add_json(pc_registry *reg, const char *origin, json_t *entry, co
         pc_fail(err, "%s: \"argv\" must be a non-empty list of strings", where);
         goto out;
     }
+    for (n = 0; argv[n]; n++) {
+        if (runners && strncmp(argv[n], "{runners}", 9) == 0) {
+            char *x = pc_asprintf(err, "%s%s", runners, argv[n] + 9);
+            if (!x)
+                goto out;
+            free(argv[n]);
+            argv[n] = x;
+        }
+    }
+    n = 0;
     if (!(tags = strv_from_json(json_object_get(entry, "tags"), true, err))) {
         pc_fail(err, "%s: \"tags\" must be a list of strings", where);
         goto out;
@@ -236,7 +246,7 @@ out:
     return rc;
 }
 
-int pc_registry_load_config(pc_registry *reg, const char *path, pc_error *err)
+int pc_registry_load_config(pc_registry *reg, const char *path, const char *runners, pc_error *err)
 {
     json_error_t jerr;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr), *list, *e;
@@ -252,7 +262,7 @@ int pc_registry_load_config(pc_registry *reg, const char *path, pc_error *err)
     json_array_foreach(list, i, e) {
         char where[PATH_MAX + 64];
         snprintf(where, sizeof where, "%s: interpreters[%zu]", path, i);
-        if ((rc = pc_registry_add_json(reg, "config", e, where, err)) != 0)
+        if ((rc = pc_registry_add_json(reg, "config", e, where, runners, err)) != 0)
             break;
     }
     json_decref(root);
@@ -269,7 +279,8 @@ static int warn(pc_registry *reg, const char *msg, pc_error *err)
     return 0;
 }
 
-int pc_registry_load_provisioned(pc_registry *reg, const char *dir, pc_error *err)
+int pc_registry_load_provisioned(pc_registry *reg, const char *dir, const char *runners,
+                                 pc_error *err)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -302,7 +313,7 @@ int pc_registry_load_provisioned(pc_registry *reg, const char *dir, pc_error *er
             if (!b) {
                 snprintf(perr.msg, sizeof perr.msg, "%s:%d: %s (build skipped)", files[i], jerr.line, jerr.text);
                 rc = warn(reg, perr.msg, err);
-            } else if (pc_registry_add_json(reg, "provisioned", b, files[i], &perr) != 0) {
+            } else if (pc_registry_add_json(reg, "provisioned", b, files[i], runners, &perr) != 0) {
                 pc_wrap(&perr, "skipped provisioned build");
                 rc = warn(reg, perr.msg, err);
             }

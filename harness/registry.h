@@ -65,13 +65,15 @@ typedef struct pc_registry {
 int pc_registry_add(pc_registry *reg, const char *origin, const char *name, char *const *argv,
                     char *const *env, char *const *tags, pc_error *err);
 /* Add one entry given as JSON {"name"?, "argv", "env"?, "tags"?}; `where` names it in
- * errors ("FILE: interpreters[2]"). */
+ * errors ("FILE: interpreters[2]"). "{runners}" at the start of an argv element stands
+ * for the runners directory (e.g. the Pyodide host script). */
 int pc_registry_add_json(pc_registry *reg, const char *origin, json_t *entry, const char *where,
-                         pc_error *err);
+                         const char *runners, pc_error *err);
 /* The configuration file: {"interpreters": [entry...]}. Errors name the file and line. */
-int pc_registry_load_config(pc_registry *reg, const char *path, pc_error *err);
+int pc_registry_load_config(pc_registry *reg, const char *path, const char *runners, pc_error *err);
 /* Every DIR/NAME/build.json; an unreadable one becomes a warning, not an error. */
-int pc_registry_load_provisioned(pc_registry *reg, const char *dir, pc_error *err);
+int pc_registry_load_provisioned(pc_registry *reg, const char *dir, const char *runners,
+                                 pc_error *err);
 /* Discover the standard places (see above). */
 int pc_registry_discover(pc_registry *reg, pc_error *err);
 /* Probe every interpreter with probe_script in parallel and name them. cache_path (or

@@ -1,0 +1,227 @@
+"""Tests of runners/desugar.py.
+
+Run from the repository root with any of Python 3.8 ... 3.13:
+    PY -m unittest discover -s tests/desugar -t tests/desugar
+"""
+import ast
+import contextlib
+import io
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import types
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RUNNERS = os.path.join(ROOT, "runners")
+sys.path.insert(0, RUNNERS)
+
+import desugar  # noqa: E402
+from snippets import SNIPPETS  # noqa: E402
+
+try:
+    import __dp__  # the real runtime, runners/__dp__.py
+except ImportError:  # pragma: no cover - only before the runtime exists
+    __dp__ = None
+
+
+def read_case(path):
+    """(source, translation) of a one-case file: `$ name`, source, `=`, translation."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    first, _, rest = text.partition("\n")
+    assert first.startswith("$"), first
+    source, sep, translation = rest.partition("\n=\n")
+    assert sep, "no '=' line in " + path
+    return source, translation
+
+
+def available():
+    """The snippets this interpreter can parse: (name, source)."""
+    return [(name, src) for name, (version, src) in sorted(SNIPPETS.items())
+            if sys.version_info >= version]
+
+
+# --------------------------------------------------------------------- running
+
+
+def canon(value):
+    """A comparable form of a result: functions and classes by qualname."""
+    if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)):
+        return ("function", getattr(value, "__qualname__", None))
+    if isinstance(value, type):
+        return ("class", value.__qualname__)
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [canon(v) for v in value])
+    if isinstance(value, dict):
+        return ("dict", [(canon(k), canon(v)) for k, v in value.items()])
+    if isinstance(value, (set, frozenset)):
+        return (type(value).__name__, sorted(repr(canon(v)) for v in value))
+    if isinstance(value, BaseException):
+        return ("exception", type(value).__name__, canon(value.args))
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
+        return value
+    return ("object", type(value).__qualname__, re.sub("0x[0-9a-fA-F]+", "0x?", repr(value)))
+
+
+def outcome(thunk):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            result = ("return", canon(thunk()))
+        except BaseException as e:  # noqa: B036 - like the runner
+            result = ("raise", type(e).__name__, str(e))
+    return result, out.getvalue()
+
+
+def callable_without_arguments(f):
+    code = f.__code__
+    kwonly = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
+    return (code.co_argcount <= len(f.__defaults__ or ())
+            and set(kwonly) <= set(f.__kwdefaults__ or {}))
+
+
+def run(text, runtime=None):
+    """Execute text as the runner does: compile, run the module, then call every
+    top-level function of the text that takes no arguments."""
+    try:
+        code = compile(text, "<case>", "exec", dont_inherit=True)
+    except SyntaxError as e:
+        return [("compile_error", e.msg)]
+    module = types.ModuleType("__case__")
+    if runtime is not None:
+        module.__dict__["__dp__"] = runtime
+    sys.modules["__case__"] = module
+    try:
+        results = [("module",) + outcome(lambda: exec(code, module.__dict__))]
+        for name, f in list(module.__dict__.items()):
+            if (type(f) is types.FunctionType and f.__code__.co_filename == "<case>"
+                    and callable_without_arguments(f)):
+                results.append((name,) + outcome(f))
+    finally:
+        del sys.modules["__case__"]
+    return results
+
+
+# ----------------------------------------------------------------------- tests
+
+
+class SeedTest(unittest.TestCase):
+    def test_seed_translation_is_byte_identical(self):
+        source, translation = read_case(os.path.join(ROOT, "cases", "000_scope_locals.case"))
+        text, untranslated = desugar.desugar(source)
+        self.assertEqual(text, translation)
+        self.assertEqual(untranslated, [])
+
+
+class CompileTest(unittest.TestCase):
+    def test_translations_compile(self):
+        for name, source in available():
+            with self.subTest(snippet=name):
+                text, _ = desugar.desugar(source)
+                try:
+                    compile(source, "<source>", "exec", dont_inherit=True)
+                except SyntaxError:  # kept as it is
+                    self.assertEqual(text, source)
+                else:
+                    compile(text, "<desugared>", "exec", dont_inherit=True)
+
+    def test_layout(self):
+        text, _ = desugar.desugar("def f(a, b=1, *c, d, **e):\n    return a[0] + b\n")
+        self.assertEqual(text, "def _dp_fn_f(a, b=1, *c, d, **e):\n"
+                               "    return __dp__.add(__dp__.getitem(a, 0), b)\n"
+                               'f = __dp__.update_fn(_dp_fn_f, None, "f")\n'
+                               "del _dp_fn_f\n")
+        self.assertEqual(desugar.desugar("")[0], "")
+
+
+@unittest.skipIf(__dp__ is None, "runners/__dp__.py not importable")
+class BehaviourTest(unittest.TestCase):
+    def test_translation_behaves_like_source(self):
+        for name, source in available():
+            with self.subTest(snippet=name):
+                text, _ = desugar.desugar(source)
+                self.assertEqual(run(text, __dp__), run(source))
+
+
+class UntranslatedTest(unittest.TestCase):
+    def count(self, text, kind):
+        return sum(isinstance(n, getattr(ast, kind)) for n in ast.walk(ast.parse(text)))
+
+    def test_listed_and_kept(self):
+        source = ("def f(xs):\n"
+                  "    for x in xs:\n"
+                  "        pass\n"
+                  "    with open(x) as g:\n"
+                  "        pass\n"
+                  "    return [y for y in xs], (lambda: 1), xs[1:]\n")
+        text, untranslated = desugar.desugar(source)
+        self.assertEqual(untranslated, [(2, "For"), (4, "With"), (6, "Lambda"),
+                                        (6, "ListComp"), (6, "Slice")])
+        for kind in ("For", "With", "Lambda", "ListComp", "Slice"):
+            self.assertEqual(self.count(text, kind), self.count(source, kind), kind)
+
+    def test_every_listed_construct_is_in_the_output(self):
+        for name, source in available():
+            with self.subTest(snippet=name):
+                text, untranslated = desugar.desugar(source)
+                for line, construct in untranslated:
+                    kind = construct.split()[0]
+                    if hasattr(ast, kind) and kind != "SyntaxError":
+                        self.assertGreaterEqual(self.count(text, kind), 1, (line, construct))
+
+    def test_class_left_as_class(self):
+        source = ("def f():\n"
+                  "    class C(B):\n"
+                  "        def m(self):\n"
+                  "            return super().m()\n"
+                  "    return C\n")
+        text, untranslated = desugar.desugar(source)
+        self.assertIn((2, "ClassDef (super() / __class__)"), untranslated)
+        self.assertIn("    class C(B):\n", text)
+        self.assertIn('        __qualname__ = "f.<locals>.C"\n', text)
+
+    def test_source_that_does_not_compile_is_kept(self):
+        source = "def f():\n    nonlocal x\n"
+        text, untranslated = desugar.desugar(source)
+        self.assertEqual(text, source)
+        self.assertEqual(len(untranslated), 1)
+        self.assertEqual(untranslated[0][0], 2)
+
+
+class BadInputTest(unittest.TestCase):
+    def cli(self, *args, **kwargs):
+        return subprocess.run([sys.executable, os.path.join(RUNNERS, "desugar.py")] + list(args),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True, **kwargs)
+
+    def test_parse_error_raises(self):
+        with self.assertRaises(SyntaxError):
+            desugar.desugar("def f(:\n")
+
+    def test_cli_parse_error(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "bad.py")
+            with open(path, "w") as f:
+                f.write("x = (\n")
+            result = self.cli(path)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("does not parse", result.stderr)
+        self.assertEqual(result.stdout, "")
+
+    def test_cli_missing_file_and_usage(self):
+        self.assertNotEqual(self.cli("/nonexistent/file.py").returncode, 0)
+        self.assertNotEqual(self.cli().returncode, 0)
+
+    def test_cli_stdin(self):
+        source = "def f(xs):\n    return [x + 1 for x in xs]\n"
+        result = self.cli("-", input=source)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, desugar.desugar(source)[0])
+        self.assertEqual(result.stderr, "untranslated: 2: ListComp\n")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -9,30 +9,67 @@
 
 /* ---- observations ---------------------------------------------------------------- */
 
-json_t *pc_observation(const pc_job_result *r, const char *function)
+/* The function entry (or the module object) a result holds for `function`. */
+static json_t *result_part(const pc_job_result *r, const char *function)
 {
     json_t *fns, *f;
     size_t i;
     if (!r || r->status != PC_JOB_OK || !r->result)
         return NULL;
-    if (strcmp(function, PC_MODULE_FUNCTION) == 0) {
-        json_t *m = json_object_get(r->result, "module");
-        return json_pack("{s:O, s:O, s:O}", "compile_error",
-                         json_object_get(m, "compile_error") ? json_object_get(m, "compile_error") : json_null(),
-                         "error", json_object_get(m, "error") ? json_object_get(m, "error") : json_null(),
-                         "stdout", json_object_get(m, "stdout") ? json_object_get(m, "stdout") : json_string(""));
-    }
+    if (strcmp(function, PC_MODULE_FUNCTION) == 0)
+        return json_object_get(r->result, "module");
     fns = json_object_get(r->result, "functions");
     json_array_foreach(fns, i, f) {
         const char *name = json_string_value(json_object_get(f, "name"));
-        if (name && strcmp(name, function) == 0) {
-            json_t *out = json_object_get(f, "outcome");
-            json_t *so = json_object_get(f, "stdout");
-            return json_pack("{s:O, s:O}", "outcome", out ? out : json_null(), "stdout",
-                             so ? so : json_string(""));
-        }
+        if (name && strcmp(name, function) == 0)
+            return f;
     }
     return NULL;
+}
+
+/* Fields that are compared, per kind of row. Anything else the runner reports (time
+ * taken, the name) is not part of the observation; the translation's own internals are
+ * reported beside it (pc_translation_internals), never compared. */
+static const char *const module_fields[] = {"compile_error", "error", "stdout", "scopes", NULL};
+static const char *const function_fields[] = {"outcome", "stdout", "f_locals_at_return", NULL};
+static const char *const translation_fields[] = {"translation_scopes", "translation_frames", NULL};
+
+json_t *pc_observation(const pc_job_result *r, const char *function)
+{
+    json_t *part = result_part(r, function), *obs;
+    bool module = strcmp(function, PC_MODULE_FUNCTION) == 0;
+    const char *const *f;
+    if (!part)
+        return NULL;
+    obs = json_object();
+    for (f = module ? module_fields : function_fields; obs && *f; f++) {
+        json_t *v = json_object_get(part, *f);
+        /* the first fields are always present (null/"" when the runner omitted them) */
+        if (!v && (f - (module ? module_fields : function_fields)) < (module ? 3 : 2))
+            v = strcmp(*f, "stdout") == 0 ? json_string("") : json_null();
+        else if (v)
+            json_incref(v);
+        if (v && json_object_set_new(obs, *f, v)) {
+            json_decref(obs);
+            return NULL;
+        }
+    }
+    return obs;
+}
+
+json_t *pc_translation_internals(const pc_job_result *r, const char *function)
+{
+    json_t *part = result_part(r, function), *out = NULL;
+    const char *const *f;
+    for (f = translation_fields; part && *f; f++) {
+        json_t *v = json_object_get(part, *f);
+        if (!v)
+            continue;
+        if (!out && !(out = json_object()))
+            return NULL;
+        json_object_set(out, *f, v);
+    }
+    return out;
 }
 
 static int path_append(char *path, size_t size, const char *fmt, const char *key, size_t idx)
@@ -301,6 +338,7 @@ static int add_row(pc_comparison *out, const pc_job *job, const pc_job_result *r
     } else {
         json_t *entry = pc_expect_find(ex, job->kase, function, job->interp);
         row->observation = pc_observation(r, function);
+        row->translation = pc_translation_internals(r, function);
         row->seconds = function_seconds(r, function);
         if (judge(row, row->observation, src_obs, have_src, entry, err))
             return -1;
@@ -503,6 +541,7 @@ void pc_comparison_free(pc_comparison *cmp)
         json_decref(r->observation);
         json_decref(r->expected);
         json_decref(r->diff);
+        json_decref(r->translation);
         free(r->reason);
         free(r->detail);
     }

@@ -26,12 +26,17 @@ static json_t *interp_json(const pc_interp *in)
 
 static json_t *row_json(const pc_row *r)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:O?, s:O?, s:O?, s:s?, s:s?, s:f, s:I}", "case",
-                     r->kase->name, "function", r->function, "mode", pc_mode_name(r->mode),
-                     "interpreter", r->interp->name, "verdict", pc_verdict_name(r->verdict),
-                     "observation", r->observation, "expected", r->expected, "diff", r->diff,
-                     "reason", r->reason, "detail", r->detail, "duration", r->seconds, "job",
-                     (json_int_t)r->job);
+    json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O?, s:O?, s:O?, s:s?, s:s?, s:f, s:I}",
+                            "case", r->kase->name, "function", r->function, "mode",
+                            pc_mode_name(r->mode), "interpreter", r->interp->name, "verdict",
+                            pc_verdict_name(r->verdict), "observation", r->observation, "expected",
+                            r->expected, "diff", r->diff, "reason", r->reason, "detail", r->detail,
+                            "duration", r->seconds, "job", (json_int_t)r->job);
+    if (row && r->translation && json_object_set(row, "translation_internals", r->translation)) {
+        json_decref(row);
+        return NULL;
+    }
+    return row;
 }
 
 json_t *pc_report_build(const pc_run_info *run, const pc_registry *reg, const pc_plan *plan,

@@ -19,6 +19,7 @@ static const char usage_main[] =
     "  bless [CASE_FILES...] run, then record the observations in expected/\n"
     "  interpreters          list discovered interpreters and their probes\n"
     "  provision [NAME...]   install extra builds (PyPy, debug, newer CPython, Pyodide)\n"
+    "  changes [CASE_FILES...]  print \"what changes where\" (Markdown) from expected/\n"
     "  help [COMMAND]        show help\n"
     "  version               print the version\n"
     "\n"
@@ -112,9 +113,24 @@ static const char usage_provision[] =
     "exit status: 0 every selected build installed and verified, 1 some did not, 2 usage\n"
     "or input errors.\n";
 
+static const char usage_changes[] =
+    "usage: pyconform changes [--output FILE | --check] [--expected DIR] [--root DIR]\n"
+    "                         [CASE_FILES...]\n"
+    "\n"
+    "Write the \"what changes where\" table for people porting code: for every case function\n"
+    "whose expected outcome differs between builds, the groups of builds, what each does and\n"
+    "the recorded reason; then the known divergences of the desugared translation. Reads\n"
+    "expected/ only (runs nothing). Default output: standard output. docs/changes.md is this\n"
+    "command's output for the whole corpus (a test checks it is current).\n"
+    "With --check, print nothing but the rows that lack a written reason and exit 1 when\n"
+    "there are any (every difference between builds must say why).\n";
+
 void pc_cli_help(FILE *out, pc_command cmd)
 {
     switch (cmd) {
+    case PC_CMD_CHANGES:
+        fputs(usage_changes, out);
+        break;
     case PC_CMD_PROVISION:
         fputs(usage_provision, out);
         break;
@@ -201,6 +217,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         o->cmd = PC_CMD_INTERPRETERS;
     else if (!strcmp(cmd, "provision"))
         o->cmd = PC_CMD_PROVISION;
+    else if (!strcmp(cmd, "changes"))
+        o->cmd = PC_CMD_CHANGES;
     else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         o->cmd = PC_CMD_VERSION;
         return 0;
@@ -215,6 +233,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
                 o->cmd = PC_CMD_INTERPRETERS;
             else if (!strcmp(argv[2], "provision"))
                 o->cmd = PC_CMD_PROVISION;
+            else if (!strcmp(argv[2], "changes"))
+                o->cmd = PC_CMD_CHANGES;
             o->help = true;
         }
         return 0;
@@ -223,7 +243,7 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
 
     for (i = 2; i < argc; i++) {
         const char *a = argv[i], *v;
-        bool takes_files = o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS;
+        bool takes_files = o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS || o->cmd == PC_CMD_CHANGES;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             o->help = true;
         } else if (is_opt(a, "--interp")) {
@@ -242,6 +262,11 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
                 return -1;
         } else if (!strcmp(a, "--json") && o->cmd == PC_CMD_INTERPRETERS) {
             o->json = true;
+        } else if (o->cmd == PC_CMD_CHANGES && !strcmp(a, "--check")) {
+            o->check = true;
+        } else if (o->cmd == PC_CMD_CHANGES && is_opt(a, "--output")) {
+            if (!(o->output = value_of(argc, argv, &i, a, 8, err)))
+                return -1;
         } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--list")) {
             o->list = true;
         } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--all")) {

@@ -17,6 +17,7 @@ typedef enum pc_command {
     PC_CMD_BLESS,
     PC_CMD_INTERPRETERS,
     PC_CMD_PROVISION,
+    PC_CMD_CHANGES,
 } pc_command;
 
 typedef struct pc_options {
@@ -37,6 +38,8 @@ typedef struct pc_options {
     const char *cases_dir, *expected_dir, *reports_dir, *runners_dir;
     bool json;             /* interpreters --json */
     bool list, all, force; /* provision --list, --all, --force */
+    const char *output;    /* changes --output */
+    bool check;            /* changes --check */
     bool quiet;            /* no table */
     int max_details;
     int jobs_per_runner;   /* --jobs-per-runner (0: one runner per interpreter) */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bless.h"
+#include "changes.h"
 #include "cli.h"
 #include "compare.h"
 #include "execute.h"
@@ -257,6 +258,56 @@ static int cmd_provision(const pc_options *o, const paths *p)
     return failed ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
 }
 
+/* changes: the "what changes where" table from expected/ (runs nothing). */
+static int cmd_changes(const pc_options *o, const paths *p)
+{
+    pc_caseset cases = {0};
+    pc_expectations ex = {0};
+    pc_buf out = {0}, missing = {0};
+    pc_changes_stats st;
+    char **files = NULL;
+    size_t nfiles = 0, i;
+    pc_error err;
+    int rc = PC_EXIT_USAGE;
+    if (case_files(o, p->cases, &files, &nfiles, &err))
+        goto done;
+    for (i = 0; i < nfiles; i++)
+        if (pc_parse_file(&cases, files[i], &err))
+            goto done;
+    if (pc_expect_load(&ex, p->expected, &cases, &err) ||
+        pc_changes_render(&ex, &cases, &out, &missing, &st, &err))
+        goto done;
+    if (o->check) {
+        /* the gate: every difference between builds and every divergence has a reason */
+        if (missing.len)
+            fprintf(stderr, "%s", missing.data);
+        printf("changes: %zu case functions differ between builds, %zu divergences, %zu rows "
+               "without a reason\n", st.functions_differing, st.divergences, st.missing_reasons);
+        rc = st.missing_reasons ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
+        goto done;
+    }
+    if (o->output) {
+        if (pc_write_atomic(o->output, out.data, out.len, &err))
+            goto done;
+        fprintf(stderr, "pyconform: wrote %s: %zu case functions differ between builds, %zu divergences\n",
+                o->output, st.functions_differing, st.divergences);
+    } else {
+        fwrite(out.data, 1, out.len, stdout);
+    }
+    rc = PC_EXIT_OK;
+done:
+    if (rc == PC_EXIT_USAGE)
+        fprintf(stderr, "pyconform: %s\n", err.msg);
+    pc_buf_free(&out);
+    pc_buf_free(&missing);
+    pc_expect_free(&ex);
+    pc_caseset_free(&cases);
+    for (i = 0; i < nfiles; i++)
+        free(files[i]);
+    free(files);
+    return rc;
+}
+
 /* run and bless: the whole pipeline. */
 static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv)
 {
@@ -398,6 +449,8 @@ int main(int argc, char **argv)
         rc = cmd_interpreters(&o, &p);
     else if (o.cmd == PC_CMD_PROVISION)
         rc = cmd_provision(&o, &p);
+    else if (o.cmd == PC_CMD_CHANGES)
+        rc = cmd_changes(&o, &p);
     else
         rc = cmd_run(&o, &p, argc, argv);
     paths_free(&p);

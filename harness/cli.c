@@ -20,6 +20,8 @@ static const char usage_main[] =
     "  interpreters          list discovered interpreters and their probes\n"
     "  provision [NAME...]   install extra builds (PyPy, debug, newer CPython, Pyodide)\n"
     "  changes [CASE_FILES...]  print \"what changes where\" (Markdown) from expected/\n"
+    "  desugar FILE|-        print our desugarer's translation of a Python file\n"
+    "  check-desugar [CASE_FILES...]  compare a desugarer's output with the cases' `=`\n"
     "  help [COMMAND]        show help\n"
     "  version               print the version\n"
     "\n"
@@ -47,6 +49,11 @@ static const char usage_run_opts[] =
     "  --reports DIR      report output (default ROOT/reports)\n"
     "  --runners DIR      runner scripts (default ROOT/runners)\n"
     "  --details N        unexpected results printed in full (default 40)\n"
+    "  --desugarer CMD    translate every case with CMD (source on stdin, translation on\n"
+    "                     stdout; run with /bin/sh -c) instead of the `=` sections and our\n"
+    "                     desugarer; a failing CMD or output that does not compile is ERROR\n"
+    "  --python CMD       the interpreter that runs our desugarer (default $PYCONFORM_PYTHON,\n"
+    "                     else python3)\n"
     "  --jobs-per-runner N  start a fresh runner process after N jobs (default 0:\n"
     "                     one runner per interpreter for all its jobs; 1 isolates every job)\n"
     "  -q, --quiet        no table, only the summary line\n"
@@ -125,9 +132,33 @@ static const char usage_changes[] =
     "With --check, print nothing but the rows that lack a written reason and exit 1 when\n"
     "there are any (every difference between builds must say why).\n";
 
+static const char usage_desugar[] =
+    "usage: pyconform desugar [--python CMD] [--root DIR] FILE|-\n"
+    "\n"
+    "Print the translation of a Python file (or standard input) by pyconform's desugarer\n"
+    "(runners/desugar.py), in the conventions of the seed case. Constructs it leaves as\n"
+    "they were are listed on standard error as `untranslated: LINE: CONSTRUCT`.\n"
+    "Exit status: 0 translated, 2 unreadable or unparsable input.\n";
+
+static const char usage_check_desugar[] =
+    "usage: pyconform check-desugar [--desugarer CMD] [--python CMD] [--root DIR]\n"
+    "                               [CASE_FILES...]\n"
+    "\n"
+    "Translate the source of every case block that has a `=` section, with our desugarer\n"
+    "or --desugarer CMD, and compare the output with that section: byte-equal and\n"
+    "AST-equal are reported separately, with a unified diff for each mismatch.\n"
+    "Exit status: 0 when every output is equal to its `=` section, 1 otherwise, 2 on\n"
+    "usage or input errors.\n";
+
 void pc_cli_help(FILE *out, pc_command cmd)
 {
     switch (cmd) {
+    case PC_CMD_DESUGAR:
+        fputs(usage_desugar, out);
+        break;
+    case PC_CMD_CHECK_DESUGAR:
+        fputs(usage_check_desugar, out);
+        break;
     case PC_CMD_CHANGES:
         fputs(usage_changes, out);
         break;
@@ -219,6 +250,10 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         o->cmd = PC_CMD_PROVISION;
     else if (!strcmp(cmd, "changes"))
         o->cmd = PC_CMD_CHANGES;
+    else if (!strcmp(cmd, "desugar"))
+        o->cmd = PC_CMD_DESUGAR;
+    else if (!strcmp(cmd, "check-desugar"))
+        o->cmd = PC_CMD_CHECK_DESUGAR;
     else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         o->cmd = PC_CMD_VERSION;
         return 0;
@@ -235,6 +270,10 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
                 o->cmd = PC_CMD_PROVISION;
             else if (!strcmp(argv[2], "changes"))
                 o->cmd = PC_CMD_CHANGES;
+            else if (!strcmp(argv[2], "desugar"))
+                o->cmd = PC_CMD_DESUGAR;
+            else if (!strcmp(argv[2], "check-desugar"))
+                o->cmd = PC_CMD_CHECK_DESUGAR;
             o->help = true;
         }
         return 0;
@@ -243,7 +282,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
 
     for (i = 2; i < argc; i++) {
         const char *a = argv[i], *v;
-        bool takes_files = o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS || o->cmd == PC_CMD_CHANGES;
+        bool takes_files = o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS ||
+                           o->cmd == PC_CMD_CHANGES || o->cmd == PC_CMD_CHECK_DESUGAR;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             o->help = true;
         } else if (is_opt(a, "--interp")) {
@@ -262,6 +302,16 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
                 return -1;
         } else if (!strcmp(a, "--json") && o->cmd == PC_CMD_INTERPRETERS) {
             o->json = true;
+        } else if (is_opt(a, "--desugarer") && o->cmd != PC_CMD_DESUGAR) {
+            if (!(o->desugarer = value_of(argc, argv, &i, a, 11, err)))
+                return -1;
+        } else if (is_opt(a, "--python")) {
+            if (!(o->python = value_of(argc, argv, &i, a, 8, err)))
+                return -1;
+        } else if (o->cmd == PC_CMD_DESUGAR && (a[0] != '-' || !strcmp(a, "-"))) {
+            if (o->nfiles)
+                return pc_fail(err, "desugar: one FILE (or -) only");
+            o->files[o->nfiles++] = (char *)a;
         } else if (o->cmd == PC_CMD_CHANGES && !strcmp(a, "--check")) {
             o->check = true;
         } else if (o->cmd == PC_CMD_CHANGES && is_opt(a, "--output")) {

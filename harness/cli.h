@@ -18,6 +18,8 @@ typedef enum pc_command {
     PC_CMD_INTERPRETERS,
     PC_CMD_PROVISION,
     PC_CMD_CHANGES,
+    PC_CMD_DESUGAR,
+    PC_CMD_CHECK_DESUGAR,
 } pc_command;
 
 typedef struct pc_options {
@@ -40,6 +42,8 @@ typedef struct pc_options {
     bool list, all, force; /* provision --list, --all, --force */
     const char *output;    /* changes --output */
     bool check;            /* changes --check */
+    const char *desugarer; /* --desugarer CMD (external) */
+    const char *python;    /* --python: runs our desugarer (default $PYCONFORM_PYTHON, python3) */
     bool quiet;            /* no table */
     int max_details;
     int jobs_per_runner;   /* --jobs-per-runner (0: one runner per interpreter) */

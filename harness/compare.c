@@ -471,6 +471,25 @@ done:
     return rc;
 }
 
+/* 1 (and broken->detail set) when the desugared run failed to compile but the source
+ * run compiled; 0 otherwise; -1 (detail NULL) when out of memory. */
+static int translation_broken(const pc_job_result *src, const pc_job_result *des,
+                              pc_job_result *broken, pc_error *err)
+{
+    json_t *sce, *dce;
+    if (des->status != PC_JOB_OK || src->status != PC_JOB_OK)
+        return 0;
+    sce = json_object_get(json_object_get(src->result, "module"), "compile_error");
+    dce = json_object_get(json_object_get(des->result, "module"), "compile_error");
+    if (!json_is_object(dce) || json_is_object(sce))
+        return 0;
+    broken->detail = pc_asprintf(err, "translation does not compile: %s: %s (line %lld)",
+                                 json_string_value(json_object_get(dce, "type")),
+                                 json_string_value(json_object_get(dce, "msg")),
+                                 (long long)json_integer_value(json_object_get(dce, "line")));
+    return broken->detail ? 1 : -1;
+}
+
 int pc_compare(const pc_caseset *cases, const pc_plan *plan, const pc_job_result *results,
                const pc_expectations *ex, pc_comparison *out, pc_error *err)
 {
@@ -506,9 +525,27 @@ int pc_compare(const pc_caseset *cases, const pc_plan *plan, const pc_job_result
                 bool have_src = js >= 0 && results[js].status == PC_JOB_OK;
                 for (mode = 0; mode < PC_MODE_COUNT; mode++) {
                     long j = *map_at(&m, c, i, mode);
+                    pc_job_result broken = {PC_JOB_ERROR, NULL, NULL, 0};
+                    const pc_job_result *r;
+                    int arc;
                     if (j < 0)
                         continue;
-                    if (add_row(out, &plan->jobs[j], &results[j], fn, src_obs, have_src, ex, err)) {
+                    r = &results[j];
+                    /* a translation that does not compile where the source does is the
+                     * desugarer's error, not a divergence of every function */
+                    if (mode == PC_MODE_DESUGARED && have_src &&
+                        translation_broken(&results[js], r, &broken, err) != 0) {
+                        if (!broken.detail) {
+                            json_decref(src_obs);
+                            json_decref(names);
+                            goto out;
+                        }
+                        broken.seconds = r->seconds;
+                        r = &broken;
+                    }
+                    arc = add_row(out, &plan->jobs[j], r, fn, src_obs, have_src, ex, err);
+                    free(broken.detail);
+                    if (arc) {
                         json_decref(src_obs);
                         json_decref(names);
                         goto out;

@@ -349,6 +349,13 @@ int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_job_result *r
             set_result(&results[i], PC_JOB_SKIPPED, NULL, d, 0);
             continue;
         }
+        if (plan->jobs[i].translation && plan->jobs[i].translation->failure) {
+            char *d = pc_strdup(plan->jobs[i].translation->failure, err);
+            if (!d)
+                goto out;
+            set_result(&results[i], PC_JOB_ERROR, NULL, d, 0);
+            continue;
+        }
         if (!s || s->interp != in) {
             if (pc_grow(&slots, &cap, nslots + 1, sizeof *slots, err))
                 goto out;

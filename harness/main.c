@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bless.h"
@@ -20,9 +21,11 @@
 #include "expected.h"
 #include "parse.h"
 #include "plan.h"
+#include "process.h"
 #include "provision.h"
 #include "registry.h"
 #include "report.h"
+#include "translate.h"
 #include "util.h"
 
 #define PROBE_TIMEOUT 60.0
@@ -258,6 +261,163 @@ static int cmd_provision(const pc_options *o, const paths *p)
     return failed ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
 }
 
+static const char *python_cmd(const pc_options *o)
+{
+    const char *env = getenv("PYCONFORM_PYTHON");
+    return o->python ? o->python : env && *env ? env : "python3";
+}
+
+/* desugar: our desugarer on one file, its output passed through. */
+static int cmd_desugar(const pc_options *o, const paths *p)
+{
+    pc_error err;
+    pc_buf in = {0};
+    pc_translation t = {0};
+    char *script = pc_asprintf(&err, "%s/desugar.py", p->runners);
+    char *argv[] = {(char *)python_cmd(o), script, "-", NULL};
+    int rc = PC_EXIT_USAGE;
+    if (!script)
+        goto done;
+    if (o->nfiles != 1) {
+        pc_fail(&err, "desugar: needs FILE or - (see `pyconform desugar --help`)");
+        goto done;
+    }
+    if (!strcmp(o->files[0], "-")) {
+        char chunk[65536];
+        size_t n;
+        if (pc_buf_append(&in, "", 0, &err))
+            goto done;
+        while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+            if (pc_buf_append(&in, chunk, n, &err))
+                goto done;
+    } else if (pc_read_file(o->files[0], &in, &err)) {
+        goto done;
+    }
+    if (pc_translate_text(argv, in.data, 60, &t, &err))
+        goto done;
+    if (t.notes)
+        fputs(t.notes, stderr);
+    if (t.failure) {
+        pc_fail(&err, "%s: %s", o->files[0], t.failure);
+        goto done;
+    }
+    fputs(t.text, stdout);
+    rc = PC_EXIT_OK;
+done:
+    if (rc)
+        fprintf(stderr, "pyconform: %s\n", err.msg);
+    free(script);
+    pc_buf_free(&in);
+    pc_translations_free(&t, 1);
+    return rc;
+}
+
+/* Run argv to completion; its exit code, or -1 when it could not run. */
+static int run_quiet(char *const *argv, pc_buf *out, pc_error *err)
+{
+    pc_child c = {0};
+    int status = 0;
+    bool to = false;
+    c.argv = argv;
+    c.pipe_out = c.pipe_err = true;
+    if (pc_child_start(&c, err) || pc_child_capture(&c, 60, out, out, &status, &to, err))
+        return -1;
+    return to ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* check-desugar: a desugarer's output against every `=` section. */
+static int cmd_check_desugar(const pc_options *o, const paths *p)
+{
+    pc_caseset cases = {0};
+    pc_translation *tr = NULL;
+    char **files = NULL, *astcmp = NULL, *dir = NULL;
+    size_t nfiles = 0, i, checked = 0, bytes_equal = 0, ast_equal = 0;
+    pc_error err;
+    int rc = PC_EXIT_USAGE;
+    char tmpl[] = "/tmp/pyconform-check-XXXXXX";
+    if (case_files(o, p->cases, &files, &nfiles, &err))
+        goto done;
+    for (i = 0; i < nfiles; i++)
+        if (pc_parse_file(&cases, files[i], &err))
+            goto done;
+    if (!(tr = calloc(cases.len + 1, sizeof *tr)) || !(astcmp = pc_asprintf(&err, "%s/ast_equal.py", p->runners))) {
+        pc_oom(&err);
+        goto done;
+    }
+    if (!(dir = mkdtemp(tmpl))) {
+        pc_fail(&err, "%s: cannot create a temp directory", tmpl);
+        goto done;
+    }
+    for (i = 0; i < cases.len; i++) {
+        const pc_case *k = &cases.items[i];
+        char *ours[] = {(char *)python_cmd(o), NULL, "-", NULL};
+        char *ext[] = {"/bin/sh", "-c", (char *)o->desugarer, NULL};
+        char *want = NULL, *got = NULL;
+        pc_buf out = {0};
+        int r;
+        if (!k->desugared)
+            continue;
+        checked++;
+        if (!(ours[1] = pc_asprintf(&err, "%s/desugar.py", p->runners)))
+            goto done;
+        r = pc_translate_text(o->desugarer ? ext : ours, k->source, 60, &tr[i], &err);
+        free(ours[1]);
+        if (r)
+            goto done;
+        if (tr[i].failure) {
+            printf("FAILED      %s (%s:%d): %s\n", k->name, k->file, k->line, tr[i].failure);
+            continue;
+        }
+        if (!strcmp(tr[i].text, k->desugared)) {
+            bytes_equal++;
+            ast_equal++;
+            printf("byte-equal  %s\n", k->name);
+            continue;
+        }
+        want = pc_asprintf(&err, "%s/expected.py", dir);
+        got = pc_asprintf(&err, "%s/actual.py", dir);
+        if (!want || !got || pc_write_atomic(want, k->desugared, strlen(k->desugared), &err) ||
+            pc_write_atomic(got, tr[i].text, strlen(tr[i].text), &err)) {
+            free(want);
+            free(got);
+            goto done;
+        }
+        {
+            char *acmd[] = {(char *)python_cmd(o), astcmp, want, got, NULL};
+            char *dcmd[] = {"diff", "-u", "--label", "expected (= section)", "--label", "desugarer output",
+                            want, got, NULL};
+            int same = run_quiet(acmd, &out, &err);
+            if (same == 0)
+                ast_equal++;
+            printf("%s %s (%s:%d)\n", same == 0 ? "AST-equal  " : "DIFFERENT  ", k->name, k->file, k->line);
+            pc_buf_clear(&out);
+            run_quiet(dcmd, &out, &err);
+            fputs(out.data ? out.data : "", stdout);
+        }
+        pc_buf_free(&out);
+        remove(want);
+        remove(got);
+        free(want);
+        free(got);
+    }
+    printf("check-desugar: %zu cases with a `=` section: %zu byte-equal, %zu AST-equal, %zu different\n",
+           checked, bytes_equal, ast_equal, checked - ast_equal);
+    rc = bytes_equal == checked ? PC_EXIT_OK : PC_EXIT_UNEXPECTED;
+done:
+    if (rc == PC_EXIT_USAGE)
+        fprintf(stderr, "pyconform: %s\n", err.msg);
+    if (dir)
+        rmdir(dir);
+    pc_translations_free(tr, cases.len);
+    free(tr);
+    free(astcmp);
+    pc_caseset_free(&cases);
+    for (i = 0; i < nfiles; i++)
+        free(files[i]);
+    free(files);
+    return rc;
+}
+
 /* changes: the "what changes where" table from expected/ (runs nothing). */
 static int cmd_changes(const pc_options *o, const paths *p)
 {
@@ -317,6 +477,7 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv)
     pc_plan plan = {0};
     pc_comparison cmp = {0};
     pc_job_result *results = NULL;
+    pc_translation *translations = NULL;
     pc_run_info run = {0};
     json_t *report = NULL;
     char **files = NULL, *written = NULL;
@@ -340,6 +501,23 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv)
     if (pc_expect_load(&ex, p->expected, &cases, &err))
         goto fail;
 
+    /* 1b. the desugared text of every case */
+    if (o->modes & PC_MODES_DESUGARED) {
+        pc_translate_options to = {python_cmd(o), NULL, o->desugarer, 60, o->parallel};
+        char *dpy = pc_asprintf(&err, "%s/desugar.py", p->runners);
+        int trc;
+        if (!dpy || !(translations = calloc(cases.len + 1, sizeof *translations))) {
+            free(dpy);
+            pc_oom(&err);
+            goto fail;
+        }
+        to.desugar_py = dpy;
+        trc = pc_translate(&cases, &to, translations, &err);
+        free(dpy);
+        if (trc)
+            goto fail;
+    }
+
     /* 2. interpreters and jobs */
     if (load_registry(o, p, &reg, &err))
         goto fail;
@@ -348,7 +526,7 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv)
                 o->ninterps ? " --interp" : "", o->ntags ? " --tag" : "");
         goto fail;
     }
-    if (pc_plan_build(&plan, &cases, &reg, o->modes, &err))
+    if (pc_plan_build(&plan, &cases, &reg, o->modes, translations, &err))
         goto fail;
 
     /* 3. execute */
@@ -406,6 +584,8 @@ done:
         pc_job_results_free(results, plan.len);
     free(results);
     pc_plan_free(&plan);
+    pc_translations_free(translations, cases.len);
+    free(translations);
     pc_registry_free(&reg);
     pc_expect_free(&ex);
     pc_caseset_free(&cases);
@@ -451,6 +631,10 @@ int main(int argc, char **argv)
         rc = cmd_provision(&o, &p);
     else if (o.cmd == PC_CMD_CHANGES)
         rc = cmd_changes(&o, &p);
+    else if (o.cmd == PC_CMD_DESUGAR)
+        rc = cmd_desugar(&o, &p);
+    else if (o.cmd == PC_CMD_CHECK_DESUGAR)
+        rc = cmd_check_desugar(&o, &p);
     else
         rc = cmd_run(&o, &p, argc, argv);
     paths_free(&p);

@@ -13,7 +13,7 @@ const char *pc_mode_name(pc_mode m)
 }
 
 int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg, unsigned modes,
-                  pc_error *err)
+                  const pc_translation *tr, pc_error *err)
 {
     size_t i, c;
     for (i = 0; i < reg->len; i++) {
@@ -24,9 +24,11 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
             const pc_case *k = &cases->items[c];
             int m;
             for (m = 0; m < PC_MODE_COUNT; m++) {
-                const char *text = m == PC_MODE_SOURCE ? k->source : k->desugared;
+                const pc_translation *t = tr ? &tr[c] : NULL;
+                const char *text = m == PC_MODE_SOURCE ? k->source : t ? t->text : k->desugared;
+                bool failed = m == PC_MODE_DESUGARED && t && t->failure;
                 pc_job *j;
-                if (!(modes & (1u << m)) || !text)
+                if (!(modes & (1u << m)) || (!text && !failed))
                     continue;
                 if (pc_grow(&plan->jobs, &plan->cap, plan->len + 1, sizeof *plan->jobs, err))
                     return -1;
@@ -35,7 +37,8 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
                 j->kase = k;
                 j->interp = in;
                 j->mode = (pc_mode)m;
-                j->text = text;
+                j->text = text ? text : "";
+                j->translation = m == PC_MODE_DESUGARED ? t : NULL;
                 j->text_line = m == PC_MODE_SOURCE ? k->source_line : k->desugared_line;
                 j->skip[0] = '\0';
                 if ((k->requires & PC_REQUIRES_THREADS) && !in->threads)

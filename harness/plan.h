@@ -12,6 +12,7 @@
 #include "error.h"
 #include "parse.h"
 #include "registry.h"
+#include "translate.h"
 
 typedef enum pc_mode { PC_MODE_SOURCE = 0, PC_MODE_DESUGARED = 1, PC_MODE_COUNT } pc_mode;
 
@@ -25,6 +26,7 @@ typedef struct pc_job {
     const char *text;       /* the Python text to run */
     int text_line;          /* its first line in the case file */
     char skip[160];         /* non-empty: not run on this build, and why */
+    const pc_translation *translation; /* desugared jobs: where the text came from */
 } pc_job;
 
 typedef struct pc_plan {
@@ -37,9 +39,12 @@ typedef struct pc_plan {
 #define PC_MODES_DESUGARED (1u << PC_MODE_DESUGARED)
 #define PC_MODES_ALL (PC_MODES_SOURCE | PC_MODES_DESUGARED)
 
-/* Plan every selected, supported interpreter x case x mode in `modes`. */
+/* Plan every selected, supported interpreter x case x mode in `modes`. Desugared texts
+ * come from tr[case index] (borrowed) when tr is given, else from the cases' `=`
+ * sections; a case whose translation failed still gets its desugared jobs (they are
+ * answered with the failure, so every case has a desugared column). */
 int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg, unsigned modes,
-                  pc_error *err);
+                  const pc_translation *tr, pc_error *err);
 void pc_plan_free(pc_plan *plan);
 
 #endif

@@ -68,6 +68,13 @@ json_t *pc_report_build(const pc_run_info *run, const pc_registry *reg, const pc
                               "line", j->kase->line, "mode", pc_mode_name(j->mode), "interpreter",
                               j->interp->name, "status", pc_job_status_name(results[i].status),
                               "duration", results[i].seconds, "detail", results[i].detail);
+        if (o && j->translation &&
+            (json_object_set_new(o, "translation", json_string(pc_translation_source_name(j->translation->source))) ||
+             (j->translation->notes &&
+              json_object_set_new(o, "translation_notes", json_string(j->translation->notes))))) {
+            json_decref(o);
+            goto oom;
+        }
         if (!o || json_array_append_new(jobs, o))
             goto oom;
     }

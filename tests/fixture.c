@@ -35,7 +35,7 @@ void setup(fixture *fx, const char *expected_json)
     cr_assert_eq(pc_parse_text(&fx->cases, "cases/c.case", text, strlen(text), &err), 0);
     add_interp(&fx->reg, "cpython-3.8.18", "3.8.18");
     add_interp(&fx->reg, "cpython-3.13.0", "3.13.0");
-    cr_assert_eq(pc_plan_build(&fx->plan, &fx->cases, &fx->reg, PC_MODES_ALL, &err), 0);
+    cr_assert_eq(pc_plan_build(&fx->plan, &fx->cases, &fx->reg, PC_MODES_ALL, NULL, &err), 0);
     cr_assert_eq(fx->plan.len, 4);
     if (expected_json) {
         path = pc_asprintf(NULL, "%s/c.json", fx->dir);

@@ -386,6 +386,46 @@ class Sub(Top):
 def module_classes():
     return Top().f(), Sub.b, Sub, Top.f, sorted(k for k in globals() if k.startswith("_dp"))
 '''),
+    "class_namespaces": ((3, 8), '''
+import enum
+
+def enum_with_super():
+    class E(enum.Enum):
+        def _generate_next_value_(name, start, count, last):
+            return name.lower()
+        A = enum.auto()
+        def describe(self):
+            return super().__str__()
+    return E.A.value, E.A.describe(), E._generate_next_value_
+
+log = []
+class Rec(dict):
+    def __setitem__(self, key, value):
+        log.append(key)
+        super().__setitem__(key, value)
+class Meta(type):
+    @classmethod
+    def __prepare__(mcls, name, bases):
+        return Rec()
+class Plain(metaclass=Meta):  # untranslated (super): nothing but the source's names
+    def m(self):
+        return super().m
+    @staticmethod
+    def s():
+        pass
+def recording_namespace():
+    return [k for k in log if k != "__firstlineno__"]
+
+def deleted_annotations():
+    class C:
+        a: int = 1
+        del __annotations__
+        try:
+            b: int = 2
+        except NameError:
+            failed = True
+    return C.a, C.b, C.failed
+'''),
     "module_level": ((3, 8), '''
 x = 1 + 2
 lst = [i for i in range(3)]

@@ -1,0 +1,1147 @@
+"""pyconform desugarer: translate a case's Python source into the "desugared"
+form run against the runtime module runners/__dp__.py (bound as the global
+`__dp__`).  The reference is the translation in cases/000_scope_locals.case:
+for that source the output is byte-identical.
+
+Translated:
+  * `def NAME` -> `def _dp_fn_NAME`, then `NAME = __dp__.update_fn(_dp_fn_NAME,
+    QUALNAME_PREFIX, "NAME")` and `del _dp_fn_NAME` (no del in a translated
+    class body, where the temporary is a local of the namespace builder).
+    Decorators are applied around the update_fn call; decorator expressions
+    that may run code are first stored in `_dp_decorator_N` temporaries
+    when the defaults or annotations may run code too (evaluation order).
+  * `class` -> a `_dp_create_class_<qualname>` function holding the body as
+    `_dp_ns_builder(_dp_class_ns)` and returning `__dp__.create_class(...)`.
+    Names stored by the body become `_dp_class_ns.NAME`; names read become
+    `__dp__.class_lookup("NAME", _dp_class_ns, _dp_lambda_N)` with a helper
+    reading NAME from the enclosing scope (from the globals when the body
+    also stores NAME, as CPython does); `locals()` becomes
+    `_dp_class_ns._namespace`.  Only plain enough bodies are translated
+    (see _Translator.class_problem); other classes stay `class` statements
+    (with the right __qualname__) and are listed.
+  * operators: binary, unary, augmented assignment, single comparisons, and
+    chained ones with name / constant middle operands -> `__dp__.add(a, b)`
+    & co.  (`and`, `or`, `x if c else y` are kept: they short-circuit.)
+  * subscripts without slices -> getitem / delitem, and setitem where the
+    evaluation order cannot tell; list / set / dict displays ->
+    `__dp__.list((...))`, `__dp__.set((...))`, `__dp__.dict(((k, v), ...))`.
+  * lambdas keep their form, wrapped in update_fn where the renamed
+    enclosing functions would change their __qualname__.
+At module level the helper functions never outlive their statement (the
+runner calls every module-level function): `del` in a `finally`.
+
+Everything else (comprehensions, generator expressions, lambdas, f-strings,
+for / with / try / import / match / assert / yield / await / walrus, slices,
+...) is re-emitted as it was and listed by desugar() as (line, construct).
+Source that parses but does not compile is returned unchanged (listed).
+
+Usage: python runners/desugar.py FILE|-   (translation on stdout, the
+untranslated constructs as `untranslated: LINE: CONSTRUCT` lines on stderr;
+exit status 1 when the source does not parse).  Python 3.8+, stdlib `ast`
+only (no ast.unparse).
+"""
+import ast
+import sys
+import warnings
+
+BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.MatMult: "matmul",
+          ast.Div: "truediv", ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow",
+          ast.LShift: "lshift", ast.RShift: "rshift", ast.BitAnd: "and_",
+          ast.BitOr: "or_", ast.BitXor: "xor"}
+UNARYOPS = {ast.USub: "neg", ast.UAdd: "pos", ast.Invert: "invert", ast.Not: "not_"}
+CMPOPS = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt",
+          ast.GtE: "ge", ast.Is: "is_", ast.IsNot: "is_not", ast.In: "in_",
+          ast.NotIn: "not_in"}
+
+# Operator precedence, lowest first (the order of the Python grammar).  Tuples
+# are always emitted in parentheses, so statements use P_TEST (P_YIELD for an
+# expression statement, the one place where a bare yield is allowed).
+(P_NAMED, P_TUPLE, P_YIELD, P_TEST, P_OR, P_AND, P_NOT, P_CMP, P_BOR, P_BXOR,
+ P_BAND, P_SHIFT, P_ARITH, P_TERM, P_FACTOR, P_POWER, P_AWAIT, P_ATOM) = range(18)
+BINPREC = {ast.Add: (P_ARITH, "+"), ast.Sub: (P_ARITH, "-"), ast.Mult: (P_TERM, "*"),
+           ast.MatMult: (P_TERM, "@"), ast.Div: (P_TERM, "/"), ast.FloorDiv: (P_TERM, "//"),
+           ast.Mod: (P_TERM, "%"), ast.Pow: (P_POWER, "**"), ast.LShift: (P_SHIFT, "<<"),
+           ast.RShift: (P_SHIFT, ">>"), ast.BitOr: (P_BOR, "|"), ast.BitXor: (P_BXOR, "^"),
+           ast.BitAnd: (P_BAND, "&")}
+UNARYSYM = {ast.USub: "-", ast.UAdd: "+", ast.Invert: "~", ast.Not: "not "}
+CMPSYM = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">",
+          ast.GtE: ">=", ast.Is: "is", ast.IsNot: "is not", ast.In: "in",
+          ast.NotIn: "not in"}
+
+# Identifiers that reveal frames: a class body turned into a function would
+# show the builder's frame instead of the class namespace, so no class is
+# translated in a module that uses any of them.
+FRAME_WORDS = {"_getframe", "currentframe", "f_back", "f_locals", "tb_frame", "gi_frame",
+               "cr_frame", "ag_frame", "settrace", "setprofile", "getouterframes",
+               "getinnerframes", "inspect", "extract_stack", "print_stack", "format_stack",
+               "walk_stack"}
+# Builtins that read the caller's namespace implicitly, with the fewest
+# positional arguments that make them explicit (see class_problem).
+IMPLICIT_NS = {"locals": None, "vars": 1, "dir": 1, "exec": 2, "eval": 2}
+COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class DesugarError(Exception):
+    """The desugarer produced something invalid (a bug in this file)."""
+
+
+class _Unsafe(Exception):
+    """An f-string cannot be re-emitted from its AST on every version."""
+
+
+def quote(value, q='"'):
+    """A str or bytes literal using the quote character q."""
+    r = repr(value)
+    prefix = "b" if isinstance(value, bytes) else ""
+    old, body = r[len(prefix)], r[len(prefix) + 1:-1]
+    if old == q:
+        return r
+    out, i = [], 0
+    while i < len(body):  # re-escape: drop \' escapes, escape q
+        c = body[i]
+        if c == "\\":
+            nxt = body[i + 1]
+            out.append(nxt if nxt == old else c + nxt)
+            i += 2
+            continue
+        out.append("\\" + c if c == q else c)
+        i += 1
+    return prefix + q + "".join(out) + q
+
+
+def literal(value, q='"'):
+    """Source text for a constant as produced by ast.parse."""
+    if isinstance(value, (str, bytes)):
+        return quote(value, q)
+    if value is Ellipsis:
+        return "..."
+    if isinstance(value, float):
+        return "1e309" if value == float("inf") else repr(value)
+    if isinstance(value, complex):  # literals are imaginary only
+        return "1e309j" if value.imag == float("inf") else repr(value)
+    return repr(value)
+
+
+def is_private(name):
+    return bool(name) and name.startswith("__") and not name.endswith("__")
+
+
+def slice_key(sub):
+    """The key of a Subscript as a 3.9+ expression (3.8 wraps it in Index/ExtSlice)."""
+    s = sub.slice
+    if type(s).__name__ == "Index":
+        return s.value
+    if type(s).__name__ == "ExtSlice":
+        return ast.Tuple(elts=[d.value if type(d).__name__ == "Index" else d for d in s.dims],
+                         ctx=ast.Load())
+    return s
+
+
+def has_slice(key):
+    return isinstance(key, ast.Slice) or (
+        isinstance(key, ast.Tuple) and any(isinstance(e, ast.Slice) for e in key.elts))
+
+
+def is_inert(node):
+    """Evaluating node runs no user code: a constant, a name, a tuple of
+    those, or locals().  (It may still see a name rebound by other code.)"""
+    if isinstance(node, (ast.Constant, ast.Name)):
+        return True
+    if isinstance(node, ast.Tuple):
+        return all(is_inert(e) for e in node.elts)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return is_number(node.operand)
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "locals" and not node.args and not node.keywords)
+
+
+def is_plain(node):
+    """Evaluating node calls no user function (names, attributes, constants, displays)."""
+    if isinstance(node, (ast.Attribute, ast.Starred)):
+        return is_plain(node.value)
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return all(is_plain(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return None not in node.keys and all(is_plain(e) for e in node.keys + node.values)
+    return is_inert(node)
+
+
+def movable(value, *others):
+    """`obj[key] = value` evaluates value first, setitem(obj, key, value)
+    last: allowed when value is a constant, or when nothing runs user code
+    (which could rebind a name the other parts read)."""
+    if isinstance(value, ast.Constant) or (isinstance(value, ast.UnaryOp) and is_inert(value)):
+        return True
+    return is_inert(value) and all(is_inert(o) for o in others)
+
+
+def is_number(node):
+    return (isinstance(node, ast.Constant) and not isinstance(node.value, bool)
+            and isinstance(node.value, (int, float, complex)))
+
+
+def sub_blocks(stmt):
+    """The statement lists nested in a compound statement."""
+    blocks = [getattr(stmt, f, None) for f in ("body", "orelse", "finalbody")]
+    blocks += [h.body for h in getattr(stmt, "handlers", [])]
+    blocks += [c.body for c in getattr(stmt, "cases", [])]
+    return [b for b in blocks if isinstance(b, list)]
+
+
+def scope_statements(body):
+    """The statements of one scope, nested blocks included, nested scopes not."""
+    for stmt in body:
+        yield stmt
+        if not isinstance(stmt, DEFS + (ast.ClassDef,)):
+            for block in sub_blocks(stmt):
+                for inner in scope_statements(block):
+                    yield inner
+
+
+def scope_walk(node):
+    """node and the sub-expressions evaluated in the same scope as node."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        if isinstance(n, ast.Lambda):
+            todo += n.args.defaults + [d for d in n.args.kw_defaults if d]
+        elif isinstance(n, COMPS):
+            todo.append(n.generators[0].iter)
+        else:
+            todo += list(ast.iter_child_nodes(n))
+
+
+def has_docstring(body):
+    return bool(body) and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+        and isinstance(body[0].value.value, str)
+
+
+def declared_globals(body):
+    return {name for s in scope_statements(body) if isinstance(s, ast.Global) for name in s.names}
+
+
+class _Scope(object):
+    """One scope of the source while translating.
+
+    prefix / ct_prefix: the qualname prefix of what is defined here, as the
+    source has it and as the compiler computes it for the translation (the
+    two differ inside renamed functions); None where it depends on the
+    version (inside list/set/dict comprehensions, inlined since 3.12)."""
+
+    def __init__(self, kind, prefix, ct_prefix, globals_=(), bound=(), helper_qual=None):
+        self.kind = kind  # module function class nsclass lambda genexp comp
+        self.prefix = prefix
+        self.ct_prefix = ct_prefix
+        self.globals = set(globals_)  # names declared global in this scope
+        self.bound = set(bound)  # nsclass: names the class body stores
+        self.helper_qual = helper_qual  # nsclass: __qualname__ of _dp_lambda_N helpers
+
+
+class _Translator(object):
+    def __init__(self, source, tree):
+        self.source = source
+        self.lines = []
+        self.pending = []  # helper lines (relative depth, text or None) for the next statement
+        self.counter = 0  # _dp_lambda_N numbering, module-wide
+        self.notes = set()
+        self.quote = '"'
+        self.raw = False  # emit without translating (unevaluated annotations, patterns)
+        self.future_annotations = any(
+            isinstance(s, ast.ImportFrom) and s.module == "__future__"
+            and any(a.name == "annotations" for a in s.names) for s in tree.body)
+        self.frames = self.uses_frames(tree)
+        self.scopes = [_Scope("module", "", "", declared_globals(tree.body))]
+
+    # ------------------------------------------------------------------ output
+
+    @property
+    def scope(self):
+        return self.scopes[-1]
+
+    def out(self, depth, text):
+        self.lines.append("    " * depth + text)
+
+    def blank_before_def(self, depth):
+        if depth > 0:  # nested definitions get one blank line, top-level ones none
+            self.lines.append("")
+
+    def flush(self, depth):
+        """Emit the helpers needed by the statement about to be emitted."""
+        for rel, text in self.pending:
+            if text is None:
+                self.blank_before_def(depth + rel)
+            else:
+                self.out(depth + rel, text)
+        self.pending = []
+
+    def note(self, node, construct):
+        if not self.raw:
+            self.notes.add((getattr(node, "lineno", 0), construct))
+
+    def lit(self, value):
+        return literal(value, self.quote)
+
+    def module(self, tree):
+        self.block(tree.body, 0)
+        return "".join(line + "\n" for line in self.lines)
+
+    # -------------------------------------------------------------- statements
+
+    def block(self, body, depth):
+        for stmt in body:
+            getattr(self, "s_" + type(stmt).__name__, self.s_unknown)(stmt, depth)
+
+    def s_unknown(self, s, d):
+        raise DesugarError("line %s: cannot emit %s" % (s.lineno, type(s).__name__))
+
+    def bind(self, d, name, value):
+        """NAME = value in the current scope."""
+        target = "_dp_class_ns." + name if self.scope.kind == "nsclass" else name
+        self.out(d, target + " = " + value)
+
+    def def_prefix(self, name):
+        """The qualname prefix given to a function or class NAME defined here
+        (None at module level and for names declared global, as CPython does)."""
+        scope = self.scope
+        if scope.kind == "module" or name in scope.globals:
+            return None
+        return scope.prefix[:-1]
+
+    def s_FunctionDef(self, s, d):
+        decorators = [self.expr(x, P_ATOM) for x in s.decorator_list]
+        kind = "async def " if isinstance(s, ast.AsyncFunctionDef) else "def "
+        rest = self.type_params(s) + "(" + self.arguments(s.args, True) + ")" + (
+            " -> " + self.annotation(s.returns) if s.returns else "") + ":"
+        prefix = self.def_prefix(s.name)
+        qual = (prefix + "." if prefix else "") + s.name
+        self.flush(d)
+        if self.scope.kind == "class":
+            # An untranslated class keeps `def NAME`: a temporary would enter
+            # its namespace (Enum rejects _dp_fn__sunder_).  The compiler gets
+            # the qualname wrong inside renamed functions: update_fn in place.
+            ct_qual = s.name if prefix is None else self.scope.ct_prefix + s.name
+            if ct_qual == qual or not decorators:
+                self.blank_before_def(d)
+                for deco in decorators:
+                    self.out(d, "@" + deco)
+                self.function_body(s, d, kind + s.name + rest, qual, ct_qual)
+                if ct_qual != qual:
+                    self.out(d, "__dp__.update_fn(%s, %s, %s)" % (s.name, literal(prefix),
+                                                                  literal(s.name)))
+                return
+        # Decorators are applied around update_fn after the def, so they are
+        # evaluated after defaults and annotations.  When both may run user
+        # code, evaluate the decorators first into temporaries.
+        temps = []
+        if not all(map(is_plain, s.decorator_list)) and not all(
+                map(is_plain, [e for e in self.stmt_exprs(s) if e not in s.decorator_list])):
+            temps = ["_dp_decorator_%d" % i for i in range(len(decorators))]
+            for temp, deco in zip(temps, decorators):
+                self.out(d, "%s = %s" % (temp, deco))
+            decorators = temps
+        fn = "_dp_fn_" + s.name
+        self.blank_before_def(d)
+        self.function_body(s, d, kind + fn + rest, qual, self.scope.ct_prefix + fn)
+        value = "__dp__.update_fn(%s, %s, %s)" % (fn, literal(prefix), literal(s.name))
+        for deco in reversed(decorators):
+            value = "%s(%s)" % (deco, value)
+        self.bind_and_del(d, s.name, value, [fn] + temps, bool(decorators))
+
+    def function_body(self, s, d, header, qual, ct_qual):
+        self.out(d, header)
+        self.scopes.append(_Scope("function", qual + ".<locals>.", ct_qual + ".<locals>.",
+                                  declared_globals(s.body)))
+        self.block(s.body, d + 1)
+        self.scopes.pop()
+
+    def bind_and_del(self, d, name, value, temps, may_raise):
+        """NAME = value, then del the temporaries.  At module level a failure
+        must not leave them behind (the runner would call a function)."""
+        if self.scope.kind == "nsclass":
+            return self.bind(d, name, value)  # temporaries are builder locals
+        if may_raise and self.scope.kind == "module":
+            self.out(d, "try:")
+            self.bind(d + 1, name, value)
+            self.out(d, "finally:")
+            d += 1
+        else:
+            self.bind(d, name, value)
+        for temp in temps:
+            self.out(d, "del " + temp)
+
+    s_AsyncFunctionDef = s_FunctionDef
+
+    def s_ClassDef(self, s, d):
+        scope = self.scope
+        prefix = self.def_prefix(s.name)
+        qual = (prefix + "." if prefix else "") + s.name
+        problem = self.class_problem(s)
+        if problem is None and scope.kind == "class":
+            problem = "enclosing class not translated"
+        if problem is not None:
+            return self.plain_class(s, d, qual, problem)
+        maker = "_dp_create_class_" + qual.replace(".", "_").replace("<", "_").replace(">", "_")
+        self.flush(d)
+        self.blank_before_def(d)
+        self.out(d, "def %s():" % maker)
+        self.blank_before_def(d + 1)
+        self.out(d + 1, "def _dp_ns_builder(_dp_class_ns):")
+        ct = scope.ct_prefix + maker + ".<locals>._dp_ns_builder.<locals>."
+        bound = {n.id for st in scope_statements(s.body) for e in self.stmt_exprs(st)
+                 for n in scope_walk(e) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        bound |= {st.name for st in scope_statements(s.body) if isinstance(st, DEFS + (ast.ClassDef,))}
+        self.scopes.append(_Scope("nsclass", qual + ".", ct, bound=bound,
+                                  helper_qual=scope.prefix + "<lambda>"))
+        module = self.lookup("__name__")
+        self.flush(d + 2)
+        self.out(d + 2, "_dp_class_ns.__module__ = " + module)
+        self.out(d + 2, "_dp_class_ns.__qualname__ = " + literal(qual))
+        self.out(d + 2, "_dp_class_ns.__annotations__ = __dp__.dict()")
+        body = s.body
+        if has_docstring(body):
+            self.out(d + 2, "_dp_class_ns.__doc__ = " + literal(body[0].value.value))
+            body = body[1:]
+        self.block(body, d + 2)
+        self.scopes.pop()
+        # bases, keywords and decorators are evaluated in the enclosing scope
+        bases = self.tuple_text([self.expr(b) for b in s.bases])
+        kwds = "None"
+        if s.keywords:
+            kwds = self.expr(ast.Dict(keys=[None if k.arg is None else ast.Constant(value=k.arg)
+                                            for k in s.keywords],
+                                      values=[k.value for k in s.keywords], lineno=s.lineno))
+        self.flush(d + 1)
+        self.out(d + 1, "return __dp__.create_class(%s, _dp_ns_builder, %s, %s)"
+                 % (literal(s.name), bases, kwds))
+        value = maker + "()"
+        for deco in reversed([self.expr(x, P_ATOM) for x in s.decorator_list]):
+            value = "%s(%s)" % (deco, value)
+        self.flush(d)
+        if scope.kind == "function":  # as in the seed: the maker stays a local
+            self.bind(d, s.name, value)
+        else:
+            self.bind_and_del(d, s.name, value, [maker], True)
+
+    def plain_class(self, s, d, qual, problem):
+        """A class left as a class statement (its contents are still translated)."""
+        self.note(s, "ClassDef (%s)" % problem)
+        scope = self.scope
+        decorators = [self.expr(x, P_TEST) for x in s.decorator_list]
+        args = [self.expr(b) for b in s.bases] + [self.keyword(k) for k in s.keywords]
+        tparams = self.type_params(s)
+        self.flush(d)
+        self.blank_before_def(d)
+        for deco in decorators:
+            self.out(d, "@" + deco)
+        self.out(d, "class %s%s%s:" % (s.name, tparams, "(" + ", ".join(args) + ")" if args else ""))
+        ct_qual = s.name if self.def_prefix(s.name) is None else scope.ct_prefix + s.name
+        self.scopes.append(_Scope("class", qual + ".", ct_qual + ".", declared_globals(s.body)))
+        body = s.body
+        if ct_qual != qual:  # the compiler would use the renamed functions' names
+            n = 1 if has_docstring(body) else 0
+            self.block(body[:n], d + 1)
+            self.out(d + 1, "__qualname__ = " + literal(qual))
+            body = body[n:]
+        self.block(body, d + 1)
+        self.scopes.pop()
+
+    def s_Return(self, s, d):
+        value = " " + self.expr(s.value, P_TEST) if s.value else ""
+        self.flush(d)
+        self.out(d, "return" + value)
+
+    def s_Delete(self, s, d):
+        for t in s.targets:  # one statement per target keeps the order
+            if isinstance(t, ast.Subscript) and not has_slice(slice_key(t)):
+                text = "__dp__.delitem(%s, %s)" % (self.expr(t.value), self.expr(slice_key(t)))
+            else:
+                text = "del " + self.target(t)
+            self.flush(d)
+            self.out(d, text)
+
+    def s_Assign(self, s, d):
+        t = s.targets[0]
+        if (len(s.targets) == 1 and isinstance(t, ast.Subscript) and not has_slice(slice_key(t))
+                and movable(s.value, t.value, slice_key(t))):
+            text = "__dp__.setitem(%s, %s, %s)" % (self.expr(t.value), self.expr(slice_key(t)),
+                                                   self.expr(s.value))
+        else:
+            targets = [self.target(x) for x in s.targets]
+            text = " = ".join(targets + [self.expr(s.value, P_TEST)])
+        self.flush(d)
+        self.out(d, text)
+
+    def s_AugAssign(self, s, d):
+        fn = "__dp__.i" + BINOPS[type(s.op)].rstrip("_")
+        t = s.target
+        if isinstance(t, ast.Name):  # exactly the order of `t += v`
+            text = "%s = %s(%s, %s)" % (self.target(t), fn, self.expr(ast.Name(id=t.id, ctx=ast.Load())),
+                                        self.expr(s.value))
+        # obj.attr += v and obj[key] += v evaluate obj (and key) twice, the
+        # second time after v: only when all of them are inert
+        elif isinstance(t, ast.Attribute) and is_inert(t.value) and is_inert(s.value):
+            load = ast.Attribute(value=t.value, attr=t.attr, ctx=ast.Load())
+            text = "%s = %s(%s, %s)" % (self.target(t), fn, self.expr(load), self.expr(s.value))
+        elif (isinstance(t, ast.Subscript) and not has_slice(slice_key(t))
+              and all(is_inert(x) for x in (t.value, slice_key(t), s.value))):
+            obj, key = self.expr(t.value), self.expr(slice_key(t))
+            text = "__dp__.setitem(%s, %s, %s(__dp__.getitem(%s, %s), %s))" % (
+                obj, key, fn, self.expr(t.value), self.expr(slice_key(t)), self.expr(s.value))
+        else:
+            self.note(s, "AugAssign")
+            text = "%s %s= %s" % (self.target(t), BINPREC[type(s.op)][1], self.expr(s.value, P_TEST))
+        self.flush(d)
+        self.out(d, text)
+
+    def s_AnnAssign(self, s, d):
+        kind = self.scope.kind
+        if kind == "nsclass":  # value, then __annotations__[name] = annotation
+            name = s.target.id
+            ann = self.expr(s.annotation)
+            annotations = self.lookup("__annotations__")  # LOAD_NAME, as CPython
+            value = self.expr(s.value, P_TEST) if s.value else None
+            self.flush(d)
+            if value is not None:
+                self.out(d, "_dp_class_ns.%s = %s" % (name, value))
+            self.out(d, "__dp__.setitem(%s, %s, %s)" % (annotations, literal(name), ann))
+            return
+        if kind == "function" and s.simple and s.value is not None:
+            value = self.expr(s.value, P_TEST)  # a function never evaluates the annotation
+            self.flush(d)
+            self.out(d, "%s = %s" % (s.target.id, value))
+            return
+        self.note(s, "AnnAssign")
+        target = self.target(s.target)
+        if not s.simple and isinstance(s.target, ast.Name):
+            target = "(" + target + ")"
+        if kind == "function":
+            text = target + ": " + self.raw_expr(s.annotation)
+        else:
+            text = target + ": " + self.annotation(s.annotation)
+        if s.value is not None:
+            text += " = " + self.expr(s.value, P_TEST)
+        self.flush(d)
+        self.out(d, text)
+
+    def s_For(self, s, d):
+        self.note(s, type(s).__name__)
+        kw = "async for " if isinstance(s, ast.AsyncFor) else "for "
+        header = kw + self.target(s.target) + " in " + self.expr(s.iter, P_TEST) + ":"
+        self.flush(d)
+        self.out(d, header)
+        self.block(s.body, d + 1)
+        self.orelse(s.orelse, d)
+
+    s_AsyncFor = s_For
+
+    def orelse(self, body, d):
+        if body:
+            self.out(d, "else:")
+            self.block(body, d + 1)
+
+    def s_While(self, s, d):
+        test = self.expr(s.test, P_NAMED)
+        self.flush(d)
+        self.out(d, "while " + test + ":")
+        self.block(s.body, d + 1)
+        self.orelse(s.orelse, d)
+
+    def s_If(self, s, d, keyword="if "):
+        test = self.expr(s.test, P_NAMED)
+        self.flush(d)
+        self.out(d, keyword + test + ":")
+        self.block(s.body, d + 1)
+        orelse = s.orelse
+        # elif, except in a translated class body where the test may need
+        # helpers, which cannot go between the branches: there `else: if`.
+        if len(orelse) == 1 and isinstance(orelse[0], ast.If) and self.scope.kind != "nsclass":
+            return self.s_If(orelse[0], d, "elif ")
+        self.orelse(orelse, d)
+
+    def s_With(self, s, d):
+        self.note(s, type(s).__name__)
+        items = []
+        for item in s.items:
+            text = self.expr(item.context_expr, P_TEST)
+            if item.optional_vars is not None:
+                text += " as " + self.target(item.optional_vars)
+            items.append(text)
+        kw = "async with " if isinstance(s, ast.AsyncWith) else "with "
+        self.flush(d)
+        self.out(d, kw + ", ".join(items) + ":")
+        self.block(s.body, d + 1)
+
+    s_AsyncWith = s_With
+
+    def s_Raise(self, s, d):
+        text = "raise"
+        if s.exc is not None:
+            text += " " + self.expr(s.exc)
+        if s.cause is not None:
+            text += " from " + self.expr(s.cause)
+        self.flush(d)
+        self.out(d, text)
+
+    def s_Try(self, s, d):
+        self.note(s, type(s).__name__)
+        star = "*" if type(s).__name__ == "TryStar" else ""
+        types = [self.expr(h.type) if h.type is not None else None for h in s.handlers]
+        self.flush(d)
+        self.out(d, "try:")
+        self.block(s.body, d + 1)
+        for h, t in zip(s.handlers, types):
+            self.out(d, "except" + star + ("" if t is None else " " + t)
+                     + ("" if h.name is None else " as " + h.name) + ":")
+            self.block(h.body, d + 1)
+        self.orelse(s.orelse, d)
+        if s.finalbody:
+            self.out(d, "finally:")
+            self.block(s.finalbody, d + 1)
+
+    s_TryStar = s_Try
+
+    def s_Assert(self, s, d):
+        self.note(s, "Assert")
+        text = "assert " + self.expr(s.test)
+        if s.msg is not None:
+            text += ", " + self.expr(s.msg)
+        self.flush(d)
+        self.out(d, text)
+
+    def s_Import(self, s, d):
+        self.note(s, "Import")
+        self.out(d, "import " + ", ".join(self.alias(a) for a in s.names))
+
+    def s_ImportFrom(self, s, d):
+        self.note(s, "ImportFrom")
+        module = "." * (s.level or 0) + (s.module or "")
+        self.out(d, "from %s import %s" % (module, ", ".join(self.alias(a) for a in s.names)))
+
+    def alias(self, a):
+        return a.name + (" as " + a.asname if a.asname else "")
+
+    def s_Global(self, s, d):
+        self.out(d, "global " + ", ".join(s.names))
+
+    def s_Nonlocal(self, s, d):
+        self.out(d, "nonlocal " + ", ".join(s.names))
+
+    def s_Expr(self, s, d):
+        text = self.expr(s.value, P_YIELD)
+        self.flush(d)
+        self.out(d, text)
+
+    def s_Pass(self, s, d):
+        self.out(d, "pass")
+
+    def s_Break(self, s, d):
+        self.out(d, "break")
+
+    def s_Continue(self, s, d):
+        self.out(d, "continue")
+
+    def s_Match(self, s, d):
+        self.note(s, "Match")
+        subject = self.expr(s.subject, P_TEST)
+        self.flush(d)
+        self.out(d, "match " + subject + ":")
+        for case in s.cases:
+            guard = "" if case.guard is None else " if " + self.expr(case.guard)
+            self.out(d + 1, "case " + self.pattern(case.pattern) + guard + ":")
+            self.block(case.body, d + 2)
+
+    def s_TypeAlias(self, s, d):
+        self.note(s, "TypeAlias")
+        self.out(d, "type %s%s = %s" % (s.name.id, self.type_params(s), self.raw_expr(s.value)))
+
+    # ----------------------------------------------------------- class checks
+
+    def stmt_exprs(self, s):
+        """The expressions of statement s evaluated in its own scope."""
+        if isinstance(s, DEFS):
+            a = s.args
+            out = s.decorator_list + a.defaults + [x for x in a.kw_defaults if x]
+            if not self.future_annotations:
+                args = getattr(a, "posonlyargs", []) + a.args + a.kwonlyargs + \
+                    [x for x in (a.vararg, a.kwarg) if x]
+                out += [x.annotation for x in args if x.annotation] + ([s.returns] if s.returns else [])
+            return out
+        if isinstance(s, ast.ClassDef):
+            return s.decorator_list + s.bases + [k.value for k in s.keywords]
+        out = []
+        for field, value in ast.iter_fields(s):
+            if field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                continue
+            for v in value if isinstance(value, list) else [value]:
+                if isinstance(v, ast.expr):
+                    out.append(v)
+                elif isinstance(v, ast.withitem):
+                    out += [v.context_expr] + ([v.optional_vars] if v.optional_vars else [])
+        return out + [h.type for h in getattr(s, "handlers", []) if h.type is not None]
+
+    def class_problem(self, cls):
+        """Why the class statement cls cannot become create_class (None if it can)."""
+        if getattr(cls, "type_params", None):
+            return "type parameters"
+        if self.frames:
+            return "frame introspection in the module"
+        for n in ast.walk(ast.Module(body=cls.body, type_ignores=[])):
+            if isinstance(n, ast.Name) and n.id in ("super", "__class__"):
+                return "super() / __class__"  # needs the __class__ cell
+            ident = getattr(n, "id", None) or getattr(n, "attr", None) or getattr(n, "arg", None) \
+                or getattr(n, "asname", None) or getattr(n, "name", None)
+            names = getattr(n, "names", None) if isinstance(n, (ast.Global, ast.Nonlocal)) else None
+            if is_private(ident if isinstance(ident, str) else None) or any(map(is_private, names or [])):
+                return "private name mangling"
+            if isinstance(n, DEFS + (ast.ClassDef,)) and getattr(n, "type_params", None):
+                return "type parameters"
+        allowed = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Pass, ast.If,
+                   ast.While, ast.For, ast.With, ast.Break, ast.Continue, ast.Raise,
+                   ast.Assert, ast.Try, ast.Delete) + DEFS + (ast.ClassDef,)
+        for st in scope_statements(cls.body):
+            if not isinstance(st, allowed) and type(st).__name__ != "TryStar":
+                return "%s in the class body" % type(st).__name__
+            if any(h.name for h in getattr(st, "handlers", [])):
+                return "except ... as in the class body"
+            if isinstance(st, ast.AnnAssign) and (not st.simple or self.future_annotations):
+                return "annotation not kept as is"
+            if isinstance(st, ast.Delete) and not all(
+                    isinstance(t, (ast.Name, ast.Attribute, ast.Subscript)) for t in st.targets):
+                return "del of a tuple in the class body"
+            if isinstance(st, ast.ClassDef):
+                inner = self.class_problem(st)
+                if inner:
+                    return "nested class: " + inner
+            for e in self.stmt_exprs(st):
+                problem = self.expr_problem(e)
+                if problem:
+                    return problem
+        return None
+
+    def expr_problem(self, e):
+        explicit = set()
+        for n in scope_walk(e):
+            if isinstance(n, ast.NamedExpr):
+                return "assignment expression in the class body"
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in IMPLICIT_NS:
+                need = IMPLICIT_NS[n.func.id]
+                plain = all(not isinstance(a, ast.Starred) for a in n.args)
+                if (need is None and not n.args and not n.keywords) or \
+                        (need is not None and plain and len(n.args) >= need):
+                    explicit.add(id(n.func))
+            if isinstance(n, ast.Name) and n.id in IMPLICIT_NS and id(n) not in explicit:
+                return "%s() reading the class namespace implicitly" % n.id
+            if isinstance(n, COMPS) and any(isinstance(x, ast.Name) and x.id in IMPLICIT_NS
+                                            for x in ast.walk(n)):
+                return "locals() & co. in a comprehension (inlined since 3.12)"
+            if isinstance(n, ast.JoinedStr):
+                for fv in ast.walk(n):
+                    if isinstance(fv, ast.FormattedValue) and any(
+                            isinstance(x, ast.JoinedStr) or (isinstance(x, ast.Constant) and
+                                                             isinstance(x.value, (str, bytes)))
+                            for x in ast.walk(fv.value)):
+                        return "f-string with nested strings in the class body"
+        return None
+
+    @staticmethod
+    def uses_frames(tree):
+        for n in ast.walk(tree):
+            for word in (getattr(n, "id", None), getattr(n, "attr", None), getattr(n, "name", None),
+                         getattr(n, "module", None)):
+                if isinstance(word, str) and word.split(".")[0] in FRAME_WORDS:
+                    return True
+        return False
+
+    # ------------------------------------------------------------- expressions
+
+    def expr(self, node, prec=P_TEST):
+        return getattr(self, "e_" + type(node).__name__)(node, prec)
+
+    def raw_expr(self, node, prec=P_TEST):
+        saved, self.raw = self.raw, True
+        try:
+            return self.expr(node, prec)
+        finally:
+            self.raw = saved
+
+    def annotation(self, node):
+        """An annotation evaluated at definition time (kept as is under
+        `from __future__ import annotations`, which stores its text)."""
+        return self.raw_expr(node) if self.future_annotations else self.expr(node)
+
+    @staticmethod
+    def paren(text, needed):
+        return "(" + text + ")" if needed else text
+
+    def call(self, fn, *args):
+        return "__dp__.%s(%s)" % (fn, ", ".join(args))
+
+    def tuple_text(self, items):
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+    def lookup(self, name):
+        """A name read in a translated class body."""
+        self.counter += 1
+        helper = "_dp_lambda_%d" % self.counter
+        ns = self.scope
+        self.pending += [(0, None), (0, "def %s():" % helper)]
+        if name in ns.bound:  # the body stores it: CPython skips enclosing functions
+            self.pending.append((1, "global " + name))
+        self.pending += [(1, "return " + name), (0, helper + '.__name__ = "<lambda>"'),
+                         (0, helper + ".__qualname__ = " + literal(ns.helper_qual))]
+        return "__dp__.class_lookup(%s, _dp_class_ns, %s)" % (self.lit(name), helper)
+
+    def e_Name(self, n, prec):
+        if self.scope.kind == "nsclass" and not self.raw:
+            return self.lookup(n.id)
+        return n.id
+
+    def e_Constant(self, n, prec):
+        return self.lit(n.value)
+
+    def e_Attribute(self, n, prec):
+        value = self.expr(n.value, P_ATOM)
+        if isinstance(n.value, ast.Constant) and isinstance(n.value.value, int):
+            value = "(" + value + ")"  # 1 .real
+        return value + "." + n.attr
+
+    def e_Call(self, n, prec):
+        if (isinstance(n.func, ast.Name) and n.func.id == "locals" and not n.args and not n.keywords
+                and self.scope.kind == "nsclass" and not self.raw):
+            return "_dp_class_ns._namespace"
+        func = self.expr(n.func, P_ATOM)
+        args = [self.expr(a) for a in n.args] + [self.keyword(k) for k in n.keywords]
+        return func + "(" + ", ".join(args) + ")"
+
+    def keyword(self, k):
+        return ("**" if k.arg is None else k.arg + "=") + self.expr(k.value)
+
+    def e_Starred(self, n, prec):
+        return "*" + self.expr(n.value, P_BOR)
+
+    def e_BinOp(self, n, prec):
+        if not self.raw:
+            return self.call(BINOPS[type(n.op)], self.expr(n.left), self.expr(n.right))
+        p, sym = BINPREC[type(n.op)]
+        right_assoc = isinstance(n.op, ast.Pow)
+        left = self.expr(n.left, p + 1 if right_assoc else p)
+        right = self.expr(n.right, p if right_assoc else p + 1)
+        return self.paren("%s %s %s" % (left, sym, right), prec > p)
+
+    def e_UnaryOp(self, n, prec):
+        if not self.raw and not (isinstance(n.op, (ast.USub, ast.UAdd)) and is_number(n.operand)):
+            return self.call(UNARYOPS[type(n.op)], self.expr(n.operand))
+        p = P_NOT if isinstance(n.op, ast.Not) else P_FACTOR
+        return self.paren(UNARYSYM[type(n.op)] + self.expr(n.operand, p), prec > p)
+
+    def e_Compare(self, n, prec):
+        operands = [n.left] + n.comparators
+        if not self.raw and len(n.ops) == 1:
+            return self.call(CMPOPS[type(n.ops[0])], self.expr(n.left), self.expr(n.comparators[0]))
+        if not self.raw and all(isinstance(x, (ast.Name, ast.Constant)) for x in operands[1:-1]):
+            # a < b < c  ->  lt(a, b) and lt(b, c): same short-circuit, b is plain
+            pairs = [ast.Compare(left=operands[i], ops=[op], comparators=[operands[i + 1]])
+                     for i, op in enumerate(n.ops)]
+            return self.expr(ast.BoolOp(op=ast.And(), values=pairs), prec)
+        self.note(n, "Compare (chained)")
+        parts = [self.expr(n.left, P_CMP + 1)]
+        for op, right in zip(n.ops, n.comparators):
+            parts += [CMPSYM[type(op)], self.expr(right, P_CMP + 1)]
+        return self.paren(" ".join(parts), prec > P_CMP)
+
+    def e_BoolOp(self, n, prec):
+        p, sym = (P_AND, " and ") if isinstance(n.op, ast.And) else (P_OR, " or ")
+        return self.paren(sym.join(self.expr(v, p + 1) for v in n.values), prec > p)
+
+    def e_IfExp(self, n, prec):
+        text = "%s if %s else %s" % (self.expr(n.body, P_TEST + 1), self.expr(n.test, P_TEST + 1),
+                                     self.expr(n.orelse, P_TEST))
+        return self.paren(text, prec > P_TEST)
+
+    def e_NamedExpr(self, n, prec):
+        self.note(n, "NamedExpr")
+        return "(%s := %s)" % (self.target(n.target), self.expr(n.value, P_TEST))
+
+    def e_Lambda(self, n, prec):
+        self.note(n, "Lambda")
+        scope = self.scope
+        args = self.arguments(n.args, False)  # defaults: enclosing scope
+        inner = lambda p: None if p is None else p + "<lambda>.<locals>."
+        self.scopes.append(_Scope("lambda", inner(scope.prefix), inner(scope.ct_prefix)))
+        text = "lambda" + (" " + args if args else "") + ": " + self.expr(n.body, P_TEST)
+        self.scopes.pop()
+        if not self.raw and scope.prefix is not None and scope.prefix != scope.ct_prefix:
+            return self.call("update_fn", text, literal(scope.prefix[:-1] or None, self.quote),
+                             self.lit("<lambda>"))
+        return self.paren(text, prec > P_TEST)
+
+    def e_Await(self, n, prec):
+        self.note(n, "Await")
+        return self.paren("await " + self.expr(n.value, P_ATOM), prec > P_AWAIT)
+
+    def e_Yield(self, n, prec):
+        self.note(n, "Yield")
+        text = "yield" + (" " + self.expr(n.value, P_TEST) if n.value else "")
+        return self.paren(text, prec > P_YIELD)
+
+    def e_YieldFrom(self, n, prec):
+        self.note(n, "YieldFrom")
+        return self.paren("yield from " + self.expr(n.value, P_TEST), prec > P_YIELD)
+
+    def e_Tuple(self, n, prec):
+        return self.tuple_text([self.expr(e) for e in n.elts])
+
+    def e_List(self, n, prec):
+        items = [self.expr(e) for e in n.elts]
+        if self.raw or any(isinstance(e, ast.Starred) for e in n.elts):
+            self.note(n, "List (starred)")
+            return "[" + ", ".join(items) + "]"
+        return self.call("list", self.tuple_text(items)) if items else self.call("list")
+
+    def e_Set(self, n, prec):
+        items = [self.expr(e) for e in n.elts]
+        if self.raw or any(isinstance(e, ast.Starred) for e in n.elts):
+            self.note(n, "Set (starred)")
+            return "{" + ", ".join(items) + "}"
+        return self.call("set", self.tuple_text(items))
+
+    def e_Dict(self, n, prec):
+        if self.raw or None in n.keys:
+            self.note(n, "Dict (**)")
+            items = [("**" + self.expr(v, P_BOR)) if k is None else
+                     self.expr(k) + ": " + self.expr(v) for k, v in zip(n.keys, n.values)]
+            return "{" + ", ".join(items) + "}"
+        pairs = [self.tuple_text([self.expr(k), self.expr(v)]) for k, v in zip(n.keys, n.values)]
+        return self.call("dict", self.tuple_text(pairs)) if pairs else self.call("dict")
+
+    def e_Subscript(self, n, prec):
+        key = slice_key(n)
+        if not self.raw and not has_slice(key):
+            return self.call("getitem", self.expr(n.value), self.expr(key))
+        if has_slice(key):
+            self.note(n, "Slice")
+        return self.expr(n.value, P_ATOM) + "[" + self.key(key) + "]"
+
+    def key(self, key):
+        """Subscript key text, slices allowed."""
+        if isinstance(key, ast.Slice):
+            return "%s:%s%s" % ("" if key.lower is None else self.expr(key.lower),
+                                "" if key.upper is None else self.expr(key.upper),
+                                "" if key.step is None else ":" + self.expr(key.step))
+        if isinstance(key, ast.Tuple) and key.elts:
+            return ", ".join(self.key(e) for e in key.elts)
+        return self.expr(key, P_TEST)
+
+    def comprehension(self, n, brackets, elt):
+        """ListComp, SetComp, DictComp and GeneratorExp."""
+        self.note(n, type(n).__name__)
+        scope = self.scope
+        first_iter = self.expr(n.generators[0].iter, P_OR)  # evaluated outside
+        if isinstance(n, ast.GeneratorExp):
+            inner = lambda p: None if p is None else p + "<genexpr>."  # no <locals>
+            self.scopes.append(_Scope("genexp", inner(scope.prefix), inner(scope.ct_prefix)))
+        else:
+            self.scopes.append(_Scope("comp", None, None))
+        text = elt()
+        for i, g in enumerate(n.generators):
+            text += " async for " if g.is_async else " for "
+            text += self.target(g.target) + " in "
+            text += first_iter if i == 0 else self.expr(g.iter, P_OR)
+            for cond in g.ifs:
+                text += " if " + self.expr(cond, P_OR)
+        self.scopes.pop()
+        return brackets[0] + text + brackets[1]
+
+    def e_ListComp(self, n, prec):
+        return self.comprehension(n, "[]", lambda: self.expr(n.elt))
+
+    def e_SetComp(self, n, prec):
+        return self.comprehension(n, "{}", lambda: self.expr(n.elt))
+
+    def e_GeneratorExp(self, n, prec):
+        return self.comprehension(n, "()", lambda: self.expr(n.elt))
+
+    def e_DictComp(self, n, prec):
+        return self.comprehension(n, "{}", lambda: self.expr(n.key) + ": " + self.expr(n.value))
+
+    def e_JoinedStr(self, n, prec):
+        self.note(n, "JoinedStr")
+        if self.quote != '"':
+            raise _Unsafe()  # an f-string inside an f-string: the outer one is copied
+        mark = (list(self.pending), self.counter, len(self.scopes))
+        self.quote = "'"
+        try:
+            return 'f"' + self.fstring_body(n.values) + '"'
+        except _Unsafe:
+            self.pending, self.counter = mark[:2]
+            del self.scopes[mark[2]:]
+        finally:
+            self.quote = '"'
+        # Not expressible on 3.8 (backslashes, quotes): copy the source text.
+        text = ast.get_source_segment(self.source, n)
+        if text is None:
+            raise DesugarError("line %s: f-string without source text" % n.lineno)
+        return "(" + text + ")"
+
+    def fstring_body(self, values):
+        parts = []
+        for v in values:
+            if isinstance(v, ast.Constant):
+                parts.append(quote(v.value, '"')[1:-1].replace("{", "{{").replace("}", "}}"))
+                continue
+            text = self.expr(v.value, P_TEST)
+            if any(c in text for c in '\\"\n#'):
+                raise _Unsafe()
+            if text.startswith("{"):
+                text = " " + text
+            if text.startswith("lambda"):
+                text = "(" + text + ")"
+            conv = "!" + chr(v.conversion) if v.conversion not in (None, -1) else ""
+            spec = ":" + self.fstring_body(v.format_spec.values) if v.format_spec else ""
+            parts.append("{" + text + conv + spec + "}")
+        return "".join(parts)
+
+    # ---------------------------------------------------- targets, arguments
+
+    def target(self, t):
+        """An assignment / for / with / del target (no getitem translation)."""
+        if isinstance(t, ast.Name):
+            return ("_dp_class_ns." if self.scope.kind == "nsclass" and not self.raw else "") + t.id
+        if isinstance(t, ast.Attribute):
+            return self.e_Attribute(t, P_ATOM)
+        if isinstance(t, ast.Subscript):
+            self.note(t, "Subscript (store/del)")
+            return self.expr(t.value, P_ATOM) + "[" + self.key(slice_key(t)) + "]"
+        if isinstance(t, ast.Starred):
+            return "*" + self.target(t.value)
+        if isinstance(t, ast.List):
+            return "[" + ", ".join(self.target(e) for e in t.elts) + "]"
+        if isinstance(t, ast.Tuple):
+            return self.tuple_text([self.target(e) for e in t.elts])
+        return self.expr(t)
+
+    def arguments(self, a, annotate):
+        posonly = list(getattr(a, "posonlyargs", []))
+        positional = posonly + list(a.args)
+        defaults = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+        parts = []
+        for i, arg in enumerate(positional):
+            parts.append(self.arg(arg, defaults[i], annotate))
+            if i == len(posonly) - 1:
+                parts.append("/")
+        if a.vararg:
+            parts.append("*" + self.arg(a.vararg, None, annotate))
+        elif a.kwonlyargs:
+            parts.append("*")
+        for arg, default in zip(a.kwonlyargs, a.kw_defaults):
+            parts.append(self.arg(arg, default, annotate))
+        if a.kwarg:
+            parts.append("**" + self.arg(a.kwarg, None, annotate))
+        return ", ".join(parts)
+
+    def arg(self, arg, default, annotate):
+        text = arg.arg
+        if annotate and arg.annotation is not None:
+            text += ": " + self.annotation(arg.annotation)
+            if default is not None:
+                return text + " = " + self.expr(default)
+        return text + ("" if default is None else "=" + self.expr(default))
+
+    def type_params(self, node):
+        params = getattr(node, "type_params", None)
+        if not params:
+            return ""
+        self.note(node, "type parameters")
+        out = []
+        for p in params:  # evaluated lazily in their own scope: kept as is
+            kind = type(p).__name__
+            text = {"TypeVar": "", "ParamSpec": "**", "TypeVarTuple": "*"}[kind] + p.name
+            if getattr(p, "bound", None) is not None:
+                text += ": " + self.raw_expr(p.bound)
+            if getattr(p, "default_value", None) is not None:
+                text += " = " + self.raw_expr(p.default_value)
+            out.append(text)
+        return "[" + ", ".join(out) + "]"
+
+    def pattern(self, p):
+        """A match pattern, kept as is."""
+        kind = type(p).__name__
+        if kind == "MatchValue":
+            return self.raw_expr(p.value, P_BOR)
+        if kind == "MatchSingleton":
+            return repr(p.value)
+        if kind == "MatchSequence":
+            return "[" + ", ".join(self.pattern(x) for x in p.patterns) + "]"
+        if kind == "MatchStar":
+            return "*" + (p.name or "_")
+        if kind == "MatchMapping":
+            items = [self.raw_expr(k) + ": " + self.pattern(v) for k, v in zip(p.keys, p.patterns)]
+            return "{" + ", ".join(items + (["**" + p.rest] if p.rest else [])) + "}"
+        if kind == "MatchClass":
+            args = [self.pattern(x) for x in p.patterns]
+            args += [k + "=" + self.pattern(v) for k, v in zip(p.kwd_attrs, p.kwd_patterns)]
+            return self.raw_expr(p.cls, P_ATOM) + "(" + ", ".join(args) + ")"
+        if kind == "MatchAs":
+            if p.pattern is None:
+                return p.name or "_"
+            return "(" + self.pattern(p.pattern) + " as " + p.name + ")"
+        if kind == "MatchOr":
+            return "(" + " | ".join(self.pattern(x) for x in p.patterns) + ")"
+        raise DesugarError("unknown pattern " + kind)
+
+
+def desugar(source):
+    """Translate source; returns (text, [(line, construct), ...]) where the list
+    names what was kept untranslated.  Raises SyntaxError (or ValueError for
+    NUL bytes) when the source does not parse."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = ast.parse(source)
+        try:
+            compile(source, "<source>", "exec", dont_inherit=True)
+        except SyntaxError as err:  # compiles on no interpreter of this version: keep it
+            return source, [(err.lineno or 0, "SyntaxError (%s): source kept as is" % err.msg)]
+        translator = _Translator(source, tree)
+        text = translator.module(tree)
+        try:
+            compile(text, "<desugared>", "exec", dont_inherit=True)
+        except SyntaxError as err:
+            raise DesugarError("translation does not compile: line %s: %s" % (err.lineno, err.msg))
+    return text, sorted(translator.notes)
+
+
+def main(argv):
+    if len(argv) != 1:
+        sys.stderr.write("usage: desugar.py FILE|-\n")
+        return 2
+    try:
+        if argv[0] == "-":
+            source = sys.stdin.read()
+        else:
+            with open(argv[0], encoding="utf-8") as f:
+                source = f.read()
+    except (OSError, UnicodeDecodeError) as err:
+        sys.stderr.write("desugar: %s: %s\n" % (argv[0], err))
+        return 2
+    try:
+        text, notes = desugar(source)
+    except (SyntaxError, ValueError) as err:
+        line = getattr(err, "lineno", None)
+        sys.stderr.write("desugar: %s: does not parse%s: %s\n" % (
+            argv[0], "" if line is None else " (line %s)" % line, getattr(err, "msg", err)))
+        return 1
+    except DesugarError as err:
+        sys.stderr.write("desugar: %s: internal error: %s\n" % (argv[0], err))
+        return 3
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
+    for line, construct in notes:
+        sys.stderr.write("untranslated: %d: %s\n" % (line, construct))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

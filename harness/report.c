@@ -39,6 +39,28 @@ static json_t *row_json(const pc_row *r)
     return row;
 }
 
+/* The desugarer's stderr as [{"line": N, "construct": "..."}], one per
+ * "untranslated: LINE: CONSTRUCT" line; any other line as {"note": "..."}. */
+static json_t *untranslated_json(const char *notes)
+{
+    json_t *a = json_array();
+    const char *p = notes;
+    while (a && p && *p) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        char line[1024];
+        long n;
+        int used = 0;
+        snprintf(line, sizeof line, "%.*s", (int)len, p);
+        if (sscanf(line, "untranslated: %ld: %n", &n, &used) == 1 && used > 0)
+            json_array_append_new(a, json_pack("{s:i, s:s}", "line", (int)n, "construct", line + used));
+        else if (len)
+            json_array_append_new(a, json_pack("{s:s}", "note", line));
+        p = e ? e + 1 : NULL;
+    }
+    return a;
+}
+
 json_t *pc_report_build(const pc_run_info *run, const pc_registry *reg, const pc_plan *plan,
                         const pc_job_result *results, const pc_comparison *cmp, pc_error *err)
 {
@@ -71,7 +93,7 @@ json_t *pc_report_build(const pc_run_info *run, const pc_registry *reg, const pc
         if (o && j->translation &&
             (json_object_set_new(o, "translation", json_string(pc_translation_source_name(j->translation->source))) ||
              (j->translation->notes &&
-              json_object_set_new(o, "translation_notes", json_string(j->translation->notes))))) {
+              json_object_set_new(o, "untranslated", untranslated_json(j->translation->notes))))) {
             json_decref(o);
             goto oom;
         }

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "process.h"
 #include "util.h"
 
@@ -125,10 +127,79 @@ int pc_translate_text(char *const *argv, const char *text, double timeout, pc_tr
     return rc;
 }
 
+/* Our desugarer, once for every case that needs it (--batch: NDJSON in and out). */
+static int translate_ours(const pc_caseset *cases, const pc_translate_options *o,
+                          pc_translation *out, pc_error *err)
+{
+    char *argv[] = {(char *)o->python, (char *)o->desugar_py, "--batch", NULL};
+    pc_buf in = {0};
+    pc_translation batch = {0};
+    size_t i, n = 0;
+    int rc = -1;
+    const char *line;
+    for (i = 0; i < cases->len; i++) {
+        char *s;
+        json_t *job;
+        if (out[i].source != PC_TR_OURS)
+            continue;
+        job = json_pack("{s:I, s:s}", "id", (json_int_t)i, "source", cases->items[i].source);
+        s = job ? json_dumps(job, JSON_COMPACT) : NULL;
+        json_decref(job);
+        if (!s || pc_buf_appendf(&in, err, "%s\n", s)) {
+            free(s);
+            pc_buf_free(&in);
+            return s ? -1 : pc_oom(err);
+        }
+        free(s);
+        n++;
+    }
+    if (n == 0)
+        return 0;
+    if (pc_translate_text(argv, in.data, o->timeout * (double)n, &batch, err))
+        goto done;
+    /* Each answer line goes to its case; a case without one gets the batch's failure. */
+    for (line = batch.text; line && *line;) {
+        const char *e = strchr(line, '\n');
+        json_t *r = json_loadb(line, e ? (size_t)(e - line) : strlen(line), 0, NULL);
+        json_int_t id = json_integer_value(json_object_get(r, "id"));
+        if (r && id >= 0 && (size_t)id < cases->len && out[id].source == PC_TR_OURS) {
+            pc_translation *t = &out[id];
+            const char *text = json_string_value(json_object_get(r, "text"));
+            const char *notes = json_string_value(json_object_get(r, "notes"));
+            const char *error = json_string_value(json_object_get(r, "error"));
+            if (text && !(t->text = pc_strdup(text, err)))
+                goto done_line;
+            if (notes && *notes && !(t->notes = pc_strdup(notes, err)))
+                goto done_line;
+            if (error && !(t->failure = pc_asprintf(err, "desugarer failed (exit code %lld): %s",
+                                                    (long long)json_integer_value(json_object_get(r, "status")), error)))
+                goto done_line;
+        }
+        json_decref(r);
+        line = e ? e + 1 : NULL;
+        continue;
+    done_line:
+        json_decref(r);
+        goto done;
+    }
+    for (i = 0; i < cases->len; i++) {
+        if (out[i].source != PC_TR_OURS || out[i].text || out[i].failure)
+            continue;
+        out[i].failure = pc_asprintf(err, "desugarer gave no answer for this case: %s",
+                                     batch.failure ? batch.failure : batch.notes ? batch.notes : "?");
+        if (!out[i].failure)
+            goto done;
+    }
+    rc = 0;
+done:
+    pc_buf_free(&in);
+    pc_translations_free(&batch, 1);
+    return rc;
+}
+
 int pc_translate(const pc_caseset *cases, const pc_translate_options *o, pc_translation *out,
                  pc_error *err)
 {
-    char *ours[] = {(char *)o->python, (char *)o->desugar_py, "-", NULL};
     char *ext[] = {"/bin/sh", "-c", (char *)o->external, NULL};
     size_t i;
     for (i = 0; i < cases->len; i++) {
@@ -137,18 +208,17 @@ int pc_translate(const pc_caseset *cases, const pc_translate_options *o, pc_tran
         memset(t, 0, sizeof *t);
         if (o->external) {
             t->source = PC_TR_EXTERNAL;
+            if (pc_translate_text(ext, k->source, o->timeout, t, err))
+                return pc_wrap(err, "%s:%d: translating case '%s'", k->file, k->line, k->name);
         } else if (k->desugared) {
             t->source = PC_TR_CASE;
             if (!(t->text = pc_strdup(k->desugared, err)))
                 return -1;
-            continue;
         } else {
             t->source = PC_TR_OURS;
         }
-        if (pc_translate_text(o->external ? ext : ours, k->source, o->timeout, t, err))
-            return pc_wrap(err, "%s:%d: translating case '%s'", k->file, k->line, k->name);
     }
-    return 0;
+    return o->external ? 0 : translate_ours(cases, o, out, err);
 }
 
 void pc_translations_free(pc_translation *t, size_t n)

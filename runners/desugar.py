@@ -37,7 +37,8 @@ Source that parses but does not compile is returned unchanged (listed).
 
 Usage: python runners/desugar.py FILE|-   (translation on stdout, the
 untranslated constructs as `untranslated: LINE: CONSTRUCT` lines on stderr;
-exit status 1 when the source does not parse).  Python 3.8+, stdlib `ast`
+exit status 1 when the source does not parse), or
+       python runners/desugar.py --batch   (the harness: many sources, NDJSON).  Python 3.8+, stdlib `ast`
 only (no ast.unparse).
 """
 import ast
@@ -1112,9 +1113,41 @@ def desugar(source):
     return text, sorted(translator.notes)
 
 
+def translate_for_harness(source):
+    """One case for --batch: the fields of its result line (see batch())."""
+    try:
+        text, notes = desugar(source)
+    except (SyntaxError, ValueError) as err:
+        line = getattr(err, "lineno", None)
+        return {"status": 1, "error": "desugar: -: does not parse%s: %s" % (
+            "" if line is None else " (line %s)" % line, getattr(err, "msg", err))}
+    except DesugarError as err:
+        return {"status": 3, "error": "desugar: -: internal error: %s" % err}
+    return {"text": text,
+            "notes": "".join("untranslated: %d: %s\n" % (line, c) for line, c in notes)}
+
+
+def batch():
+    """--batch, for the harness: one JSON object per input line {"id", "source"},
+    one result line per input {"id", "text", "notes"} or {"id", "status", "error"}
+    (status as the exit status of a single run would be)."""
+    import json
+    for raw in sys.stdin.buffer:
+        if not raw.strip():
+            continue
+        job = json.loads(raw.decode("utf-8"))
+        result = translate_for_harness(job["source"])
+        result["id"] = job["id"]
+        sys.stdout.write(json.dumps(result) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
 def main(argv):
+    if argv == ["--batch"]:
+        return batch()
     if len(argv) != 1:
-        sys.stderr.write("usage: desugar.py FILE|-\n")
+        sys.stderr.write("usage: desugar.py FILE|-   or   desugar.py --batch\n")
         return 2
     try:
         if argv[0] == "-":

@@ -319,3 +319,110 @@ Test(e2e, interpreters_lists_unsupported_versions)
         cr_assert(strstr(r.out.data, "unsupported: Python 3.7.16 is older than 3.8") != NULL, "%s", r.out.data);
     run_free(&r);
 }
+
+static const char *verdict_of(json_t *report, const char *fn, const char *mode)
+{
+    return json_string_value(json_object_get(result(report, fn, "cpython-3.12", mode), "verdict"));
+}
+
+/* --desugarer CMD: any external desugarer under the gate, end to end. */
+Test(e2e, external_desugarers)
+{
+    const char *args[12];
+    run_out r;
+    json_t *job;
+    size_t i;
+    if (!have_interpreters())
+        cr_skip_test("pyenv CPythons are not installed");
+    args[0] = "run";
+    args[1] = "--interp";
+    args[2] = interps[1];
+    args[3] = "--desugarer";
+    args[5] = SEED;
+
+    /* identity: the recorded class_locals divergence no longer happens (XPASS) */
+    args[4] = TESTS_DIR "/desugarers/identity.sh";
+    run_pc(&r, args, 6);
+    cr_assert_eq(r.code, 1, "%s%s", r.out.data, r.err.data);
+    cr_assert_str_eq(verdict_of(r.report, "class_locals", "desugared"), "XPASS");
+    cr_assert_str_eq(verdict_of(r.report, "function_locals", "desugared"), "PASS");
+    json_array_foreach(json_object_get(r.report, "jobs"), i, job)
+        if (!strcmp(json_string_value(json_object_get(job, "mode")), "desugared"))
+            cr_assert_str_eq(json_string_value(json_object_get(job, "translation")), "external");
+    run_free(&r);
+
+    /* a desugarer that breaks one function: exactly that divergence is detected */
+    args[4] = TESTS_DIR "/desugarers/break_one.sh";
+    run_pc(&r, args, 6);
+    cr_assert_eq(r.code, 1);
+    cr_assert_str_eq(verdict_of(r.report, "class_namespace_overrides_closure", "desugared"), "DIVERGE");
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(result(r.report, "class_namespace_overrides_closure",
+                                                                           "cpython-3.12", "desugared"), "diff"), "observed")), 44);
+    cr_assert_str_eq(verdict_of(r.report, "function_locals", "desugared"), "PASS");
+    cr_assert_str_eq(verdict_of(r.report, "class_namespace_overrides_closure", "source"), "PASS");
+    run_free(&r);
+
+    /* a failing desugarer: ERROR with its stderr */
+    args[4] = "echo 'cannot translate this' >&2; exit 3";
+    run_pc(&r, args, 6);
+    cr_assert_eq(r.code, 1);
+    cr_assert_str_eq(verdict_of(r.report, "function_locals", "desugared"), "ERROR");
+    cr_assert(strstr(json_string_value(json_object_get(result(r.report, "<module>", "cpython-3.12", "desugared"), "detail")),
+                     "desugarer failed (exit code 3): cannot translate this") != NULL);
+    run_free(&r);
+
+    /* output that does not compile: ERROR, not a divergence of every function */
+    args[4] = "echo 'def broken(:'";
+    run_pc(&r, args, 6);
+    cr_assert_eq(r.code, 1);
+    cr_assert_str_eq(verdict_of(r.report, "<module>", "desugared"), "ERROR");
+    cr_assert(strstr(json_string_value(json_object_get(result(r.report, "<module>", "cpython-3.12", "desugared"), "detail")),
+                     "translation does not compile") != NULL);
+    run_free(&r);
+}
+
+Test(e2e, check_desugar)
+{
+    const char *ours[] = {"check-desugar", SEED};
+    const char *ident[] = {"check-desugar", "--desugarer", TESTS_DIR "/desugarers/identity.sh", SEED};
+    run_out r;
+    run_pc(&r, ours, 2);
+    cr_assert_eq(r.code, 0, "our desugarer reproduces the seed byte for byte: %s %s", r.out.data, r.err.data);
+    cr_assert(strstr(r.out.data, "byte-equal  scope locals") != NULL, "%s", r.out.data);
+    run_free(&r);
+    run_pc(&r, ident, 4);
+    cr_assert_eq(r.code, 1);
+    cr_assert(strstr(r.out.data, "DIFFERENT   scope locals") != NULL, "%s", r.out.data);
+    cr_assert(strstr(r.out.data, "--- expected (= section)") != NULL, "a unified diff: %s", r.out.data);
+    cr_assert(strstr(r.out.data, "+++ desugarer output") != NULL);
+    cr_assert(strstr(r.out.data, "-def _dp_fn_function_locals():") != NULL);
+    cr_assert(strstr(r.out.data, "0 byte-equal, 0 AST-equal, 1 different") != NULL, "%s", r.out.data);
+    run_free(&r);
+}
+
+Test(e2e, desugar_command)
+{
+    char dir[] = "/tmp/pc-e2e-case-XXXXXX";
+    const char *args[2];
+    run_out r;
+    char *f;
+    cr_assert_not_null(mkdtemp(dir));
+    f = write_case(dir, "m.py", "def f(a, b):\n    return a + b\n");
+    args[0] = "desugar";
+    args[1] = f;
+    run_pc(&r, args, 2);
+    cr_assert_eq(r.code, 0, "%s", r.err.data);
+    cr_assert_str_eq(r.out.data, "def _dp_fn_f(a, b):\n    return __dp__.add(a, b)\nf = __dp__.update_fn(_dp_fn_f, None, \"f\")\ndel _dp_fn_f\n");
+    run_free(&r);
+    remove(f);
+    free(f);
+    f = write_case(dir, "bad.py", "def f(:\n");
+    args[1] = f;
+    run_pc(&r, args, 2);
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "does not parse") != NULL, "%s", r.err.data);
+    run_free(&r);
+    remove(f);
+    free(f);
+    rmdir(dir);
+}

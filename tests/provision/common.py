@@ -12,8 +12,9 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 PROVISION = os.path.join(REPO, "provision")
 RUNNERS = os.path.join(REPO, "runners")
 HOST = os.path.join(RUNNERS, "pyodide_host.mjs")
-CACHE = os.environ.get("PYCONFORM_CACHE",
-                       os.path.join(os.path.expanduser("~"), ".cache", "pyconform", "interpreters"))
+# where provisioned builds are looked for (read only) by the Pyodide tests
+INTERPRETERS = os.path.join(os.environ.get("PYCONFORM_CACHE") or
+                            os.path.join(os.path.expanduser("~"), ".cache", "pyconform"), "interpreters")
 
 
 class Checks:

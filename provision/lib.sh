@@ -195,15 +195,18 @@ system_apt_install() {
 # system_mirror: prints "URI<TAB>SIGNED_BY" of the system's main Debian
 # archive: the first 'deb' entry in /etc/apt/sources.list{,.d/*.list,.d/*.sources}
 # whose suites include the release's codename.  Nothing is printed if none.
+# (PYCONFORM_APT_ETC and PYCONFORM_OS_RELEASE replace /etc/apt and
+# /etc/os-release, for tests.)
 system_mirror() {
+    local etc=${PYCONFORM_APT_ETC:-/etc/apt} osr=${PYCONFORM_OS_RELEASE:-/etc/os-release}
     local codename=""
-    if [ -r /etc/os-release ]; then
-        codename=$(. /etc/os-release && printf '%s' "${VERSION_CODENAME:-}")
+    if [ -r "$osr" ]; then
+        codename=$(. "$osr" && printf '%s' "${VERSION_CODENAME:-}")
     fi
     local files=()
-    [ -f /etc/apt/sources.list ] && files+=(/etc/apt/sources.list)
+    [ -f "$etc/sources.list" ] && files+=("$etc/sources.list")
     local f
-    for f in /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+    for f in "$etc"/sources.list.d/*.list "$etc"/sources.list.d/*.sources; do
         [ -f "$f" ] && files+=("$f")
     done
     [ ${#files[@]} -gt 0 ] || return 0

@@ -8,12 +8,12 @@
 //   NAME...     those recipes (explicit_only ones too)
 //   --list      print the recipes and whether each is provisioned, then exit
 //   --dry-run   print the command of each selected recipe, run nothing
-// The cache is --cache, else $PYCONFORM_CACHE, else ~/.cache/pyconform/interpreters.
-// Each build's output goes to CACHE/logs/NAME.log; one summary line per build
-// is printed.  Exit status 1 if any build failed.
+// The cache folder is --cache, else ~/.cache/pyconform (as for `pyconform --cache`):
+// builds go to CACHE/interpreters/NAME, each build's output to CACHE/logs/NAME.log.
+// One summary line per build is printed.  Exit status 1 if any build failed.
 //
 // Recipe -> command (the rule the C side implements):
-//   provision/KIND.sh CACHE/NAME  then, for every key of the recipe except
+//   provision/KIND.sh CACHE/interpreters/NAME  then, for every key of the recipe except
 //   "kind", "description" and "explicit_only", in the recipe's key order:
 //   a string or number value V gives one argument --KEY=V, a list gives one
 //   --KEY=ITEM per item (an empty list gives none), true gives --KEY.
@@ -28,9 +28,9 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SKIP = new Set(["kind", "description", "explicit_only"]);
 const KINDS = new Set(["apt-system", "deb-private", "source", "pyodide"]);
 
-export function recipeArgv(recipe, cacheDir, provisionDir = HERE) {
+export function recipeArgv(recipe, interpsDir, provisionDir = HERE) {
   if (!KINDS.has(recipe.kind)) throw new Error(`recipe ${recipe.name}: unknown kind ${recipe.kind}`);
-  const argv = [path.join(provisionDir, recipe.kind + ".sh"), path.join(cacheDir, recipe.name)];
+  const argv = [path.join(provisionDir, recipe.kind + ".sh"), path.join(interpsDir, recipe.name)];
   for (const [key, value] of Object.entries(recipe)) {
     if (SKIP.has(key)) continue;
     const items = Array.isArray(value) ? value : [value];
@@ -56,7 +56,7 @@ export function loadRecipes(file = path.join(HERE, "recipes.json")) {
 }
 
 function main() {
-  let cache = process.env.PYCONFORM_CACHE || path.join(os.homedir(), ".cache", "pyconform", "interpreters");
+  let cache = path.join(os.homedir(), ".cache", "pyconform");
   let all = false, list = false, dry = false;
   const names = [];
   for (const a of process.argv.slice(2)) {
@@ -73,6 +73,8 @@ function main() {
     } else names.push(a);
   }
   cache = path.resolve(cache);
+  const interps = path.join(cache, "interpreters");
+  const logs = path.join(cache, "logs");
   const recipes = loadRecipes();
   let selected;
   if (names.length) {
@@ -85,7 +87,7 @@ function main() {
 
   if (list) {
     for (const r of recipes) {
-      const bj = path.join(cache, r.name, "build.json");
+      const bj = path.join(interps, r.name, "build.json");
       let state = "not provisioned";
       if (fs.existsSync(bj)) state = "provisioned: " + JSON.parse(fs.readFileSync(bj, "utf8")).version;
       console.log(`${r.name.padEnd(28)} ${r.kind.padEnd(12)} ${r.explicit_only ? "explicit " : "         "}${state}`);
@@ -93,21 +95,21 @@ function main() {
     return 0;
   }
   let failed = 0;
-  fs.mkdirSync(path.join(cache, "logs"), { recursive: true });
+  if (!dry) fs.mkdirSync(logs, { recursive: true });
   for (const r of selected) {
-    const argv = recipeArgv(r, cache);
+    const argv = recipeArgv(r, interps);
     if (dry) {
       console.log(argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" "));
       continue;
     }
-    const logFile = path.join(cache, "logs", r.name + ".log");
+    const logFile = path.join(logs, r.name + ".log");
     const fd = fs.openSync(logFile, "w");
     const t0 = Date.now();
     const res = spawnSync(argv[0], argv.slice(1), { stdio: ["ignore", fd, fd] });
     fs.closeSync(fd);
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
     if (res.status === 0) {
-      const b = JSON.parse(fs.readFileSync(path.join(cache, r.name, "build.json"), "utf8"));
+      const b = JSON.parse(fs.readFileSync(path.join(interps, r.name, "build.json"), "utf8"));
       console.log(`${r.name}: ok in ${secs} s: ${b.version}`);
     } else {
       failed++;

@@ -142,6 +142,6 @@ DETAILS_JSON="{\"source_package\": $(json_str "$OPT_package"), \"source_version\
 write_build_json
 
 if [ "${PYCONFORM_KEEP_BUILD:-0}" != 1 ]; then
-    rm -rf "$BUILD" "$TREE"
-    log "removed the build and source trees (PYCONFORM_KEEP_BUILD=1 keeps them)"
+    rm -rf "$BUILD" "$SRC"
+    log "removed the build tree and the sources (PYCONFORM_KEEP_BUILD=1 keeps them)"
 fi

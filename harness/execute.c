@@ -21,6 +21,9 @@
 #include "util.h"
 
 #define STDERR_TAIL 4096
+/* Pyodide builds interrupt a job themselves at the timeout (the instance survives and
+ * answers with a KeyboardInterrupt); the harness kills them only this much later. */
+#define WASM_GRACE 5.0
 #define RUNNER_STACK_BYTES (256ul * 1024 * 1024)
 
 const char *pc_job_status_name(pc_job_status s)
@@ -167,7 +170,7 @@ static int slot_send_next(slot *s, const pc_plan *plan, const pc_exec_options *o
     s->inflight = (long)s->jobs[s->next++];
     s->sent++;
     s->sent_at = pc_now();
-    s->deadline = s->sent_at + opt->timeout;
+    s->deadline = s->sent_at + opt->timeout + (s->interp->wasm ? WASM_GRACE : 0);
     while (off < len + 1) {
         ssize_t w = write(s->child.in, line + off, len + 1 - off);
         if (w < 0 && errno == EINTR)
@@ -178,6 +181,22 @@ static int slot_send_next(slot *s, const pc_plan *plan, const pc_exec_options *o
     }
     free(line);
     return 0;
+}
+
+/* Did a KeyboardInterrupt end the module body or any call of this result? */
+static bool interrupted(json_t *msg)
+{
+    json_t *fns = json_object_get(msg, "functions"), *f;
+    const char *me = json_string_value(json_object_get(json_object_get(json_object_get(msg, "module"), "error"), "type"));
+    size_t i;
+    if (me && !strcmp(me, "KeyboardInterrupt"))
+        return true;
+    json_array_foreach(fns, i, f) {
+        const char *t = json_string_value(json_object_get(json_object_get(f, "outcome"), "type"));
+        if (t && !strcmp(t, "KeyboardInterrupt"))
+            return true;
+    }
+    return false;
 }
 
 static int handle_line(slot *s, const char *line, const pc_plan *plan, pc_job_result *results,
@@ -229,6 +248,19 @@ static int handle_line(slot *s, const char *line, const pc_plan *plan, pc_job_re
         json_decref(msg);
         s->inflight = -1;
         return rc ? rc : slot_send_next(s, plan, opt, err);
+    }
+    if (pc_now() - s->sent_at >= opt->timeout && interrupted(msg)) {
+        /* the interpreter stopped the job itself at the timeout (Pyodide): the same
+         * verdict as a kill, and the runner goes on */
+        char what[160];
+        double secs = pc_now() - s->sent_at;
+        json_decref(msg);
+        snprintf(what, sizeof what, "interrupted inside the interpreter after %.1f s (timeout %g s)",
+                 secs, opt->timeout);
+        if (record_failure(s, results, (size_t)s->inflight, PC_JOB_TIMEOUT, what, err))
+            return -1;
+        s->inflight = -1;
+        return slot_send_next(s, plan, opt, err);
     }
     set_result(&results[s->inflight], PC_JOB_OK, msg, NULL, pc_now() - s->sent_at);
     s->inflight = -1;

@@ -426,3 +426,51 @@ Test(e2e, desugar_command)
     free(f);
     rmdir(dir);
 }
+
+/* A Pyodide build interrupts a job itself at the timeout; the verdict is TIMEOUT as on
+ * native builds and the same instance runs the next job. Skipped when no Pyodide build
+ * is provisioned. */
+Test(e2e, wasm_timeout_keeps_the_instance)
+{
+    const char *list[] = {"interpreters", "--tag", "wasm"};
+    char dir[] = "/tmp/pc-e2e-case-XXXXXX";
+    const char *args[14];
+    char name[64] = "";
+    run_out r;
+    char *cf, *p;
+    json_t *jobs;
+    run_pc(&r, list, 3);
+    p = r.out.data ? strstr(r.out.data, "\npyodide-") : NULL;
+    if (p && strstr(p, "[selected]"))
+        sscanf(p + 1, "%63s", name);
+    run_free(&r);
+    if (!*name)
+        cr_skip_test("no Pyodide build is provisioned (pyconform provision 'pyodide-*')");
+    cr_assert_not_null(mkdtemp(dir));
+    cf = write_case(dir, "spin.case", "$ spin\ndef spin():\n    while True:\n        pass\n"
+                                      "$ after\ndef ok():\n    return 7\n");
+    args[0] = "run";
+    args[1] = "--interp";
+    args[2] = name;
+    args[3] = "--timeout";
+    args[4] = "2";
+    args[5] = "--mode";
+    args[6] = "source";
+    args[7] = "--expected";
+    args[8] = dir;
+    args[9] = cf;
+    run_pc(&r, args, 10);
+    cr_assert_eq(r.code, 1);
+    jobs = json_object_get(r.report, "jobs");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(jobs, 0), "status")), "timeout");
+    cr_assert(strstr(json_string_value(json_object_get(json_array_get(jobs, 0), "detail")),
+                     "interrupted inside the interpreter") != NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(jobs, 1), "status")), "ok");
+    cr_assert_eq(json_integer_value(value(result(r.report, "ok", name, "source"))), 7);
+    /* no restart: the second job did not pay Pyodide's start-up again */
+    cr_assert_lt(json_number_value(json_object_get(json_array_get(jobs, 1), "duration")), 1.0);
+    remove(cf);
+    free(cf);
+    rmdir(dir);
+    run_free(&r);
+}

@@ -3,11 +3,14 @@
 Run as `PY -s -B runners/runner.py` (Python 3.8+, standard library only).
 The contract is docs/protocol.md.  In short, for every job line:
 
-  1. compile the case text with filename "<case NAME>";
+  1. compile the case text with filename "<case NAME>" and classify the
+     scopes of its code objects (observe.scope_table);
   2. execute it in a fresh module "__case__" (in desugared mode with the
      runtime module __dp__ bound as a global);
   3. call, in module dict order, every top-level function of the case text
-     that needs no arguments, recording its outcome, printed text and time;
+     that needs no arguments, recording its outcome, printed text and time,
+     and what f_locals held when each of the case's frames returned during
+     the call (observe.CallRecorder);
   4. write one result line with every value in canonical JSON form.
 
 Case code must never be able to corrupt the protocol stream, so at start-up
@@ -25,6 +28,10 @@ import time
 import types
 
 RUNNERS_DIR = os.path.dirname(os.path.abspath(__file__))
+if RUNNERS_DIR not in sys.path:  # observe and __dp__ live next to this file
+    sys.path.insert(0, RUNNERS_DIR)
+
+import observe  # noqa: E402 - needs the path above
 HELLO = {"hello": "pyconform-runner", "protocol": 1}
 MODES = ("source", "desugared")
 MODULE_NAME = "__case__"
@@ -217,22 +224,30 @@ class Capture(io.StringIO):
         pass
 
 
-def run_captured(func):
+def run_captured(func, recorder=None):
     """Call func() with sys.stdout captured.  Returns (value, exc, stdout,
     seconds) where exactly one of value/exc is meaningful (exc is None when
     func returned).  The value is already canonical, converted while the
-    capture is still active so anything its repr prints is captured too."""
+    capture is still active so anything its repr prints is captured too.
+    A recorder (observe.CallRecorder) is installed just for the call, here
+    rather than in a wrapper, so the case runs at the same stack depth
+    (which recursion-limit cases can tell) with or without it."""
     saved = sys.stdout
     buffer = Capture()
     sys.stdout = buffer
     value = exc = None
     try:
+        if recorder is not None:
+            recorder.install()
         start = time.perf_counter()
         try:
             result = func()
         except BaseException as err:  # noqa: B036 - SystemExit etc. included
             exc = err
-        seconds = time.perf_counter() - start
+        finally:
+            seconds = time.perf_counter() - start
+            if recorder is not None:
+                recorder.uninstall()
         if exc is None:
             value = canonical(result)
     finally:
@@ -276,7 +291,11 @@ def case_functions(namespace, filename):
 def run_job(job, dp_module):
     """Run one validated job and return its result object."""
     filename = "<case %s>" % job["case"]
-    module_result = {"compile_error": None, "error": None, "stdout": ""}
+    desugared = job["mode"] == "desugared"
+    # The translation's code objects differ from the source's by design:
+    # they are reported under their own key (docs/protocol.md).
+    scopes_key = "translation_scopes" if desugared else "scopes"
+    module_result = {"compile_error": None, "error": None, "stdout": "", scopes_key: {}}
     result = {"id": job["id"], "module": module_result, "functions": []}
 
     try:
@@ -292,9 +311,12 @@ def run_job(job, dp_module):
             "line": line,
         }
         return result
+    module_result[scopes_key] = observe.scope_table(code)
+    index = observe.QualnameIndex(code, desugared)
+    infos = {}  # per-code data for the f_locals hook, shared by the job's calls
 
     module = types.ModuleType(MODULE_NAME)
-    if job["mode"] == "desugared":
+    if desugared:
         module.__dict__["__dp__"] = dp_module
     sys.modules[MODULE_NAME] = module
     try:
@@ -310,16 +332,18 @@ def run_job(job, dp_module):
 
         # Functions defined before a module-level error are still called.
         for name, func in case_functions(namespace, filename):
-            value, exc, stdout, seconds = run_captured(func)
+            # f_locals_at_return (and translation_frames) of this call
+            recorder = observe.CallRecorder(filename, index, desugared, canonical, infos)
+            value, exc, stdout, seconds = run_captured(func, recorder)
             if exc is None:
                 outcome = {"kind": "return", "value": value}
             else:
                 outcome = {"kind": "raise"}
                 outcome.update(describe_exception(exc))
-            result["functions"].append(
-                {"name": json_safe(name), "outcome": outcome,
-                 "stdout": stdout, "seconds": seconds}
-            )
+            entry = {"name": json_safe(name), "outcome": outcome,
+                     "stdout": stdout, "seconds": seconds}
+            entry.update(recorder.result())
+            result["functions"].append(entry)
     finally:
         if sys.modules.get(MODULE_NAME) is module:
             del sys.modules[MODULE_NAME]

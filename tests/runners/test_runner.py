@@ -95,9 +95,13 @@ class RunnerTest(unittest.TestCase):
     def run_one(self, source, mode="source"):
         return self.run_jobs(job(1, source, mode))[0]
 
+    def module_run(self, result):
+        """The module's compile_error, error and stdout (without the scopes)."""
+        return {k: result["module"][k] for k in ("compile_error", "error", "stdout")}
+
     def outcomes(self, result):
         """{function name: outcome}, after checking the module ran cleanly."""
-        self.assertEqual(result["module"], {"compile_error": None, "error": None, "stdout": ""})
+        self.assertEqual(self.module_run(result), {"compile_error": None, "error": None, "stdout": ""})
         return {f["name"]: f["outcome"] for f in result["functions"]}
 
     def returned(self, value):
@@ -132,8 +136,9 @@ class Protocol(RunnerTest):
             """)
         self.assertEqual(set(result), {"id", "module", "functions"})
         self.assertEqual(result["id"], 1)
+        self.assertEqual(set(result["module"]), {"compile_error", "error", "stdout", "scopes"})
         [entry] = result["functions"]
-        self.assertEqual(set(entry), {"name", "outcome", "stdout", "seconds"})
+        self.assertEqual(set(entry), {"name", "outcome", "stdout", "seconds", "f_locals_at_return"})
         self.assertEqual((entry["name"], entry["outcome"], entry["stdout"]), ("f", self.returned(1), "hi\n"))
         self.assertIsInstance(entry["seconds"], float)
         self.assertTrue(0 <= entry["seconds"] < 10)
@@ -225,7 +230,7 @@ class CompileAndModuleErrors(RunnerTest):
         self.assertEqual(result["module"], {
             "compile_error": {"type": "SyntaxError", "line": 2,
                               "msg": "return outside function" if PYPY else "'return' outside function"},
-            "error": None, "stdout": ""})
+            "error": None, "stdout": "", "scopes": {}})
         self.assertEqual(result["functions"], [])
 
     def test_indentation_error_keeps_its_type(self):
@@ -248,8 +253,8 @@ class CompileAndModuleErrors(RunnerTest):
             def after():
                 return 2
             """)
-        self.assertEqual(result["module"], {"compile_error": None, "stdout": "start\n",
-                                            "error": {"type": "ValueError", "message": "boom"}})
+        self.assertEqual(self.module_run(result), {"compile_error": None, "stdout": "start\n",
+                                                   "error": {"type": "ValueError", "message": "boom"}})
         # Functions defined before the error are still called.
         self.assertEqual([f["name"] for f in result["functions"]], ["before"])
 

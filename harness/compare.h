@@ -33,7 +33,7 @@ typedef struct pc_row {
     json_t *observation;   /* what was seen (NULL when the job did not complete) */
     json_t *expected;      /* what was expected (NULL when nothing was) */
     json_t *diff;          /* first difference, for FAIL/DIVERGE/XPASS */
-    json_t *translation;   /* the translation's internals (desugared rows), not compared */
+    json_t *recorded;      /* further observations, recorded but not judged */
     char *reason;          /* the recorded reason (divergence, or version difference) */
     char *detail;          /* one line on why the verdict is not PASS */
     double seconds;
@@ -53,13 +53,12 @@ int pc_compare(const pc_caseset *cases, const pc_plan *plan, const pc_job_result
                const pc_expectations *ex, pc_comparison *out, pc_error *err);
 void pc_comparison_free(pc_comparison *cmp);
 
-/* The observation a job made for one function (new reference), or NULL if absent:
- * <module>: compile_error, error, stdout, scopes; a function: outcome, stdout,
- * f_locals_at_return. */
+/* The judged observation a job made for one function (new reference), or NULL if
+ * absent: <module>: compile_error, error, stdout; a function: outcome, stdout. */
 json_t *pc_observation(const pc_job_result *r, const char *function);
-/* What the desugared run reports about the translation's own code (translation_scopes,
- * translation_frames): shown in the report, never compared. New reference or NULL. */
-json_t *pc_translation_internals(const pc_job_result *r, const char *function);
+/* The observations recorded but not judged (scopes, f_locals_at_return,
+ * translation_scopes, translation_frames): new reference or NULL. */
+json_t *pc_recorded(const pc_job_result *r, const char *function);
 /* First difference between two JSON values: {"path", "expected", "observed"}, or NULL. */
 json_t *pc_json_diff(json_t *expected, json_t *observed);
 

@@ -151,7 +151,8 @@ static int slot_send_next(slot *s, const pc_plan *plan, const pc_exec_options *o
     char *line;
     size_t len, off = 0;
     int status;
-    if (s->next >= s->njobs || (opt->jobs_per_runner && s->sent >= opt->jobs_per_runner)) {
+    size_t limit = s->interp->isolate_jobs ? 1 : opt->jobs_per_runner;
+    if (s->next >= s->njobs || (limit && s->sent >= limit)) {
         slot_stop(s, &status); /* the loop starts a fresh runner if jobs remain */
         return 0;
     }

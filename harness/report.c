@@ -32,7 +32,7 @@ static json_t *row_json(const pc_row *r)
                             pc_verdict_name(r->verdict), "observation", r->observation, "expected",
                             r->expected, "diff", r->diff, "reason", r->reason, "detail", r->detail,
                             "duration", r->seconds, "job", (json_int_t)r->job);
-    if (row && r->translation && json_object_set(row, "translation_internals", r->translation)) {
+    if (row && r->recorded && json_object_set(row, "recorded", r->recorded)) {
         json_decref(row);
         return NULL;
     }

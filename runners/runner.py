@@ -41,6 +41,8 @@ MAX_DEPTH = 50
 INT_MIN = -(2 ** 63)
 INT_MAX = 2 ** 63 - 1
 ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
+# Thread reprs carry the OS thread id ("<Thread(worker, started 1403...)>").
+THREAD_IDENT = re.compile(r"(started(?: daemon)?) [0-9]+")
 
 # Types shown as {"function": qualname}: functions, builtins and all kinds of
 # bound or unbound methods (slot wrappers included).
@@ -61,7 +63,7 @@ FUNCTION_TYPES = (
 
 def scrub(text):
     """Replace memory addresses (0x7f3a...) by 0x? so output is stable."""
-    return ADDRESS.sub("0x?", text)
+    return THREAD_IDENT.sub(r"\1 ?", ADDRESS.sub("0x?", text))
 
 
 def json_safe(text):

@@ -93,10 +93,7 @@ int pc_changes_render(const pc_expectations *ex, const pc_caseset *cases, pc_buf
         return -1;
     for (c = 0; c < cases->len; c++) {
         const pc_case *k = &cases->items[c];
-        json_t *fns = NULL;
-        for (i = 0; i < ex->len; i++)
-            if (!strcmp(ex->files[i].case_file, k->file))
-                fns = json_object_get(json_object_get(ex->files[i].root, "cases"), k->name);
+        json_t *fns = pc_expect_case(ex, k);
         json_object_foreach(fns, fn, entries) {
             if (!differs(entries))
                 continue;
@@ -116,10 +113,7 @@ int pc_changes_render(const pc_expectations *ex, const pc_caseset *cases, pc_buf
         return -1;
     for (c = 0; c < cases->len; c++) {
         const pc_case *k = &cases->items[c];
-        json_t *fns = NULL;
-        for (i = 0; i < ex->len; i++)
-            if (!strcmp(ex->files[i].case_file, k->file))
-                fns = json_object_get(json_object_get(ex->files[i].root, "cases"), k->name);
+        json_t *fns = pc_expect_case(ex, k);
         json_object_foreach(fns, fn, entries) {
             json_array_foreach(entries, i, e) {
                 if (!json_object_get(e, "desugared"))

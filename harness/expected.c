@@ -100,12 +100,15 @@ static const pc_expect_file *file_for(const pc_expectations *ex, const pc_case *
     return NULL;
 }
 
-json_t *pc_expect_entries(const pc_expectations *ex, const pc_case *kase, const char *function)
+json_t *pc_expect_case(const pc_expectations *ex, const pc_case *kase)
 {
     const pc_expect_file *f = file_for(ex, kase);
-    if (!f)
-        return NULL;
-    return json_object_get(json_object_get(json_object_get(f->root, "cases"), kase->name), function);
+    return f ? json_object_get(json_object_get(f->root, "cases"), kase->name) : NULL;
+}
+
+json_t *pc_expect_entries(const pc_expectations *ex, const pc_case *kase, const char *function)
+{
+    return json_object_get(pc_expect_case(ex, kase), function);
 }
 
 json_t *pc_expect_find(const pc_expectations *ex, const pc_case *kase, const char *function,

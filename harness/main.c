@@ -151,6 +151,20 @@ static int case_files(const pc_options *o, const char *dir, char ***out, size_t 
 }
 
 /* The registry: configured, then provisioned, then discovered builds, probed. */
+/* Parse every case file (step 1): a bad one stops everything before anything runs. */
+static int load_cases(const pc_options *o, const char *dir, pc_caseset *cases, pc_error *err)
+{
+    char **files = NULL;
+    size_t nfiles = 0, i;
+    int rc = case_files(o, dir, &files, &nfiles, err);
+    for (i = 0; rc == 0 && i < nfiles; i++)
+        rc = pc_parse_file(cases, files[i], err);
+    for (i = 0; i < nfiles; i++)
+        free(files[i]);
+    free(files);
+    return rc;
+}
+
 static int load_registry(const pc_options *o, const paths *p, pc_registry *reg, pc_error *err)
 {
     size_t i;
@@ -330,16 +344,13 @@ static int cmd_check_desugar(const pc_options *o, const paths *p)
 {
     pc_caseset cases = {0};
     pc_translation *tr = NULL;
-    char **files = NULL, *astcmp = NULL, *dir = NULL;
-    size_t nfiles = 0, i, checked = 0, bytes_equal = 0, ast_equal = 0;
+    char *astcmp = NULL, *dir = NULL;
+    size_t i, checked = 0, bytes_equal = 0, ast_equal = 0;
     pc_error err;
     int rc = PC_EXIT_USAGE;
     char tmpl[] = "/tmp/pyconform-check-XXXXXX";
-    if (case_files(o, p->cases, &files, &nfiles, &err))
+    if (load_cases(o, p->cases, &cases, &err))
         goto done;
-    for (i = 0; i < nfiles; i++)
-        if (pc_parse_file(&cases, files[i], &err))
-            goto done;
     if (!(tr = calloc(cases.len + 1, sizeof *tr)) || !(astcmp = pc_asprintf(&err, "%s/ast_equal.py", p->runners))) {
         pc_oom(&err);
         goto done;
@@ -412,9 +423,6 @@ done:
     free(tr);
     free(astcmp);
     pc_caseset_free(&cases);
-    for (i = 0; i < nfiles; i++)
-        free(files[i]);
-    free(files);
     return rc;
 }
 
@@ -425,15 +433,10 @@ static int cmd_changes(const pc_options *o, const paths *p)
     pc_expectations ex = {0};
     pc_buf out = {0}, missing = {0};
     pc_changes_stats st;
-    char **files = NULL;
-    size_t nfiles = 0, i;
     pc_error err;
     int rc = PC_EXIT_USAGE;
-    if (case_files(o, p->cases, &files, &nfiles, &err))
+    if (load_cases(o, p->cases, &cases, &err))
         goto done;
-    for (i = 0; i < nfiles; i++)
-        if (pc_parse_file(&cases, files[i], &err))
-            goto done;
     if (pc_expect_load(&ex, p->expected, &cases, &err) ||
         pc_changes_render(&ex, &cases, &out, &missing, &st, &err))
         goto done;
@@ -462,9 +465,6 @@ done:
     pc_buf_free(&missing);
     pc_expect_free(&ex);
     pc_caseset_free(&cases);
-    for (i = 0; i < nfiles; i++)
-        free(files[i]);
-    free(files);
     return rc;
 }
 
@@ -480,8 +480,7 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv)
     pc_translation *translations = NULL;
     pc_run_info run = {0};
     json_t *report = NULL;
-    char **files = NULL, *written = NULL;
-    size_t nfiles = 0, i;
+    char *written = NULL;
     pc_error err;
     int rc = PC_EXIT_USAGE;
     double t0 = pc_now();
@@ -493,11 +492,8 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv)
     run.parallel = o->parallel;
 
     /* 1. cases: a bad case file stops everything before anything runs */
-    if (case_files(o, p->cases, &files, &nfiles, &err))
+    if (load_cases(o, p->cases, &cases, &err))
         goto fail;
-    for (i = 0; i < nfiles; i++)
-        if (pc_parse_file(&cases, files[i], &err))
-            goto fail;
     if (pc_expect_load(&ex, p->expected, &cases, &err))
         goto fail;
 
@@ -589,9 +585,6 @@ done:
     pc_registry_free(&reg);
     pc_expect_free(&ex);
     pc_caseset_free(&cases);
-    for (i = 0; i < nfiles; i++)
-        free(files[i]);
-    free(files);
     return rc;
 }
 

@@ -174,10 +174,15 @@ def test_package(c, pkg):
     c.check(rc == 1 and "ValueError: boom" in out, "%s: an uncaught exception exits 1 with a traceback" % tag, out)
 
     # SIGINT to Node becomes KeyboardInterrupt in Python
-    code = ("import sys\ndef spin():\n    while True:\n        pass\nprint('ready', flush=True)\n"
-            "try:\n    spin()\nexcept KeyboardInterrupt:\n    print('caught', flush=True)\n")
+    # 'ready' is printed inside the try block, so a prompt SIGINT is caught too
+    code = ("import sys\ndef spin():\n    while True:\n        pass\n"
+            "try:\n    print('ready', flush=True)\n    spin()\nexcept KeyboardInterrupt:\n"
+            "    print('caught', flush=True)\n")
     p = subprocess.Popen(["node", HOST, pkg, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     first = p.stdout.readline()
+    # The host clears a pending interrupt whenever Python completes an output line (so
+    # a job's timeout cannot hit the next job); let the 'ready' line complete first.
+    time.sleep(0.5)
     p.send_signal(signal.SIGINT)
     try:
         out, err = p.communicate(timeout=30)

@@ -75,12 +75,41 @@ static bool differs(json_t *entries)
     return false;
 }
 
-int pc_changes_render(const pc_expectations *ex, const pc_caseset *cases, pc_buf *out,
-                      pc_buf *missing, pc_changes_stats *st, pc_error *err)
+/* One table: for `divergences`, every entry with a recorded desugared observation;
+ * otherwise every entry of the functions whose builds disagree. */
+static int section(const pc_expectations *ex, const pc_caseset *cases, bool divergences,
+                   pc_buf *out, pc_buf *missing, pc_changes_stats *st, pc_error *err)
 {
+    const char *obs_key = divergences ? "desugared" : "source";
+    const char *why_key = divergences ? "divergence" : "reason";
     size_t c, i;
     const char *fn;
     json_t *entries, *e;
+    for (c = 0; c < cases->len; c++) {
+        const pc_case *k = &cases->items[c];
+        json_object_foreach(pc_expect_case(ex, k), fn, entries) {
+            if (!divergences) {
+                if (!differs(entries))
+                    continue;
+                st->functions_differing++;
+            }
+            json_array_foreach(entries, i, e) {
+                if (divergences && !json_object_get(e, "desugared"))
+                    continue;
+                st->divergences += divergences;
+                if (row(out, k->name, fn, json_string_value(json_object_get(e, "builds")),
+                        json_object_get(e, obs_key), json_string_value(json_object_get(e, why_key)),
+                        missing, st, err))
+                    return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+int pc_changes_render(const pc_expectations *ex, const pc_caseset *cases, pc_buf *out,
+                      pc_buf *missing, pc_changes_stats *st, pc_error *err)
+{
     memset(st, 0, sizeof *st);
     if (pc_buf_appendf(out, err,
                        "# What changes where\n\n"
@@ -89,43 +118,14 @@ int pc_changes_render(const pc_expectations *ex, const pc_caseset *cases, pc_buf
                        "recorded reason. Builds are `IMPL[+TRAITS] VERSIONS` (see the README).\n\n"
                        "## Behaviour that differs between builds\n\n"
                        "| case | function | builds | observed | reason |\n"
-                       "| --- | --- | --- | --- | --- |\n"))
-        return -1;
-    for (c = 0; c < cases->len; c++) {
-        const pc_case *k = &cases->items[c];
-        json_t *fns = pc_expect_case(ex, k);
-        json_object_foreach(fns, fn, entries) {
-            if (!differs(entries))
-                continue;
-            st->functions_differing++;
-            json_array_foreach(entries, i, e) {
-                if (row(out, k->name, fn, json_string_value(json_object_get(e, "builds")),
-                        json_object_get(e, "source"), json_string_value(json_object_get(e, "reason")),
-                        missing, st, err))
-                    return -1;
-            }
-        }
-    }
-    if (pc_buf_appendf(out, err,
+                       "| --- | --- | --- | --- | --- |\n") ||
+        section(ex, cases, false, out, missing, st, err) ||
+        pc_buf_appendf(out, err,
                        "\n## Known divergences of the desugared translation\n\n"
                        "| case | function | builds | desugared run | reason |\n"
-                       "| --- | --- | --- | --- | --- |\n"))
+                       "| --- | --- | --- | --- | --- |\n") ||
+        section(ex, cases, true, out, missing, st, err))
         return -1;
-    for (c = 0; c < cases->len; c++) {
-        const pc_case *k = &cases->items[c];
-        json_t *fns = pc_expect_case(ex, k);
-        json_object_foreach(fns, fn, entries) {
-            json_array_foreach(entries, i, e) {
-                if (!json_object_get(e, "desugared"))
-                    continue;
-                st->divergences++;
-                if (row(out, k->name, fn, json_string_value(json_object_get(e, "builds")),
-                        json_object_get(e, "desugared"), json_string_value(json_object_get(e, "divergence")),
-                        missing, st, err))
-                    return -1;
-            }
-        }
-    }
     return pc_buf_appendf(out, err, "\n%zu case functions differ between builds; %zu divergence entries.\n",
                           st->functions_differing, st->divergences);
 }

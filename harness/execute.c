@@ -41,7 +41,8 @@ const char *pc_job_status_name(pc_job_status s)
 typedef struct slot {
     const pc_interp *interp;
     size_t *jobs;        /* plan indices of this interpreter's jobs */
-    size_t njobs, next;  /* next = first job not yet sent */
+    size_t njobs, cap;
+    size_t next;         /* first job not yet sent */
     pc_child child;
     char **argv;
     char **env;
@@ -397,12 +398,10 @@ int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_job_result *r
             s->interp = in;
             s->inflight = -1;
         }
-        if (pc_grow(&s->jobs, &s->next, s->njobs + 1, sizeof *s->jobs, err))
+        if (pc_grow(&s->jobs, &s->cap, s->njobs + 1, sizeof *s->jobs, err))
             goto out;
         s->jobs[s->njobs++] = i;
     }
-    for (i = 0; i < nslots; i++)
-        slots[i].next = 0; /* `next` served as capacity while filling */
     fds = calloc(2 * (nslots ? nslots : 1), sizeof *fds);
     owners = calloc(2 * (nslots ? nslots : 1), sizeof *owners);
     if (!fds || !owners) {

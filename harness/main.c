@@ -196,15 +196,21 @@ static int cmd_interpreters(const pc_options *o, const paths *p)
             const pc_interp *in = &reg.items[i];
             json_t *argv = json_array(), *env = json_array();
             size_t k;
-            for (k = 0; in->argv[k]; k++)
-                json_array_append_new(argv, json_string(in->argv[k]));
-            for (k = 0; in->env && in->env[k]; k++)
-                json_array_append_new(env, json_string(in->env[k]));
-            json_array_append_new(a, json_pack("{s:s?, s:o, s:o, s:s, s:s, s:b, s:b, s:s?, s:O?}",
-                                               "name", in->name, "argv", argv, "env", env, "origin",
-                                               in->origin, "path", in->path, "supported",
-                                               in->supported, "selected", in->selected, "problem",
-                                               in->problem, "probe", in->probe));
+            json_t *entry;
+            for (k = 0; argv && in->argv[k]; k++)
+                if (json_array_append_new(argv, json_string(in->argv[k])))
+                    json_decref(argv), argv = NULL;
+            for (k = 0; env && in->env && in->env[k]; k++)
+                if (json_array_append_new(env, json_string(in->env[k])))
+                    json_decref(env), env = NULL;
+            entry = json_pack("{s:s?, s:o, s:o, s:s, s:s, s:b, s:b, s:s?, s:O?}", "name", in->name, "argv",
+                          argv, "env", env, "origin", in->origin, "path", in->path, "supported",
+                          in->supported, "selected", in->selected, "problem", in->problem, "probe",
+                          in->probe);
+            if (!entry || json_array_append_new(a, entry)) {
+                json_decref(a); /* out of memory: reported below */
+                a = NULL;
+            }
         }
         s = a ? json_dumps(a, JSON_INDENT(2)) : NULL;
         if (!s) {

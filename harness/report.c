@@ -52,10 +52,17 @@ static json_t *untranslated_json(const char *notes)
         long n;
         int used = 0;
         snprintf(line, sizeof line, "%.*s", (int)len, p);
+        json_t *item = NULL;
         if (sscanf(line, "untranslated: %ld: %n", &n, &used) == 1 && used > 0)
-            json_array_append_new(a, json_pack("{s:i, s:s}", "line", (int)n, "construct", line + used));
+            item = json_pack("{s:i, s:s}", "line", (int)n, "construct", line + used);
         else if (len)
-            json_array_append_new(a, json_pack("{s:s}", "note", line));
+            item = json_pack("{s:s}", "note", line);
+        else
+            item = json_null(); /* an empty line: nothing to record */
+        if (!item || (!json_is_null(item) && json_array_append_new(a, item))) {
+            json_decref(a); /* out of memory: the caller reports it */
+            return NULL;
+        }
         p = e ? e + 1 : NULL;
     }
     return a;
@@ -245,7 +252,6 @@ void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
 
     for (r = 0; r < cmp->len; r++) {
         const pc_row *row = &cmp->rows[r];
-        char *d = NULL;
         if (pc_verdict_get(row->verdict)->expected)
             continue;
         if ((int)shown++ >= max_details)
@@ -264,7 +270,6 @@ void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
                     row->kase->name, row->function, row->interp->name, pc_mode_name(row->mode),
                     row->detail ? row->detail : "");
         }
-        free(d);
     }
     if ((int)shown > max_details)
         fprintf(out, "... %zu more unexpected results in the report\n", shown - (size_t)max_details);

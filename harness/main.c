@@ -340,7 +340,7 @@ static int run_quiet(char *const *argv, pc_buf *out, pc_error *err)
     bool to = false;
     c.argv = argv;
     c.pipe_out = c.pipe_err = true;
-    if (pc_child_start(&c, err) || pc_child_capture(&c, 60, out, out, &status, &to, err))
+    if (pc_child_start(&c, err) || pc_child_capture(&c, NULL, 60, out, out, &status, &to, err))
         return -1;
     return to ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

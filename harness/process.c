@@ -206,15 +206,20 @@ int pc_child_finish(pc_child *c, int *status)
     return r < 0 ? -1 : 0;
 }
 
-int pc_child_capture(pc_child *c, double timeout, pc_buf *out, pc_buf *errout, int *status,
-                     bool *timed_out, pc_error *err)
+int pc_child_capture(pc_child *c, const char *input, double timeout, pc_buf *out, pc_buf *errout,
+                     int *status, bool *timed_out, pc_error *err)
 {
     double deadline = timeout > 0 ? pc_now() + timeout : 0;
+    size_t len = input ? strlen(input) : 0, off = 0;
     char chunk[8192];
     *timed_out = false;
+    if (c->in >= 0 && off == len)
+        close_fd(&c->in); /* nothing (more) to say: the child sees EOF */
     while (c->out >= 0 || c->err >= 0) {
-        struct pollfd fds[2];
+        struct pollfd fds[3];
         int nfds = 0, wait_ms = -1, r, i;
+        if (c->in >= 0)
+            fds[nfds++] = (struct pollfd){.fd = c->in, .events = POLLOUT};
         if (c->out >= 0)
             fds[nfds++] = (struct pollfd){.fd = c->out, .events = POLLIN};
         if (c->err >= 0)
@@ -243,6 +248,15 @@ int pc_child_capture(pc_child *c, double timeout, pc_buf *out, pc_buf *errout, i
             pc_buf *dst;
             if (!fds[i].revents)
                 continue;
+            if (fds[i].fd == c->in) {
+                /* written while reading, so a large input cannot deadlock on full pipes */
+                n = write(c->in, input + off, len - off > 65536 ? 65536 : len - off);
+                if (n > 0)
+                    off += (size_t)n;
+                if ((n < 0 && errno != EINTR && errno != EAGAIN) || off == len)
+                    close_fd(&c->in); /* done, or the child stopped reading */
+                continue;
+            }
             fdp = fds[i].fd == c->out ? &c->out : &c->err;
             dst = fds[i].fd == c->out ? out : errout;
             n = read(*fdp, chunk, sizeof chunk);

@@ -34,10 +34,12 @@ int pc_child_start(pc_child *c, pc_error *err);
 int pc_child_finish(pc_child *c, int *status);
 void pc_child_kill(pc_child *c);
 
-/* Run to completion, collecting stdout (and stderr) until both close, with a deadline in
- * seconds (<= 0: none). Sets *timed_out and kills the group when it expires. */
-int pc_child_capture(pc_child *c, double timeout, pc_buf *out, pc_buf *errout, int *status,
-                     bool *timed_out, pc_error *err);
+/* Run to completion: write `input` (or nothing) to the child's stdin if it is piped,
+ * then close it, while collecting stdout (and stderr) until both close; then reap the
+ * child. The deadline is in seconds (<= 0: none); when it expires *timed_out is set and
+ * the group is killed. */
+int pc_child_capture(pc_child *c, const char *input, double timeout, pc_buf *out,
+                     pc_buf *errout, int *status, bool *timed_out, pc_error *err);
 
 /* "exit code 3", "killed by signal 11 (Segmentation fault)". */
 void pc_status_describe(int status, char *buf, size_t size);

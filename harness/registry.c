@@ -740,7 +740,7 @@ int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout
             pc_child_finish(&kids[i], NULL);
             continue;
         }
-        if (pc_child_capture(&kids[i], timeout, &out, &errb, &status, &timed_out, err) != 0) {
+        if (pc_child_capture(&kids[i], NULL, timeout, &out, &errb, &status, &timed_out, err) != 0) {
             rc = -1;
         } else if (timed_out) {
             msg = pc_asprintf(err, "probe did not finish within %g seconds", timeout);

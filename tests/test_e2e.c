@@ -49,7 +49,7 @@ static void run_pc(run_out *r, const char *const *args, size_t nargs)
     c.argv = argv;
     c.pipe_out = c.pipe_err = true;
     cr_assert_eq(pc_child_start(&c, &err), 0, "%s", err.msg);
-    cr_assert_eq(pc_child_capture(&c, 600, &r->out, &r->err, &status, &to, &err), 0);
+    cr_assert_eq(pc_child_capture(&c, NULL, 600, &r->out, &r->err, &status, &to, &err), 0);
     cr_assert(!to);
     r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
     latest = pc_asprintf(NULL, "%s/latest.json", r->dir);

@@ -1,6 +1,7 @@
 /* Process spawning: capture, exit statuses, signals, timeouts, exec failures, env. */
 #include <criterion/criterion.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -17,7 +18,7 @@ static int run(char *const *argv, char *const *env, double timeout, pc_buf *out,
     c.new_group = true;
     if (pc_child_start(&c, &err))
         return -1;
-    return pc_child_capture(&c, timeout, out, errb, status, timed_out, &err);
+    return pc_child_capture(&c, NULL, timeout, out, errb, status, timed_out, &err);
 }
 
 Test(process, captures_stdout_and_stderr)
@@ -95,4 +96,31 @@ Test(process, describes_statuses)
     cr_assert_str_eq(buf, "killed by signal 11 (Segmentation fault)");
     pc_status_describe(2 << 8, buf, sizeof buf);
     cr_assert_str_eq(buf, "exit code 2");
+}
+
+Test(process, feeds_large_input_while_reading)
+{
+    /* 1 MiB through cat: more than both pipe buffers, so writing all of it before
+     * reading would deadlock */
+    char *argv[] = {"cat", NULL};
+    size_t n = 1 << 20, i;
+    char *input = malloc(n + 1);
+    pc_child c = {0};
+    pc_buf out = {0};
+    pc_error err;
+    int status;
+    bool to;
+    for (i = 0; i < n; i++)
+        input[i] = (char)('a' + i % 26);
+    input[n] = '\0';
+    c.argv = argv;
+    c.pipe_in = c.pipe_out = true;
+    cr_assert_eq(pc_child_start(&c, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_child_capture(&c, input, 30, &out, NULL, &status, &to, &err), 0, "%s", err.msg);
+    cr_assert(!to);
+    cr_assert_eq(out.len, n);
+    cr_assert(memcmp(out.data, input, n) == 0);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    pc_buf_free(&out);
+    free(input);
 }

@@ -239,15 +239,6 @@ fail:
     return NULL;
 }
 
-static pc_expect_file *file_of(pc_expectations *ex, const pc_case *k)
-{
-    size_t i;
-    for (i = 0; i < ex->len; i++)
-        if (strcmp(ex->files[i].case_file, k->file) == 0)
-            return &ex->files[i];
-    return NULL;
-}
-
 int pc_bless(pc_expectations *ex, const pc_caseset *cases, const pc_comparison *cmp, FILE *log,
              pc_bless_stats *st, pc_error *err)
 {
@@ -265,7 +256,7 @@ int pc_bless(pc_expectations *ex, const pc_caseset *cases, const pc_comparison *
 
     for (c = 0; c < cases->len; c++) {
         const pc_case *k = &cases->items[c];
-        pc_expect_file *f = file_of(ex, k);
+        pc_expect_file *f = pc_expect_file_for(ex, k->file);
         json_t *all = f ? json_object_get(f->root, "cases") : NULL;
         json_t *old_case, *new_case;
         size_t r = 0;

@@ -52,17 +52,23 @@ static int validate(const char *path, json_t *root, pc_error *err)
     return 0;
 }
 
+pc_expect_file *pc_expect_file_for(const pc_expectations *ex, const char *case_file)
+{
+    size_t i;
+    for (i = 0; i < ex->len; i++)
+        if (strcmp(ex->files[i].case_file, case_file) == 0)
+            return &ex->files[i];
+    return NULL;
+}
+
 int pc_expect_load(pc_expectations *ex, const char *dir, const pc_caseset *cases, pc_error *err)
 {
-    size_t i, j;
+    size_t i;
     for (i = 0; i < cases->len; i++) {
         const char *cf = cases->items[i].file;
         pc_expect_file *f;
         json_error_t jerr;
-        for (j = 0; j < ex->len; j++)
-            if (strcmp(ex->files[j].case_file, cf) == 0)
-                break;
-        if (j < ex->len)
+        if (pc_expect_file_for(ex, cf))
             continue;
         if (pc_grow(&ex->files, &ex->cap, ex->len + 1, sizeof *ex->files, err))
             return -1;
@@ -91,18 +97,10 @@ int pc_expect_load(pc_expectations *ex, const char *dir, const pc_caseset *cases
     return 0;
 }
 
-static const pc_expect_file *file_for(const pc_expectations *ex, const pc_case *kase)
-{
-    size_t i;
-    for (i = 0; i < ex->len; i++)
-        if (strcmp(ex->files[i].case_file, kase->file) == 0)
-            return &ex->files[i];
-    return NULL;
-}
 
 json_t *pc_expect_case(const pc_expectations *ex, const pc_case *kase)
 {
-    const pc_expect_file *f = file_for(ex, kase);
+    const pc_expect_file *f = pc_expect_file_for(ex, kase->file);
     return f ? json_object_get(json_object_get(f->root, "cases"), kase->name) : NULL;
 }
 

@@ -43,6 +43,8 @@ typedef struct pc_expectations {
 /* Load expected/<stem>.json for every case file in `cases`. A missing file is an empty
  * store; a malformed one is an error naming the file and the offending place. */
 int pc_expect_load(pc_expectations *ex, const char *dir, const pc_caseset *cases, pc_error *err);
+/* The expectation file of a case file (borrowed), or NULL. */
+pc_expect_file *pc_expect_file_for(const pc_expectations *ex, const char *case_file);
 /* {function: entries} of one case block (borrowed), or NULL. */
 json_t *pc_expect_case(const pc_expectations *ex, const pc_case *kase);
 /* The entries of one function (a JSON array, borrowed), or NULL. */

@@ -139,6 +139,39 @@ static void interp_free(pc_interp *in)
     memset(in, 0, sizeof *in);
 }
 
+/* Sorted "DIR/NAME" + suffix for the entries of dir that `keep(NAME, arg)` accepts
+ * (NULL: every entry but dot files); a missing dir gives an empty list. The result is
+ * NULL-terminated (free with strv_free), or NULL on error. */
+static char **list_dir(const char *dir, const char *suffix, bool (*keep)(const char *, bool),
+                       bool arg, pc_error *err)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    if (pc_grow(&names, &cap, 1, sizeof *names, err))
+        goto fail;
+    names[0] = NULL;
+    while (d && (e = readdir(d))) {
+        if (keep ? !keep(e->d_name, arg) : e->d_name[0] == '.')
+            continue;
+        if (pc_grow(&names, &cap, n + 2, sizeof *names, err) ||
+            !(names[n] = pc_asprintf(err, "%s/%s%s", dir, e->d_name, suffix)))
+            goto fail;
+        names[++n] = NULL;
+    }
+    if (d)
+        closedir(d);
+    if (n > 1)
+        qsort(names, n, sizeof *names, cmp_str);
+    return names;
+fail:
+    if (d)
+        closedir(d);
+    strv_free(names);
+    return NULL;
+}
+
 int pc_registry_add(pc_registry *reg, const char *origin, const char *name, char *const *argv,
                     char *const *env, char *const *tags, pc_error *err)
 {
@@ -282,33 +315,16 @@ static int warn(pc_registry *reg, const char *msg, pc_error *err)
 int pc_registry_load_provisioned(pc_registry *reg, const char *dir, const char *runners,
                                  pc_error *err)
 {
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char **files = NULL;
-    size_t n = 0, cap = 0, i;
+    char **files = list_dir(dir, "/build.json", NULL, false, err); /* none yet: empty */
+    size_t i;
     int rc = 0;
-    if (!d)
-        return 0; /* nothing provisioned yet */
-    while ((e = readdir(d))) {
-        char *p;
-        if (e->d_name[0] == '.')
-            continue;
-        if (!(p = pc_asprintf(err, "%s/%s/build.json", dir, e->d_name)) ||
-            pc_grow(&files, &cap, n + 1, sizeof *files, err)) {
-            free(p);
-            rc = -1;
-            break;
-        }
-        files[n++] = p;
-    }
-    closedir(d);
-    if (rc == 0 && n > 1)
-        qsort(files, n, sizeof *files, cmp_str);
-    for (i = 0; i < n; i++) {
+    if (!files)
+        return -1;
+    for (i = 0; rc == 0 && files[i]; i++) {
         json_error_t jerr;
         json_t *b;
         pc_error perr;
-        if (rc == 0 && access(files[i], F_OK) == 0) {
+        if (access(files[i], F_OK) == 0) {
             b = json_load_file(files[i], 0, &jerr);
             if (!b) {
                 snprintf(perr.msg, sizeof perr.msg, "%s:%d: %s (build skipped)", files[i], jerr.line, jerr.text);
@@ -319,9 +335,8 @@ int pc_registry_load_provisioned(pc_registry *reg, const char *dir, const char *
             }
             json_decref(b);
         }
-        free(files[i]);
     }
-    free(files);
+    strv_free(files);
     return rc;
 }
 
@@ -360,79 +375,33 @@ static bool wanted_name(const char *n, bool system_dir)
 static int scan_dir(pc_registry *reg, const char *dir, const char *origin, bool system_dir,
                     pc_error *err)
 {
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char **names = NULL;
-    size_t n = 0, cap = 0, i;
-    int rc = 0;
-    if (!d)
-        return 0;
-    while ((e = readdir(d))) {
-        if (!wanted_name(e->d_name, system_dir))
-            continue;
-        if (pc_grow(&names, &cap, n + 1, sizeof *names, err) ||
-            !(names[n] = pc_asprintf(err, "%s/%s", dir, e->d_name))) {
-            rc = -1;
-            break;
-        }
-        n++;
-    }
-    closedir(d);
-    if (rc == 0 && n > 1)
-        qsort(names, n, sizeof *names, cmp_str);
-    for (i = 0; i < n; i++) {
-        if (rc == 0)
-            rc = add_path(reg, origin, names[i], err);
-        free(names[i]);
-    }
-    free(names);
+    char **names = list_dir(dir, "", wanted_name, system_dir, err);
+    size_t i;
+    int rc = names ? 0 : -1;
+    for (i = 0; rc == 0 && names[i]; i++)
+        rc = add_path(reg, origin, names[i], err);
+    strv_free(names);
     return rc;
 }
 
 static int scan_pyenv(pc_registry *reg, const char *root, pc_error *err)
 {
     char *vdir = pc_asprintf(err, "%s/versions", root);
-    DIR *d;
-    struct dirent *e;
-    char **names = NULL;
-    size_t n = 0, cap = 0, i;
-    int rc = 0;
-    if (!vdir)
-        return -1;
-    d = opendir(vdir);
-    if (!d) {
-        free(vdir);
-        return 0;
-    }
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (pc_grow(&names, &cap, n + 1, sizeof *names, err) ||
-            !(names[n] = pc_asprintf(err, "%s/%s/bin/python", vdir, e->d_name))) {
-            rc = -1;
-            break;
+    char **names = vdir ? list_dir(vdir, "/bin/python", NULL, false, err) : NULL;
+    size_t i;
+    int rc = names ? 0 : -1;
+    for (i = 0; rc == 0 && names[i]; i++) {
+        if (pc_is_executable(names[i])) {
+            rc = add_path(reg, "pyenv", names[i], err);
+        } else {
+            /* some installs only ship python3 */
+            char *p3 = pc_asprintf(err, "%s3", names[i]);
+            rc = p3 ? add_path(reg, "pyenv", p3, err) : -1;
+            free(p3);
         }
-        n++;
     }
-    closedir(d);
+    strv_free(names);
     free(vdir);
-    if (rc == 0 && n > 1)
-        qsort(names, n, sizeof *names, cmp_str);
-    for (i = 0; i < n; i++) {
-        if (rc == 0) {
-            if (pc_is_executable(names[i])) {
-                rc = add_path(reg, "pyenv", names[i], err);
-            } else {
-                /* some installs only ship python3 */
-                size_t l = strlen(names[i]);
-                char *p3 = pc_asprintf(err, "%.*s3", (int)l, names[i]);
-                rc = p3 ? add_path(reg, "pyenv", p3, err) : -1;
-                free(p3);
-            }
-        }
-        free(names[i]);
-    }
-    free(names);
     return rc;
 }
 

@@ -27,8 +27,6 @@ void setup(fixture *fx, const char *expected_json)
 {
     pc_error err;
     const char *text = "$ c\ndef f(): return 1\n=\ndef f(): return 1\n";
-    FILE *fp;
-    char *path;
     memset(fx, 0, sizeof *fx);
     strcpy(fx->dir, "/tmp/pc-cmp-XXXXXX");
     cr_assert_not_null(mkdtemp(fx->dir));
@@ -37,13 +35,8 @@ void setup(fixture *fx, const char *expected_json)
     add_interp(&fx->reg, "cpython-3.13.0", "3.13.0");
     cr_assert_eq(pc_plan_build(&fx->plan, &fx->cases, &fx->reg, PC_MODES_ALL, NULL, &err), 0);
     cr_assert_eq(fx->plan.len, 4);
-    if (expected_json) {
-        path = pc_asprintf(NULL, "%s/c.json", fx->dir);
-        fp = fopen(path, "w");
-        fputs(expected_json, fp);
-        fclose(fp);
-        free(path);
-    }
+    if (expected_json)
+        free(write_tmp(fx->dir, "c.json", expected_json));
     cr_assert_eq(pc_expect_load(&fx->ex, fx->dir, &fx->cases, &err), 0, "%s", err.msg);
 }
 
@@ -89,3 +82,13 @@ void compare(fixture *fx)
     cr_assert_eq(pc_compare(&fx->cases, &fx->plan, fx->results, &fx->ex, &fx->cmp, &err), 0, "%s", err.msg);
 }
 
+
+char *write_tmp(const char *dir, const char *name, const char *text)
+{
+    char *p = pc_asprintf(NULL, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+    return p;
+}

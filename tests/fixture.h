@@ -22,5 +22,7 @@ void teardown(fixture *fx);
 void returned(fixture *fx, size_t i, json_t *v);
 const pc_row *row(fixture *fx, const char *fn, const char *interp, pc_mode mode);
 void compare(fixture *fx);
+/* Write DIR/NAME with text (the test fails if it cannot); returns the malloc'd path. */
+char *write_tmp(const char *dir, const char *name, const char *text);
 
 #endif

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "process.h"
 #include "util.h"
 
@@ -187,15 +188,6 @@ Test(e2e, seed_on_three_versions)
     run_free(&r);
 }
 
-static char *write_case(const char *dir, const char *name, const char *text)
-{
-    char *p = pc_asprintf(NULL, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    fputs(text, f);
-    fclose(f);
-    return p;
-}
-
 Test(e2e, bad_case_file_stops_before_running)
 {
     char dir[] = "/tmp/pc-e2e-case-XXXXXX";
@@ -203,7 +195,7 @@ Test(e2e, bad_case_file_stops_before_running)
     run_out r;
     char *bad;
     cr_assert_not_null(mkdtemp(dir));
-    bad = write_case(dir, "bad.case", "$ a\nx = 1\n=\ny\n=\nz\n");
+    bad = write_tmp(dir, "bad.case", "$ a\nx = 1\n=\ny\n=\nz\n");
     args[0] = "run";
     args[1] = SEED;
     args[2] = bad;
@@ -269,7 +261,7 @@ Test(e2e, timeout_and_crash_do_not_stop_the_run)
     if (!have_interpreters())
         cr_skip_test("pyenv CPythons are not installed");
     cr_assert_not_null(mkdtemp(dir));
-    cf = write_case(dir, "hard.case",
+    cf = write_tmp(dir, "hard.case",
                     "$ loops\ndef spin():\n    while True:\n        pass\n"
                     "$ after timeout\ndef ok():\n    return 1\n"
                     "$ segfault\nimport os, signal\ndef die():\n    os.kill(os.getpid(), signal.SIGSEGV)\n"
@@ -407,7 +399,7 @@ Test(e2e, desugar_command)
     run_out r;
     char *f;
     cr_assert_not_null(mkdtemp(dir));
-    f = write_case(dir, "m.py", "def f(a, b):\n    return a + b\n");
+    f = write_tmp(dir, "m.py", "def f(a, b):\n    return a + b\n");
     args[0] = "desugar";
     args[1] = f;
     run_pc(&r, args, 2);
@@ -416,7 +408,7 @@ Test(e2e, desugar_command)
     run_free(&r);
     remove(f);
     free(f);
-    f = write_case(dir, "bad.py", "def f(:\n");
+    f = write_tmp(dir, "bad.py", "def f(:\n");
     args[1] = f;
     run_pc(&r, args, 2);
     cr_assert_eq(r.code, 2);
@@ -447,7 +439,7 @@ Test(e2e, wasm_timeout_keeps_the_instance)
     if (!*name)
         cr_skip_test("no Pyodide build is provisioned (pyconform provision 'pyodide-*')");
     cr_assert_not_null(mkdtemp(dir));
-    cf = write_case(dir, "spin.case", "$ spin\ndef spin():\n    while True:\n        pass\n"
+    cf = write_tmp(dir, "spin.case", "$ spin\ndef spin():\n    while True:\n        pass\n"
                                       "$ after\ndef ok():\n    return 7\n");
     args[0] = "run";
     args[1] = "--interp";

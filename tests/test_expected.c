@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "expected.h"
+#include "fixture.h"
 #include "util.h"
 
 static pc_interp mk(const char *impl, const char *version, bool debug)
@@ -89,16 +90,6 @@ Test(expected, labels_bound_by_neighbours)
             cr_assert_eq(pc_builds_match(buf, m[k]), k == i, "%s vs %s", buf,
                          m[k]->version);
     }
-}
-
-static char *write_tmp(const char *dir, const char *name, const char *text)
-{
-    char *p = pc_asprintf(NULL, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-    return p;
 }
 
 static void load_expect_error(const char *json, const char *want_substring)

@@ -8,19 +8,10 @@
 #include <unistd.h>
 
 #include "registry.h"
+#include "fixture.h"
 #include "util.h"
 
 #define PROBE TESTS_DIR "/../runners/probe.py"
-
-static char *write_tmp(const char *dir, const char *name, const char *text)
-{
-    char *p = pc_asprintf(NULL, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-    return p;
-}
 
 Test(registry, config_entries_same_binary_twice_with_env_and_tags)
 {

@@ -27,15 +27,17 @@ static json_t *result_part(const pc_job_result *r, const char *function)
     return NULL;
 }
 
-/* Fields that are judged, per kind of row. The runner's further observations (scope
- * classification, f_locals at return, and in desugared runs the translation's own code)
- * are recorded beside the judged observation (pc_recorded) and shown in the report, but
- * not judged yet: that needs a reviewed reason for each of their differences between
- * builds and modes in expected/ first (see README, "Observations"). */
-static const char *const module_fields[] = {"compile_error", "error", "stdout", NULL};
-static const char *const function_fields[] = {"outcome", "stdout", NULL};
-static const char *const recorded_fields[] = {"scopes", "f_locals_at_return", "translation_scopes",
-                                              "translation_frames", NULL};
+/* Fields that are judged, per kind of row (docs/protocol.md, "Observations"): the
+ * outcome and printed text, the scope classification of the function's code objects
+ * and what f_locals held as each of its frames returned. In desugared runs the runner
+ * reports the last two in the user's terms; the translation's own code, frames and
+ * `_dp_` names are recorded beside the judged observation (pc_recorded) and shown in
+ * the report, never compared. */
+static const char *const module_fields[] = {"compile_error", "error", "stdout", "scopes", NULL};
+static const char *const function_fields[] = {"outcome", "stdout", "scopes", "f_locals_at_return",
+                                              NULL};
+static const char *const recorded_fields[] = {"translation_scopes", "translation_frames",
+                                              "translation_names", NULL};
 
 json_t *pc_observation(const pc_job_result *r, const char *function)
 {

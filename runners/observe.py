@@ -36,6 +36,7 @@ mechanisms make that harder than it looks.
     forked copy of the process reads and converts the locals, sends the
     entry back through a pipe and exits (CallRecorder.read_forked).
 """
+import ast
 import gc
 import json
 import opcode
@@ -160,10 +161,8 @@ def scope_table(module_code):
 # Qualnames of running frames
 
 
-def strip_dp_fn(qualname):
-    """The user's qualname of a translated function: `_dp_fn_` dropped from
-    every dotted part (_dp_fn_f.<locals>._dp_fn_g -> f.<locals>.g)."""
-    return ".".join(p[len(DP_FN):] if p.startswith(DP_FN) else p for p in qualname.split("."))
+DP_CREATE_CLASS = "_dp_create_class_"  # def that runs a class statement
+NS_BUILDER = "_dp_ns_builder"  # its inner def: the class body, as a function
 
 
 def is_translation_code(code):
@@ -173,12 +172,140 @@ def is_translation_code(code):
     return code.co_name.startswith(DP) and not code.co_name.startswith(DP_FN)
 
 
+def _is_dp_name(name):
+    return isinstance(name, str) and name.startswith(DP)
+
+
+class TranslationMap:
+    """How the translation's code objects stand for the user's (desugared
+    mode; docs/protocol.md, "The translation's own names").  Three rules,
+    applied to each dotted part of a translation qualname:
+
+      * `_dp_fn_NAME` is the user's function NAME;
+      * `_dp_create_class_X.<locals>._dp_ns_builder` is the body of the
+        class whose name the create_class def passes to
+        __dp__.create_class("NAME", ...) (read from the translation's
+        syntax tree), and what the builder defines are that class's
+        members (C.m, as in the source);
+      * any other `_dp_` part is the translation's machinery (helper
+        lambdas, the create_class def itself): it has no user qualname and
+        is reported apart, under translation_scopes / translation_frames.
+    """
+
+    def __init__(self, source):
+        self.classes = {}  # translation qualname of a create_class def -> class name
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):  # the compile step reports it
+            return
+        for node in tree.body:
+            self._visit(node, None, False)
+
+    def _visit(self, node, prefix, in_function):
+        scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        if isinstance(node, scopes):
+            if prefix is None:
+                qualname = node.name
+            else:
+                qualname = prefix + (".<locals>." if in_function else ".") + node.name
+            if isinstance(node, ast.FunctionDef) and node.name.startswith(DP_CREATE_CLASS):
+                name = _created_class_name(node)
+                if name is not None:
+                    self.classes[qualname] = name
+            inner_function = not isinstance(node, ast.ClassDef)
+            for child in node.body:
+                self._visit(child, qualname, inner_function)
+            return
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, prefix, in_function)
+
+    def user_qualname(self, qualname):
+        """The user's qualname for a translation qualname, or None for the
+        translation's machinery.  A " #N" suffix (repeated qualnames in the
+        scope table) is kept."""
+        base, sep, count = qualname.partition(" #")
+        parts = base.split(".")
+        out = []
+        i = 0
+        while i < len(parts):
+            part = parts[i]
+            if part.startswith(DP_CREATE_CLASS) and parts[i + 1:i + 3] == ["<locals>", NS_BUILDER]:
+                name = self.classes.get(".".join(parts[:i + 1]))
+                if name is None:
+                    return None
+                out.append(name)
+                i += 3
+                if parts[i:i + 1] == ["<locals>"]:
+                    i += 1  # members of the class: C.m, as the source names them
+                continue
+            if part.startswith(DP_FN):
+                out.append(part[len(DP_FN):])
+            elif part.startswith(DP):
+                return None
+            else:
+                out.append(part)
+            i += 1
+        return ".".join(out) + sep + count
+
+
+def _created_class_name(function_def):
+    """NAME in `return __dp__.create_class("NAME", ...)` in a create_class def."""
+    for node in ast.walk(function_def):
+        if not (isinstance(node, ast.Return) and isinstance(node.value, ast.Call)):
+            continue
+        call = node.value
+        if (isinstance(call.func, ast.Attribute) and call.func.attr == "create_class"
+                and call.args and isinstance(call.args[0], ast.Constant)
+                and isinstance(call.args[0].value, str)):
+            return call.args[0].value
+    return None
+
+
+def user_scope_table(table, tmap):
+    """The translation's scope table in the user's terms (desugared mode):
+    (scopes, translation_names).  Each code object with a user qualname
+    (TranslationMap) keeps its entry, minus the `_dp_` names, which are
+    listed per qualname in translation_names; machinery code is left out
+    here (the raw table is reported as translation_scopes)."""
+    scopes = {}
+    moved = {}
+    for key, entry in table.items():
+        user = tmap.user_qualname(key)
+        if user is None:
+            continue
+        base = user.partition(" #")[0]
+        n = 1
+        while user in scopes:  # two translation codes for one user qualname
+            n += 1
+            user = "%s #%d" % (base, n)
+        kept = {}
+        internal = []
+        for field in ("varnames", "cellvars", "freevars"):
+            kept[field] = [v for v in entry[field] if not _is_dp_name(v)]
+            internal.extend(v for v in entry[field] if _is_dp_name(v) and v not in internal)
+        scopes[user] = kept
+        if internal:
+            moved[user] = internal
+    return scopes, moved
+
+
+def claim_scopes(scopes, qualname):
+    """The entries of `scopes` for the function `qualname` and the code
+    nested in it (removed from `scopes`, which keeps the rest)."""
+    claimed = {}
+    for key in list(scopes):
+        base = key.partition(" #")[0]
+        if base == qualname or base.startswith(qualname + "."):
+            claimed[key] = scopes.pop(key)
+    return claimed
+
+
 class QualnameIndex:
     """Qualname of a running frame's code: co_qualname on 3.11+, else the
     computed form of the code object it comes from in the compiled case."""
 
-    def __init__(self, module_code, desugared):
-        self.desugared = desugared
+    def __init__(self, module_code, tmap=None):
+        self.tmap = tmap  # a TranslationMap in desugared mode, else None
         # id(code) -> (code, qualname); holding the code keeps the id valid.
         self.known = {}
         self.by_value = None  # built on first need (<3.11 only)
@@ -187,7 +314,8 @@ class QualnameIndex:
                 self.known[id(code)] = (code, qualname)
 
     def qualname(self, code, frame=None):
-        """The qualname to report for `code`, running in `frame`."""
+        """The qualname of `code`, running in `frame` (in desugared mode the
+        translation's, which user_qualname() maps)."""
         if HAS_CO_QUALNAME:
             qualname = code.co_qualname
         else:
@@ -196,8 +324,6 @@ class QualnameIndex:
                 entry = (code, self._other_code(code, frame))
                 self.known[id(code)] = entry
             qualname = entry[1]
-        if self.desugared and not is_translation_code(code):
-            qualname = strip_dp_fn(qualname)
         return qualname
 
     def _other_code(self, code, frame):
@@ -205,7 +331,7 @@ class QualnameIndex:
         in the translation, update_fn replaced it by a renamed copy and set
         the function's __qualname__ to the user's qualname (which 3.11+ also
         puts in co_qualname), so that is the name to report."""
-        if self.desugared:
+        if self.tmap is not None:
             function = _function_of(code, frame)
             if function is not None and isinstance(function.__qualname__, str):
                 return function.__qualname__
@@ -416,17 +542,24 @@ def put_back(saved):
 
 class CallRecorder:
     """Records f_locals_at_return (and, in desugared mode,
-    translation_frames) for one top-level call: install() and uninstall()
-    around the call, then result() gives the lists."""
+    translation_frames and translation_names) for one top-level call:
+    install() and uninstall() around the call, then result() gives them.
 
-    def __init__(self, filename, index, desugared, canonical, infos):
+    In desugared mode (index.tmap set) a frame whose code has a user
+    qualname (TranslationMap) is recorded under that name, with the `_dp_`
+    names of its locals moved to translation_names; a class builder frame
+    is recorded as the class body, with the class namespace as its locals.
+    Frames of the translation's machinery go to translation_frames."""
+
+    def __init__(self, filename, index, canonical_locals, infos):
         self.filename = filename
         self.index = index
-        self.desugared = desugared
-        self.canonical = canonical
+        self.desugared = index.tmap is not None
+        self.canonical_locals = canonical_locals  # [(name, value)] -> canonical "locals"
         self.infos = infos  # id(code) -> (code, CodeInfo), shared by the job's calls
         self.entries = {"f_locals_at_return": [], "translation_frames": []}
         self.dropped = {"f_locals_at_return": 0, "translation_frames": 0}
+        self.moved = []  # [{"entry": index in f_locals_at_return, "names": [...]}]
         self.running = set()  # ids of suspendable frames between start and leave
         self.hook = None
         self.previous = None
@@ -473,6 +606,8 @@ class CallRecorder:
                 continue
             out[key] = self.entries[key] + (
                 [{"truncated": self.dropped[key]}] if self.dropped[key] else [])
+        if self.desugared:
+            out["translation_names"] = {"f_locals_at_return": self.moved}
         return out
 
     # -- events -------------------------------------------------------------
@@ -540,45 +675,65 @@ class CallRecorder:
         """Record one returning frame (not a yield)."""
         if kind == "yield":
             return
-        key = "translation_frames" if self.desugared and is_translation_code(code) else "f_locals_at_return"
+        try:
+            name = self.index.qualname(code, frame)
+        except BaseException:  # noqa: B036
+            name = code.co_name
+        user = self.index.tmap.user_qualname(name) if self.desugared else name
+        key = "f_locals_at_return" if user is not None else "translation_frames"
         if len(self.entries[key]) >= ENTRY_LIMIT:
             self.dropped[key] += 1
             return
+        entry = {"function": user if user is not None else name}
+        builder = self.desugared and user is not None and code.co_name == NS_BUILDER
         try:
-            entry = {"function": self.index.qualname(code, frame)}
-        except BaseException:  # noqa: B036
-            entry = {"function": code.co_name}
-        try:
-            entry.update(self.read_forked(frame) if READ_IN_CHILD else self.read(frame, restore))
+            entry.update(self.read_forked(frame, builder) if READ_IN_CHILD
+                         else self.read(frame, restore, builder))
         except BaseException as err:  # noqa: B036 - never let the case see it
             entry = {"function": entry["function"], "error": type(err).__name__}
         if kind == "exception":
             entry["exception"] = True
+        internal = entry.pop("translation_names", None)
+        if internal and key == "f_locals_at_return":
+            self.moved.append({"entry": len(self.entries[key]), "names": internal})
+        elif internal:
+            entry["translation_names"] = internal  # machinery: shown as it is
         self.entries[key].append(entry)
 
-    def read(self, frame, restore):
-        """{"locals": ...} (and "translation_names") for a returning frame."""
+    def read(self, frame, restore, builder=False):
+        """{"locals": ...} (and "translation_names") for a returning frame;
+        for a class builder frame the locals are the class namespace."""
         try:
             pairs, held = read_f_locals(frame, restore)
         except MappingNotRead as err:
             return {"unread_mapping": str(err)}
         out = {}
-        if self.desugared:
-            internal = sorted(k for k, _ in pairs if isinstance(k, str) and k.startswith(DP))
-            if internal:
-                pairs = [(k, v) for k, v in pairs if not (isinstance(k, str) and k.startswith(DP))]
-                out["translation_names"] = internal
-        # Converting runs case code (reprs); what it prints is discarded.
-        stdout = sys.stdout
-        sys.stdout = _Discard()
         try:
-            out["locals"] = self.canonical(dict(pairs))
+            internal = []
+            if builder:
+                internal = [k for k, _ in pairs]
+                namespace = getattr(dict(pairs).get("_dp_class_ns"), "_namespace", None)
+                if type(namespace) is not dict:
+                    return {"unread_mapping": type(namespace).__qualname__,
+                            "translation_names": sorted(internal)}
+                pairs = list(dict.items(namespace))
+            if self.desugared:
+                internal += [k for k, _ in pairs if _is_dp_name(k)]
+                pairs = [(k, v) for k, v in pairs if not _is_dp_name(k)]
+                if internal:
+                    out["translation_names"] = sorted(internal)
+            # Converting runs case code (reprs); what it prints is discarded.
+            stdout = sys.stdout
+            sys.stdout = _Discard()
+            try:
+                out["locals"] = self.canonical_locals(pairs)
+            finally:
+                sys.stdout = stdout
         finally:
-            sys.stdout = stdout
             put_back(held)
         return out
 
-    def read_forked(self, frame):
+    def read_forked(self, frame, builder=False):
         """self.read(frame) done in a forked copy of the process, so that
         this process never builds a locals dict (PyPy, see the module
         docstring).  The copy sends the JSON text back and exits."""
@@ -592,7 +747,7 @@ class CallRecorder:
                 signal.signal(signal.SIGALRM, signal.SIG_DFL)
                 signal.alarm(CHILD_TIME_LIMIT)
                 try:
-                    data = self.read(frame, restore=False)
+                    data = self.read(frame, False, builder)
                 except BaseException as err:  # noqa: B036
                     data = {"error": type(err).__name__}
                 payload = json.dumps(data).encode("utf-8")

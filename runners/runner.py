@@ -103,17 +103,51 @@ def type_qualname(obj):
 # Canonical values
 
 
-def canonical(value):
+def canonical(value, style=None):
     """Convert any Python value to deterministic JSON data (protocol table).
+
+    `style` (a LocalsStyle, for f_locals_at_return) changes two forms:
+    objects show their type only, and named namespaces show their name.
 
     Never raises: if conversion itself fails (for example a RecursionError
     from a tiny recursion limit set by the case), the value is reported like
     an object whose repr failed.
     """
     try:
-        return _canon(value, set(), 1)
+        return _canon(value, set(), 1, style)
     except BaseException as err:  # noqa: B036
         return {"object": type_qualname(value), "repr_error": type(err).__name__}
+
+
+class LocalsStyle(object):
+    """The canonical form of values in f_locals_at_return (docs/protocol.md,
+    "f_locals at return").  Helper frames hold objects whose reprs change
+    with every version (code objects, dis.Instruction, symtable.Symbol) and
+    namespaces such as globals() whose contents are the interpreter's (the
+    builtins dict), not the case's; what a frame's locals hold is told by
+    their names and types there.  So objects show their type only, and the
+    namespaces given by name (the case module's globals, the builtins dict)
+    show that name instead of their contents."""
+
+    def __init__(self, named):
+        self.named = named  # {id(namespace): name}; the caller keeps them alive
+
+    @staticmethod
+    def for_module(module_dict):
+        import builtins
+
+        return LocalsStyle({id(module_dict): "module globals",
+                            id(builtins.__dict__): "builtins"})
+
+
+def canonical_locals(pairs, style):
+    """f_locals_at_return's "locals": a {"dict": pairs} sorted by key, so the
+    comparison is of the mapping (locals() key order is judged by the cases
+    that print it), with values in `style`."""
+    converted = canonical(dict(pairs), style)
+    if isinstance(converted, dict) and "dict" in converted:
+        converted["dict"].sort(key=lambda pair: json.dumps(pair[0], sort_keys=True))
+    return converted
 
 
 def _name_of(obj, fallback):
@@ -128,10 +162,13 @@ def _name_of(obj, fallback):
     return fallback
 
 
-def _canon(value, active, depth):
+def _canon(value, active, depth, style):
     """`active` holds id()s of the containers on the current path (cycle
-    guard); `depth` is the nesting level of `value` (the top value is 1)."""
+    guard); `depth` is the nesting level of `value` (the top value is 1);
+    `style` is None or a LocalsStyle."""
     t = type(value)
+    if style is not None and id(value) in style.named:
+        return {"namespace": style.named[id(value)]}
 
     # Scalars.  Exact types only (bool before int); subclasses such as enums
     # or named tuples fall through to the repr form, except dict subclasses.
@@ -180,29 +217,31 @@ def _canon(value, active, depth):
             return {"too_deep": t.__name__}
         active.add(id(value))
         try:
-            return _canon_container(value, t, active, depth + 1)
+            return _canon_container(value, t, active, depth + 1, style)
         finally:
             active.discard(id(value))
 
+    if style is not None:
+        return {"object": type_qualname(value)}
     return _canon_object(value)
 
 
-def _canon_container(value, t, active, depth):
+def _canon_container(value, t, active, depth, style):
     if t is list:
-        return [_canon(item, active, depth) for item in value]
+        return [_canon(item, active, depth, style) for item in value]
     if t is tuple:
-        return {"tuple": [_canon(item, active, depth) for item in value]}
+        return {"tuple": [_canon(item, active, depth, style) for item in value]}
     if t is set or t is frozenset:
-        items = [_canon(item, active, depth) for item in value]
+        items = [_canon(item, active, depth, style) for item in value]
         items.sort(key=lambda item: json.dumps(item, sort_keys=True))
         return {t.__name__: items}
     if issubclass(t, BaseException):
-        args = [_canon(arg, active, depth) for arg in value.args]
+        args = [_canon(arg, active, depth, style) for arg in value.args]
         return {"exception": t.__name__, "args": args}
     # dict or dict subclass, in insertion order
     pairs = []
     for key, item in list(value.items()):
-        pairs.append([_canon(key, active, depth), _canon(item, active, depth)])
+        pairs.append([_canon(key, active, depth, style), _canon(item, active, depth, style)])
     return {"dict": pairs}
 
 
@@ -294,10 +333,7 @@ def run_job(job, dp_module):
     """Run one validated job and return its result object."""
     filename = "<case %s>" % job["case"]
     desugared = job["mode"] == "desugared"
-    # The translation's code objects differ from the source's by design:
-    # they are reported under their own key (docs/protocol.md).
-    scopes_key = "translation_scopes" if desugared else "scopes"
-    module_result = {"compile_error": None, "error": None, "stdout": "", scopes_key: {}}
+    module_result = {"compile_error": None, "error": None, "stdout": "", "scopes": {}}
     result = {"id": job["id"], "module": module_result, "functions": []}
 
     try:
@@ -313,8 +349,17 @@ def run_job(job, dp_module):
             "line": line,
         }
         return result
-    module_result[scopes_key] = observe.scope_table(code)
-    index = observe.QualnameIndex(code, desugared)
+    # Scope classification.  The translation's code objects differ from the
+    # source's by design: its table is reported as it is (translation_scopes)
+    # and, in the user's terms, as scopes (docs/protocol.md).
+    scopes = observe.scope_table(code)
+    tmap = None
+    if desugared:
+        tmap = observe.TranslationMap(job["source"])
+        module_result["translation_scopes"] = scopes
+        scopes, moved = observe.user_scope_table(scopes, tmap)
+        module_result["translation_names"] = {"scopes": moved}
+    index = observe.QualnameIndex(code, tmap)
     infos = {}  # per-code data for the f_locals hook, shared by the job's calls
 
     module = types.ModuleType(MODULE_NAME)
@@ -323,6 +368,7 @@ def run_job(job, dp_module):
     sys.modules[MODULE_NAME] = module
     try:
         namespace = module.__dict__
+        style = LocalsStyle.for_module(namespace)
 
         def body():
             exec(code, namespace)
@@ -335,7 +381,8 @@ def run_job(job, dp_module):
         # Functions defined before a module-level error are still called.
         for name, func in case_functions(namespace, filename):
             # f_locals_at_return (and translation_frames) of this call
-            recorder = observe.CallRecorder(filename, index, desugared, canonical, infos)
+            recorder = observe.CallRecorder(filename, index, lambda pairs: canonical_locals(pairs, style),
+                                            infos)
             value, exc, stdout, seconds = run_captured(func, recorder)
             if exc is None:
                 outcome = {"kind": "return", "value": value}
@@ -343,13 +390,24 @@ def run_job(job, dp_module):
                 outcome = {"kind": "raise"}
                 outcome.update(describe_exception(exc))
             entry = {"name": json_safe(name), "outcome": outcome,
-                     "stdout": stdout, "seconds": seconds}
+                     "stdout": stdout, "seconds": seconds,
+                     "scopes": observe.claim_scopes(scopes, function_qualname(func, index))}
             entry.update(recorder.result())
             result["functions"].append(entry)
     finally:
         if sys.modules.get(MODULE_NAME) is module:
             del sys.modules[MODULE_NAME]
+    module_result["scopes"] = scopes  # what no called function claimed
     return result
+
+
+def function_qualname(func, index):
+    """The qualname under which a top-level function's scopes are listed:
+    its code's (mapped to the user's in desugared mode)."""
+    name = index.qualname(func.__code__)
+    if index.tmap is not None:
+        name = index.tmap.user_qualname(name) or name
+    return name
 
 
 # ---------------------------------------------------------------------------

@@ -174,3 +174,42 @@ Test(compare, json_diff_paths)
     json_decref(b);
     json_decref(c);
 }
+
+/* Scope classification and f_locals at return are judged like the outcome; the
+ * translation's own code, frames and names are recorded beside, never judged. */
+Test(compare, scopes_and_f_locals_are_judged_translation_fields_only_recorded)
+{
+    fixture fx;
+    const pc_row *r;
+    size_t i;
+    setup(&fx, DOC("[{\"builds\": \"cpython 3.8+\", \"source\": {\"outcome\": {\"kind\": \"return\", "
+                   "\"value\": 1}, \"stdout\": \"\", \"scopes\": {\"f\": {\"varnames\": [\"x\"], "
+                   "\"cellvars\": [], \"freevars\": []}}, \"f_locals_at_return\": [{\"function\": \"f\", "
+                   "\"locals\": {\"dict\": [[\"x\", 1]]}}]}}]"));
+    for (i = 0; i < 4; i++) {
+        json_t *f;
+        returned(&fx, i, json_integer(1));
+        f = json_array_get(json_object_get(fx.results[i].result, "functions"), 0);
+        json_object_set_new(f, "scopes", json_pack("{s:{s:[s], s:[], s:[]}}", "f", "varnames",
+                                                    i >= 2 ? "y" : "x", "cellvars", "freevars"));
+        json_object_set_new(f, "f_locals_at_return",
+                            json_pack("[{s:s, s:{s:[[s, i]]}}]", "function", "f", "locals", "dict", "x",
+                                      i == 3 ? 2 : 1));
+        /* a desugared run's own frames differ on every build: recorded, not judged */
+        json_object_set_new(f, "translation_frames",
+                            json_pack("[{s:s, s:i}]", "function", "_dp_helper", "n", (int)i));
+    }
+    compare(&fx);
+    r = row(&fx, "f", "cpython-3.8.18", PC_MODE_DESUGARED);
+    cr_assert_eq(r->verdict, PC_PASS, "translation_frames differ from build to build but are not judged");
+    cr_assert(json_object_get(r->recorded, "translation_frames") != NULL, "shown in the report");
+    cr_assert(json_object_get(r->observation, "translation_frames") == NULL);
+    r = row(&fx, "f", "cpython-3.13.0", PC_MODE_SOURCE);
+    cr_assert_eq(r->verdict, PC_FAIL, "a different scope classification fails");
+    cr_assert_str_eq(json_string_value(json_object_get(r->diff, "path")), "scopes.f.varnames[0]");
+    r = row(&fx, "f", "cpython-3.13.0", PC_MODE_DESUGARED);
+    cr_assert_eq(r->verdict, PC_DIVERGE, "f_locals at return compared between source and desugared");
+    cr_assert_str_eq(json_string_value(json_object_get(r->diff, "path")),
+                     "f_locals_at_return[0].locals.dict[0][1]");
+    teardown(&fx);
+}

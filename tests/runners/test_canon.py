@@ -242,5 +242,95 @@ class Objects(unittest.TestCase):
         self.assertEqual(json.loads(json.dumps(value)), value)
 
 
+
+class LocalsForm(unittest.TestCase):
+    """f_locals_at_return's "locals": runner.canonical_locals and LocalsStyle."""
+
+    def setUp(self):
+        self.globals = {"__name__": "__case__"}
+        self.style = runner.LocalsStyle.for_module(self.globals)
+
+    def locals_of(self, *pairs):
+        return runner.canonical_locals(list(pairs), self.style)
+
+    def test_pairs_sorted_by_key(self):
+        self.assertEqual(self.locals_of(("b", 1), ("a", 2), ("_c", 3), ("B", 4)),
+                         {"dict": [["B", 4], ["_c", 3], ["a", 2], ["b", 1]]})
+        # By the JSON text of the canonical key: '"x"' < '10' < '2'.
+        self.assertEqual(self.locals_of((2, "two"), ("x", None), (10, "ten")),
+                         {"dict": [["x", None], [10, "ten"], [2, "two"]]})
+        self.assertEqual(self.locals_of(), {"dict": []})
+
+    def test_objects_show_their_type_only(self):
+        calls = []
+
+        class Thing:
+            def __repr__(self):
+                calls.append("repr")
+                return "Thing()"
+
+        class Color(enum.IntEnum):
+            RED = 1
+
+        found = dict(self.locals_of(("t", Thing()), ("c", Color.RED), ("z", 1 + 2j), ("o", object()))["dict"])
+        self.assertEqual(found, {"t": {"object": "LocalsForm.test_objects_show_their_type_only.<locals>.Thing"},
+                                 "c": {"object": "LocalsForm.test_objects_show_their_type_only.<locals>.Color"},
+                                 "z": {"object": "complex"}, "o": {"object": "object"}})
+        self.assertEqual(calls, [])
+        # Without a style the repr is there, as for outcomes.
+        self.assertEqual(canonical(Thing())["repr"], "Thing()")
+        self.assertEqual(canonical(object()), {"object": "object", "repr": "<object object at 0x?>"})
+
+    def test_named_things_and_scalars_are_unchanged(self):
+        def inner():
+            pass
+
+        found = dict(self.locals_of(("f", inner), ("k", int), ("m", json), ("n", 2 ** 70), ("s", "a\ud800"),
+                                    ("e", ValueError(object())))["dict"])
+        self.assertEqual(found, {"f": {"function": "LocalsForm.test_named_things_and_scalars_are_unchanged."
+                                                   "<locals>.inner"},
+                                 "k": {"class": "int"}, "m": {"module": "json"}, "n": {"int": str(2 ** 70)},
+                                 "s": {"object": "str", "repr": "'a\\ud800'"},
+                                 "e": {"exception": "ValueError", "args": [{"object": "object"}]}})
+
+    def test_module_globals_and_builtins_by_name(self):
+        import builtins
+
+        found = dict(self.locals_of(("g", self.globals), ("b", builtins.__dict__), ("m", builtins))["dict"])
+        self.assertEqual(found, {"g": {"namespace": "module globals"}, "b": {"namespace": "builtins"},
+                                 "m": {"module": "builtins"}})
+        # By identity: an equal dict is shown as a dict.
+        self.assertEqual(self.locals_of(("copy", dict(self.globals))),
+                         {"dict": [["copy", {"dict": [["__name__", "__case__"]]}]]})
+        # Wherever they are, and never expanded (the globals holding themselves).
+        self.globals["me"] = self.globals
+        self.assertEqual(self.locals_of(("l", [self.globals, (builtins.__dict__,)])),
+                         {"dict": [["l", [{"namespace": "module globals"},
+                                          {"tuple": [{"namespace": "builtins"}]}]]]})
+        # canonical() without a style shows their contents.
+        self.assertEqual(canonical({"x": 1}), {"dict": [["x", 1]]})
+        self.assertIn("dict", canonical(self.globals))
+
+    def test_nested_dicts_keep_their_order(self):
+        self.assertEqual(self.locals_of(("d", {"z": 1, "a": {"y": object(), "b": 2}}), ("c", {2, 1})),
+                         {"dict": [["c", {"set": [1, 2]}],
+                                   ["d", {"dict": [["z", 1], ["a", {"dict": [["y", {"object": "object"}],
+                                                                             ["b", 2]]}]]}]]})
+        # canonical() itself, style or not, keeps insertion order.
+        self.assertEqual(canonical({"b": 1, "a": 2}, self.style), {"dict": [["b", 1], ["a", 2]]})
+
+    def test_cycles_and_failures(self):
+        d = {}
+        d["self"] = d
+        self.assertEqual(self.locals_of(("d", d)), {"dict": [["d", {"dict": [["self", {"recursive": "dict"}]]}]]})
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(stack_depth() + 15)
+        try:
+            value = self.locals_of(("deep", nested_lists(45)))
+        finally:
+            sys.setrecursionlimit(limit)
+        self.assertEqual(value, {"object": "dict", "repr_error": "RecursionError"})
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,12 +1,13 @@
 """The runner's observations besides outcomes (docs/protocol.md): "scopes"
 (scope classification) and "f_locals_at_return" (runners/observe.py)."""
 import glob
+import json
 import os
 import sys
 import textwrap
 import unittest
 
-from test_runner import PYPY, RUNNER, RunnerTest, load_seed
+from test_runner import PYPY, RUNNER, RunnerTest, job, load_seed
 
 RUNNERS_DIR = os.path.dirname(RUNNER)
 sys.path.insert(0, RUNNERS_DIR)
@@ -80,16 +81,54 @@ def in_process(source, mode="source", hooked=True):
         observe.CallRecorder.install, observe.CallRecorder.uninstall = saved
 
 
+def all_scopes(result):
+    """The whole scope table of a result: what the called functions claimed
+    and what the module kept (each entry is in exactly one place)."""
+    table = dict(result["module"]["scopes"])
+    for entry in result["functions"]:
+        for key, value in entry["scopes"].items():
+            assert key not in table, key
+            table[key] = value
+    return table
+
+
+def without(entry, drop):
+    """An f_locals_at_return entry with the keys in `drop` left out of its locals."""
+    pairs = [pair for pair in entry["locals"]["dict"] if pair[0] not in drop]
+    return dict(entry, locals={"dict": pairs})
+
+
+# Keys that CPython's compiler stores in a class body's namespace and that the
+# translation's namespace builder does not (3.13+: __firstlineno__ and
+# __static_attributes__; 3.14+: the cell of the class dict, in a class with
+# methods); the builder stores __annotations__ in every class, which the
+# source's class bodies store only when they have annotations.
+SOURCE_ONLY_CLASS_KEYS = set()
+if CPYTHON and V >= (3, 13):
+    SOURCE_ONLY_CLASS_KEYS |= {"__firstlineno__", "__static_attributes__"}
+if CPYTHON and V >= (3, 14):
+    SOURCE_ONLY_CLASS_KEYS.add("__classdictcell__")
+TRANSLATION_ONLY_CLASS_KEYS = {"__annotations__"}
+
+
 class Scopes(RunnerTest):
-    """result["module"]["scopes"]: the notebook's classification."""
+    """The notebook's classification: result["module"]["scopes"] holds the
+    entries of the scope table that no called top-level function claimed;
+    each function entry's "scopes" holds its own and its nested code's."""
 
     def scopes(self, source):
+        """The whole table (module and functions), after a clean compile."""
         result = self.run_one(source)
         self.assertIsNone(result["module"]["compile_error"])
-        return result["module"]["scopes"]
+        return all_scopes(result)
+
+    def claims(self, result):
+        """{function name: the qualnames its entry claimed, in order}."""
+        return dict((f["name"], list(f["scopes"])) for f in result["functions"])
 
     def test_notebook_cell_13_nonlocal(self):
-        self.assertEqual(self.scopes("""\
+        # No function is called (each needs an argument): the module keeps all.
+        result = self.run_one("""\
             def inspect(func):
                 pass
 
@@ -106,9 +145,12 @@ class Scopes(RunnerTest):
 
             inspect(myfunc1)
             myfunc1(1)
-            """), {"inspect": scope(["func"]),
-                   "myfunc1": scope(["arg1", "myfunc2"], ["a"]),
-                   "myfunc1.<locals>.myfunc2": scope(["arg2"], [], ["a"])})
+            """)
+        self.assertEqual(result["functions"], [])
+        self.assertEqual(result["module"]["scopes"], {
+            "inspect": scope(["func"]),
+            "myfunc1": scope(["arg1", "myfunc2"], ["a"]),
+            "myfunc1.<locals>.myfunc2": scope(["arg2"], [], ["a"])})
 
     def test_notebook_cell_8_separate_locals(self):
         scopes = self.scopes("""\
@@ -146,7 +188,7 @@ class Scopes(RunnerTest):
             "myfunc1.<locals>.myfunc2.<locals>.myfunc3": scope([], [], ["a"])})
 
     def test_notebook_cells_11_12_4(self):
-        scopes = self.scopes("""\
+        result = self.run_one("""\
             a1 = 13
             def myfunc1():
                 a1 = 14
@@ -164,8 +206,43 @@ class Scopes(RunnerTest):
                 a3 = 1
                 print(a3)
             """)
-        self.assertEqual(scopes, {"myfunc1": scope(["a1"]), "myfunc2": scope(["b"]),
-                                  "myfunc3": scope(["a3", "b"])})
+        # All three are called: each claims its own entry, the module keeps none.
+        self.assertEqual(result["module"]["scopes"], {})
+        self.assertEqual([(f["name"], f["scopes"]) for f in result["functions"]],
+                         [("myfunc1", {"myfunc1": scope(["a1"])}), ("myfunc2", {"myfunc2": scope(["b"])}),
+                          ("myfunc3", {"myfunc3": scope(["a3", "b"])})])
+
+    def test_called_functions_claim_their_scopes(self):
+        result = self.run_one("""\
+            def a1():
+                x = 1
+                def inner():
+                    return x
+                return inner()
+
+            def needs_arg(y):
+                def nested():
+                    pass
+
+            class K:
+                def m(self):
+                    pass
+
+            def a10():
+                return [lambda: 0 for _ in ()]
+            """)
+        self.outcomes(result)
+        self.assertEqual([f["name"] for f in result["functions"]], ["a1", "a10"])
+        a1, a10 = result["functions"]
+        self.assertEqual(a1["scopes"], {"a1": scope(["inner"], ["x"]), "a1.<locals>.inner": scope([], [], ["x"])})
+        # "a1" claims by qualname prefix "a1.", so not "a10" and its code.
+        before_312 = not CPYTHON or V < (3, 12)
+        comp = ["a10.<locals>.<listcomp>"] if before_312 else []
+        lam = "a10.<locals>.<listcomp>.<lambda>" if before_312 else "a10.<locals>.<lambda>"
+        self.assertEqual(list(a10["scopes"]), ["a10"] + comp + [lam])
+        # What no called function claimed stays with the module, in table order.
+        self.assertEqual(list(result["module"]["scopes"]), ["needs_arg", "needs_arg.<locals>.nested", "K", "K.m"])
+        self.assertEqual(result["module"]["scopes"]["needs_arg"], scope(["y", "nested"]))
 
     def test_compile_error_gives_empty_scopes(self):
         result = self.run_one("""\
@@ -184,7 +261,7 @@ class Scopes(RunnerTest):
         self.assertEqual(result["module"]["scopes"], {})
 
     def test_order_and_repeated_qualnames(self):
-        scopes = self.scopes("""\
+        source = textwrap.dedent("""\
             def a():
                 def b():
                     pass
@@ -196,9 +273,18 @@ class Scopes(RunnerTest):
                     pass
                 g = (x for x in ())
             """)
-        self.assertEqual(list(scopes), ["a", "a.<locals>.b", "a.<locals>.<lambda>", "a.<locals>.<lambda> #2",
-                                        "<lambda>", "<lambda> #2", "C", "C.m", "C.<genexpr>"])
-        self.assertEqual(scopes["C.<genexpr>"], scope([".0", "x"]))
+        table = observe.scope_table(compile(source, "<t>", "exec"))
+        self.assertEqual(list(table), ["a", "a.<locals>.b", "a.<locals>.<lambda>", "a.<locals>.<lambda> #2",
+                                       "<lambda>", "<lambda> #2", "C", "C.m", "C.<genexpr>"])
+        self.assertEqual(table["C.<genexpr>"], scope([".0", "x"]))
+        result = self.run_one(source)
+        self.assertEqual(all_scopes(result), table)
+        # Claims go by qualname, " #N" left aside: the first function whose
+        # qualname is "<lambda>" claims every module-level lambda's entry.
+        self.assertEqual(self.claims(result), {"a": ["a", "a.<locals>.b", "a.<locals>.<lambda>",
+                                                     "a.<locals>.<lambda> #2"],
+                                               "first": ["<lambda>", "<lambda> #2"], "second": []})
+        self.assertEqual(list(result["module"]["scopes"]), ["C", "C.m", "C.<genexpr>"])
 
     def test_comprehensions_only_where_they_have_a_code_object(self):
         scopes = self.scopes("""\
@@ -210,14 +296,52 @@ class Scopes(RunnerTest):
         self.assertEqual(list(scopes), ["f"] + comps + ["f.<locals>.<genexpr>"])
         self.assertEqual(scopes["f"], scope(["xs", "x"] if inlined else ["xs"]))
 
-    def test_desugared_mode_reports_translation_scopes(self):
+    def test_desugared_mode_reports_scopes_in_the_users_terms(self):
         name, source, desugared = load_seed()
-        [result] = self.run_jobs({"id": 0, "case": name, "mode": "desugared", "source": desugared})
-        self.assertNotIn("scopes", result["module"])
-        scopes = result["module"]["translation_scopes"]
-        self.assertEqual(scopes["_dp_fn_function_locals.<locals>._dp_fn_f"], scope(["x", "_dp_fn_g", "g"], ["x"]))
-        self.assertIn("_dp_fn_class_locals.<locals>._dp_fn_f.<locals>."
-                      "_dp_create_class_class_locals__locals__f__locals__C.<locals>._dp_ns_builder", scopes)
+        src, des = self.run_jobs({"id": 0, "case": name, "mode": "source", "source": source},
+                                 {"id": 1, "case": name, "mode": "desugared", "source": desugared})
+        self.assertNotIn("translation_scopes", src["module"])
+        self.assertNotIn("translation_names", src["module"])
+        # The translation's own table, as compiled, under translation_scopes.
+        raw = des["module"]["translation_scopes"]
+        creator = ("_dp_fn_class_locals.<locals>._dp_fn_f.<locals>."
+                   "_dp_create_class_class_locals__locals__f__locals__C")
+        builder = creator + ".<locals>._dp_ns_builder"
+        self.assertEqual(len(raw), 17)
+        self.assertEqual(raw["_dp_fn_function_locals.<locals>._dp_fn_f"], scope(["x", "_dp_fn_g", "g"], ["x"]))
+        self.assertEqual(raw[creator], scope(["_dp_ns_builder"], [], ["x"]))
+        self.assertEqual(raw[builder], scope(["_dp_class_ns", "_dp_lambda_1", "_dp_lambda_2", "_dp_fn_m",
+                                              "_dp_lambda_3"], [], ["x"]))
+        self.assertEqual(raw[builder + ".<locals>._dp_fn_m"], scope(["self"], [], ["x"]))
+        # "scopes" in the user's terms: each function claims what the source
+        # run's does, with the same entries; the machinery (2 create_class
+        # defs, 5 helper lambdas) is left out and the `_dp_` names moved.
+        self.assertEqual(src["module"]["scopes"], {})
+        self.assertEqual(des["module"]["scopes"], {})
+        self.assertEqual(len(all_scopes(des)), 17 - 7)
+        for case_function in ("function_locals", "class_locals", "class_namespace_overrides_closure"):
+            mine, theirs = function(des, case_function)["scopes"], function(src, case_function)["scopes"]
+            self.assertEqual(list(mine), list(theirs))
+            for key in theirs:
+                if not key.endswith((".C", ".X")):  # class bodies: below
+                    self.assertEqual(mine[key], theirs[key], key)
+        # A class body is the builder's code: its own names are the
+        # translation's, its free variables the class body's.  (The
+        # source's differ by build: PyPy's __locals__, 3.14's __classdict__.)
+        self.assertEqual(function(des, "class_locals")["scopes"]["class_locals.<locals>.f.<locals>.C"],
+                         scope([], [], ["x"]))
+        self.assertEqual(function(des, "class_namespace_overrides_closure")["scopes"][
+            "class_namespace_overrides_closure.<locals>.X"], scope([], [], ["x"]))
+        self.assertEqual(des["module"]["translation_names"], {"scopes": {
+            "function_locals": ["_dp_fn_f"],
+            "function_locals.<locals>.f": ["_dp_fn_g"],
+            "function_locals.<locals>.f.<locals>.g": ["_dp_fn_h"],
+            "class_locals": ["_dp_fn_f"],
+            "class_locals.<locals>.f": ["_dp_create_class_class_locals__locals__f__locals__C"],
+            "class_locals.<locals>.f.<locals>.C": ["_dp_class_ns", "_dp_lambda_1", "_dp_lambda_2", "_dp_fn_m",
+                                                   "_dp_lambda_3"],
+            "class_namespace_overrides_closure": ["_dp_create_class_class_namespace_overrides_closure__locals__X"],
+            "class_namespace_overrides_closure.<locals>.X": ["_dp_class_ns", "_dp_lambda_4", "_dp_lambda_5"]}})
 
 
 TRICKY = """\
@@ -278,6 +402,223 @@ class ComputedQualnames(unittest.TestCase):
         self.assertGreater(checked, 300)
 
 
+# A translation with every kind of code object TranslationMap tells apart
+# (written for the test: class D is nested in C, and Odd's create_class def
+# names the class it makes differently).
+MAP_TRANSLATION = """\
+def _dp_fn_f():
+
+    def _dp_fn_g():
+        return lambda: 0
+
+    def _dp_create_class_f__locals__C():
+
+        def _dp_ns_builder(_dp_class_ns):
+
+            def _dp_lambda_1():
+                return __name__
+
+            def _dp_fn_m(self):
+
+                def _dp_fn_inner():
+                    pass
+
+            def _dp_create_class_f__locals__C__D():
+
+                def _dp_ns_builder(_dp_class_ns):
+                    pass
+                return __dp__.create_class("D", _dp_ns_builder, (), None)
+        return __dp__.create_class("C", _dp_ns_builder, (), None)
+
+    def _dp_create_class_f__locals__Odd():
+
+        def _dp_ns_builder(_dp_class_ns):
+            pass
+        return __dp__.create_class("Renamed", _dp_ns_builder, (), None)
+
+    def _dp_create_class_f__locals__NoCall():
+
+        def _dp_ns_builder(_dp_class_ns):
+            pass
+        return make_it()
+"""
+F = "_dp_fn_f.<locals>."
+C_BUILDER = F + "_dp_create_class_f__locals__C.<locals>._dp_ns_builder"
+
+
+class TranslationNames(unittest.TestCase):
+    """observe.TranslationMap, user_scope_table and claim_scopes."""
+
+    def setUp(self):
+        self.user = observe.TranslationMap(MAP_TRANSLATION).user_qualname
+
+    def test_functions(self):
+        self.assertEqual(self.user("_dp_fn_f"), "f")
+        self.assertEqual(self.user(F + "_dp_fn_g"), "f.<locals>.g")
+        self.assertEqual(self.user(F + "_dp_fn_g.<locals>.<lambda>"), "f.<locals>.g.<locals>.<lambda>")
+
+    def test_names_without_dp_parts_are_kept(self):
+        for name in ("g", "K.km", "<lambda>", "f.<locals>.<genexpr>", "a.<locals>.b"):
+            self.assertEqual(self.user(name), name)
+
+    def test_class_builder_is_the_class_body(self):
+        self.assertEqual(self.user(C_BUILDER), "f.<locals>.C")
+        # The name is the one passed to create_class, not the def's suffix.
+        self.assertEqual(self.user(F + "_dp_create_class_f__locals__Odd.<locals>._dp_ns_builder"),
+                         "f.<locals>.Renamed")
+        # A class nested in a class body.
+        self.assertEqual(self.user(C_BUILDER + ".<locals>._dp_create_class_f__locals__C__D.<locals>._dp_ns_builder"),
+                         "f.<locals>.C.D")
+
+    def test_members_of_a_class_are_c_dot_m(self):
+        self.assertEqual(self.user(C_BUILDER + ".<locals>._dp_fn_m"), "f.<locals>.C.m")
+        self.assertEqual(self.user(C_BUILDER + ".<locals>._dp_fn_m.<locals>._dp_fn_inner"),
+                         "f.<locals>.C.m.<locals>.inner")
+        self.assertEqual(self.user(C_BUILDER + ".<locals>.<lambda>"), "f.<locals>.C.<lambda>")
+
+    def test_machinery_has_no_user_qualname(self):
+        for name in (F + "_dp_create_class_f__locals__C",  # the create_class def itself
+                     C_BUILDER + ".<locals>._dp_lambda_1",  # a class lookup helper
+                     C_BUILDER + ".<locals>._dp_lambda_1.<locals>.<genexpr>",  # code inside machinery
+                     F + "_dp_helper",
+                     "_dp_lambda_7"):
+            self.assertIsNone(self.user(name), name)
+
+    def test_builder_of_an_unknown_class_is_machinery(self):
+        # No create_class("NAME", ...) to read the name from, or no such def.
+        self.assertIsNone(self.user(F + "_dp_create_class_f__locals__NoCall.<locals>._dp_ns_builder"))
+        self.assertIsNone(self.user("_dp_create_class_Z.<locals>._dp_ns_builder"))
+        self.assertIsNone(self.user(C_BUILDER.replace("_dp_fn_f.", "_dp_fn_other.")))
+
+    def test_repeat_suffix_is_kept(self):
+        self.assertEqual(self.user(F + "_dp_fn_g #2"), "f.<locals>.g #2")
+        self.assertEqual(self.user(C_BUILDER + " #2"), "f.<locals>.C #2")
+        self.assertEqual(self.user(C_BUILDER + ".<locals>._dp_fn_m #3"), "f.<locals>.C.m #3")
+        self.assertEqual(self.user("<lambda> #2"), "<lambda> #2")
+        self.assertIsNone(self.user(C_BUILDER + ".<locals>._dp_lambda_1 #2"))
+
+    def test_translation_that_does_not_parse(self):
+        user = observe.TranslationMap("def broken(:\n").user_qualname
+        self.assertEqual(user("_dp_fn_f.<locals>._dp_fn_g"), "f.<locals>.g")
+        self.assertIsNone(user(C_BUILDER))
+
+    def test_user_scope_table(self):
+        raw = {
+            "_dp_fn_f": scope(["_dp_fn_g", "g", "x"], ["x", "_dp_fn_g"]),
+            F + "_dp_fn_g": scope(["y"], [], ["x"]),
+            F + "_dp_create_class_f__locals__C": scope(["_dp_ns_builder"], [], ["x"]),
+            C_BUILDER: scope(["_dp_class_ns", "_dp_lambda_1", "_dp_fn_m"], [], ["x", "_dp_outer"]),
+            C_BUILDER + ".<locals>._dp_lambda_1": scope(),
+            C_BUILDER + ".<locals>._dp_fn_m": scope(["self"], [], ["x"]),
+            F + "<lambda>": scope(["a"]),
+            F + "<lambda> #2": scope(["b"]),
+        }
+        before = json.loads(json.dumps(raw))
+        scopes, moved = observe.user_scope_table(raw, observe.TranslationMap(MAP_TRANSLATION))
+        self.assertEqual(list(scopes), ["f", "f.<locals>.g", "f.<locals>.C", "f.<locals>.C.m",
+                                        "f.<locals>.<lambda>", "f.<locals>.<lambda> #2"])
+        self.assertEqual(scopes, {
+            "f": scope(["g", "x"], ["x"]),
+            "f.<locals>.g": scope(["y"], [], ["x"]),
+            "f.<locals>.C": scope([], [], ["x"]),
+            "f.<locals>.C.m": scope(["self"], [], ["x"]),
+            "f.<locals>.<lambda>": scope(["a"]),
+            "f.<locals>.<lambda> #2": scope(["b"])})
+        # Each moved name once, in varnames, cellvars, freevars order.
+        self.assertEqual(moved, {"f": ["_dp_fn_g"],
+                                 "f.<locals>.C": ["_dp_class_ns", "_dp_lambda_1", "_dp_fn_m", "_dp_outer"]})
+        self.assertEqual(raw, before)  # the raw table is reported too, unchanged
+
+    def test_user_scope_table_numbers_colliding_qualnames(self):
+        # Two translation codes for one user qualname (a `def h` the
+        # translation kept beside a translated one): " #2" as in the source.
+        raw = {"_dp_fn_h": scope(["a"]), "h": scope(["b"]), "_dp_fn_h #2": scope(["c"])}
+        scopes, moved = observe.user_scope_table(raw, observe.TranslationMap(""))
+        self.assertEqual(scopes, {"h": scope(["a"]), "h #2": scope(["b"]), "h #3": scope(["c"])})
+        self.assertEqual(list(scopes), ["h", "h #2", "h #3"])
+        self.assertEqual(moved, {})
+
+    def test_user_scope_table_of_a_translation_matches_the_source(self):
+        raw = observe.scope_table(compile(CLASS_TRANSLATION, "<t>", "exec", dont_inherit=True))
+        source = observe.scope_table(compile(CLASS_CASE, "<t>", "exec", dont_inherit=True))
+        scopes, moved = observe.user_scope_table(raw, observe.TranslationMap(CLASS_TRANSLATION))
+        self.assertEqual(list(scopes), list(source))
+        self.assertEqual(len(raw) - len(scopes), 6)  # 2 create_class defs, 4 lookup helpers
+        for key in ("K.km", "with_class", "with_class.<locals>.C.m"):
+            self.assertEqual(scopes[key], source[key])
+        self.assertEqual(moved["with_class"], ["_dp_create_class_with_class__locals__C"])
+
+    def test_claim_scopes(self):
+        table = {}
+        for key in ("f", "fg", "f.<locals>.g", "g", "f #2", "f2", "g.<locals>.f", "C.f", "f.<locals>.g #2",
+                    "f.<locals>.<lambda>"):
+            table[key] = scope([key])
+        claimed = observe.claim_scopes(table, "f")
+        self.assertEqual(list(claimed), ["f", "f.<locals>.g", "f #2", "f.<locals>.g #2", "f.<locals>.<lambda>"])
+        self.assertEqual(claimed["f #2"], scope(["f #2"]))
+        # What is left is the rest, in its order; a second claim finds nothing.
+        self.assertEqual(list(table), ["fg", "g", "f2", "g.<locals>.f", "C.f"])
+        self.assertEqual(observe.claim_scopes(table, "f"), {})
+        self.assertEqual(observe.claim_scopes(table, "C"), {"C.f": scope(["C.f"])})
+        self.assertEqual(list(table), ["fg", "g", "f2", "g.<locals>.f"])
+
+
+class Recorder(unittest.TestCase):
+    """observe.QualnameIndex and CallRecorder, driven directly."""
+
+    def record(self, source, tmap=None):
+        """CallRecorder.result() for a call of f() in `source`, with a
+        canonical_locals that lists the names and types it is given."""
+        filename = "<case recorder>"
+        code = compile(textwrap.dedent(source), filename, "exec", dont_inherit=True)
+        namespace = {"__dp__": __import__("__dp__")}
+        exec(code, namespace)
+
+        def convert(pairs):
+            return {"names": [name for name, _ in pairs], "types": [type(value).__name__ for _, value in pairs]}
+
+        recorder = observe.CallRecorder(filename, observe.QualnameIndex(code, tmap), convert, {})
+        _, exc, _, _ = runner.run_captured(namespace["f"], recorder)
+        self.assertIsNone(exc)
+        return recorder.result()
+
+    def test_canonical_locals_gets_the_pairs(self):
+        self.assertEqual(self.record("""\
+            def f():
+                b = 1
+                a = [2]
+                return 0
+            """), {"f_locals_at_return": [{"function": "f",
+                                           "locals": {"names": ["b", "a"], "types": ["int", "list"]}}]})
+
+    def test_dp_names_are_taken_out_before_conversion(self):
+        translation = textwrap.dedent("""\
+            def _dp_fn_f():
+                _dp_tmp = 1
+                b = "x"
+                return _dp_tmp
+            f = __dp__.update_fn(_dp_fn_f, None, "f")
+            """)
+        self.assertEqual(self.record(translation, observe.TranslationMap(translation)), {
+            "f_locals_at_return": [{"function": "f", "locals": {"names": ["b"], "types": ["str"]}}],
+            "translation_frames": [],
+            "translation_names": {"f_locals_at_return": [{"entry": 0, "names": ["_dp_tmp"]}]}})
+
+    def test_index_reports_the_translations_qualname(self):
+        code = compile(CLASS_TRANSLATION, "<t>", "exec", dont_inherit=True)
+        tmap = observe.TranslationMap(CLASS_TRANSLATION)
+        index = observe.QualnameIndex(code, tmap)
+        self.assertIs(index.tmap, tmap)
+        self.assertIsNone(observe.QualnameIndex(code).tmap)
+        found = dict((q, c) for c, q in observe.code_tree(code))
+        builder = "_dp_fn_with_class.<locals>._dp_create_class_with_class__locals__C.<locals>._dp_ns_builder"
+        method = builder + ".<locals>._dp_fn_m"
+        # The translation's names, unmapped (the recorder maps them).
+        self.assertEqual(index.qualname(found[builder]), builder)
+        self.assertEqual(index.qualname(found[method]), method)
+        self.assertEqual(tmap.user_qualname(index.qualname(found[method])), "with_class.<locals>.C.m")
+
+
 # A class body whose namespace is a case-defined mapping that logs the
 # calls it gets (its class has a __class__ cell: before 3.13 reading f_locals
 # would delete "__class__" from the namespace).
@@ -333,12 +674,12 @@ class FLocalsAtReturn(RunnerTest):
         self.assertEqual(values(g), {"y": 7, "h": h, "w": 6, "x": 2})
         self.assertEqual(values(f), {"x": 2, "g": {"function": "function_locals.<locals>.f.<locals>.g"}})
         self.assertEqual(values(top), {"f": {"function": "function_locals.<locals>.f"}})
-        if CPYTHON and V < (3, 11):
-            # g's locals dict exists (g called locals()); f_locals refreshes
-            # it, which moves y (an argument held in a cell) behind x.
-            self.assertEqual((keys(f), keys(g)), (["g", "x"], ["h", "w", "x", "y"]))
-        else:
-            self.assertEqual((keys(f), keys(g)), (["x", "g"], ["y", "h", "w", "x"]))
+        # The pairs are sorted by key, whatever order f_locals had (before
+        # 3.11 g's refreshed locals dict had x before y; the outcome, the
+        # dict g's locals() returned, keeps its order).
+        self.assertEqual((keys(f), keys(g)), (["g", "x"], ["h", "w", "x", "y"]))
+        self.assertNotEqual([k for k, _ in function(result, "function_locals")["outcome"]["value"]["dict"]],
+                            keys(g))
         for entry in entries:
             self.assertEqual(set(entry), {"function", "locals"})
 
@@ -367,7 +708,7 @@ class FLocalsAtReturn(RunnerTest):
             {"function": "outer.<locals>.ok", "locals": {"dict": [["v", 1]]}},
             {"function": "outer.<locals>.bad", "locals": {"dict": [["w", 2]]}, "exception": True},
             {"function": "outer", "locals": {"dict": [
-                ["ok", {"function": "outer.<locals>.ok"}], ["bad", {"function": "outer.<locals>.bad"}],
+                ["bad", {"function": "outer.<locals>.bad"}], ["ok", {"function": "outer.<locals>.ok"}],
                 ["z", 3]]}}])
         self.assertEqual(recorded["failing"],
                          [{"function": "failing", "locals": {"dict": [["q", 1]]}, "exception": True}])
@@ -516,20 +857,63 @@ class FLocalsAtReturn(RunnerTest):
         log = self.outcomes(self.run_one(NAMESPACE_CASE))["custom_namespace"]["value"]["dict"]
         self.assertEqual([v for _, v in log if v == "keys" or v["tuple"][0] == "del"], [])
 
-    def test_reprs_run_by_the_conversion_print_nothing(self):
+    def test_conversion_prints_nothing_and_objects_show_their_type(self):
         result = self.run_one("""\
             class Loud:
                 def __repr__(self):
                     print("repr called")
                     return "Loud()"
+            class LoudDict(dict):
+                def items(self):
+                    print("items called")
+                    return dict.items(self)
             def loud():
                 obj = Loud()
+                d = LoudDict(k=1)
                 return 1
+            def returns_loud():
+                return Loud()
             """)
         entry = function(result, "loud")
         self.assertEqual(entry["stdout"], "")
+        # In f_locals an object shows its type only: its repr is not called.
         self.assertEqual(entry["f_locals_at_return"],
-                         [{"function": "loud", "locals": {"dict": [["obj", {"object": "Loud", "repr": "Loud()"}]]}}])
+                         [{"function": "loud", "locals": {"dict": [["d", {"dict": [["k", 1]]}],
+                                                                   ["obj", {"object": "Loud"}]]}}])
+        # Converting the return value still uses the repr (printed, captured).
+        entry = function(result, "returns_loud")
+        self.assertEqual(entry["outcome"], self.returned({"object": "Loud", "repr": "Loud()"}))
+        self.assertEqual(entry["stdout"], "repr called\n")
+
+    def test_locals_style_names_namespaces(self):
+        result = self.run_one("""\
+            import builtins
+            import sys
+            def names():
+                g = globals()
+                b = builtins.__dict__
+                m = sys.modules[__name__]
+                copy = dict(globals())
+                nested = {"z": [g], "a": object()}
+                return g is copy
+            """)
+        self.assertEqual(self.outcomes(result)["names"], self.returned(False))
+        [entry] = function(result, "names")["f_locals_at_return"]
+        self.assertEqual(keys(entry), ["b", "copy", "g", "m", "nested"])
+        found = values(entry)
+        self.assertEqual(found["g"], {"namespace": "module globals"})
+        self.assertEqual(found["b"], {"namespace": "builtins"})
+        self.assertEqual(found["m"], {"module": "__case__"})
+        # Named by identity: a copy of the globals is a dict like any other
+        # (its "__builtins__" is the builtins dict, named; PyPy's exec puts
+        # the builtins module there).
+        copy = dict(found["copy"]["dict"])
+        self.assertEqual(copy["__name__"], "__case__")
+        self.assertEqual(copy["__builtins__"], {"module": "builtins"} if PYPY else {"namespace": "builtins"})
+        self.assertEqual(copy["names"], {"function": "names"})
+        # Nested dicts keep their order; their values take the same form.
+        self.assertEqual(found["nested"], {"dict": [["z", [{"namespace": "module globals"}]],
+                                                    ["a", {"object": "object"}]]})
 
     def test_a_held_locals_dict_is_left_as_it_was(self):
         result = self.run_one("""\
@@ -643,7 +1027,7 @@ class Undisturbed(unittest.TestCase):
     def test_hook_errors_do_not_reach_the_case(self):
         saved = observe.CallRecorder.read
 
-        def broken(self, frame, restore):
+        def broken(self, *args, **kwargs):
             raise RuntimeError("hook bug")
         observe.CallRecorder.read = broken
         try:
@@ -680,11 +1064,143 @@ del _dp_fn_calls_method
 """
 
 
+# A case with classes and its translation by runners/desugar.py (kept here
+# as it was produced, so that the test does not depend on the desugarer).
+CLASS_CASE = """\
+class K:
+    def km(self):
+        u = 1
+        return u
+
+
+def with_class():
+    k = 10
+    class C:
+        a = 1
+        b = a + k
+        def m(self, n):
+            t = n + 1
+            return t
+    return C().m(2) + K().km()
+"""
+
+CLASS_TRANSLATION = """\
+def _dp_create_class_K():
+
+    def _dp_ns_builder(_dp_class_ns):
+
+        def _dp_lambda_1():
+            return __name__
+        _dp_lambda_1.__name__ = "<lambda>"
+        _dp_lambda_1.__qualname__ = "<lambda>"
+        _dp_class_ns.__module__ = __dp__.class_lookup("__name__", _dp_class_ns, _dp_lambda_1)
+        _dp_class_ns.__qualname__ = "K"
+        _dp_class_ns.__annotations__ = __dp__.dict()
+
+        def _dp_fn_km(self):
+            u = 1
+            return u
+        _dp_class_ns.km = __dp__.update_fn(_dp_fn_km, "K", "km")
+    return __dp__.create_class("K", _dp_ns_builder, (), None)
+try:
+    K = _dp_create_class_K()
+finally:
+    del _dp_create_class_K
+def _dp_fn_with_class():
+    k = 10
+
+    def _dp_create_class_with_class__locals__C():
+
+        def _dp_ns_builder(_dp_class_ns):
+
+            def _dp_lambda_2():
+                return __name__
+            _dp_lambda_2.__name__ = "<lambda>"
+            _dp_lambda_2.__qualname__ = "with_class.<locals>.<lambda>"
+            _dp_class_ns.__module__ = __dp__.class_lookup("__name__", _dp_class_ns, _dp_lambda_2)
+            _dp_class_ns.__qualname__ = "with_class.<locals>.C"
+            _dp_class_ns.__annotations__ = __dp__.dict()
+            _dp_class_ns.a = 1
+
+            def _dp_lambda_3():
+                global a
+                return a
+            _dp_lambda_3.__name__ = "<lambda>"
+            _dp_lambda_3.__qualname__ = "with_class.<locals>.<lambda>"
+
+            def _dp_lambda_4():
+                return k
+            _dp_lambda_4.__name__ = "<lambda>"
+            _dp_lambda_4.__qualname__ = "with_class.<locals>.<lambda>"
+            _dp_class_ns.b = __dp__.add(__dp__.class_lookup("a", _dp_class_ns, _dp_lambda_3), \
+__dp__.class_lookup("k", _dp_class_ns, _dp_lambda_4))
+
+            def _dp_fn_m(self, n):
+                t = __dp__.add(n, 1)
+                return t
+            _dp_class_ns.m = __dp__.update_fn(_dp_fn_m, "with_class.<locals>.C", "m")
+        return __dp__.create_class("C", _dp_ns_builder, (), None)
+    C = _dp_create_class_with_class__locals__C()
+    return __dp__.add(C().m(2), K().km())
+with_class = __dp__.update_fn(_dp_fn_with_class, None, "with_class")
+del _dp_fn_with_class
+"""
+
+# A class whose metaclass prepares a namespace that is not a dict, in both
+# forms (the translation written by hand: the desugarer keeps such classes).
+MAPPING_CLASSES = """\
+class Namespace(object):
+    def __init__(self):
+        self.d = {}
+    def __getitem__(self, key):
+        return self.d[key]
+    def __setitem__(self, key, value):
+        self.d[key] = value
+    def __delitem__(self, key):  # PyPy's f_locals deletes from the mapping
+        del self.d[key]
+class Meta(type):
+    @classmethod
+    def __prepare__(mcs, name, bases):
+        return Namespace()
+    def __new__(mcs, name, bases, ns):
+        return type.__new__(mcs, name, bases, dict(ns.d))
+"""
+
+MAPPING_CASE = MAPPING_CLASSES + """\
+def custom():
+    class C(metaclass=Meta):
+        x = 1
+    return C.x
+"""
+
+MAPPING_TRANSLATION = MAPPING_CLASSES + """\
+def _dp_fn_custom():
+
+    def _dp_create_class_custom__locals__C():
+
+        def _dp_ns_builder(_dp_class_ns):
+
+            def _dp_lambda_1():
+                return __name__
+            _dp_class_ns.__module__ = __dp__.class_lookup("__name__", _dp_class_ns, _dp_lambda_1)
+            _dp_class_ns.__qualname__ = "custom.<locals>.C"
+            _dp_class_ns.x = 1
+        return __dp__.create_class("C", _dp_ns_builder, (), {"metaclass": Meta})
+    C = _dp_create_class_custom__locals__C()
+    return C.x
+custom = __dp__.update_fn(_dp_fn_custom, None, "custom")
+del _dp_fn_custom
+"""
+
+
 class Desugared(RunnerTest):
     def seed_results(self):
         name, source, desugared = load_seed()
         return self.run_jobs({"id": 0, "case": name, "mode": "source", "source": source},
                              {"id": 1, "case": name, "mode": "desugared", "source": desugared})
+
+    def both_modes(self, source, translation):
+        return self.run_jobs(job(0, source, "source"), job(1, translation, "desugared"))
 
     def test_seed_user_frames_match_the_source_run(self):
         source, desugared = self.seed_results()
@@ -694,16 +1210,21 @@ class Desugared(RunnerTest):
         self.assertEqual(function(desugared, "function_locals")["f_locals_at_return"],
                          function(source, "function_locals")["f_locals_at_return"])
         self.assertEqual(function(desugared, "function_locals")["translation_frames"], [])
-        self.assertNotIn("translation_frames", function(source, "function_locals"))
+        self.assertEqual(function(desugared, "function_locals")["translation_names"], {"f_locals_at_return": []})
+        for key in ("translation_frames", "translation_names"):
+            self.assertNotIn(key, function(source, "function_locals"))
         # The class body of X runs as the translation's namespace builder,
-        # so the source's class-body frame has its counterpart in
-        # translation_frames; the user's frames agree.
+        # reported as the class body with the class namespace as its locals:
+        # the same entries as the source's, but for the keys each adds.
         src = function(source, "class_namespace_overrides_closure")["f_locals_at_return"]
         des = function(desugared, "class_namespace_overrides_closure")["f_locals_at_return"]
-        self.assertEqual(names(src), ["class_namespace_overrides_closure.<locals>.X",
+        self.assertEqual(names(des), ["class_namespace_overrides_closure.<locals>.X",
                                       "class_namespace_overrides_closure"])
-        self.assertEqual([dict(e, translation_names=None) for e in des],
-                         [dict(e, translation_names=None) for e in src[1:]])
+        self.assertEqual(names(src), names(des))
+        self.assertEqual(values(des[0])["__annotations__"], {"dict": []})
+        self.assertEqual(without(des[0], TRANSLATION_ONLY_CLASS_KEYS), without(src[0], SOURCE_ONLY_CLASS_KEYS))
+        self.assertEqual(values(des[0])["x"], 43)
+        self.assertEqual(des[1], src[1])
 
     def test_translation_frames_and_names_are_listed(self):
         _, desugared = self.seed_results()
@@ -711,26 +1232,104 @@ class Desugared(RunnerTest):
         outer = "_dp_fn_class_namespace_overrides_closure.<locals>."
         creator = outer + "_dp_create_class_class_namespace_overrides_closure__locals__X"
         builder = creator + ".<locals>._dp_ns_builder"
-        frames = entry["translation_frames"]
-        self.assertEqual(names(frames), [builder + ".<locals>._dp_lambda_4", builder, creator])
-        self.assertEqual(frames[1]["translation_names"], ["_dp_class_ns", "_dp_lambda_4", "_dp_lambda_5"])
-        self.assertEqual(values(frames[1]), {"x": 42})
-        self.assertEqual(frames[2]["translation_names"], ["_dp_ns_builder"])
-        [user] = entry["f_locals_at_return"]
-        self.assertEqual(user["translation_names"],
-                         ["_dp_create_class_class_namespace_overrides_closure__locals__X"])
+        # Machinery frames, under their own qualnames; the class lookup found
+        # x in the namespace, so _dp_lambda_5 never ran.
+        self.assertEqual(entry["translation_frames"], [
+            {"function": builder + ".<locals>._dp_lambda_4", "locals": {"dict": []}},
+            {"function": creator, "locals": {"dict": [["x", 42]]}, "translation_names": ["_dp_ns_builder"]}])
+        # The user's frames: the builder's own locals (its `_dp_` names and
+        # the free variable x) and the function's `_dp_` temporary, listed by
+        # entry index instead of shown.
+        self.assertEqual(entry["translation_names"], {"f_locals_at_return": [
+            {"entry": 0, "names": ["_dp_class_ns", "_dp_lambda_4", "_dp_lambda_5", "x"]},
+            {"entry": 1, "names": ["_dp_create_class_class_namespace_overrides_closure__locals__X"]}]})
         for result_entry in desugared["functions"]:
             for e in result_entry["f_locals_at_return"] + result_entry["translation_frames"]:
                 self.assertFalse([k for k in keys(e) if k.startswith("_dp_")], e)
+            # User frames under user qualnames, machinery under its own.
+            self.assertFalse([e for e in names(result_entry["f_locals_at_return"]) if "_dp_" in e])
+            self.assertFalse([e for e in names(result_entry["translation_frames"]) if "_dp_" not in e])
 
     def test_translated_method_gets_the_users_qualname(self):
         result = self.run_one(TRANSLATED_METHOD, "desugared")
         entry = function(result, "calls_method")
         self.assertEqual(entry["outcome"], self.returned(5))
-        self.assertEqual(names(entry["f_locals_at_return"]), ["calls_method.<locals>.C.m", "calls_method"])
-        self.assertEqual(values(entry["f_locals_at_return"][0])["v"], 5)
-        self.assertEqual(len(entry["translation_frames"]), 2)
-        self.assertTrue(names(entry["translation_frames"])[0].endswith("._dp_ns_builder"))
+        self.assertEqual(entry["f_locals_at_return"], [
+            {"function": "calls_method.<locals>.C", "locals": {"dict": [
+                ["__qualname__", "calls_method.<locals>.C"], ["m", {"function": "calls_method.<locals>.C.m"}]]}},
+            {"function": "calls_method.<locals>.C.m", "locals": {"dict": [
+                ["self", {"object": "calls_method.<locals>.C"}], ["v", 5]]}},
+            {"function": "calls_method", "locals": {"dict": [["C", {"class": "calls_method.<locals>.C"}]]}}])
+        self.assertEqual(entry["translation_frames"], [
+            {"function": "_dp_fn_calls_method.<locals>._dp_create_class_calls_method__locals__C",
+             "locals": {"dict": []}, "translation_names": ["_dp_ns_builder"]}])
+        self.assertEqual(entry["translation_names"], {"f_locals_at_return": [
+            {"entry": 0, "names": ["_dp_class_ns", "_dp_fn_m"]},
+            {"entry": 2, "names": ["_dp_create_class_calls_method__locals__C"]}]})
+        self.assertEqual(entry["scopes"], {"calls_method": scope(["C"]), "calls_method.<locals>.C": scope(),
+                                           "calls_method.<locals>.C.m": scope(["self", "v"])})
+
+    def test_class_matches_the_source_run(self):
+        src, des = self.both_modes(CLASS_CASE, CLASS_TRANSLATION)
+        self.assertEqual(self.outcomes(des), self.outcomes(src))
+        self.assertEqual(self.outcomes(des)["with_class"], self.returned(4))
+        mine, theirs = function(des, "with_class"), function(src, "with_class")
+        order = ["with_class.<locals>.C", "with_class.<locals>.C.m", "K.km", "with_class"]
+        self.assertEqual(names(mine["f_locals_at_return"]), order)
+        self.assertEqual(names(theirs["f_locals_at_return"]), order)
+        body, method, km, top = mine["f_locals_at_return"]
+        # The class body: the source's entry, but for the keys each adds.
+        self.assertEqual(values(body)["__annotations__"], {"dict": []})
+        self.assertEqual(without(body, TRANSLATION_ONLY_CLASS_KEYS),
+                         without(theirs["f_locals_at_return"][0], SOURCE_ONLY_CLASS_KEYS))
+        self.assertEqual(keys(without(body, TRANSLATION_ONLY_CLASS_KEYS)),
+                         ["__module__", "__qualname__", "a", "b", "m"])
+        self.assertEqual(values(body)["b"], 11)
+        self.assertEqual(values(body)["m"], {"function": "with_class.<locals>.C.m"})
+        # The other frames are the source's exactly.
+        self.assertEqual([method, km, top], theirs["f_locals_at_return"][1:])
+        self.assertEqual(values(method), {"n": 2, "self": {"object": "with_class.<locals>.C"}, "t": 3})
+        # Scopes: the method's and the function's entries are the source's.
+        self.assertEqual(list(mine["scopes"]), list(theirs["scopes"]))
+        for key in ("with_class", "with_class.<locals>.C.m"):
+            self.assertEqual(mine["scopes"][key], theirs["scopes"][key], key)
+        self.assertEqual(mine["scopes"]["with_class.<locals>.C.m"], scope(["self", "n", "t"]))
+        self.assertEqual(mine["scopes"]["with_class.<locals>.C"], scope([], [], ["k"]))
+        # The module-level class K is not claimed by with_class: the module keeps it.
+        self.assertEqual(list(des["module"]["scopes"]), ["K", "K.km"])
+        self.assertEqual(des["module"]["scopes"]["K.km"], src["module"]["scopes"]["K.km"])
+        self.assertEqual(des["module"]["scopes"]["K"], scope())
+        self.assertEqual(des["module"]["translation_names"], {"scopes": {
+            "K": ["_dp_class_ns", "_dp_lambda_1", "_dp_fn_km"],
+            "with_class": ["_dp_create_class_with_class__locals__C"],
+            "with_class.<locals>.C": ["_dp_class_ns", "_dp_lambda_2", "_dp_lambda_3", "_dp_lambda_4", "_dp_fn_m"]}})
+        self.assertEqual(mine["translation_names"], {"f_locals_at_return": [
+            {"entry": 0, "names": ["_dp_class_ns", "_dp_fn_m", "_dp_lambda_2", "_dp_lambda_3", "_dp_lambda_4", "k"]},
+            {"entry": 3, "names": ["_dp_create_class_with_class__locals__C"]}]})
+        prefix = "_dp_fn_with_class.<locals>._dp_create_class_with_class__locals__C"
+        self.assertEqual(names(mine["translation_frames"]), [prefix + ".<locals>._dp_ns_builder.<locals>._dp_lambda_2",
+                                                             prefix + ".<locals>._dp_ns_builder.<locals>._dp_lambda_4",
+                                                             prefix])
+
+    def test_builder_with_a_mapping_namespace(self):
+        src, des = self.both_modes(MAPPING_CASE, MAPPING_TRANSLATION)
+        self.assertEqual(self.outcomes(src)["custom"], self.returned(1))
+        self.assertEqual(self.outcomes(des), self.outcomes(src))
+        mine, theirs = function(des, "custom"), function(src, "custom")
+        # The namespace is not read (its methods are case code) in either
+        # mode.  (The source's other frames vary by build: 3.13 stores
+        # __firstlineno__ and __static_attributes__, PyPy looks __locals__ up.)
+        [body] = [i for i, e in enumerate(mine["f_locals_at_return"]) if e["function"] == "custom.<locals>.C"]
+        [theirs_body] = [e for e in theirs["f_locals_at_return"] if e["function"] == "custom.<locals>.C"]
+        self.assertEqual(mine["f_locals_at_return"][body], theirs_body)
+        self.assertEqual(theirs_body, {"function": "custom.<locals>.C", "unread_mapping": "Namespace"})
+        self.assertEqual(names(mine["f_locals_at_return"]),
+                         ["Namespace.__init__", "Meta.__prepare__", "Namespace.__getitem__"]
+                         + ["Namespace.__setitem__"] * 3 + ["custom.<locals>.C", "Meta.__new__", "custom"])
+        # The builder's locals are all the translation's.
+        self.assertEqual(mine["translation_names"], {"f_locals_at_return": [
+            {"entry": body, "names": ["_dp_class_ns", "_dp_lambda_1"]},
+            {"entry": body + 2, "names": ["_dp_create_class_custom__locals__C"]}]})
 
     def test_cap_applies_per_list(self):
         result = self.run_one("""\
@@ -747,6 +1346,7 @@ class Desugared(RunnerTest):
         self.assertEqual(names(entry["f_locals_at_return"]), ["many"])
         self.assertEqual(len(entry["translation_frames"]), observe.ENTRY_LIMIT + 1)
         self.assertEqual(entry["translation_frames"][-1], {"truncated": 30})
+        self.assertEqual(entry["translation_names"], {"f_locals_at_return": [{"entry": 0, "names": ["_dp_helper"]}]})
 
 
 if __name__ == "__main__":

@@ -137,11 +137,42 @@ class Protocol(RunnerTest):
         self.assertEqual(set(result), {"id", "module", "functions"})
         self.assertEqual(result["id"], 1)
         self.assertEqual(set(result["module"]), {"compile_error", "error", "stdout", "scopes"})
+        self.assertEqual(result["module"]["scopes"], {})  # f claimed its entry
         [entry] = result["functions"]
-        self.assertEqual(set(entry), {"name", "outcome", "stdout", "seconds", "f_locals_at_return"})
+        self.assertEqual(set(entry), {"name", "outcome", "stdout", "seconds", "scopes", "f_locals_at_return"})
         self.assertEqual((entry["name"], entry["outcome"], entry["stdout"]), ("f", self.returned(1), "hi\n"))
         self.assertIsInstance(entry["seconds"], float)
         self.assertTrue(0 <= entry["seconds"] < 10)
+        self.assertEqual(entry["scopes"], {"f": {"varnames": [], "cellvars": [], "freevars": []}})
+        self.assertEqual(entry["f_locals_at_return"], [{"function": "f", "locals": {"dict": []}}])
+
+    def test_result_shape_desugared(self):
+        result = self.run_one("""\
+            def _dp_fn_f(a=1):
+                _dp_tmp = a
+                return _dp_tmp
+            f = __dp__.update_fn(_dp_fn_f, None, "f")
+            del _dp_fn_f
+            def _dp_helper(x):
+                return x
+            """, "desugared")
+        self.assertEqual(set(result), {"id", "module", "functions"})
+        empty = {"cellvars": [], "freevars": []}
+        self.assertEqual(result["module"], {
+            "compile_error": None, "error": None, "stdout": "",
+            "scopes": {},  # f claimed its entry; _dp_helper is the translation's
+            "translation_scopes": {"_dp_fn_f": dict(empty, varnames=["a", "_dp_tmp"]),
+                                   "_dp_helper": dict(empty, varnames=["x"])},
+            "translation_names": {"scopes": {"f": ["_dp_tmp"]}}})
+        # _dp_helper needs an argument: only f is called.
+        [entry] = result["functions"]
+        self.assertEqual(set(entry), {"name", "outcome", "stdout", "seconds", "scopes", "f_locals_at_return",
+                                      "translation_frames", "translation_names"})
+        self.assertEqual((entry["name"], entry["outcome"]), ("f", self.returned(1)))
+        self.assertEqual(entry["scopes"], {"f": dict(empty, varnames=["a"])})
+        self.assertEqual(entry["f_locals_at_return"], [{"function": "f", "locals": {"dict": [["a", 1]]}}])
+        self.assertEqual(entry["translation_frames"], [])
+        self.assertEqual(entry["translation_names"], {"f_locals_at_return": [{"entry": 0, "names": ["_dp_tmp"]}]})
 
     def test_results_in_job_order(self):
         results = self.run_jobs(*[job(i, "def f(): return %d" % i) for i in (5, 3, 9)])

@@ -194,6 +194,12 @@ class TranslationMap:
 
     def __init__(self, source):
         self.classes = {}  # translation qualname of a create_class def -> class name
+        # translation qualname -> user qualname, for a def or class the user
+        # declared `global` in its enclosing function: the compiler names it
+        # plainly (g, not f.<locals>.g), while the translation's _dp_fn_g
+        # or create_class def is not global itself.
+        self.plain = {}
+        self.plain_classes = set()  # create_class defs of classes declared global
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError):  # the compile step reports it
@@ -201,7 +207,7 @@ class TranslationMap:
         for node in tree.body:
             self._visit(node, None, False)
 
-    def _visit(self, node, prefix, in_function):
+    def _visit(self, node, prefix, in_function, declared_global=frozenset()):
         scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
         if isinstance(node, scopes):
             if prefix is None:
@@ -212,12 +218,17 @@ class TranslationMap:
                 name = _created_class_name(node)
                 if name is not None:
                     self.classes[qualname] = name
+                    if name in declared_global:
+                        self.plain_classes.add(qualname)
+            elif node.name.startswith(DP_FN) and node.name[len(DP_FN):] in declared_global:
+                self.plain[qualname] = node.name[len(DP_FN):]
             inner_function = not isinstance(node, ast.ClassDef)
+            inner_global = _global_names(node)
             for child in node.body:
-                self._visit(child, qualname, inner_function)
+                self._visit(child, qualname, inner_function, inner_global)
             return
         for child in ast.iter_child_nodes(node):
-            self._visit(child, prefix, in_function)
+            self._visit(child, prefix, in_function, declared_global)
 
     def user_qualname(self, qualname):
         """The user's qualname for a translation qualname, or None for the
@@ -230,15 +241,20 @@ class TranslationMap:
         while i < len(parts):
             part = parts[i]
             if part.startswith(DP_CREATE_CLASS) and parts[i + 1:i + 3] == ["<locals>", NS_BUILDER]:
-                name = self.classes.get(".".join(parts[:i + 1]))
+                here = ".".join(parts[:i + 1])
+                name = self.classes.get(here)
                 if name is None:
                     return None
+                if here in self.plain_classes:
+                    out = []  # a class declared global: named plainly
                 out.append(name)
                 i += 3
                 if parts[i:i + 1] == ["<locals>"]:
                     i += 1  # members of the class: C.m, as the source names them
                 continue
-            if part.startswith(DP_FN):
+            if ".".join(parts[:i + 1]) in self.plain:
+                out = [self.plain[".".join(parts[:i + 1])]]
+            elif part.startswith(DP_FN):
                 out.append(part[len(DP_FN):])
             elif part.startswith(DP):
                 return None
@@ -246,6 +262,20 @@ class TranslationMap:
                 out.append(part)
             i += 1
         return ".".join(out) + sep + count
+
+
+def _global_names(function_def):
+    """Names declared `global` in a function's own scope (not in nested
+    functions or classes)."""
+    names = set()
+    stack = list(function_def.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Global):
+            names.update(node.names)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+    return frozenset(names)
 
 
 def _created_class_name(function_def):
@@ -327,16 +357,14 @@ class QualnameIndex:
         return qualname
 
     def _other_code(self, code, frame):
-        """A code object that is not one of the compiled ones (before 3.11):
-        in the translation, update_fn replaced it by a renamed copy and set
-        the function's __qualname__ to the user's qualname (which 3.11+ also
-        puts in co_qualname), so that is the name to report."""
-        if self.tmap is not None:
-            function = _function_of(code, frame)
-            if function is not None and isinstance(function.__qualname__, str):
-                return function.__qualname__
-        # Else a copy equal to a compiled code object (code.replace() with
-        # the same name, or the translation's renamed `_dp_fn_` copies).
+        """A code object that is not one of the compiled ones (before 3.11).
+        First a copy equal to a compiled code object: code.replace() with
+        the same name, or the translation's `_dp_fn_` code that update_fn
+        renamed (reported under the compiled code's qualname, which the
+        TranslationMap maps).  Else, in the translation, the __qualname__
+        that update_fn gave the running function (3.11+ also puts it in
+        co_qualname); a decorator's functools.wraps may have overwritten
+        it, which is why the copy is looked for first."""
         if self.by_value is None:
             self.by_value = {}
             for entry in list(self.known.values()):
@@ -345,7 +373,14 @@ class QualnameIndex:
                 if known.co_name.startswith(DP_FN):
                     renamed = known.replace(co_name=known.co_name[len(DP_FN):])
                     self.by_value.setdefault(renamed, qualname)
-        return self.by_value.get(code, code.co_name)
+        qualname = self.by_value.get(code)
+        if qualname is not None:
+            return qualname
+        if self.tmap is not None:
+            function = _function_of(code, frame)
+            if function is not None and isinstance(function.__qualname__, str):
+                return function.__qualname__
+        return code.co_name
 
 
 def _function_of(code, frame):

@@ -334,6 +334,8 @@ def run_job(job, dp_module):
     filename = "<case %s>" % job["case"]
     desugared = job["mode"] == "desugared"
     module_result = {"compile_error": None, "error": None, "stdout": "", "scopes": {}}
+    if desugared:
+        module_result.update({"translation_scopes": {}, "translation_names": {"scopes": {}}})
     result = {"id": job["id"], "module": module_result, "functions": []}
 
     try:

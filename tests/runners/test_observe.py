@@ -1349,5 +1349,120 @@ class Desugared(RunnerTest):
         self.assertEqual(entry["translation_names"], {"f_locals_at_return": [{"entry": 0, "names": ["_dp_helper"]}]})
 
 
+# Names the compiler gives without the enclosing function's prefix (a def or
+# class declared `global`), and a decorator that overwrites __qualname__
+# (functools.wraps): the desugared run must name scopes and frames as the
+# source run does.  The translation is runners/desugar.py's, kept here.
+GLOBAL_AND_WRAPPED = """
+    import functools
+    def f():
+        global g
+        def g():
+            return 1
+        return g()
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper():
+            r = fn()
+            return r
+        return wrapper
+    @deco
+    def target():
+        t = 1
+        return t
+    def h():
+        global K
+        class K:
+            def m(self):
+                return 2
+        return K().m()
+"""
+
+GLOBAL_AND_WRAPPED_TRANSLATION = """
+    import functools
+    def _dp_fn_f():
+        global g
+
+        def _dp_fn_g():
+            return 1
+        g = __dp__.update_fn(_dp_fn_g, None, "g")
+        del _dp_fn_g
+        return g()
+    f = __dp__.update_fn(_dp_fn_f, None, "f")
+    del _dp_fn_f
+    def _dp_fn_deco(fn):
+
+        def _dp_fn_wrapper():
+            r = fn()
+            return r
+        wrapper = functools.wraps(fn)(__dp__.update_fn(_dp_fn_wrapper, "deco.<locals>", "wrapper"))
+        del _dp_fn_wrapper
+        return wrapper
+    deco = __dp__.update_fn(_dp_fn_deco, None, "deco")
+    del _dp_fn_deco
+    def _dp_fn_target():
+        t = 1
+        return t
+    try:
+        target = deco(__dp__.update_fn(_dp_fn_target, None, "target"))
+    finally:
+        del _dp_fn_target
+    def _dp_fn_h():
+        global K
+
+        def _dp_create_class_K():
+
+            def _dp_ns_builder(_dp_class_ns):
+
+                def _dp_lambda_1():
+                    return __name__
+                _dp_lambda_1.__name__ = "<lambda>"
+                _dp_lambda_1.__qualname__ = "h.<locals>.<lambda>"
+                _dp_class_ns.__module__ = __dp__.class_lookup("__name__", _dp_class_ns, _dp_lambda_1)
+                _dp_class_ns.__qualname__ = "K"
+                _dp_class_ns.__annotations__ = __dp__.dict()
+
+                def _dp_fn_m(self):
+                    return 2
+                _dp_class_ns.m = __dp__.update_fn(_dp_fn_m, "K", "m")
+            return __dp__.create_class("K", _dp_ns_builder, (), None)
+        K = _dp_create_class_K()
+        return K().m()
+    h = __dp__.update_fn(_dp_fn_h, None, "h")
+    del _dp_fn_h
+"""
+
+
+class GlobalAndWrapped(unittest.TestCase):
+    """Desugared scopes and frame names match the source run's."""
+
+    def view(self, result):
+        return {"module": result["module"]["scopes"],
+                "functions": [(f["name"], f["scopes"], [e.get("function") for e in f["f_locals_at_return"]])
+                              for f in result["functions"]]}
+
+    def test_desugared_names_match_the_source(self):
+        source = self.view(in_process(GLOBAL_AND_WRAPPED))
+        desugared = self.view(in_process(GLOBAL_AND_WRAPPED_TRANSLATION, "desugared"))
+        self.assertEqual(sorted(source["module"]), ["K", "K.m", "deco", "g", "target"])
+        self.assertEqual([f[0] for f in source["functions"]], ["f", "target", "h"])
+        self.assertEqual(source["functions"][1][2], ["target", "deco.<locals>.wrapper"])
+        if observe.CPYTHON:
+            self.assertEqual(desugared, source)
+        else:  # PyPy lists __locals__ in class bodies' co_varnames; the builder has none
+            self.assertEqual(source["module"].pop("K")["varnames"], ["__locals__"])
+            self.assertEqual(desugared["module"].pop("K")["varnames"], [])
+            self.assertEqual(desugared, source)
+
+    def test_global_declarations_in_the_translation_map(self):
+        user = observe.TranslationMap(textwrap.dedent(GLOBAL_AND_WRAPPED_TRANSLATION)).user_qualname
+        self.assertEqual(user("_dp_fn_f.<locals>._dp_fn_g"), "g")
+        self.assertEqual(user("_dp_fn_h.<locals>._dp_create_class_K.<locals>._dp_ns_builder"), "K")
+        self.assertEqual(user("_dp_fn_h.<locals>._dp_create_class_K.<locals>._dp_ns_builder.<locals>._dp_fn_m"),
+                         "K.m")
+        self.assertIsNone(user("_dp_fn_h.<locals>._dp_create_class_K"), "the create_class def stays machinery")
+        self.assertEqual(user("_dp_fn_deco.<locals>._dp_fn_wrapper"), "deco.<locals>.wrapper")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -165,13 +165,6 @@ DP_CREATE_CLASS = "_dp_create_class_"  # def that runs a class statement
 NS_BUILDER = "_dp_ns_builder"  # its inner def: the class body, as a function
 
 
-def is_translation_code(code):
-    """A frame of the translation's own machinery: builders, helper
-    lambdas, create_class functions.  `_dp_fn_X` are the user's functions
-    (update_fn renames them to X when they are defined)."""
-    return code.co_name.startswith(DP) and not code.co_name.startswith(DP_FN)
-
-
 def _is_dp_name(name):
     return isinstance(name, str) and name.startswith(DP)
 

@@ -233,8 +233,8 @@ class TranslationMap:
         i = 0
         while i < len(parts):
             part = parts[i]
+            here = ".".join(parts[:i + 1])  # the translation qualname up to this part
             if part.startswith(DP_CREATE_CLASS) and parts[i + 1:i + 3] == ["<locals>", NS_BUILDER]:
-                here = ".".join(parts[:i + 1])
                 name = self.classes.get(here)
                 if name is None:
                     return None
@@ -245,8 +245,8 @@ class TranslationMap:
                 if parts[i:i + 1] == ["<locals>"]:
                     i += 1  # members of the class: C.m, as the source names them
                 continue
-            if ".".join(parts[:i + 1]) in self.plain:
-                out = [self.plain[".".join(parts[:i + 1])]]
+            if here in self.plain:
+                out = [self.plain[here]]
             elif part.startswith(DP_FN):
                 out.append(part[len(DP_FN):])
             elif part.startswith(DP):

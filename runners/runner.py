@@ -43,6 +43,7 @@ CO_OPTIMIZED = 0x0001  # inspect.CO_OPTIMIZED: a function body, not a class body
 MAX_DEPTH = 50
 INT_MIN = -(2 ** 63)
 INT_MAX = 2 ** 63 - 1
+BIG_INT_BITS = 14000  # beyond this (about 4200 decimal digits), ints are shown in hex
 ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 # Thread reprs carry the OS thread id ("<Thread(worker, started 1403...)>").
 THREAD_IDENT = re.compile(r"(started(?: daemon)?) [0-9]+")
@@ -180,6 +181,10 @@ def _canon(value, active, depth, style):
     if t is int:
         if INT_MIN <= value <= INT_MAX:
             return value
+        if value.bit_length() > BIG_INT_BITS:
+            # str() of such an int is refused on 3.11+ (the 4300-digit limit) and
+            # slow everywhere: hex is exact, fast, and the same on every build
+            return {"int_hex": hex(value)}
         return {"int": str(value)}
     if t is float:
         return {"float": repr(value)}

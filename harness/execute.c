@@ -416,7 +416,7 @@ static int on_end(slot *s, const exec_ctx *x, pc_msg *m, pc_error *err)
         snprintf(desc, sizeof desc, "the job's process was killed by signal %d (%s)",
                  m->term_signal, strsignal(m->term_signal));
     else
-        snprintf(desc, sizeof desc, "the job's process exited with code %d during the call",
+        snprintf(desc, sizeof desc, "the job's process ended with exit code %d during the call",
                  m->exit_code);
     rc = charge_failure(s, x, PC_JOB_CRASH, desc, err);
     if (rc < 0)

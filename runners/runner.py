@@ -293,7 +293,8 @@ class Capture(io.StringIO):
         if room <= 0:
             return
         if nbytes > room:
-            text = text.encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore")
+            # at most `room` characters are encoded, however long the text
+            text = text[:room].encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore")
             nbytes = _utf8_len(text)
         self.kept += nbytes
         io.StringIO.write(self, text)

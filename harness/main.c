@@ -519,6 +519,7 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv, i
     pc_registry reg = {0};
     pc_plan plan = {0};
     pc_comparison cmp = {0};
+    pc_stale_list stale = {0};
     pc_job_result *results = NULL;
     pc_translation *translations = NULL;
     pc_run_info run = {0};
@@ -590,11 +591,15 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv, i
     /* 4. compare */
     if (pc_compare(&cases, &plan, results, &ex, &cmp, &err))
         goto fail;
+    if (pc_stale_find(&ex, &cases, &cmp, &stale, &err))
+        goto fail;
+    pc_stale_print(stderr, &stale);
 
     /* 5. report */
     run.finished = pc_wall_now();
     run.seconds = pc_now() - t0;
     if (!(report = pc_report_build(&run, &reg, &plan, results, &cmp, &err)) ||
+        pc_report_add_stale(report, &stale, &err) ||
         pc_report_write(report, p->reports, run.started, &written, &err))
         goto fail;
     if (o->quiet)
@@ -632,6 +637,7 @@ fail:
 done:
     json_decref(report);
     free(written);
+    pc_stale_list_free(&stale);
     pc_comparison_free(&cmp);
     if (results)
         pc_job_results_free(results, plan.len);

@@ -150,6 +150,30 @@ oom:
     return NULL;
 }
 
+int pc_report_add_stale(json_t *report, const pc_stale_list *stale, pc_error *err)
+{
+    json_t *a = json_array();
+    size_t i;
+    if (!a)
+        return pc_oom(err);
+    for (i = 0; i < stale->len; i++) {
+        const pc_stale *s = &stale->items[i];
+        char why[512];
+        json_t *o;
+        pc_stale_describe(s, why, sizeof why);
+        o = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s}", "file", s->file, "case_file", s->case_file,
+                      "case", s->kase, "function", s->function, "kind",
+                      s->kind == PC_STALE_CASE ? "case" : "function", "interpreter", s->interp, "why", why);
+        if (!o || json_array_append_new(a, o)) {
+            json_decref(a);
+            return pc_oom(err);
+        }
+    }
+    if (json_object_set_new(report, "stale", a))
+        return pc_oom(err);
+    return 0;
+}
+
 int pc_report_write(json_t *report, const char *dir, double started, char **written,
                     pc_error *err)
 {

@@ -31,6 +31,9 @@ typedef struct pc_run_info {
 /* Build the report document (new reference). */
 json_t *pc_report_build(const pc_run_info *run, const pc_registry *reg, const pc_plan *plan,
                         const pc_job_result *results, const pc_comparison *cmp, pc_error *err);
+/* Add the top-level "stale" array: one object per stale expectation (file, case_file,
+ * case, function, kind "case" or "function", interpreter, why). */
+int pc_report_add_stale(json_t *report, const pc_stale_list *stale, pc_error *err);
 /* Write it as DIR/latest.json and DIR/run-<time>.json; *written gets the timestamped path
  * (malloc'd). */
 int pc_report_write(json_t *report, const char *dir, double started, char **written,

@@ -376,6 +376,13 @@ int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_job_result *r
     for (i = 0; i < plan->len; i++) {
         const pc_interp *in = plan->jobs[i].interp;
         slot *s = nslots ? &slots[nslots - 1] : NULL;
+        if (plan->jobs[i].error) {
+            char *d = pc_strdup(plan->jobs[i].error, err);
+            if (!d)
+                goto out;
+            set_result(&results[i], PC_JOB_ERROR, NULL, d, 0);
+            continue;
+        }
         if (plan->jobs[i].skip[0]) {
             char *d = pc_strdup(plan->jobs[i].skip, err);
             if (!d)

@@ -517,13 +517,20 @@ int pc_registry_discover(pc_registry *reg, pc_error *err)
 /* in->problem = what + the outside text[0..len) (escaped, see util.h; NULL: none), at
  * most PROBLEM_TEXT_MAX bytes of it: the tail when `tail`, else the head. `broken`: the
  * build could not be probed (an unsupported version is not broken). */
+/* len without the trailing newlines and spaces of text. */
+static size_t trimmed(const char *text, size_t len)
+{
+    while (text && len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+        len--;
+    return len;
+}
+
 static int set_problem(pc_interp *in, bool broken, const char *what, const char *text, size_t len,
                        bool tail, pc_error *err)
 {
     pc_buf b = {0};
     size_t start = 0, n;
-    while (text && len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
-        len--;
+    len = trimmed(text, len);
     if (text && tail && len > PROBLEM_TEXT_MAX) {
         start = len - PROBLEM_TEXT_MAX;
         while (start < len && start < len - PROBLEM_TEXT_MAX + 3 &&
@@ -901,7 +908,7 @@ int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout
         } else if (status != 0) {
             char desc[128], what[160];
             pc_status_describe(status, desc, sizeof desc);
-            snprintf(what, sizeof what, "probe failed (%s)%s", desc, errb.len ? ": " : "");
+            snprintf(what, sizeof what, "probe failed (%s)%s", desc, trimmed(errb.data, errb.len) ? ": " : "");
             rc = set_problem(in, true, what, errb.data, errb.len, true, err);
         } else {
             json_error_t jerr;
@@ -909,7 +916,7 @@ int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout
             if (!p) {
                 char what[256];
                 snprintf(what, sizeof what, "probe printed no JSON object (%s)%s", jerr.text,
-                         out.len ? ": " : ", nothing on stdout");
+                         trimmed(out.data, out.len) ? ": " : ", nothing on stdout");
                 rc = set_problem(in, true, what, out.data, out.len, false, err);
             } else {
                 rc = cache_put(probes, in, probe_script, p, err);

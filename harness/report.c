@@ -25,34 +25,26 @@ static json_t *strv_json(char *const *v)
 json_t *pc_interp_json(const pc_interp *in)
 {
     /* "o" values: pc_json_text gives NULL only when out of memory, and json_pack then
-     * fails (a NULL "o?" would silently become null) */
-    json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:b, s:b}", "name", pc_json_textz(in->name),
-                          "argv", strv_json(in->argv), "env", strv_json(in->env), "origin",
-                          pc_json_textz(in->origin), "path", pc_json_textz(in->path), "supported",
-                          in->supported, "selected", in->selected);
-    if (o && !in->name && json_object_del(o, "name"))
-        goto fail;
-    if (o && in->problem && json_object_set_new(o, "problem", pc_json_textz(in->problem)))
-        goto fail;
-    if (o && in->probe && json_object_set(o, "probe", in->probe))
-        goto fail;
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
+     * fails (a NULL "o?" would silently become null); absent name, problem and probe
+     * are null, as they always were */
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:o, s:O?}", "name", pc_json_textz(in->name),
+                     "argv", strv_json(in->argv), "env", strv_json(in->env), "origin",
+                     pc_json_textz(in->origin), "path", pc_json_textz(in->path), "supported",
+                     in->supported, "selected", in->selected, "problem", pc_json_textz(in->problem),
+                     "probe", in->probe);
 }
 
 static json_t *row_json(const pc_row *r)
 {
-    json_t *row = json_pack("{s:o, s:o, s:s, s:o, s:s, s:O?, s:O?, s:O?, s:f, s:I}", "case",
-                            pc_json_textz(r->kase->name), "function", pc_json_textz(r->function),
-                            "mode", pc_mode_name(r->mode), "interpreter",
-                            pc_json_textz(r->interp->name), "verdict", pc_verdict_name(r->verdict),
-                            "observation", r->observation, "expected", r->expected, "diff",
-                            r->diff, "duration", r->seconds, "job", (json_int_t)r->job);
-    if (row && ((r->reason && json_object_set_new(row, "reason", pc_json_textz(r->reason))) ||
-                (r->detail && json_object_set_new(row, "detail", pc_json_textz(r->detail))) ||
-                (r->recorded && json_object_set(row, "recorded", r->recorded)))) {
+    json_t *row = json_pack("{s:o, s:o, s:s, s:o, s:s, s:O?, s:O?, s:O?, s:o, s:o, s:f, s:I}",
+                            "case", pc_json_textz(r->kase->name), "function",
+                            pc_json_textz(r->function), "mode", pc_mode_name(r->mode),
+                            "interpreter", pc_json_textz(r->interp->name), "verdict",
+                            pc_verdict_name(r->verdict), "observation", r->observation, "expected",
+                            r->expected, "diff", r->diff, "reason", pc_json_textz(r->reason),
+                            "detail", pc_json_textz(r->detail), "duration", r->seconds, "job",
+                            (json_int_t)r->job);
+    if (row && r->recorded && json_object_set(row, "recorded", r->recorded)) {
         json_decref(row);
         return NULL;
     }
@@ -96,17 +88,16 @@ static json_t *untranslated_json(const char *notes)
 
 static json_t *job_json(const pc_job *j, const pc_job_result *r)
 {
-    json_t *o = json_pack("{s:I, s:o, s:o, s:i, s:s, s:o, s:s, s:f}", "id", (json_int_t)j->id,
+    json_t *o = json_pack("{s:I, s:o, s:o, s:i, s:s, s:o, s:s, s:f, s:o}", "id", (json_int_t)j->id,
                           "case", pc_json_textz(j->kase->name), "file", pc_json_textz(j->kase->file),
                           "line", j->kase->line, "mode", pc_mode_name(j->mode), "interpreter",
                           pc_json_textz(j->interp->name), "status", pc_job_status_name(r->status),
-                          "duration", r->seconds);
-    if (o && ((r->detail && json_object_set_new(o, "detail", pc_json_textz(r->detail))) ||
-              (j->translation &&
-               (json_object_set_new(o, "translation",
-                                    json_string(pc_translation_source_name(j->translation->source))) ||
-                (j->translation->notes &&
-                 json_object_set_new(o, "untranslated", untranslated_json(j->translation->notes))))))) {
+                          "duration", r->seconds, "detail", pc_json_textz(r->detail));
+    if (o && j->translation &&
+        (json_object_set_new(o, "translation",
+                             json_string(pc_translation_source_name(j->translation->source))) ||
+         (j->translation->notes &&
+          json_object_set_new(o, "untranslated", untranslated_json(j->translation->notes))))) {
         json_decref(o);
         return NULL;
     }

@@ -541,8 +541,9 @@ int pc_expect_load(pc_expectations *ex, const char *dir, const pc_caseset *cases
         ex->len++;
         if (access(f->path, F_OK) != 0) {
             const char *base = strrchr(cf, '/');
-            f->root = json_pack("{s:i, s:s, s:{}}", "schema", PC_EXPECT_SCHEMA, "case_file",
-                                base ? base + 1 : cf, "cases");
+            /* a file name need not be UTF-8: kept escaped (pc_json_textz) */
+            f->root = json_pack("{s:i, s:o, s:{}}", "schema", PC_EXPECT_SCHEMA, "case_file",
+                                pc_json_textz(base ? base + 1 : cf), "cases");
             if (!f->root)
                 return pc_oom(err);
             continue;

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,21 +199,8 @@ static int cmd_interpreters(const pc_options *o, const paths *p)
         json_t *a = json_array();
         char *s;
         for (i = 0; a && i < reg.len; i++) {
-            const pc_interp *in = &reg.items[i];
-            json_t *argv = json_array(), *env = json_array();
-            size_t k;
-            json_t *entry;
-            for (k = 0; argv && in->argv[k]; k++)
-                if (json_array_append_new(argv, json_string(in->argv[k])))
-                    json_decref(argv), argv = NULL;
-            for (k = 0; env && in->env && in->env[k]; k++)
-                if (json_array_append_new(env, json_string(in->env[k])))
-                    json_decref(env), env = NULL;
-            entry = json_pack("{s:s?, s:o, s:o, s:s, s:s, s:b, s:b, s:s?, s:O?}", "name", in->name, "argv",
-                          argv, "env", env, "origin", in->origin, "path", in->path, "supported",
-                          in->supported, "selected", in->selected, "problem", in->problem, "probe",
-                          in->probe);
-            if (!entry || json_array_append_new(a, entry)) {
+            /* the report's form; outside text (paths, argv, problems) kept escaped */
+            if (json_array_append_new(a, pc_interp_json(&reg.items[i]))) {
                 json_decref(a); /* out of memory: reported below */
                 a = NULL;
             }
@@ -238,14 +226,21 @@ static int cmd_interpreters(const pc_options *o, const paths *p)
             pc_interp_traits(in, traits, sizeof traits);
             printf("%-26s %-8s %-10s %-6s %-11s", in->name ? in->name : "?", in->impl ? in->impl : "?",
                    in->version ? in->version : "?", *traits ? traits + 1 : "-", in->origin);
-            for (k = 0; in->argv[k]; k++)
-                printf(" %s", in->argv[k]);
-            for (k = 0; in->env && in->env[k]; k++)
-                printf("%s%s", k ? " " : "  (env ", in->env[k]);
+            for (k = 0; in->argv[k]; k++) {
+                fputc(' ', stdout);
+                pc_print_text(stdout, in->argv[k], SIZE_MAX);
+            }
+            for (k = 0; in->env && in->env[k]; k++) {
+                fputs(k ? " " : "  (env ", stdout);
+                pc_print_text(stdout, in->env[k], SIZE_MAX);
+            }
             if (in->env && in->env[0])
                 fputc(')', stdout);
-            if (in->problem)
-                printf("  [%s]", in->problem);
+            if (in->problem) {
+                fputs("  [", stdout);
+                pc_print_text(stdout, in->problem, SIZE_MAX);
+                fputc(']', stdout);
+            }
             else if ((o->ninterps || o->ntags) && in->selected)
                 printf("  [selected]");
             fputc('\n', stdout);

@@ -606,10 +606,6 @@ static int apply_probe(pc_interp *in, json_t *p, pc_error *err)
     in->debug = json_is_true(json_object_get(p, "debug"));
     in->free_threaded = json_is_true(json_object_get(p, "free_threaded"));
     in->wasm = json_is_true(json_object_get(p, "wasm"));
-    /* PyPy orders the keys of a locals() dict by a layout tree shared by the whole
-     * process, so what earlier jobs built changes what later ones see: give every job
-     * a fresh process there, so an observation never depends on the selection. */
-    in->isolate_jobs = strcmp(impl, "pypy") == 0;
     /* an older probe without the field: assume threads unless it is wasm */
     in->threads = json_object_get(p, "threads") ? json_is_true(json_object_get(p, "threads")) : !in->wasm;
     if (add_tag(in, impl, err) || add_tag(in, in->origin, err) ||

@@ -60,7 +60,6 @@ typedef struct pc_interp {
     const char *version;
     pc_version ver;
     bool debug, free_threaded, wasm, threads;
-    bool isolate_jobs; /* every job in a fresh runner process (see apply_probe) */
     bool supported;
     bool selected;
 } pc_interp;

@@ -263,7 +263,8 @@ Test(report, broken_build_gives_error_rows_with_its_problem)
     pc_comparison cmp = {0};
     pc_job_result *results;
     pc_run_info run = {0};
-    pc_exec_options eo = {1, 5, 5, "/nonexistent/runner.py", 0, 0};
+    pc_exec_options eo = {1, 5, 5, "/nonexistent/runner.py", 0, 1 << 20, 0, -1};
+    int stopped = 0;
     pc_error err;
     char *good_argv[] = {"/nonexistent/good-python", NULL}, *bad_argv[] = {"/nonexistent/bad-python", NULL};
     const char *text = "$ a\ndef f(): return 1\n$ b\nx = 1\n";
@@ -293,7 +294,8 @@ Test(report, broken_build_gives_error_rows_with_its_problem)
 
     /* the good build's runner cannot start here (no such binary): its jobs are ERROR
      * "cannot start runner"; the broken build's are ERROR with its problem, unsent */
-    cr_assert_eq(pc_execute(&plan, &eo, results, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_execute(&plan, &eo, results, &stopped, &err), 0, "%s", err.msg);
+    cr_assert_eq(stopped, 0);
     for (i = 0; i < plan.len; i++) {
         cr_assert_eq(results[i].status, PC_JOB_ERROR);
         if (plan.jobs[i].interp == bad)

@@ -820,7 +820,8 @@ int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout
     pc_child *kids = calloc(reg->len ? reg->len : 1, sizeof *kids);
     char ***argvs = calloc(reg->len ? reg->len : 1, sizeof *argvs);
     json_t *cache = NULL, *probes;
-    bool cache_dirty = false;
+    bool cache_dirty = false, stopped = false;
+    double deadline = pc_now() + timeout;
     size_t i;
     int rc = 0;
     if (!kids || !argvs) {
@@ -895,8 +896,17 @@ int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout
             pc_child_finish(&kids[i], NULL);
             continue;
         }
-        if (pc_child_capture(&kids[i], NULL, timeout, &out, &errb, &status, &timed_out, err) != 0) {
+        kids[i].stop_fd = stopped ? 0 : reg->stop_fd;
+        if (stopped) {
+            pc_child_kill(&kids[i]);
+            pc_child_finish(&kids[i], NULL);
+            rc = set_problem(in, true, "probe interrupted", NULL, 0, false, err);
+        } else if (pc_child_capture(&kids[i], NULL, deadline - pc_now() > 0.001 ? deadline - pc_now() : 0.001,
+                                    &out, &errb, &status, &timed_out, err) != 0) {
             rc = -1;
+        } else if (kids[i].stopped) {
+            stopped = true;
+            rc = set_problem(in, true, "probe interrupted", NULL, 0, false, err);
         } else if (timed_out) {
             char what[96];
             snprintf(what, sizeof what, "probe did not finish within %g seconds", timeout);

@@ -608,6 +608,15 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv, i
         pc_report_print(stdout, &run, &plan, &cmp, o->max_details);
     printf("report: %s/latest.json (%s)\n", p->reports, written);
     rc = cmp.unexpected ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
+    if (!run.interrupted && (rc = pending_signal(stop_fd)) != 0) {
+        /* every job ran, and the report is whole; the signal still decides the status */
+        fflush(stdout);
+        fprintf(stderr, "pyconform: signal %d (%s) after the run ended: the report is complete%s\n",
+                rc, strsignal(rc), o->cmd == PC_CMD_BLESS ? "; expected/ left as it was" : "");
+        rc += 128;
+        goto done;
+    }
+    rc = cmp.unexpected ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
     if (run.interrupted) {
         fflush(stdout);
         fprintf(stderr, "pyconform: interrupted by signal %d (%s)%s\n", run.interrupted,

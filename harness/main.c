@@ -33,7 +33,7 @@
 #include "util.h"
 
 /* Interpreters that `interpreters` probes get this long (run/bless: --startup-timeout). */
-#define PROBE_TIMEOUT 10.0
+#define PROBE_TIMEOUT 30.0
 
 typedef struct paths {
     char *root, *cases, *expected, *reports, *runners, *probe, *runner;

@@ -1,4 +1,9 @@
-"""runners/runner.py as a subprocess speaking the NDJSON protocol."""
+"""runners/runner.py as a subprocess speaking the NDJSON protocol (protocol 2,
+docs/protocol.md): a hello line, then for every job a module line, one line per
+call as it completes and an end line written by the server after the job's
+process ended.  The helpers here put each job's lines back together as one
+result {"id", "module", "functions", "end"} and check the order on the way."""
+import io
 import json
 import os
 import select
@@ -10,11 +15,23 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUNNER = os.path.normpath(os.path.join(HERE, "..", "..", "runners", "runner.py"))
+RUNNERS_DIR = os.path.dirname(RUNNER)
 SEED = os.path.join(HERE, "scope_locals.case")  # copy of the seed scope-locals case
-HELLO = {"hello": "pyconform-runner", "protocol": 1}
 PYPY = sys.implementation.name == "pypy"
+CAN_FORK = hasattr(os, "fork")
 # input() at end of file: CPython says why, PyPy raises a bare EOFError.
 EOF_MESSAGE = "" if PYPY else "EOF when reading a line"
+# The runner as builds without os.fork (Pyodide) run it: every job in the
+# runner's own process (runner.serve_in_process).
+IN_PROCESS = ("import sys\nsys.path.insert(0, %r)\nimport runner\n"
+              "runner.can_fork = lambda: False\nsys.exit(runner.main())\n" % RUNNERS_DIR)
+
+
+def hello(fork):
+    return {"hello": "pyconform-runner", "protocol": 2, "fork": fork}
+
+
+HELLO = hello(CAN_FORK)
 
 
 def load_seed():
@@ -26,12 +43,23 @@ def load_seed():
     return header[2:], source, desugared
 
 
-def job(job_id, source, mode="source", case="test"):
-    return {"id": job_id, "case": case, "mode": mode, "source": textwrap.dedent(source),
+def job(job_id, source, mode="source", case="test", **fields):
+    line = {"id": job_id, "case": case, "mode": mode, "source": textwrap.dedent(source),
             "filename": "cases/test.case", "first_line": 2, "timeout": 10.0}
+    line.update(fields)
+    return line
 
 
-def run_lines(lines):
+def runner_argv(fork=True, python=None):
+    """The command that starts a runner: the fork server (on builds with
+    os.fork), or with fork=False the in-process server."""
+    python = python or sys.executable
+    if fork:
+        return [python, "-s", "-B", RUNNER]
+    return [python, "-s", "-B", "-c", IN_PROCESS]
+
+
+def run_lines(lines, fork=True, python=None, timeout=120):
     """Feed raw lines (bytes or job dicts) to a fresh runner until EOF.
     Returns (list of decoded stdout lines, stderr text, exit status)."""
     data = b""
@@ -39,17 +67,97 @@ def run_lines(lines):
         if isinstance(line, dict):
             line = json.dumps(line).encode("utf-8")
         data += line + b"\n"
-    proc = subprocess.run([sys.executable, "-s", "-B", RUNNER], input=data,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    proc = subprocess.run(runner_argv(fork, python), input=data,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
     messages = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
     return messages, proc.stderr.decode("utf-8", "replace"), proc.returncode
 
 
-class Session:
-    """A runner driven like the harness does: one job, then wait for its result."""
+def assemble(lines):
+    """One job's lines (its end line excepted) as one result: {"module": ...,
+    "functions": [entries in line order]} or {"runner_error": text}, with the
+    "id" the lines carry (run_job's own objects carry none).  Raises
+    AssertionError when the lines break the protocol's order."""
+    result = {}
+    for line in lines:
+        if not isinstance(line, dict):
+            raise AssertionError("not a JSON object: %r" % (line,))
+        if "id" in line:
+            if "id" in result and result["id"] != line["id"]:
+                raise AssertionError("lines of one job with ids %r and %r" % (result["id"], line["id"]))
+            result["id"] = line["id"]
+        kinds = sorted(set(line) - {"id"})
+        if len(kinds) != 1:
+            raise AssertionError("a line with %r" % kinds)
+        kind = kinds[0]
+        if "runner_error" in result:
+            raise AssertionError("a line after the job's runner_error: %r" % line)
+        if kind == "module":
+            if "module" in result:
+                raise AssertionError("second module line: %r" % line)
+            result["module"] = line["module"]
+            result["functions"] = []
+        elif kind == "function":
+            if "module" not in result:
+                raise AssertionError("function line before the module line: %r" % line)
+            result["functions"].append(line["function"])
+        elif kind == "runner_error":
+            result["runner_error"] = line["runner_error"]
+        else:
+            raise AssertionError("unknown line %r" % line)
+    return result
 
-    def __init__(self):
-        self.proc = subprocess.Popen([sys.executable, "-s", "-B", RUNNER], stdin=subprocess.PIPE,
+
+def split_jobs(messages):
+    """The lines after the hello, cut at each end line: one assembled result
+    per job, with its "end" status."""
+    results, current = [], []
+    for message in messages:
+        if isinstance(message, dict) and "end" in message:
+            if set(message) != {"end"}:
+                raise AssertionError("end line with more than the status: %r" % message)
+            result = assemble(current)
+            result["end"] = message["end"]
+            results.append(result)
+            current = []
+        else:
+            current.append(message)
+    if current:
+        raise AssertionError("lines after the last end line: %r" % current)
+    return results
+
+
+def import_runner():
+    """runners/runner.py imported in this process."""
+    if RUNNERS_DIR not in sys.path:
+        sys.path.insert(0, RUNNERS_DIR)
+    import runner
+
+    return runner
+
+
+def run_job_here(job_line, dp_module=None):
+    """runner.run_job in this process, its lines assembled."""
+    lines = []
+    import_runner().run_job(job_line, dp_module, lines.append)
+    return assemble(lines)
+
+
+def serve_here(*jobs):
+    """runner.serve_in_process in this process, fed the job lines through
+    in-memory streams; returns its stdout lines, decoded."""
+    runner = import_runner()
+    data = b"".join(json.dumps(j).encode("utf-8") + b"\n" for j in jobs)
+    out = io.StringIO()
+    runner.serve_in_process(io.BytesIO(data), out, sys.modules.get("__dp__"), "no __dp__")
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+class Session:
+    """A runner driven like the harness does: one job, then wait for its lines."""
+
+    def __init__(self, fork=True):
+        self.proc = subprocess.Popen(runner_argv(fork), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.pending = b""
 
@@ -72,6 +180,16 @@ class Session:
         line, self.pending = self.pending.split(b"\n", 1)
         return json.loads(line.decode("utf-8"))
 
+    def receive_job(self, timeout=30):
+        """The lines of the job in flight up to its end line, assembled."""
+        lines = []
+        while True:
+            line = self.receive(timeout)
+            lines.append(line)
+            if "end" in line:
+                [result] = split_jobs(lines)
+                return result
+
     def close(self):
         """Close stdin and return the exit status."""
         self.proc.stdin.close()
@@ -84,16 +202,27 @@ class Session:
 
 
 class RunnerTest(unittest.TestCase):
-    def run_jobs(self, *jobs):
-        """Results for the jobs, after checking the hello line and exit status."""
-        messages, self.stderr, status = run_lines(jobs)
-        self.assertEqual(status, 0, self.stderr)
-        self.assertEqual(messages[0], HELLO)
-        self.assertEqual(len(messages), len(jobs) + 1, messages)
-        return messages[1:]
+    FORK = True  # the server the tests of the class talk to
 
-    def run_one(self, source, mode="source"):
-        return self.run_jobs(job(1, source, mode))[0]
+    def run_jobs(self, *jobs, **options):
+        """Results for the jobs, after checking the hello line, that every job
+        ended (exit 0 unless `ends` says otherwise) and the exit status.
+        Options: fork (default self.FORK), python, ends (the end statuses)."""
+        fork = options.pop("fork", self.FORK)
+        ends = options.pop("ends", None)
+        messages, self.stderr, status = run_lines(jobs, fork=fork, **options)
+        self.assertEqual(status, 0, self.stderr)
+        self.assertEqual(messages[0], hello(fork and CAN_FORK))
+        results = split_jobs(messages[1:])
+        self.assertEqual(len(results), len(jobs), messages)
+        for result, line in zip(results, jobs):
+            if isinstance(line, dict) and "runner_error" not in result:
+                self.assertEqual(result["id"], line["id"])
+        self.assertEqual([r["end"] for r in results], ends or [{"exit": 0}] * len(jobs), self.stderr)
+        return results
+
+    def run_one(self, source, mode="source", **fields):
+        return self.run_jobs(job(1, source, mode, **fields))[0]
 
     def module_run(self, result):
         """The module's compile_error, error and stdout (without the scopes)."""
@@ -102,6 +231,7 @@ class RunnerTest(unittest.TestCase):
     def outcomes(self, result):
         """{function name: outcome}, after checking the module ran cleanly."""
         self.assertEqual(self.module_run(result), {"compile_error": None, "error": None, "stdout": ""})
+        self.assertEqual(result["module"]["calls"], [f["name"] for f in result["functions"]])
         return {f["name"]: f["outcome"] for f in result["functions"]}
 
     def returned(self, value):
@@ -110,23 +240,35 @@ class RunnerTest(unittest.TestCase):
 
 class Protocol(RunnerTest):
     def test_hello_and_clean_exit_without_jobs(self):
-        messages, stderr, status = run_lines([])
-        self.assertEqual((messages, stderr, status), ([HELLO], "", 0))
+        messages, stderr, status = run_lines([], fork=self.FORK)
+        self.assertEqual((messages, stderr, status), ([hello(self.FORK and CAN_FORK)], "", 0))
 
     def test_answers_each_job_while_stdin_stays_open(self):
-        session = Session()
+        session = Session(self.FORK)
         try:
-            self.assertEqual(session.receive(), HELLO)
+            self.assertEqual(session.receive(), hello(self.FORK and CAN_FORK))
             # Case code reading stdin must not see (or wait for) the protocol.
             session.send(job(1, "def f():\n    return input()\n"))
-            result = session.receive()
+            result = session.receive_job()
             self.assertEqual(result["functions"][0]["outcome"],
                              {"kind": "raise", "type": "EOFError", "message": EOF_MESSAGE})
             session.send(job(2, "import sys\ndef f():\n    return sys.stdin.read()\n"))
-            self.assertEqual(session.receive()["functions"][0]["outcome"], self.returned(""))
+            self.assertEqual(session.receive_job()["functions"][0]["outcome"], self.returned(""))
         finally:
             status = session.close()
         self.assertEqual(status, 0)
+
+    def test_lines_of_a_job(self):
+        messages, stderr, status = run_lines([job(4, "def f(): return 1\ndef g(): return 2\n")],
+                                             fork=self.FORK)
+        self.assertEqual(status, 0, stderr)
+        self.assertEqual([sorted(m) for m in messages],
+                         [["fork", "hello", "protocol"], ["id", "module"], ["function", "id"],
+                          ["function", "id"], ["end"]])
+        self.assertEqual([m.get("id") for m in messages], [None, 4, 4, 4, None])
+        self.assertEqual(messages[1]["module"]["calls"], ["f", "g"])
+        self.assertEqual([m["function"]["name"] for m in messages[2:4]], ["f", "g"])
+        self.assertEqual(messages[4], {"end": {"exit": 0}})
 
     def test_result_shape(self):
         result = self.run_one("""\
@@ -134,9 +276,10 @@ class Protocol(RunnerTest):
                 print("hi")
                 return 1
             """)
-        self.assertEqual(set(result), {"id", "module", "functions"})
+        self.assertEqual(set(result), {"id", "module", "functions", "end"})
         self.assertEqual(result["id"], 1)
-        self.assertEqual(set(result["module"]), {"compile_error", "error", "stdout", "scopes"})
+        self.assertEqual(set(result["module"]), {"compile_error", "error", "stdout", "scopes", "calls"})
+        self.assertEqual(result["module"]["calls"], ["f"])
         self.assertEqual(result["module"]["scopes"], {})  # f claimed its entry
         [entry] = result["functions"]
         self.assertEqual(set(entry), {"name", "outcome", "stdout", "seconds", "scopes", "f_locals_at_return"})
@@ -156,10 +299,10 @@ class Protocol(RunnerTest):
             def _dp_helper(x):
                 return x
             """, "desugared")
-        self.assertEqual(set(result), {"id", "module", "functions"})
+        self.assertEqual(set(result), {"id", "module", "functions", "end"})
         empty = {"cellvars": [], "freevars": []}
         self.assertEqual(result["module"], {
-            "compile_error": None, "error": None, "stdout": "",
+            "compile_error": None, "error": None, "stdout": "", "calls": ["f"],
             "scopes": {},  # f claimed its entry; _dp_helper is the translation's
             "translation_scopes": {"_dp_fn_f": dict(empty, varnames=["a", "_dp_tmp"]),
                                    "_dp_helper": dict(empty, varnames=["x"])},
@@ -189,15 +332,18 @@ class Protocol(RunnerTest):
             {"id": 8, "case": "c", "mode": "compiled", "source": ""},
             b"   ",  # blank: ignored, no result
             job(9, "def f(): return 'ok'"),
-        ])
+        ], fork=self.FORK)
         self.assertEqual(status, 0, stderr)
-        errors = messages[1:6]
-        self.assertEqual([m["id"] for m in errors], [None, None, None, 7, 8])
-        for m in errors:
-            self.assertEqual(set(m), {"id", "runner_error"})
-            self.assertIsInstance(m["runner_error"], str)
-        self.assertEqual(len(messages), 7)
-        self.assertEqual(messages[6]["functions"][0]["outcome"], self.returned("ok"))
+        # Each bad line: a runner_error line, then the end line.
+        results = split_jobs(messages[1:])
+        self.assertEqual(len(results), 6, messages)
+        errors = results[:5]
+        self.assertEqual([r["id"] for r in errors], [None, None, None, 7, 8])
+        for r in errors:
+            self.assertEqual(set(r), {"id", "runner_error", "end"})
+            self.assertIsInstance(r["runner_error"], str)
+            self.assertEqual(r["end"], {"exit": 0})
+        self.assertEqual(results[5]["functions"][0]["outcome"], self.returned("ok"))
 
     def test_unicode_round_trip(self):
         result = self.run_one("def f():\n    print('\u00e9\u4e2d')\n    return '\u00e9\U0001f600'\n")
@@ -261,7 +407,7 @@ class CompileAndModuleErrors(RunnerTest):
         self.assertEqual(result["module"], {
             "compile_error": {"type": "SyntaxError", "line": 2,
                               "msg": "return outside function" if PYPY else "'return' outside function"},
-            "error": None, "stdout": "", "scopes": {}})
+            "error": None, "stdout": "", "scopes": {}, "calls": []})
         self.assertEqual(result["functions"], [])
 
     def test_indentation_error_keeps_its_type(self):
@@ -280,14 +426,20 @@ class CompileAndModuleErrors(RunnerTest):
             def before():
                 return 1
             print("start")
-            raise ValueError("boom")
+            if __name__:  # not a constant: 3.10+ drops code after an unconditional raise
+                raise ValueError("boom")
             def after():
                 return 2
             """)
         self.assertEqual(self.module_run(result), {"compile_error": None, "stdout": "start\n",
                                                    "error": {"type": "ValueError", "message": "boom"}})
-        # Functions defined before the error are still called.
-        self.assertEqual([f["name"] for f in result["functions"]], ["before"])
+        # Functions defined before the error are still called; the one the
+        # body did not get to define is named (first).
+        self.assertEqual(result["module"]["calls"], ["before"])
+        self.assertEqual(result["functions"][0],
+                         {"name": "after", "not_defined": "the module body raised ValueError before defining it"})
+        self.assertEqual([f["name"] for f in result["functions"]], ["after", "before"])
+        self.assertEqual(result["functions"][1]["outcome"], self.returned(1))
 
     def test_system_exit_and_keyboard_interrupt_in_module(self):
         first, second = self.run_jobs(job(1, "import sys\nsys.exit(4)\n"),
@@ -467,19 +619,16 @@ class Isolation(RunnerTest):
         self.assertEqual(outcomes["g"], self.returned(["__doc__", "__loader__", "__name__", "__package__", "__spec__"]))
 
     def test_case_module_registered_only_during_the_job(self):
-        # In-process: run_job itself, so sys.modules can be inspected afterwards.
-        sys.path.insert(0, os.path.dirname(RUNNER))
-        try:
-            import runner
-        finally:
-            del sys.path[0]
+        # The in-process server, in this process, so sys.modules can be
+        # inspected afterwards (the fork server's job process just ends).
+        sys.modules.pop("__case__", None)
         source = "import sys\ndef f():\n    return sys.modules['__case__'].__dict__ is globals()\n"
-        result = runner.run_job({"id": 1, "case": "t", "mode": "source", "source": source}, None)
+        [result] = split_jobs(serve_here(job(1, source)))
         self.assertEqual(self.outcomes(result)["f"], self.returned(True))
         self.assertNotIn("__case__", sys.modules)
         # Even when the case removed itself, or the body failed.
         source = "import sys\ndel sys.modules['__case__']\nraise ValueError\n"
-        result = runner.run_job({"id": 2, "case": "t", "mode": "source", "source": source}, None)
+        [result] = split_jobs(serve_here(job(2, source)))
         self.assertEqual(result["module"]["error"], {"type": "ValueError", "message": ""})
         self.assertNotIn("__case__", sys.modules)
 

@@ -632,5 +632,412 @@ class Isolation(RunnerTest):
         self.assertEqual(result["module"]["error"], {"type": "ValueError", "message": ""})
         self.assertNotIn("__case__", sys.modules)
 
+def value_of(outcome):
+    """A returned canonical {"dict": pairs} with string keys as a dict."""
+    assert outcome["kind"] == "return", outcome
+    return dict((key, value) for key, value in outcome["value"]["dict"])
+
+
+# What a job could leave behind for the next one, as seen from a call.
+PROBE = """\
+def probe():
+    try:
+        os.fstat(1)
+        fd1 = "open"
+    except OSError:
+        fd1 = "closed"
+    return {"fd1": fd1, "cwd": os.getcwd(), "env": os.environ.get("PYCONFORM_TEST_LEAK"),
+            "PATH": "PATH" in os.environ, "abs": abs(-2),
+            "leaked_builtin": hasattr(builtins, "pyconform_leaked"), "divmod": hasattr(builtins, "divmod"),
+            "trace": sys.gettrace() is None, "usr1": signal.getsignal(signal.SIGUSR1) == signal.SIG_DFL,
+            "limit": sys.getrecursionlimit(), "threads": sorted(t.name for t in threading.enumerate()),
+            "module": "pyconform_leaked" in sys.modules, "imported": "tabnanny" in sys.modules,
+            "stdin": sys.stdin is sys.__stdin__, "stderr": sys.stderr is sys.__stderr__}
+"""
+PROBE_CASE = "import builtins, os, signal, sys, threading\n" + PROBE
+# Every change below is visible to the probe that follows in the same job.
+MUTATE = """\
+import builtins, io, os, signal, sys, threading, time, types
+def mutate():
+    import tabnanny
+    os.chdir(os.path.dirname(os.__file__))
+    os.environ["PYCONFORM_TEST_LEAK"] = "1"
+    del os.environ["PATH"]
+    builtins.abs = lambda x: "patched"
+    builtins.pyconform_leaked = True
+    del builtins.divmod
+    sys.settrace(lambda *args: None)
+    sys.setrecursionlimit(400)
+    sys.modules["pyconform_leaked"] = types.ModuleType("pyconform_leaked")
+    sys.stdin = io.StringIO("not the runner's")
+    sys.stderr = io.StringIO()
+"""
+# Only in a job process of its own: what the in-process server does not undo.
+MUTATE_PROCESS = """\
+    os.close(1)
+    signal.signal(signal.SIGUSR1, lambda *args: None)
+    threading.Thread(target=time.sleep, args=(3600,), name="left-running").start()
+"""
+# What the in-process server puts back (runner.serve_in_process).
+RESTORED_IN_PROCESS = ("cwd", "env", "PATH", "abs", "leaked_builtin", "divmod", "trace", "limit",
+                       "module", "imported", "stdin", "stderr")
+
+
+class ForkServer(RunnerTest):
+    """One process per job: nothing a job does reaches the next one, and a
+    job's process ending abnormally ends that job only."""
+
+    def test_hello_says_fork(self):
+        self.assertEqual(run_lines([])[0], [hello(True)])
+        self.assertEqual(run_lines([], fork=False)[0], [hello(False)])
+
+    def probes(self, mutate, fork):
+        """The probe's view in a job before, in the mutating job (after the
+        mutation) and in a job after it, in one runner."""
+        before, mutated, after = self.run_jobs(job(1, PROBE_CASE), job(2, mutate + PROBE), job(3, PROBE_CASE),
+                                               fork=fork)
+        self.assertEqual(mutated["module"]["calls"], ["mutate", "probe"])
+        self.assertEqual(mutated["functions"][0]["outcome"], self.returned(None))
+        return [value_of(self.outcomes(r)["probe"]) for r in (before, mutated, after)]
+
+    def test_nothing_reaches_the_next_job(self):
+        before, mutated, after = self.probes(MUTATE + MUTATE_PROCESS, fork=True)
+        self.assertEqual(after, before)
+        # The mutations were real: every item of the probe saw its change.
+        self.assertEqual(set(before), set(RESTORED_IN_PROCESS) | {"fd1", "usr1", "threads"})
+        for key in before:
+            self.assertNotEqual(mutated[key], before[key], key)
+        self.assertEqual(mutated["threads"], ["MainThread", "left-running"])
+
+    def test_segfault_ends_the_job_with_its_signal(self):
+        crashed, next_job = self.run_jobs(job(1, """\
+            import ctypes
+            def first():
+                return 1
+            def crash():
+                print("about to crash")
+                return ctypes.string_at(1)
+            def never():
+                return 3
+            """), job(2, "def f():\n    return 'next job ran'\n"), ends=[{"signal": 11}, {"exit": 0}])
+        self.assertEqual(crashed["module"]["calls"], ["first", "crash", "never"])
+        self.assertEqual([(f["name"], f["outcome"]) for f in crashed["functions"]], [("first", self.returned(1))])
+        self.assertEqual(self.outcomes(next_job)["f"], self.returned("next job ran"))
+
+    def test_os_exit_ends_the_job_with_its_code(self):
+        exited, next_job = self.run_jobs(job(1, """\
+            import os, sys
+            def first():
+                return 1
+            def exits():
+                sys.exit(5)
+            def leaves():
+                os._exit(3)
+            def never():
+                return 3
+            """), job(2, "def f():\n    return 'next job ran'\n"), ends=[{"exit": 3}, {"exit": 0}])
+        # sys.exit() is an ordinary outcome; os._exit() ends the process.
+        self.assertEqual([(f["name"], f["outcome"]) for f in exited["functions"]],
+                         [("first", self.returned(1)),
+                          ("exits", {"kind": "raise", "type": "SystemExit", "message": "5"})])
+        self.assertEqual(self.outcomes(next_job)["f"], self.returned("next job ran"))
+
+    def test_memory_limit_makes_a_bomb_a_memory_error(self):
+        result = self.run_one("""\
+            def bomb():
+                return len(bytearray(8 << 30))
+            def after():
+                return len(bytearray(1 << 20))
+            """, max_memory=4 << 30)
+        outcomes = self.outcomes(result)
+        self.assertEqual((outcomes["bomb"]["kind"], outcomes["bomb"]["type"]), ("raise", "MemoryError"))
+        self.assertEqual(outcomes["after"], self.returned(1 << 20))
+
+    def test_a_forked_copy_never_writes_protocol_lines(self):
+        result = self.run_one("""\
+            import os
+            if os.fork() == 0:
+                print("copy of the module body")  # reaches the module line: exits there
+            def waits():
+                pid = os.fork()
+                if pid == 0:
+                    return "forked copy"
+                os.waitpid(pid, 0)
+                return "original"
+            def leaves():
+                if os.fork() == 0:
+                    print("forked copy")
+                    return "forked copy"
+                return "original"
+            def after():
+                return "after"
+            """)
+        self.assertEqual(self.outcomes(result), {"waits": self.returned("original"),
+                                                 "leaves": self.returned("original"),
+                                                 "after": self.returned("after")})
+        self.assertEqual([f["stdout"] for f in result["functions"]], ["", "", ""])
+
+
+class Resume(RunnerTest):
+    SOURCE = """\
+        log = []
+        print("module body ran")
+        def a():
+            log.append("a")
+            return "a"
+        def b():
+            log.append("b")
+            return "b"
+        def c():
+            return list(log)
+        def d():
+            return "d"
+        """
+
+    def test_resume_skips_the_first_calls(self):
+        full, resumed, past_the_end = self.run_jobs(job(1, self.SOURCE), job(2, self.SOURCE, resume=2),
+                                                    job(3, self.SOURCE, resume=9))
+        self.assertEqual([(f["name"], f["outcome"]) for f in full["functions"]],
+                         [("a", self.returned("a")), ("b", self.returned("b")),
+                          ("c", self.returned(["a", "b"])), ("d", self.returned("d"))])
+        for result in (resumed, past_the_end):
+            # The module body ran again and the line names every call.
+            self.assertEqual(result["module"]["stdout"], "module body ran\n")
+            self.assertEqual(result["module"]["calls"], ["a", "b", "c", "d"])
+        self.assertEqual([(f["name"], f["outcome"]) for f in resumed["functions"]],
+                         [("c", self.returned([])), ("d", self.returned("d"))])
+        self.assertEqual(past_the_end["functions"], [])
+
+
+class Capture(RunnerTest):
+    def test_stdout_is_cut_at_max_output_and_counted(self):
+        result = self.run_one("""\
+            import sys
+            print("m" * 30)
+            def big():
+                print("x" * 99)
+                return 1
+            def exact():
+                sys.stdout.write("y" * 10)
+                return 2
+            def wide():
+                sys.stdout.write("\\u00e9" * 10)
+                return 3
+            def no_half_characters():
+                sys.stdout.write("a" + "\\u00e9" * 5)
+                return 4
+            """, max_output=10)
+        self.assertEqual((result["module"]["stdout"], result["module"]["truncated"]), ("m" * 10, {"stdout": 31}))
+        entries = dict((f["name"], f) for f in result["functions"])
+        self.assertEqual((entries["big"]["stdout"], entries["big"]["truncated"]), ("x" * 10, {"stdout": 100}))
+        self.assertEqual(entries["big"]["outcome"], self.returned(1))
+        self.assertEqual(entries["exact"]["stdout"], "y" * 10)
+        self.assertNotIn("truncated", entries["exact"])
+        self.assertEqual((entries["wide"]["stdout"], entries["wide"]["truncated"]),
+                         ("\u00e9" * 5, {"stdout": 20}))
+        self.assertEqual((entries["no_half_characters"]["stdout"], entries["no_half_characters"]["truncated"]),
+                         ("a" + "\u00e9" * 4, {"stdout": 11}))
+
+    def test_default_cap_is_one_mebibyte(self):
+        result = self.run_one("def f():\n    print('z' * (3 << 19))\n")
+        [entry] = result["functions"]
+        self.assertEqual((len(entry["stdout"]), entry["truncated"]), (1 << 20, {"stdout": (3 << 19) + 1}))
+
+    def test_stdout_buffer_takes_bytes_shown_with_escapes(self):
+        result = self.run_one("""\
+            import sys
+            def f():
+                print("text", end="|")
+                sys.stdout.buffer.write(b"ok\\xff\\xfe\\n")
+                sys.stdout.buffer.write("\\u00e9".encode("utf-8"))
+                sys.stdout.buffer.flush()
+                return sys.stdout.buffer.write(bytearray(b"abc"))
+            """)
+        [entry] = result["functions"]
+        self.assertEqual((entry["stdout"], entry["outcome"]), ("text|ok\\xff\\xfe\n\u00e9abc", self.returned(3)))
+
+
+class Values(RunnerTest):
+    def test_big_ints_are_exact_in_hex(self):
+        outcomes = self.outcomes(self.run_one("""\
+            def huge():
+                return 1 << 20000
+            def negative():
+                return -(1 << 14000)
+            def widest_decimal():
+                return (1 << 14000) - 1
+            def past_64_bits():
+                return 1 << 63
+            """))
+        self.assertEqual(outcomes["huge"], self.returned({"int_hex": "0x1" + "0" * 5000}))
+        self.assertEqual(outcomes["negative"], self.returned({"int_hex": "-0x1" + "0" * 3500}))
+        self.assertEqual(outcomes["widest_decimal"], self.returned({"int": str((1 << 14000) - 1)}))
+        self.assertEqual(outcomes["past_64_bits"], self.returned({"int": "9223372036854775808"}))
+
+
+class NotDefined(RunnerTest):
+    WHY = "the module body raised ValueError before defining it"
+
+    def test_functions_the_body_did_not_define_are_named(self):
+        result = self.run_one("""\
+            def a():
+                return 1
+            class K:
+                pass
+            if __name__:
+                raise ValueError("stop")
+            def b():
+                return 2
+            async def c():
+                return 3
+            def takes_an_argument(x):
+                return 4
+            """)
+        self.assertEqual(result["module"]["error"], {"type": "ValueError", "message": "stop"})
+        self.assertEqual(result["module"]["calls"], ["a"])
+        self.assertEqual(result["functions"][:2], [{"name": "b", "not_defined": self.WHY},
+                                                   {"name": "c", "not_defined": self.WHY}])
+        self.assertEqual([(f["name"], f["outcome"]) for f in result["functions"][2:]], [("a", self.returned(1))])
+
+    def test_desugared_names_are_the_users(self):
+        result = self.run_one("""\
+            def _dp_fn_a():
+                return 1
+            a = __dp__.update_fn(_dp_fn_a, None, "a")
+            del _dp_fn_a
+            if __name__:
+                raise ValueError("stop")
+            def _dp_fn_b():
+                return 2
+            b = __dp__.update_fn(_dp_fn_b, None, "b")
+            del _dp_fn_b
+            def _dp_helper():
+                return 0
+            """, "desugared")
+        self.assertEqual(result["module"]["calls"], ["a"])
+        self.assertEqual(result["functions"][0], {"name": "b", "not_defined": self.WHY})
+        self.assertEqual([f["name"] for f in result["functions"]], ["b", "a"])
+
+    def test_none_when_the_body_completed(self):
+        result = self.run_one("def a():\n    return 1\nif not __name__:\n    def b():\n        return 2\n")
+        self.assertEqual([f["name"] for f in result["functions"]], ["a"])
+
+
+class InProcessServer(ForkServer):
+    """serve_in_process, as on builds without os.fork (Pyodide): the runner
+    puts back what the job changed of the state it relies on."""
+
+    def test_state_is_restored_after_each_job(self):
+        before, mutated, after = self.probes(MUTATE, fork=False)
+        for key in RESTORED_IN_PROCESS:
+            self.assertEqual(after[key], before[key], key)
+            self.assertNotEqual(mutated[key], before[key], key)
+
+    def test_every_job_ends_with_exit_0(self):
+        messages, stderr, status = run_lines([job(1, "def f():\n    return 1\n"), b"{bad", b""], fork=False)
+        self.assertEqual(status, 0, stderr)
+        self.assertEqual([m for m in messages if "end" in m], [{"end": {"exit": 0}}] * 2)
+
+    # What needs a process of its own.
+    test_nothing_reaches_the_next_job = None
+    test_segfault_ends_the_job_with_its_signal = None
+    test_os_exit_ends_the_job_with_its_code = None
+    test_memory_limit_makes_a_bomb_a_memory_error = None
+    test_a_forked_copy_never_writes_protocol_lines = None
+    test_hello_says_fork = None
+
+
+class ProtocolInProcess(Protocol):
+    FORK = False
+
+
+class CompileAndModuleErrorsInProcess(CompileAndModuleErrors):
+    FORK = False
+
+
+class CallsInProcess(Calls):
+    FORK = False
+
+
+class IsolationInProcess(Isolation):
+    FORK = False
+
+
+class ResumeInProcess(Resume):
+    FORK = False
+
+
+class CaptureInProcess(Capture):
+    FORK = False
+
+
+class NotDefinedInProcess(NotDefined):
+    FORK = False
+
+
+PYPY_BIN = "/usr/bin/pypy3"
+# On PyPy, locals dicts share one process-wide tree of key layouts that
+# reorders keys: building one changes the key order of those built later.
+OBSERVED_ORDER = """\
+class O:
+    pass
+def local_names():
+    b = 1
+    a = 2
+    c = 3
+    return list(locals())
+def instance_keys():
+    o = O()
+    o.b = 1
+    o.a = 2
+    o.c = 3
+    return list(o.__dict__)
+def dicts():
+    d = {}
+    d["b"] = d["a"] = d["c"] = 0
+    return [list(d), list(dict(b=1, a=2, c=3))]
+"""
+PERTURBING = """\
+class O:
+    pass
+def perturb():
+    for order in (("a", "c", "b"), ("c", "a", "b")):
+        o = O()
+        for name in order:
+            setattr(o, name, 1)
+    def g():
+        a = 1; c = 2; b = 3
+        return locals()
+    def h():
+        c = 1; a = 2; b = 3
+        return locals()
+    return [list(g()), list(h())]
+"""
+
+
+@unittest.skipUnless(os.path.exists(PYPY_BIN), "no PyPy at %s" % PYPY_BIN)
+class PyPyKeyOrder(RunnerTest):
+    """The fork server runs each job in a copy of a process that ran no case
+    code, so on PyPy key orders do not depend on the jobs run before."""
+
+    def observed(self, fork):
+        """The outcomes of OBSERVED_ORDER run alone, and after PERTURBING in
+        the same runner."""
+        [alone] = self.run_jobs(job(1, OBSERVED_ORDER), python=PYPY_BIN, fork=fork)
+        _, later = self.run_jobs(job(1, PERTURBING), job(2, OBSERVED_ORDER), python=PYPY_BIN, fork=fork)
+        return self.outcomes(alone), self.outcomes(later)
+
+    def test_key_order_does_not_depend_on_earlier_jobs(self):
+        alone, later = self.observed(fork=True)
+        self.assertEqual(alone["local_names"], self.returned(["b", "a", "c"]))
+        self.assertEqual(later, alone)
+
+    def test_in_one_process_earlier_jobs_change_it(self):
+        # Why the server forks: the same jobs in one process disagree.
+        alone, later = self.observed(fork=False)
+        self.assertEqual(alone["local_names"], self.returned(["b", "a", "c"]))
+        self.assertNotEqual(later["local_names"], alone["local_names"])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -809,7 +809,7 @@ class Resume(RunnerTest):
         self.assertEqual(past_the_end["functions"], [])
 
 
-class Capture(RunnerTest):
+class BoundedCapture(RunnerTest):
     def test_stdout_is_cut_at_max_output_and_counted(self):
         result = self.run_one("""\
             import sys
@@ -967,7 +967,7 @@ class ResumeInProcess(Resume):
     FORK = False
 
 
-class CaptureInProcess(Capture):
+class BoundedCaptureInProcess(BoundedCapture):
     FORK = False
 
 

@@ -838,6 +838,17 @@ class BoundedCapture(RunnerTest):
         self.assertEqual((entries["no_half_characters"]["stdout"], entries["no_half_characters"]["truncated"]),
                          ("a" + "\u00e9" * 4, {"stdout": 11}))
 
+    def test_bytes_are_cut_before_they_are_escaped(self):
+        result = self.run_one("""\
+            import sys
+            def ff():
+                sys.stdout.buffer.write(b"\\xff" * 8)
+            def mixed():
+                sys.stdout.buffer.write(b"a\\xffb")
+            """, max_output=2)
+        self.assertEqual([(f["stdout"], f["truncated"]) for f in result["functions"]],
+                         [("\\xff\\xff", {"stdout": 8}), ("a\\xff", {"stdout": 3})])
+
     def test_default_cap_is_one_mebibyte(self):
         result = self.run_one("def f():\n    print('z' * (3 << 19))\n")
         [entry] = result["functions"]
@@ -917,6 +928,24 @@ class NotDefined(RunnerTest):
         self.assertEqual(result["module"]["calls"], ["a"])
         self.assertEqual(result["functions"][0], {"name": "b", "not_defined": self.WHY})
         self.assertEqual([f["name"] for f in result["functions"]], ["b", "a"])
+
+    def test_read_from_the_text_not_the_code(self):
+        # 3.10+ compile nothing after an unconditional raise; b and k take
+        # arguments that all have defaults, so they would be called.
+        result = self.run_one("""\
+            def a():
+                return 1
+            raise ValueError("stop")
+            def b(x=1):
+                return 2
+            def k(*, key=3):
+                return key
+            def needs(x):
+                return 4
+            """)
+        self.assertEqual(result["functions"][:2], [{"name": "b", "not_defined": self.WHY},
+                                                   {"name": "k", "not_defined": self.WHY}])
+        self.assertEqual([f["name"] for f in result["functions"]], ["b", "k", "a"])
 
     def test_none_when_the_body_completed(self):
         result = self.run_one("def a():\n    return 1\nif not __name__:\n    def b():\n        return 2\n")

@@ -176,6 +176,7 @@ static int load_registry(const pc_options *o, const paths *p, pc_registry *reg, 
     double probe_timeout = o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS ? o->startup_timeout
                                                                            : PROBE_TIMEOUT;
     reg->stop_fd = stop_fd;
+    reg->probe_width = (size_t)(o->parallel > 0 ? o->parallel : 2);
     if ((p->config && pc_registry_load_config(reg, p->config, p->runners, err)) ||
         pc_registry_load_provisioned(reg, p->interps, p->runners, err) ||
         pc_registry_discover(reg, err) ||

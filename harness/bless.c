@@ -272,11 +272,13 @@ static int completed_jobs(const pc_comparison *cmp, const pc_case *k, done_job *
     return 0;
 }
 
+/* Some job of the run knows the function: a row for it exists, observed or not (a call
+ * that timed out, crashed or was not run still names a function the case defines). */
 static bool reported(const pc_comparison *cmp, const pc_case *k, const char *function)
 {
     size_t i;
     for (i = 0; i < cmp->len; i++)
-        if (cmp->rows[i].kase == k && cmp->rows[i].observation && !strcmp(cmp->rows[i].function, function))
+        if (cmp->rows[i].kase == k && !strcmp(cmp->rows[i].function, function))
             return true;
     return false;
 }

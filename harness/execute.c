@@ -740,10 +740,13 @@ int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_job_result *r
          * slot further each turn so that no interpreter waits behind the others. */
         for (i = 0; i < nslots; i++)
             active += slots[i].state != SLOT_IDLE;
-        for (i = 0; i < nslots && (int)active < opt->parallel; i++) {
+        /* Two passes: first the slots whose job is to be resumed (a call timed out
+         * or crashed and killed their runner), so the rest of that job does not wait
+         * behind another interpreter's batch; then the others. */
+        for (i = 0; i < 2 * nslots && (int)active < opt->parallel; i++) {
             slot *s = &slots[(turn + i) % nslots];
             pc_error serr;
-            if (s->state != SLOT_IDLE || !slot_has_work(s))
+            if (s->state != SLOT_IDLE || !slot_has_work(s) || (i < nslots && s->job.idx < 0))
                 continue;
             if (slot_start(s, &x, &serr)) {
                 char *why = pc_asprintf(err, "cannot start runner: %s", serr.msg);

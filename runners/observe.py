@@ -45,6 +45,8 @@ import sys
 import types
 from _thread import get_ident
 
+import builtins as _builtins_module
+
 ENTRY_LIMIT = 200  # entries per list and top-level call; the rest are counted
 DP = "_dp_"  # prefix of the translation's internal names
 DP_FN = "_dp_fn_"  # a user's function, renamed by the translation
@@ -565,6 +567,54 @@ def put_back(saved):
 
 
 # ---------------------------------------------------------------------------
+# The interpreter's builtins, for runner code
+
+
+class PristineBuiltins(object):
+    """`with PRISTINE:` runs runner code with the builtins as they were when
+    this module was imported, even while the case has rebound some
+    (`builtins.len = lambda obj: 42`), so what the runner records is never
+    computed with the case's replacements; the case's builtins are put back
+    on exit.  Cheap when nothing was rebound (one dict comparison).  The
+    helpers are bound once here: the names `dict` and the rest may be the
+    ones the case replaced."""
+
+    def __init__(self):
+        self.namespace = _builtins_module.__dict__
+        self.original = dict(self.namespace)
+        self.saved = []
+        self._equal = dict.__eq__
+        self._copy = dict.copy
+        self._clear = dict.clear
+        self._update = dict.update
+        self._append = list.append
+        self._pop = list.pop
+
+    def __enter__(self):
+        try:
+            changed = not self._equal(self.namespace, self.original)
+        except BaseException:  # noqa: B036 - a case-defined __eq__ may raise
+            changed = True
+        if changed:
+            self._append(self.saved, self._copy(self.namespace))
+            self._clear(self.namespace)
+            self._update(self.namespace, self.original)
+        else:
+            self._append(self.saved, None)
+        return self
+
+    def __exit__(self, *exc_info):
+        case_builtins = self._pop(self.saved)
+        if case_builtins is not None:
+            self._clear(self.namespace)
+            self._update(self.namespace, case_builtins)
+        return False
+
+
+PRISTINE = PristineBuiltins()
+
+
+# ---------------------------------------------------------------------------
 # Recording one top-level call
 
 
@@ -677,6 +727,10 @@ class CallRecorder:
         code = frame.f_code
         if code.co_filename != self.filename:
             return
+        with PRISTINE:  # a case frame: the rest is runner code
+            self.case_timer_event(frame, code)
+
+    def case_timer_event(self, frame, code):
         info = self.info(code)
         offset = frame.f_lasti
         if not info.suspendable:
@@ -697,7 +751,8 @@ class CallRecorder:
         code = frame.f_code
         if code.co_filename != self.filename:
             return
-        self.leave(frame, code, self.info(code).leave_kind(frame.f_lasti), restore)
+        with PRISTINE:  # a case frame: the rest is runner code
+            self.leave(frame, code, self.info(code).leave_kind(frame.f_lasti), restore)
 
     def leave(self, frame, code, kind, restore):
         """Record one returning frame (not a yield)."""

@@ -354,7 +354,8 @@ def run_captured(func, limit, recorder=None):
             if recorder is not None:
                 recorder.uninstall()
         if exc is None:
-            value = canonical(result)
+            with observe.PRISTINE:
+                value = canonical(result)
     finally:
         sys.stdout = saved
     return value, exc, clean_text(buffer.getvalue()), buffer.truncated(), seconds
@@ -595,6 +596,10 @@ class Sender(object):
         self.owner_pid = owner_pid
 
     def __call__(self, obj):
+        with observe.PRISTINE:  # the case may have rebound builtins the encoder uses
+            self.send(obj)
+
+    def send(self, obj):
         if self.owner_pid is not None and os.getpid() != self.owner_pid:
             os._exit(0)
         obj["id"] = self.job_id

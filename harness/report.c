@@ -72,8 +72,8 @@ json_t *pc_report_build(const pc_run_info *run, const pc_registry *reg, const pc
                         const pc_job_result *results, const pc_comparison *cmp, pc_error *err)
 {
     char host[256] = "", started[32], finished[32];
-    json_t *doc, *interps, *jobs, *rows, *verdicts, *cmdline;
-    size_t i;
+    json_t *doc, *interps, *jobs, *rows, *verdicts, *cmdline, *status_counts;
+    size_t i, statuses[PC_JOB_SKIPPED + 1] = {0};
     gethostname(host, sizeof host - 1);
     pc_format_time(run->started, false, started, sizeof started);
     pc_format_time(run->finished, false, finished, sizeof finished);
@@ -82,7 +82,8 @@ json_t *pc_report_build(const pc_run_info *run, const pc_registry *reg, const pc
     rows = json_array();
     verdicts = json_object();
     cmdline = json_array();
-    if (!interps || !jobs || !rows || !verdicts || !cmdline)
+    status_counts = json_object();
+    if (!interps || !jobs || !rows || !verdicts || !cmdline || !status_counts)
         goto oom;
     for (i = 0; i < (size_t)run->argc; i++)
         if (json_array_append_new(cmdline, json_string(run->argv[i])))
@@ -114,16 +115,25 @@ json_t *pc_report_build(const pc_run_info *run, const pc_registry *reg, const pc
         if (json_object_set_new(verdicts, pc_verdict_name((pc_verdict)i),
                                 json_integer((json_int_t)cmp->counts[i])))
             goto oom;
-    doc = json_pack("{s:i, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:f, s:o, s:f, s:i}, s:o, "
-                    "s:{s:I, s:I, s:I, s:o, s:I}, s:o, s:o, s:O}",
+    for (i = 0; i < plan->len; i++)
+        statuses[results[i].status]++;
+    for (i = 0; i < sizeof statuses / sizeof *statuses; i++)
+        if (json_object_set_new(status_counts, pc_job_status_name((pc_job_status)i),
+                                json_integer((json_int_t)statuses[i])))
+            goto oom;
+    doc = json_pack("{s:i, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:f, s:o, s:f, s:f, s:I, s:I, s:i}, "
+                    "s:b, s:i, s:o, s:{s:I, s:I, s:o, s:I, s:o, s:I}, s:o, s:o, s:O}",
                     "schema_version", PC_REPORT_SCHEMA,
                     "harness", "name", "pyconform", "version", PYCONFORM_VERSION,
                     "run", "host", host, "started", started, "finished", finished, "seconds",
-                    run->seconds, "command", cmdline, "timeout", run->timeout, "parallel",
-                    run->parallel,
+                    run->seconds, "command", cmdline, "timeout", run->timeout, "startup_timeout",
+                    run->startup_timeout, "max_output", (json_int_t)run->max_output, "max_memory",
+                    (json_int_t)run->max_memory, "parallel", run->parallel,
+                    "interrupted", run->interrupted != 0, "signal", run->interrupted,
                     "interpreters", interps,
                     "summary", "jobs_planned", (json_int_t)plan->len, "jobs_reported",
-                    (json_int_t)plan->len, "results", (json_int_t)cmp->len, "verdicts", verdicts,
+                    (json_int_t)(plan->len - statuses[PC_JOB_NOT_RUN]), "jobs", status_counts,
+                    "results", (json_int_t)cmp->len, "verdicts", verdicts,
                     "unexpected", (json_int_t)cmp->unexpected,
                     "jobs", jobs, "results", rows, "groups", cmp->groups);
     if (!doc)
@@ -135,6 +145,7 @@ oom:
     json_decref(rows);
     json_decref(verdicts);
     json_decref(cmdline);
+    json_decref(status_counts);
     pc_oom(err);
     return NULL;
 }
@@ -274,13 +285,26 @@ void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
     if ((int)shown > max_details)
         fprintf(out, "... %zu more unexpected results in the report\n", shown - (size_t)max_details);
 
+    free(ins);
+    pc_report_print_summary(out, run, plan, cmp);
+}
+
+void pc_report_print_summary(FILE *out, const pc_run_info *run, const pc_plan *plan,
+                             const pc_comparison *cmp)
+{
+    size_t ni = 0, i, k;
+    const pc_interp **ins = run_interps(plan, &ni);
+    free(ins);
     fprintf(out, "pyconform: %zu results:", cmp->len);
     for (i = 0, k = 0; i < PC_VERDICT_COUNT; i++) {
         if (!cmp->counts[i])
             continue;
         fprintf(out, "%s %zu %s", k++ ? "," : "", cmp->counts[i], pc_verdict_name((pc_verdict)i));
     }
-    fprintf(out, "; %zu unexpected; %zu jobs on %zu interpreters in %.2f s\n", cmp->unexpected,
+    fprintf(out, "; %zu unexpected; %zu jobs on %zu interpreters in %.2f s", cmp->unexpected,
             plan->len, ni, run->seconds);
-    free(ins);
+    if (run->interrupted)
+        fprintf(out, "; INTERRUPTED by signal %d (%s): jobs not run are NOT RUN", run->interrupted,
+                strsignal(run->interrupted));
+    fputc('\n', out);
 }

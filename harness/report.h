@@ -22,7 +22,10 @@ typedef struct pc_run_info {
     int argc;
     char **argv;
     double timeout;
+    double startup_timeout;
+    size_t max_output, max_memory;
     int parallel;
+    int interrupted; /* the signal that stopped the run, 0 when it ran to the end */
 } pc_run_info;
 
 /* Build the report document (new reference). */
@@ -36,5 +39,8 @@ int pc_report_write(json_t *report, const char *dir, double started, char **writ
  * one-line summary. */
 void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
                      const pc_comparison *cmp, int max_details);
+/* Only the one-line summary (what -q prints). */
+void pc_report_print_summary(FILE *out, const pc_run_info *run, const pc_plan *plan,
+                             const pc_comparison *cmp);
 
 #endif

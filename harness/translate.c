@@ -21,8 +21,8 @@ const char *pc_translation_source_name(pc_translation_source s)
     return "none";
 }
 
-int pc_translate_text(char *const *argv, const char *text, double timeout, pc_translation *out,
-                      pc_error *err)
+int pc_translate_text(char *const *argv, const char *text, double timeout, int stop_fd,
+                      pc_translation *out, pc_error *err)
 {
     pc_child c = {0};
     pc_buf so = {0}, se = {0};
@@ -32,6 +32,7 @@ int pc_translate_text(char *const *argv, const char *text, double timeout, pc_tr
     c.argv = argv;
     c.pipe_in = c.pipe_out = c.pipe_err = true;
     c.new_group = true;
+    c.stop_fd = stop_fd;
     if (pc_child_start(&c, &cerr) != 0) {
         out->failure = pc_asprintf(err, "desugarer did not start: %s", cerr.msg);
         return out->failure ? 0 : -1;
@@ -84,7 +85,7 @@ static int translate_ours(const pc_caseset *cases, const pc_translate_options *o
     }
     if (n == 0)
         return 0;
-    if (pc_translate_text(argv, in.data, o->timeout * (double)n, &batch, err))
+    if (pc_translate_text(argv, in.data, o->timeout * (double)n, o->stop_fd, &batch, err))
         goto done;
     /* Each answer line goes to its case; a case without one gets the batch's failure. */
     for (line = batch.text; line && *line;) {
@@ -137,7 +138,7 @@ int pc_translate(const pc_caseset *cases, const pc_translate_options *o, pc_tran
         memset(t, 0, sizeof *t);
         if (o->external) {
             t->source = PC_TR_EXTERNAL;
-            if (pc_translate_text(ext, k->source, o->timeout, t, err))
+            if (pc_translate_text(ext, k->source, o->timeout, o->stop_fd, t, err))
                 return pc_wrap(err, "%s:%d: translating case '%s'", k->file, k->line, k->name);
         } else if (k->desugared) {
             t->source = PC_TR_CASE;

@@ -28,8 +28,8 @@
 #define TIMEOUT_ARG "3"
 /* The suite's expectations are blessed with this cap, which keeps the floods' captured
  * text (and expected/) small; the memory test uses the default cap (1 MiB). */
-#define MAX_OUTPUT_ARG "65536"
-#define MAX_OUTPUT 65536
+#define MAX_OUTPUT_ARG "16384"
+#define MAX_OUTPUT 16384
 #define DEFAULT_MAX_OUTPUT 1048576
 #define GIB 1073741824LL
 
@@ -46,19 +46,31 @@ static const char *const cpythons[] = {"3.8.18", "3.12.1", "3.13.0"};
 /* The one call of a block that does not complete; every other row is PASS. */
 typedef struct bad_call {
     const char *kase, *function, *verdict;
-    const char *detail; /* a part of the row's detail, or NULL */
+    const char *detail; /* a part of the row's detail */
+    const char *impl;   /* only on builds of this implementation, or NULL: all */
 } bad_call;
 
 static const bad_call bad_calls[] = {
-    {"fault hang", "hang", "TIMEOUT", NULL},
-    {"fault hang ignoring signals", "stubborn", "TIMEOUT", NULL},
-    {"fault segfault ctypes", "segfault", "CRASH", "signal 11"},
-    {"fault segfault signal", "segv", "CRASH", "signal 11"},
-    {"fault abort", "abort_now", "CRASH", "signal 6"},
-    {"fault os._exit", "leave", "CRASH", "exit code 3"},
-    {"fault endless line on fd 1", "endless_line", "TIMEOUT", NULL},
+    {"fault hang", "hang", "TIMEOUT", "no result within 3 s (--timeout)", NULL},
+    {"fault hang ignoring signals", "stubborn", "TIMEOUT", "no result within 3 s (--timeout)", NULL},
+    /* PyPy's ctypes.string_at(0) returns None */
+    {"fault segfault ctypes", "segfault", "CRASH", "signal 11", "cpython"},
+    {"fault segfault signal", "segv", "CRASH", "signal 11", NULL},
+    {"fault abort", "abort_now", "CRASH", "signal 6", NULL},
+    {"fault os._exit", "leave", "CRASH", "exit code 3", NULL},
+    {"fault endless line on fd 1", "endless_line", "TIMEOUT", "no result within 3 s (--timeout)", NULL},
 };
 #define NBAD (sizeof bad_calls / sizeof *bad_calls)
+
+/* Calls that complete, but may need more than --timeout on a slow or busy machine (a
+ * 1 GiB string is allocated, or 1 GiB and 256 MiB pass through the capture and a pipe):
+ * PASS or TIMEOUT; either way their job ends within --timeout + 1 s. */
+static const char *const slow_calls[][2] = {
+    {"fault flood one write", "flood"},
+    {"fault flood many prints", "flood_prints"},
+    {"fault fd 1 flood", "fd1_flood"},
+};
+#define NSLOW (sizeof slow_calls / sizeof *slow_calls)
 
 /* Observations checked by value on every build and in both modes. */
 typedef struct known {
@@ -95,7 +107,7 @@ static const known knowns[] = {
     {"fault thread left running", "leave_thread", "{\"kind\": \"return\", \"value\": \"started\"}", ""},
     {"fault thread later block", "threads_unchanged", "{\"kind\": \"return\", \"value\": [\"MainThread\"]}", ""},
     {"fault recursion limit", "lower_limit", "{\"kind\": \"return\", \"value\": 120}", ""},
-    {"fault recursion limit later block", "deep", "{\"kind\": \"return\", \"value\": 500}", ""},
+    {"fault recursion limit later block", "limit_unchanged", "{\"kind\": \"return\", \"value\": 1000}", ""},
     {"fault sys.modules later block", "modules_unchanged", "{\"kind\": \"return\", \"value\": [\"2.5\", false]}", ""},
 };
 #define NKNOWN (sizeof knowns / sizeof *knowns)
@@ -158,13 +170,22 @@ static size_t rows_for(json_t *report, const char *kase, const char *fn, const c
     return n;
 }
 
-static const bad_call *bad_call_of(const char *kase)
+static const bad_call *bad_call_of(const char *kase, const char *impl)
 {
     size_t i;
     for (i = 0; i < NBAD; i++)
-        if (!strcmp(bad_calls[i].kase, kase))
+        if (!strcmp(bad_calls[i].kase, kase) && (!bad_calls[i].impl || !strcmp(bad_calls[i].impl, impl)))
             return &bad_calls[i];
     return NULL;
+}
+
+static bool is_slow(const char *kase, const char *fn)
+{
+    size_t i;
+    for (i = 0; i < NSLOW; i++)
+        if (!strcmp(slow_calls[i][0], kase) && !strcmp(slow_calls[i][1], fn))
+            return true;
+    return false;
 }
 
 static void check_known(json_t *row, const known *k, const char *where)
@@ -207,44 +228,32 @@ static void check_flood(json_t *row, const flood *f, size_t cap, const char *whe
     }
 }
 
-/* Everything the report of a fault run must say, for the given builds. */
-static void check_report(const tagged_run *r, const char *const *interps, size_t ninterps)
+/* Everything the report of a fault run must say, for the given builds (all of
+ * implementation impl). */
+static void check_report(const tagged_run *r, const char *const *interps, size_t ninterps,
+                         const char *impl)
 {
     static const char *const modes[] = {"source", "desugared"};
     pc_caseset cases = {0};
     pc_error err;
     json_t *report = r->report, *jobs, *job, *summary;
-    size_t f, c, i, m, q, expected_rows = 0;
+    size_t f, c, i, m, q, expected_rows = 0, unexpected = 0;
     double limit = TIMEOUT_S + 1.0, job_sum = 0;
 
-    cr_assert_not_null(report, "no report; stderr:\n%s", r->err);
+    cr_assert_not_null(report, "no report; status 0x%x, stderr:\n%s", r->status, r->err);
     for (f = 0; f < NFILES; f++)
         cr_assert_eq(pc_parse_file(&cases, case_files[f], &err), 0, "%s", err.msg);
 
-    /* exit 1: the TIMEOUT and CRASH verdicts are unexpected, nothing else is */
-    cr_assert(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 1, "status 0x%x\nstdout:\n%s\nstderr:\n%s",
-              r->status, r->out, r->err);
-    summary = json_object_get(report, "summary");
-    cr_assert_eq(json_integer_value(json_object_get(summary, "unexpected")),
-                 (json_int_t)(NBAD * ninterps * 2), "unexpected verdicts: %s", r->out);
     jobs = json_object_get(report, "jobs");
+    summary = json_object_get(report, "summary");
     cr_assert_eq(json_array_size(jobs), cases.len * ninterps * 2, "one job per block, build and mode");
     cr_assert_eq(json_integer_value(json_object_get(summary, "jobs_planned")),
                  json_integer_value(json_object_get(summary, "jobs_reported")));
     cr_assert(!json_is_true(json_object_get(report, "interrupted")));
 
-    /* every job ends within --timeout + 1 s: one bad call per block, whatever it writes */
-    json_array_foreach(jobs, q, job) {
-        double d = json_number_value(json_object_get(job, "duration"));
-        cr_assert(d <= limit, "job %s [%s %s] took %.2f s (limit %.0f s)", str_of(job, "case"),
-                  str_of(job, "interpreter"), str_of(job, "mode"), d, limit);
-        job_sum += d;
-    }
-    cr_assert(r->seconds <= job_sum + 30, "the run took %.1f s for %.1f s of jobs", r->seconds, job_sum);
-
     for (c = 0; c < cases.len; c++) {
         const pc_case *kase = &cases.items[c];
-        const bad_call *bad = bad_call_of(kase->name);
+        const bad_call *bad = bad_call_of(kase->name, impl);
         char names[16][64];
         size_t nfn = block_calls(kase->source, names, 16);
         cr_assert(nfn > 0, "%s: no calls", kase->name);
@@ -258,7 +267,7 @@ static void check_report(const tagged_run *r, const char *const *interps, size_t
             for (m = 0; m < 2; m++) {
                 json_t *row;
                 char where[256];
-                bool after_bad = false;
+                const char *failed = NULL; /* the call that did not complete, before this one */
                 snprintf(where, sizeof where, "%s / <module> [%s %s]", kase->name, interps[i], modes[m]);
                 cr_assert_eq(rows_for(report, kase->name, "<module>", interps[i], modes[m], &row), 1,
                              "%s: not exactly one row", where);
@@ -271,22 +280,29 @@ static void check_report(const tagged_run *r, const char *const *interps, size_t
                                  "%s: not exactly one row", where);
                     verdict = str_of(row, "verdict");
                     detail = str_of(row, "detail");
+                    cr_assert_not_null(verdict, "%s: no verdict", where);
                     if (bad && !strcmp(names[q], bad->function)) {
                         cr_assert_str_eq(verdict, bad->verdict, "%s: detail %s", where, detail);
-                        cr_assert(detail && *detail, "%s: no detail", where);
-                        if (bad->detail)
-                            cr_assert(strstr(detail, bad->detail) != NULL, "%s: detail '%s' lacks '%s'",
-                                      where, detail, bad->detail);
-                        after_bad = true;
+                        cr_assert(detail && strstr(detail, bad->detail), "%s: detail '%s' lacks '%s'",
+                                  where, detail, bad->detail);
+                        failed = bad->function;
+                        unexpected++;
+                        continue;
+                    }
+                    if (is_slow(kase->name, names[q]) && !strcmp(verdict, "TIMEOUT")) {
+                        cr_assert(detail && strstr(detail, "no result within 3 s (--timeout)"), "%s: detail '%s'",
+                                  where, detail);
+                        failed = names[q];
+                        unexpected++;
                         continue;
                     }
                     cr_assert_str_eq(verdict, "PASS", "%s: detail %s", where, detail);
-                    if (after_bad) {
+                    if (failed) {
                         /* run again in a fresh child: the detail names the call before */
                         char tick[80];
-                        snprintf(tick, sizeof tick, "`%s`", bad->function);
-                        cr_assert(detail && strstr(detail, tick), "%s: detail '%s' does not mention %s",
-                                  where, detail, tick);
+                        snprintf(tick, sizeof tick, "`%s`", failed);
+                        cr_assert(detail && strstr(detail, tick) && strstr(detail, "fresh process"),
+                                  "%s: detail '%s' does not say it ran again after %s", where, detail, tick);
                     }
                     if (!strcmp(names[q], "first") || !strcmp(names[q], "after")) {
                         json_t *v = json_object_get(json_object_get(json_object_get(row, "observation"), "outcome"), "value");
@@ -304,11 +320,27 @@ static void check_report(const tagged_run *r, const char *const *interps, size_t
     }
     cr_assert_eq(json_array_size(json_object_get(report, "results")), expected_rows,
                  "rows: one per function and <module>, build and mode");
+
+    /* exit 1: the TIMEOUT and CRASH verdicts are unexpected, nothing else is */
+    cr_assert_eq(json_integer_value(json_object_get(summary, "unexpected")), (json_int_t)unexpected,
+                 "unexpected verdicts:\n%s", r->out);
+    cr_assert(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 1, "status 0x%x\nstdout:\n%s\nstderr:\n%s",
+              r->status, r->out, r->err);
+
+    /* every job ends within --timeout + 1 s: one call per block fails, whatever it
+     * writes, and the calls after it take milliseconds */
+    json_array_foreach(jobs, q, job) {
+        double d = json_number_value(json_object_get(job, "duration"));
+        cr_assert(d <= limit, "job %s [%s %s] took %.2f s (limit %.0f s)", str_of(job, "case"),
+                  str_of(job, "interpreter"), str_of(job, "mode"), d, limit);
+        job_sum += d;
+    }
+    cr_assert(r->seconds <= job_sum + 30, "the run took %.1f s for %.1f s of jobs", r->seconds, job_sum);
     pc_caseset_free(&cases);
 }
 
 /* Run every fault case on the given builds and check the report and the aftermath. */
-static void run_faults(const char *const *interps, size_t ninterps)
+static void run_faults(const char *const *interps, size_t ninterps, const char *impl)
 {
     const char *args[64];
     size_t n = 0, i;
@@ -329,7 +361,7 @@ static void run_faults(const char *const *interps, size_t ninterps)
         args[n++] = case_files[i];
     tr_start(&r, args, n, false);
     tr_wait(&r, 900);
-    check_report(&r, interps, ninterps);
+    check_report(&r, interps, ninterps, impl);
     cr_assert_eq(r.survivors, 0, "processes of the run survive it: %s", r.survivor_text);
     tr_free(&r);
 }
@@ -345,7 +377,7 @@ Test(faults, cpython_3_8_3_12_3_13, .timeout = 900)
         snprintf(names[i], sizeof names[i], "cpython-%s", cpythons[i]);
         interps[i] = names[i];
     }
-    run_faults(interps, NCPYTHONS);
+    run_faults(interps, NCPYTHONS, "cpython");
 }
 
 Test(faults, pypy, .timeout = 900)
@@ -356,7 +388,7 @@ Test(faults, pypy, .timeout = 900)
     if (!pypy)
         cr_skip_test("%s", why);
     interps[0] = pypy;
-    run_faults(interps, 1);
+    run_faults(interps, 1, "pypy");
     free(pypy);
 }
 

@@ -57,7 +57,7 @@ static const bad_call bad_calls[] = {
     {"fault segfault ctypes", "segfault", "CRASH", "signal 11", "cpython"},
     {"fault segfault signal", "segv", "CRASH", "signal 11", NULL},
     {"fault abort", "abort_now", "CRASH", "signal 6", NULL},
-    {"fault os._exit", "leave", "CRASH", "exit code 3", NULL},
+    {"fault os._exit", "leave", "CRASH", "code 3", NULL},
     {"fault endless line on fd 1", "endless_line", "TIMEOUT", "no result within 3 s (--timeout)", NULL},
 };
 #define NBAD (sizeof bad_calls / sizeof *bad_calls)
@@ -107,6 +107,7 @@ static const known knowns[] = {
     {"fault thread left running", "leave_thread", "{\"kind\": \"return\", \"value\": \"started\"}", ""},
     {"fault thread later block", "threads_unchanged", "{\"kind\": \"return\", \"value\": [\"MainThread\"]}", ""},
     {"fault recursion limit", "lower_limit", "{\"kind\": \"return\", \"value\": 120}", ""},
+    {"fault processes left running", "leave_processes", "{\"kind\": \"return\", \"value\": \"started\"}", ""},
     {"fault recursion limit later block", "limit_unchanged", "{\"kind\": \"return\", \"value\": 1000}", ""},
     {"fault sys.modules later block", "modules_unchanged", "{\"kind\": \"return\", \"value\": [\"2.5\", false]}", ""},
 };
@@ -199,12 +200,12 @@ static void check_known(json_t *row, const known *k, const char *where)
     cr_assert_not_null(want, "bad JSON in the test: %s", k->outcome);
     got = json_dumps(outcome, JSON_COMPACT);
     json_object_foreach(want, key, v) {
-        cr_assert(json_equal(json_object_get(outcome, key), v), "%s: outcome %s, want %s", where,
+        cr_expect(json_equal(json_object_get(outcome, key), v), "%s: outcome %s, want %s", where,
                   got ? got : "(none)", k->outcome);
     }
     if (k->stdout_text) {
         const char *s = str_of(obs, "stdout");
-        cr_assert(s && !strcmp(s, k->stdout_text), "%s: stdout '%s', want '%s'", where,
+        cr_expect(s && !strcmp(s, k->stdout_text), "%s: stdout '%s', want '%s'", where,
                   s ? s : "(none)", k->stdout_text);
     }
     free(got);
@@ -217,14 +218,20 @@ static void check_flood(json_t *row, const flood *f, size_t cap, const char *whe
     const char *s = str_of(obs, "stdout");
     json_t *total = json_object_get(json_object_get(obs, "truncated"), "stdout");
     size_t i, len;
-    cr_assert_not_null(s, "%s: no stdout", where);
-    len = strlen(s);
-    cr_assert_eq(len, cap, "%s: %zu bytes of stdout kept, want the cap %zu", where, len, cap);
-    cr_assert(json_is_integer(total) && json_integer_value(total) == f->total,
+    cr_expect(json_is_integer(total) && json_integer_value(total) == f->total,
               "%s: truncated.stdout is not %lld", where, f->total);
+    if (!s) {
+        cr_expect_fail("%s: no stdout", where);
+        return;
+    }
+    len = strlen(s);
+    cr_expect_eq(len, cap, "%s: %zu bytes of stdout kept, want the cap %zu", where, len, cap);
     for (i = 0; i < len; i++) {
         char want = f->fill ? f->fill : ((i + 1) % 16384 == 0 ? '\n' : 'y');
-        cr_assert_eq(s[i], want, "%s: stdout byte %zu is '%c', want '%c'", where, i, s[i], want);
+        if (s[i] != want) {
+            cr_expect_fail("%s: stdout byte %zu is '%c', want '%c'", where, i, s[i], want);
+            break;
+        }
     }
 }
 
@@ -271,7 +278,7 @@ static void check_report(const tagged_run *r, const char *const *interps, size_t
                 snprintf(where, sizeof where, "%s / <module> [%s %s]", kase->name, interps[i], modes[m]);
                 cr_assert_eq(rows_for(report, kase->name, "<module>", interps[i], modes[m], &row), 1,
                              "%s: not exactly one row", where);
-                cr_assert_str_eq(str_of(row, "verdict"), "PASS", "%s: %s", where, str_of(row, "detail"));
+                cr_expect_str_eq(str_of(row, "verdict"), "PASS", "%s: %s", where, str_of(row, "detail"));
                 for (q = 0; q < nfn; q++) {
                     const char *verdict, *detail;
                     size_t k;
@@ -282,31 +289,31 @@ static void check_report(const tagged_run *r, const char *const *interps, size_t
                     detail = str_of(row, "detail");
                     cr_assert_not_null(verdict, "%s: no verdict", where);
                     if (bad && !strcmp(names[q], bad->function)) {
-                        cr_assert_str_eq(verdict, bad->verdict, "%s: detail %s", where, detail);
-                        cr_assert(detail && strstr(detail, bad->detail), "%s: detail '%s' lacks '%s'",
+                        cr_expect_str_eq(verdict, bad->verdict, "%s: detail %s", where, detail);
+                        cr_expect(detail && strstr(detail, bad->detail), "%s: detail '%s' lacks '%s'",
                                   where, detail, bad->detail);
                         failed = bad->function;
                         unexpected++;
                         continue;
                     }
                     if (is_slow(kase->name, names[q]) && !strcmp(verdict, "TIMEOUT")) {
-                        cr_assert(detail && strstr(detail, "no result within 3 s (--timeout)"), "%s: detail '%s'",
+                        cr_expect(detail && strstr(detail, "no result within 3 s (--timeout)"), "%s: detail '%s'",
                                   where, detail);
                         failed = names[q];
                         unexpected++;
                         continue;
                     }
-                    cr_assert_str_eq(verdict, "PASS", "%s: detail %s", where, detail);
+                    cr_expect_str_eq(verdict, "PASS", "%s: detail %s", where, detail);
                     if (failed) {
                         /* run again in a fresh child: the detail names the call before */
                         char tick[80];
                         snprintf(tick, sizeof tick, "`%s`", failed);
-                        cr_assert(detail && strstr(detail, tick) && strstr(detail, "fresh process"),
+                        cr_expect(detail && strstr(detail, tick) && strstr(detail, "fresh process"),
                                   "%s: detail '%s' does not say it ran again after %s", where, detail, tick);
                     }
                     if (!strcmp(names[q], "first") || !strcmp(names[q], "after")) {
                         json_t *v = json_object_get(json_object_get(json_object_get(row, "observation"), "outcome"), "value");
-                        cr_assert_eq(json_integer_value(v), !strcmp(names[q], "first") ? 1 : 2, "%s", where);
+                        cr_expect_eq(json_integer_value(v), !strcmp(names[q], "first") ? 1 : 2, "%s", where);
                     }
                     for (k = 0; k < NKNOWN; k++)
                         if (!strcmp(knowns[k].kase, kase->name) && !strcmp(knowns[k].function, names[q]))
@@ -322,20 +329,20 @@ static void check_report(const tagged_run *r, const char *const *interps, size_t
                  "rows: one per function and <module>, build and mode");
 
     /* exit 1: the TIMEOUT and CRASH verdicts are unexpected, nothing else is */
-    cr_assert_eq(json_integer_value(json_object_get(summary, "unexpected")), (json_int_t)unexpected,
+    cr_expect_eq(json_integer_value(json_object_get(summary, "unexpected")), (json_int_t)unexpected,
                  "unexpected verdicts:\n%s", r->out);
-    cr_assert(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 1, "status 0x%x\nstdout:\n%s\nstderr:\n%s",
+    cr_expect(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 1, "status 0x%x\nstdout:\n%s\nstderr:\n%s",
               r->status, r->out, r->err);
 
     /* every job ends within --timeout + 1 s: one call per block fails, whatever it
      * writes, and the calls after it take milliseconds */
     json_array_foreach(jobs, q, job) {
         double d = json_number_value(json_object_get(job, "duration"));
-        cr_assert(d <= limit, "job %s [%s %s] took %.2f s (limit %.0f s)", str_of(job, "case"),
+        cr_expect(d <= limit, "job %s [%s %s] took %.2f s (limit %.0f s)", str_of(job, "case"),
                   str_of(job, "interpreter"), str_of(job, "mode"), d, limit);
         job_sum += d;
     }
-    cr_assert(r->seconds <= job_sum + 30, "the run took %.1f s for %.1f s of jobs", r->seconds, job_sum);
+    cr_expect(r->seconds <= job_sum + 30, "the run took %.1f s for %.1f s of jobs", r->seconds, job_sum);
     pc_caseset_free(&cases);
 }
 
@@ -361,8 +368,8 @@ static void run_faults(const char *const *interps, size_t ninterps, const char *
         args[n++] = case_files[i];
     tr_start(&r, args, n, false);
     tr_wait(&r, 900);
+    cr_expect_eq(r.survivors, 0, "processes of the run survive it: %s", r.survivor_text);
     check_report(&r, interps, ninterps, impl);
-    cr_assert_eq(r.survivors, 0, "processes of the run survive it: %s", r.survivor_text);
     tr_free(&r);
 }
 
@@ -393,14 +400,20 @@ Test(faults, pypy, .timeout = 900)
 }
 
 /* The harness's own memory while runners write 1 GiB to sys.stdout (twice), 256 MiB
- * and then an endless line to fd 1: under the default --max-output (1 MiB) + 60 MB. The
- * cap holds at its default, and the floods' jobs end in time. */
+ * and then an endless line to fd 1: under the default --max-output (1 MiB) + 60 MB
+ * (+ 250 MB in sanitizer builds). The cap holds at its default, and the floods' jobs
+ * end in time. */
 Test(faults, harness_memory_bounded_under_floods, .timeout = 300)
 {
     const char *args[] = {"run", "--interp", "cpython-3.12.1", "--mode", "source", "-q",
                           "--timeout", TIMEOUT_ARG, "--expected", FAULTS "/expected",
                           FAULTS "/020_output.case"};
+#ifdef PC_TESTS_SANITIZED
+    /* AddressSanitizer's shadow memory and quarantine of freed blocks come on top */
+    const long long cap_bytes = DEFAULT_MAX_OUTPUT + 250LL * 1000 * 1000;
+#else
     const long long cap_bytes = DEFAULT_MAX_OUTPUT + 60LL * 1000 * 1000;
+#endif
     tagged_run r;
     json_t *row, *job;
     size_t k, q;
@@ -410,12 +423,16 @@ Test(faults, harness_memory_bounded_under_floods, .timeout = 300)
     tr_wait(&r, 240);
     cr_assert_not_null(r.report, "no report; status 0x%x, stderr:\n%s", r.status, r.err);
     cr_assert(r.peak_rss_kib > 0, "the peak RSS of pyconform was not measured");
+    cr_log_info("pyconform's peak RSS: %ld KiB (limit %lld bytes); the run took %.1f s", r.peak_rss_kib,
+                cap_bytes, r.seconds);
     cr_assert(r.peak_rss_kib * 1024LL < cap_bytes, "pyconform's peak RSS %ld KiB is over %lld bytes",
               r.peak_rss_kib, cap_bytes);
     for (k = 0; k < NFLOODS; k++) {
         char where[128];
         snprintf(where, sizeof where, "%s / %s (default cap)", floods[k].kase, floods[k].function);
         cr_assert_eq(rows_for(r.report, floods[k].kase, floods[k].function, "cpython-3.12.1", "source", &row), 1);
+        if (!strcmp(str_of(row, "verdict"), "TIMEOUT"))
+            continue; /* a slow call (see slow_calls): its job still ended in time */
         check_flood(row, &floods[k], DEFAULT_MAX_OUTPUT, where);
     }
     cr_assert_eq(rows_for(r.report, "fault endless line on fd 1", "endless_line", "cpython-3.12.1", "source", &row), 1);

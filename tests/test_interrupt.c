@@ -114,6 +114,7 @@ static void interrupt_run(int sig, int times, int want_code)
             sleep_s(0.005);
     }
     tr_wait(&r, 20);
+    cr_expect_eq(r.survivors, 0, "processes of the run survive it: %s", r.survivor_text);
 
     cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == want_code,
               "want exit %d, got status 0x%x\nstderr:\n%s", want_code, r.status, r.err);
@@ -131,7 +132,6 @@ static void interrupt_run(int sig, int times, int want_code)
     }
     cr_assert_eq(tr_files_matching(r.reports, ".tmp", names, sizeof names), 0,
                  "temporary files left in the reports dir: %s", names);
-    cr_assert_eq(r.survivors, 0, "processes of the run survive it: %s", r.survivor_text);
 
     tr_free(&r);
     remove(cf);

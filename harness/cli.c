@@ -34,7 +34,8 @@ static const char usage_run_opts[] =
     "options:\n"
     "  --interp PATTERN   interpreters to use: a name or glob on the name or version\n"
     "                     (e.g. 'cpython-3.13*', '3.8.*'); repeatable; default: all\n"
-    "                     supported interpreters\n"
+    "                     supported interpreters; a build that cannot be probed runs (as\n"
+    "                     ERROR) when configured or named here exactly\n"
     "  --tag TAG          only interpreters with this tag (repeatable: any of them), e.g.\n"
     "                     debug, ft, wasm, pypy, cpython, provisioned, or a configured tag\n"
     "  --config FILE      extra interpreters: {\"interpreters\": [{\"name\", \"argv\", \"env\",\n"
@@ -57,7 +58,7 @@ static const char usage_run_opts[] =
     "  --python CMD       the interpreter that runs our desugarer (default $PYCONFORM_PYTHON,\n"
     "                     else python3)\n"
     "  --startup-timeout SECONDS  for a runner to start and say hello, and for probing\n"
-    "                     an interpreter (default 10); a runner that will not start gives\n"
+    "                     an interpreter (default 30); a runner that will not start gives\n"
     "                     ERROR for all its interpreter's jobs at once\n"
     "  --max-output BYTES stdout kept per call (default 1M); the rest is counted, dropped\n"
     "                     and recorded as \"truncated\" (suffixes K, M, G)\n"
@@ -255,7 +256,7 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
     memset(o, 0, sizeof *o);
     o->parallel = ncpu > 0 ? (int)ncpu : 1;
     o->timeout = 10;
-    o->startup_timeout = 10;
+    o->startup_timeout = 30;
     o->max_output = 1u << 20;
     o->max_memory = (size_t)4 << 30;
     o->modes = PC_MODES_ALL;

@@ -446,7 +446,9 @@ static int add_groups(pc_comparison *out, const pc_case *kase, const char *funct
     }
     for (i = 0; i < m->ninterps; i++) {
         long j = *map_at(m, c, i, mode);
-        if (j < 0)
+        /* only builds that observed something: a job or call that did not complete
+         * (TIMEOUT, CRASH, ERROR, SKIP, NOT-RUN) is not "absent" behaviour */
+        if (j < 0 || results[j].status != PC_JOB_OK || call_status(&results[j], function))
             continue;
         ms[n].interp = m->interps[i];
         ms[n].obs = pc_observation(&results[j], function);

@@ -416,7 +416,7 @@ static int on_end(slot *s, const exec_ctx *x, pc_msg *m, pc_error *err)
         snprintf(desc, sizeof desc, "the job's process was killed by signal %d (%s)",
                  m->term_signal, strsignal(m->term_signal));
     else
-        snprintf(desc, sizeof desc, "the job's process exited with code %d during the call",
+        snprintf(desc, sizeof desc, "the job's process ended with exit code %d during the call",
                  m->exit_code);
     rc = charge_failure(s, x, PC_JOB_CRASH, desc, err);
     if (rc < 0)
@@ -614,8 +614,9 @@ static bool slot_has_work(const slot *s)
 
 /* ---- the driver ---------------------------------------------------------------------- */
 
-/* One slot per interpreter, holding its jobs in plan order; skipped jobs, and jobs whose
- * translation failed, are answered here and never sent. */
+/* One slot per interpreter, holding its jobs in plan order; skipped jobs, jobs of a
+ * build that could not be probed, and jobs whose translation failed, are answered here
+ * and never sent. */
 static int make_slots(const pc_plan *plan, pc_job_result *results, slot **out, size_t *nout,
                       pc_error *err)
 {
@@ -625,7 +626,8 @@ static int make_slots(const pc_plan *plan, pc_job_result *results, slot **out, s
     *nout = 0;
     for (i = 0; i < plan->len; i++) {
         const pc_interp *in = plan->jobs[i].interp;
-        const char *why = plan->jobs[i].skip[0] ? plan->jobs[i].skip
+        const char *why = plan->jobs[i].skip[0]     ? plan->jobs[i].skip
+                          : plan->jobs[i].error     ? plan->jobs[i].error
                           : plan->jobs[i].translation ? plan->jobs[i].translation->failure
                                                       : NULL;
         slot *s = NULL;

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@
 #include "util.h"
 
 /* Interpreters that `interpreters` probes get this long (run/bless: --startup-timeout). */
-#define PROBE_TIMEOUT 10.0
+#define PROBE_TIMEOUT 30.0
 
 typedef struct paths {
     char *root, *cases, *expected, *reports, *runners, *probe, *runner;
@@ -168,11 +169,13 @@ static int load_cases(const pc_options *o, const char *dir, pc_caseset *cases, p
     return rc;
 }
 
-static int load_registry(const pc_options *o, const paths *p, pc_registry *reg, pc_error *err)
+static int load_registry(const pc_options *o, const paths *p, pc_registry *reg, int stop_fd,
+                         pc_error *err)
 {
     size_t i;
     double probe_timeout = o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS ? o->startup_timeout
                                                                            : PROBE_TIMEOUT;
+    reg->stop_fd = stop_fd;
     if ((p->config && pc_registry_load_config(reg, p->config, p->runners, err)) ||
         pc_registry_load_provisioned(reg, p->interps, p->runners, err) ||
         pc_registry_discover(reg, err) ||
@@ -189,7 +192,7 @@ static int cmd_interpreters(const pc_options *o, const paths *p)
     pc_registry reg = {0};
     pc_error err;
     size_t i;
-    if (load_registry(o, p, &reg, &err)) {
+    if (load_registry(o, p, &reg, 0, &err)) {
         fprintf(stderr, "pyconform: %s\n", err.msg);
         pc_registry_free(&reg);
         return PC_EXIT_USAGE;
@@ -198,21 +201,8 @@ static int cmd_interpreters(const pc_options *o, const paths *p)
         json_t *a = json_array();
         char *s;
         for (i = 0; a && i < reg.len; i++) {
-            const pc_interp *in = &reg.items[i];
-            json_t *argv = json_array(), *env = json_array();
-            size_t k;
-            json_t *entry;
-            for (k = 0; argv && in->argv[k]; k++)
-                if (json_array_append_new(argv, json_string(in->argv[k])))
-                    json_decref(argv), argv = NULL;
-            for (k = 0; env && in->env && in->env[k]; k++)
-                if (json_array_append_new(env, json_string(in->env[k])))
-                    json_decref(env), env = NULL;
-            entry = json_pack("{s:s?, s:o, s:o, s:s, s:s, s:b, s:b, s:s?, s:O?}", "name", in->name, "argv",
-                          argv, "env", env, "origin", in->origin, "path", in->path, "supported",
-                          in->supported, "selected", in->selected, "problem", in->problem, "probe",
-                          in->probe);
-            if (!entry || json_array_append_new(a, entry)) {
+            /* the report's form; outside text (paths, argv, problems) kept escaped */
+            if (json_array_append_new(a, pc_interp_json(&reg.items[i]))) {
                 json_decref(a); /* out of memory: reported below */
                 a = NULL;
             }
@@ -238,14 +228,21 @@ static int cmd_interpreters(const pc_options *o, const paths *p)
             pc_interp_traits(in, traits, sizeof traits);
             printf("%-26s %-8s %-10s %-6s %-11s", in->name ? in->name : "?", in->impl ? in->impl : "?",
                    in->version ? in->version : "?", *traits ? traits + 1 : "-", in->origin);
-            for (k = 0; in->argv[k]; k++)
-                printf(" %s", in->argv[k]);
-            for (k = 0; in->env && in->env[k]; k++)
-                printf("%s%s", k ? " " : "  (env ", in->env[k]);
+            for (k = 0; in->argv[k]; k++) {
+                fputc(' ', stdout);
+                pc_print_text(stdout, in->argv[k], SIZE_MAX);
+            }
+            for (k = 0; in->env && in->env[k]; k++) {
+                fputs(k ? " " : "  (env ", stdout);
+                pc_print_text(stdout, in->env[k], SIZE_MAX);
+            }
             if (in->env && in->env[0])
                 fputc(')', stdout);
-            if (in->problem)
-                printf("  [%s]", in->problem);
+            if (in->problem) {
+                fputs("  [", stdout);
+                pc_print_text(stdout, in->problem, SIZE_MAX);
+                fputc(']', stdout);
+            }
             else if ((o->ninterps || o->ntags) && in->selected)
                 printf("  [selected]");
             fputc('\n', stdout);
@@ -519,6 +516,7 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv, i
     pc_registry reg = {0};
     pc_plan plan = {0};
     pc_comparison cmp = {0};
+    pc_stale_list stale = {0};
     pc_job_result *results = NULL;
     pc_translation *translations = NULL;
     pc_run_info run = {0};
@@ -564,9 +562,12 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv, i
     }
 
     /* 2. interpreters and jobs */
-    if (load_registry(o, p, &reg, &err))
+    if (load_registry(o, p, &reg, stop_fd, &err))
         goto fail;
-    if (pc_registry_select(&reg, o->interps, o->ninterps, o->tags, o->ntags) == 0) {
+    if (!run.interrupted)
+        run.interrupted = pending_signal(stop_fd); /* during probing: nothing will run */
+    if (pc_registry_select(&reg, o->interps, o->ninterps, o->tags, o->ntags) == 0 &&
+        !run.interrupted) {
         pc_fail(&err, "no supported interpreter matches%s%s (see `pyconform interpreters`)",
                 o->ninterps ? " --interp" : "", o->ntags ? " --tag" : "");
         goto fail;
@@ -580,7 +581,7 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv, i
         pc_oom(&err);
         goto fail;
     }
-    if (!run.interrupted && !(run.interrupted = pending_signal(stop_fd))) {
+    if (!run.interrupted && !(run.interrupted = pending_signal(stop_fd)) && plan.len) {
         pc_exec_options eo = {o->parallel, o->timeout, o->startup_timeout, p->runner, 0,
                               o->max_output, o->max_memory, stop_fd};
         if (pc_execute(&plan, &eo, results, &run.interrupted, &err))
@@ -590,11 +591,15 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv, i
     /* 4. compare */
     if (pc_compare(&cases, &plan, results, &ex, &cmp, &err))
         goto fail;
+    if (pc_stale_find(&ex, &cases, &cmp, &stale, &err))
+        goto fail;
+    pc_stale_print(stderr, &stale);
 
     /* 5. report */
     run.finished = pc_wall_now();
     run.seconds = pc_now() - t0;
     if (!(report = pc_report_build(&run, &reg, &plan, results, &cmp, &err)) ||
+        pc_report_add_stale(report, &stale, &err) ||
         pc_report_write(report, p->reports, run.started, &written, &err))
         goto fail;
     if (o->quiet)
@@ -602,6 +607,15 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv, i
     else
         pc_report_print(stdout, &run, &plan, &cmp, o->max_details);
     printf("report: %s/latest.json (%s)\n", p->reports, written);
+    rc = cmp.unexpected ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
+    if (!run.interrupted && (rc = pending_signal(stop_fd)) != 0) {
+        /* every job ran, and the report is whole; the signal still decides the status */
+        fflush(stdout);
+        fprintf(stderr, "pyconform: signal %d (%s) after the run ended: the report is complete%s\n",
+                rc, strsignal(rc), o->cmd == PC_CMD_BLESS ? "; expected/ left as it was" : "");
+        rc += 128;
+        goto done;
+    }
     rc = cmp.unexpected ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
     if (run.interrupted) {
         fflush(stdout);
@@ -632,6 +646,7 @@ fail:
 done:
     json_decref(report);
     free(written);
+    pc_stale_list_free(&stale);
     pc_comparison_free(&cmp);
     if (results)
         pc_job_results_free(results, plan.len);

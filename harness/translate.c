@@ -42,11 +42,22 @@ int pc_translate_text(char *const *argv, const char *text, double timeout, int s
     if (rc == 0) {
         char desc[128];
         out->notes = se.len ? pc_strdup(se.data, err) : NULL;
-        if (timed_out)
+        if (c.stopped)
+            out->failure = pc_strdup("desugarer stopped: the run was interrupted", err);
+        else if (timed_out)
             out->failure = pc_asprintf(err, "desugarer did not finish within %g s", timeout);
         else if (status != 0) {
             pc_status_describe(status, desc, sizeof desc);
             out->failure = pc_asprintf(err, "desugarer failed (%s): %.2000s", desc, se.len ? se.data : "");
+        } else if (so.len && pc_utf8_valid_prefix(so.data, so.len) < so.len) {
+            /* the translation runs as text: bytes that are not UTF-8 are the desugarer's
+             * error, shown escaped around the first of them */
+            size_t bad = pc_utf8_valid_prefix(so.data, so.len), from = bad > 40 ? bad - 40 : 0;
+            char *excerpt = pc_text_dup(so.data + from, so.len - from > 120 ? 120 : so.len - from, err);
+            out->failure = excerpt ? pc_asprintf(err, "desugarer output is not valid UTF-8 (or holds "
+                                                      "a NUL) at byte %zu: ...%s", bad, excerpt)
+                                   : NULL;
+            free(excerpt);
         } else
             out->text = pc_strdup(so.len ? so.data : "", err);
         if ((se.len && !out->notes) || (!out->failure && !out->text))

@@ -293,7 +293,8 @@ class Capture(io.StringIO):
         if room <= 0:
             return
         if nbytes > room:
-            text = text.encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore")
+            # at most `room` characters are encoded, however long the text
+            text = text[:room].encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore")
             nbytes = _utf8_len(text)
         self.kept += nbytes
         io.StringIO.write(self, text)
@@ -667,6 +668,16 @@ def describe_status(status):
     return '{"exit": -1}'
 
 
+def job_lines(proto_in):
+    """The job lines from the harness, until EOF (blank lines are not jobs)."""
+    while True:
+        line = proto_in.readline()
+        if not line:
+            return
+        if line.strip():
+            yield line
+
+
 def serve_forking(proto_in, proto_out, dp_module, dp_error):
     """The fork server: for every job line, fork a child that runs the job
     and exits.  This process only reads lines, forks and waits, so its own
@@ -674,12 +685,7 @@ def serve_forking(proto_in, proto_out, dp_module, dp_error):
     job, and nothing a job does reaches the next one.  After the child ends
     it writes {"end": {"exit": CODE}} or {"end": {"signal": N}}, formatted
     without building any object."""
-    while True:
-        line = proto_in.readline()
-        if not line:
-            return
-        if not line.strip():
-            continue
+    for line in job_lines(proto_in):
         proto_out.flush()
         pid = os.fork()
         if pid == 0:
@@ -712,12 +718,7 @@ def serve_in_process(proto_in, proto_out, dp_module, dp_error):
     import builtins
 
     saved_builtins = dict(builtins.__dict__)
-    while True:
-        line = proto_in.readline()
-        if not line:
-            return
-        if not line.strip():
-            continue
+    for line in job_lines(proto_in):
         run_line(line, dp_module, dp_error, proto_out, None)
         sys.stdout, sys.stderr, sys.stdin = saved_stdout, saved_stderr, saved_stdin
         sys.setrecursionlimit(saved_limit)

@@ -11,7 +11,8 @@
  *  - every job ends within --timeout + 1 s, whatever it writes;
  *  - pyconform's own peak RSS stays under the output cap + 60 MB while runners write
  *    1 GiB floods;
- *  - no process of the run survives it. */
+ *  - no process of the run survives it;
+ *  - a call that times out does not make its expectation "stale" (run) or removed (bless). */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <signal.h>
@@ -19,9 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include "fixture.h"
 #include "parse.h"
 #include "tagged_run.h"
+#include "util.h"
 
 #define FAULTS TESTS_DIR "/faults"
 #define TIMEOUT_S 3
@@ -443,4 +447,60 @@ Test(faults, harness_memory_bounded_under_floods, .timeout = 300)
     }
     cr_assert_eq(r.survivors, 0, "processes of the run survive it: %s", r.survivor_text);
     tr_free(&r);
+}
+
+/* A call that times out is a TIMEOUT row, not a function the case no longer defines:
+ * `run` must not call its expectation stale, and `bless` must keep it. */
+Test(faults, timeout_keeps_expectations, .timeout = 300)
+{
+    char dir[] = "/tmp/pc-faults-XXXXXX";
+    char *cf, *exp_path;
+    const char *bless_long[] = {"bless", "--interp", "cpython-3.12.1", "--mode", "source", "-q",
+                                "--timeout", "20", "--expected", dir, NULL};
+    const char *run_short[] = {"run", "--interp", "cpython-3.12.1", "--mode", "source", "-q",
+                               "--timeout", "1", "--expected", dir, NULL};
+    const char *bless_short[] = {"bless", "--interp", "cpython-3.12.1", "--mode", "source", "-q",
+                                 "--timeout", "1", "--expected", dir, NULL};
+    tagged_run r;
+    json_t *exp, *row;
+    if (!tr_have_pyenv("3.12.1"))
+        cr_skip_test("pyenv CPython 3.12.1 is not installed");
+    cr_assert_not_null(mkdtemp(dir));
+    cf = write_tmp(dir, "slow.case", "$ slow call\nimport time\n\n\ndef slow():\n    time.sleep(3)\n    return 1\n\n\n"
+                                     "def after():\n    return 2\n");
+    exp_path = pc_asprintf(NULL, "%s/slow.json", dir);
+    bless_long[10] = run_short[10] = bless_short[10] = cf;
+
+    tr_start(&r, bless_long, 11, false);
+    tr_wait(&r, 120);
+    cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "bless: status 0x%x\n%s", r.status, r.err);
+    tr_free(&r);
+    exp = json_load_file(exp_path, 0, NULL);
+    cr_assert_not_null(json_object_get(json_object_get(json_object_get(exp, "cases"), "slow call"), "slow"),
+                       "bless recorded no expectation for slow()");
+    json_decref(exp);
+
+    tr_start(&r, run_short, 11, false);
+    tr_wait(&r, 120);
+    cr_assert_not_null(r.report, "no report: %s", r.err);
+    cr_assert_eq(rows_for(r.report, "slow call", "slow", "cpython-3.12.1", "source", &row), 1);
+    cr_assert_str_eq(str_of(row, "verdict"), "TIMEOUT");
+    cr_expect_eq(json_array_size(json_object_get(r.report, "stale")), 0,
+                 "a call that timed out is reported as a stale expectation: %s", r.err);
+    cr_expect(strstr(r.err, "stale expectation") == NULL, "stderr: %s", r.err);
+    tr_free(&r);
+
+    tr_start(&r, bless_short, 11, false);
+    tr_wait(&r, 120);
+    tr_free(&r);
+    exp = json_load_file(exp_path, 0, NULL);
+    cr_expect_not_null(json_object_get(json_object_get(json_object_get(exp, "cases"), "slow call"), "slow"),
+                       "bless removed the expectation of a call that timed out");
+    json_decref(exp);
+
+    remove(exp_path);
+    remove(cf);
+    free(exp_path);
+    free(cf);
+    rmdir(dir);
 }

@@ -92,13 +92,15 @@ static void interrupt_run(int sig, int times, int want_code)
     args[n++] = cf;
     tr_start(&r, args, n, false);
 
-    /* the runner is up (and its job child, which shares its command line) ... */
-    deadline = tr_now() + 30;
+    /* the runner is up (and its job child, which shares its command line) ... Probing
+     * every registered build comes first: up to --startup-timeout (30 s) each round. */
+    deadline = tr_now() + 150;
     while (tr_tagged(r.tag, "runner.py", pids, 8) == 0) {
-        if (tr_poll(&r) || tr_now() > deadline) {
+        bool ended = tr_poll(&r);
+        if (ended || tr_now() > deadline) {
             tr_abort(&r);
             cr_assert_fail("no runner.py process with the tag (pyconform %s)",
-                           r.ended ? "ended first" : "still running after 30 s");
+                           ended ? "ended first" : "still running after 150 s");
         }
         sleep_s(0.02);
     }
@@ -139,22 +141,22 @@ static void interrupt_run(int sig, int times, int want_code)
     rmdir(dir);
 }
 
-Test(interrupt, sigint, .timeout = 120)
+Test(interrupt, sigint, .timeout = 300)
 {
     interrupt_run(SIGINT, 1, 130);
 }
 
-Test(interrupt, sigterm, .timeout = 120)
+Test(interrupt, sigterm, .timeout = 300)
 {
     interrupt_run(SIGTERM, 1, 143);
 }
 
-Test(interrupt, sighup, .timeout = 120)
+Test(interrupt, sighup, .timeout = 300)
 {
     interrupt_run(SIGHUP, 1, 129);
 }
 
-Test(interrupt, second_sigint_right_after_the_first, .timeout = 120)
+Test(interrupt, second_sigint_right_after_the_first, .timeout = 300)
 {
     interrupt_run(SIGINT, 2, 130);
 }

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -598,6 +599,11 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv, i
 
     /* 5. report */
     run.finished = pc_wall_now();
+    {
+        struct rusage ru;
+        if (getrusage(RUSAGE_SELF, &ru) == 0)
+            run.peak_rss = ru.ru_maxrss * 1024L;
+    }
     run.seconds = pc_now() - t0;
     if (!(report = pc_report_build(&run, &reg, &plan, results, &cmp, &err)) ||
         pc_report_add_stale(report, &stale, &err) ||

@@ -146,14 +146,14 @@ json_t *pc_report_build(const pc_run_info *run, const pc_registry *reg, const pc
         if (json_object_set_new(status_counts, pc_job_status_name((pc_job_status)i),
                                 json_integer((json_int_t)statuses[i])))
             goto oom;
-    doc = json_pack("{s:i, s:{s:s, s:s}, s:{s:o, s:s, s:s, s:f, s:o, s:f, s:f, s:I, s:I, s:i}, "
+    doc = json_pack("{s:i, s:{s:s, s:s}, s:{s:o, s:s, s:s, s:f, s:o, s:f, s:f, s:I, s:I, s:i, s:I}, "
                     "s:b, s:i, s:o, s:{s:I, s:I, s:o, s:I, s:o, s:I}, s:o, s:o, s:O}",
                     "schema_version", PC_REPORT_SCHEMA,
                     "harness", "name", "pyconform", "version", PYCONFORM_VERSION,
                     "run", "host", pc_json_textz(host), "started", started, "finished", finished,
                     "seconds", run->seconds, "command", cmdline, "timeout", run->timeout, "startup_timeout",
                     run->startup_timeout, "max_output", (json_int_t)run->max_output, "max_memory",
-                    (json_int_t)run->max_memory, "parallel", run->parallel,
+                    (json_int_t)run->max_memory, "parallel", run->parallel, "peak_rss", (json_int_t)run->peak_rss,
                     "interrupted", run->interrupted != 0, "signal", run->interrupted,
                     "interpreters", interps,
                     "summary", "jobs_planned", (json_int_t)plan->len, "jobs_reported",

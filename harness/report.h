@@ -26,6 +26,7 @@ typedef struct pc_run_info {
     size_t max_output, max_memory;
     int parallel;
     int interrupted; /* the signal that stopped the run, 0 when it ran to the end */
+    long peak_rss;   /* pyconform's own peak resident set, bytes (getrusage RUSAGE_SELF) */
 } pc_run_info;
 
 /* One interpreter as the report lists it (also `pyconform interpreters --json`): name,

@@ -239,15 +239,199 @@ fail:
     return NULL;
 }
 
+/* ---- stale expectations ---------------------------------------------------------- */
+
+/* A build and mode that completed a job of a case block. */
+typedef struct done_job {
+    const pc_interp *interp;
+    pc_mode mode;
+} done_job;
+
+/* The completed jobs of case k: those whose rows hold an observation (every completed
+ * job observes <module>). */
+static int completed_jobs(const pc_comparison *cmp, const pc_case *k, done_job **out, size_t *n,
+                          pc_error *err)
+{
+    size_t cap = 0, i, j;
+    *out = NULL;
+    *n = 0;
+    for (i = 0; i < cmp->len; i++) {
+        const pc_row *r = &cmp->rows[i];
+        if (r->kase != k || !r->observation)
+            continue;
+        for (j = 0; j < *n && ((*out)[j].interp != r->interp || (*out)[j].mode != r->mode); j++)
+            ;
+        if (j < *n)
+            continue;
+        if (pc_grow(out, &cap, *n + 1, sizeof **out, err))
+            return -1;
+        (*out)[*n].interp = r->interp;
+        (*out)[*n].mode = r->mode;
+        (*n)++;
+    }
+    return 0;
+}
+
+static bool reported(const pc_comparison *cmp, const pc_case *k, const char *function)
+{
+    size_t i;
+    for (i = 0; i < cmp->len; i++)
+        if (cmp->rows[i].kase == k && cmp->rows[i].observation && !strcmp(cmp->rows[i].function, function))
+            return true;
+    return false;
+}
+
+/* The entry that a completed job contradicts by not reporting the function: the one
+ * for its build, when it expects an observation in that job's mode. */
+static json_t *contradicted(const pc_expectations *ex, const pc_case *k, const char *function,
+                            const done_job *d)
+{
+    json_t *e = pc_expect_find(ex, k, function, d->interp), *want;
+    if (!e)
+        return NULL;
+    want = json_object_get(e, "desugared");
+    if (d->mode != PC_MODE_DESUGARED || !want)
+        want = json_object_get(e, "source");
+    return want && !json_is_null(want) ? e : NULL;
+}
+
+int pc_stale_find(const pc_expectations *ex, const pc_caseset *cases, const pc_comparison *cmp,
+                  pc_stale_list *out, pc_error *err)
+{
+    size_t c;
+    if (pc_expect_stale_cases(ex, cases, out, err))
+        return -1;
+    for (c = 0; c < cases->len; c++) {
+        const pc_case *k = &cases->items[c];
+        const pc_expect_file *f = pc_expect_file_for(ex, k->file);
+        json_t *kc = pc_expect_case(ex, k), *fval;
+        const char *fname;
+        done_job *done;
+        size_t ndone, d;
+        if (!f || json_object_size(kc) == 0)
+            continue;
+        if (completed_jobs(cmp, k, &done, &ndone, err))
+            return -1;
+        json_object_foreach(kc, fname, fval) {
+            if (ndone == 0 || reported(cmp, k, fname))
+                continue;
+            for (d = 0; d < ndone; d++) {
+                if (!contradicted(ex, k, fname, &done[d]))
+                    continue;
+                if (pc_stale_add(out, PC_STALE_FUNCTION, f, k->name, fname, done[d].interp->name, err)) {
+                    free(done);
+                    return -1;
+                }
+                break;
+            }
+        }
+        free(done);
+    }
+    return 0;
+}
+
+void pc_stale_print(FILE *out, const pc_stale_list *l)
+{
+    size_t i;
+    for (i = 0; i < l->len; i++) {
+        const pc_stale *s = &l->items[i];
+        char why[512];
+        pc_stale_describe(s, why, sizeof why);
+        if (s->function)
+            fprintf(out, "pyconform: stale expectation: %s: case \"%s\" function \"%s\" (%s)\n", s->file,
+                    s->kase, s->function, why);
+        else
+            fprintf(out, "pyconform: stale expectation: %s: case \"%s\" (%s)\n", s->file, s->kase, why);
+    }
+}
+
+/* Remove from new_case[function] the entries the run contradicted (see
+ * pc_stale_find); the function goes when none is left. ex is the store as loaded. */
+static int drop_stale_function(const pc_expectations *ex, const pc_case *k, const char *function,
+                               const pc_comparison *cmp, json_t *new_case, FILE *log, const char *file,
+                               pc_error *err)
+{
+    json_t *entries = json_object_get(new_case, function), *kept, *e;
+    done_job *done;
+    size_t ndone, i, d;
+    if (!entries)
+        return 0;
+    if (completed_jobs(cmp, k, &done, &ndone, err))
+        return -1;
+    if (!(kept = json_array())) {
+        free(done);
+        return pc_oom(err);
+    }
+    json_array_foreach(entries, i, e) {
+        bool drop = false;
+        for (d = 0; d < ndone && !drop; d++)
+            drop = contradicted(ex, k, function, &done[d]) == e;
+        if (!drop && json_array_append(kept, e)) {
+            free(done);
+            json_decref(kept);
+            return pc_oom(err);
+        }
+    }
+    free(done);
+    if (log)
+        fprintf(log, "pyconform: removed stale expectation: %s: case \"%s\" function \"%s\" (%zu of %zu entries)\n",
+                file, k->name, function, json_array_size(entries) - json_array_size(kept), json_array_size(entries));
+    if (json_array_size(kept) == 0) {
+        json_decref(kept);
+        return json_object_del(new_case, function) == 0 ? 0 : pc_fail(err, "%s: lost a function", k->name);
+    }
+    if (json_object_set_new(new_case, function, kept))
+        return pc_oom(err);
+    return 0;
+}
+
+/* Remove the stale case blocks (kind CASE) from their files. */
+static void drop_stale_cases(pc_expectations *ex, const pc_stale_list *stale, FILE *log, pc_bless_stats *st)
+{
+    size_t i, k;
+    for (i = 0; i < stale->len; i++) {
+        const pc_stale *s = &stale->items[i];
+        for (k = 0; s->kind == PC_STALE_CASE && k < ex->len; k++) {
+            json_t *all = json_object_get(ex->files[k].root, "cases");
+            json_t *kc = json_object_get(all, s->kase);
+            if (ex->files[k].path != s->file || !kc)
+                continue;
+            st->functions_dropped += json_object_size(kc);
+            if (log)
+                fprintf(log, "pyconform: removed stale expectation: %s: case \"%s\" (%s defines no such case)\n",
+                        s->file, s->kase, s->case_file);
+            json_object_del(all, s->kase);
+        }
+    }
+}
+
+/* mkdir -p the directory of a file path. */
+static int make_parent(const char *path, pc_error *err)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    int rc;
+    if (!slash || slash == path)
+        return 0;
+    if (!(dir = pc_strndup(path, (size_t)(slash - path), err)))
+        return -1;
+    rc = pc_mkdir_p(dir, err);
+    free(dir);
+    return rc;
+}
+
 int pc_bless(pc_expectations *ex, const pc_caseset *cases, const pc_comparison *cmp, FILE *log,
              pc_bless_stats *st, pc_error *err)
 {
     json_t **before = calloc(ex->len + 1, sizeof *before);
+    pc_stale_list stale = {0};
     size_t i, c;
     int rc = -1;
     memset(st, 0, sizeof *st);
     if (!before)
         return pc_oom(err);
+    if (pc_stale_find(ex, cases, cmp, &stale, err))
+        goto out;
     for (i = 0; i < ex->len; i++)
         if (!(before[i] = json_deep_copy(ex->files[i].root))) {
             pc_oom(err);
@@ -259,7 +443,7 @@ int pc_bless(pc_expectations *ex, const pc_caseset *cases, const pc_comparison *
         pc_expect_file *f = pc_expect_file_for(ex, k->file);
         json_t *all = f ? json_object_get(f->root, "cases") : NULL;
         json_t *old_case, *new_case;
-        size_t r = 0;
+        size_t r = 0, s;
         const char *fname;
         json_t *fval;
         if (!all)
@@ -269,7 +453,8 @@ int pc_bless(pc_expectations *ex, const pc_caseset *cases, const pc_comparison *
         if (r == cmp->len)
             continue; /* not run: keep as it is */
         old_case = json_object_get(all, k->name);
-        new_case = json_object();
+        /* functions the run says nothing about are kept as they are */
+        new_case = old_case ? json_copy(old_case) : json_object();
         if (!new_case) {
             pc_oom(err);
             goto out;
@@ -304,15 +489,28 @@ int pc_bless(pc_expectations *ex, const pc_caseset *cases, const pc_comparison *
                 goto out;
             }
         }
+        for (s = 0; s < stale.len; s++) {
+            const pc_stale *it = &stale.items[s];
+            if (it->kind == PC_STALE_FUNCTION && it->file == f->path && !strcmp(it->kase, k->name) &&
+                drop_stale_function(ex, k, it->function, cmp, new_case, log, f->path, err)) {
+                json_decref(new_case);
+                goto out;
+            }
+        }
         json_object_foreach(old_case, fname, fval) {
             if (!json_object_get(new_case, fname))
                 st->functions_dropped++;
+        }
+        if (!old_case && json_object_size(new_case) == 0) {
+            json_decref(new_case);
+            continue;
         }
         if (json_object_set_new(all, k->name, new_case)) {
             pc_oom(err);
             goto out;
         }
     }
+    drop_stale_cases(ex, &stale, log, st);
 
     for (i = 0; i < ex->len; i++) {
         pc_expect_file *f = &ex->files[i];
@@ -320,6 +518,8 @@ int pc_bless(pc_expectations *ex, const pc_caseset *cases, const pc_comparison *
         int wrc;
         if (json_equal(before[i], f->root))
             continue;
+        if (make_parent(f->path, err))
+            goto out;
         text = json_dumps(f->root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
         if (!text) {
             pc_oom(err);
@@ -345,5 +545,6 @@ out:
     for (i = 0; i < ex->len; i++)
         json_decref(before[i]);
     free(before);
+    pc_stale_list_free(&stale);
     return rc;
 }

@@ -7,6 +7,13 @@
  * ("reason", "divergence") are kept from old entries with the same observation; entries
  * for build classes absent from the run are kept. A new divergence gets
  * "divergence": null and stays DIVERGE until a person writes the reason.
+ *
+ * Stale expectations (pc_stale_find) are removed: a stale case block of a case file in
+ * the run entirely; of a stale function, the entries that a build which completed a job
+ * of the block contradicted (entries of builds the run did not cover stay). Functions
+ * the run did not report for other reasons (their jobs failed, or expected/ says the
+ * builds that ran do not define them) are kept as they are. The expected/ directory is
+ * created when missing.
  */
 #ifndef PC_BLESS_H
 #define PC_BLESS_H
@@ -17,10 +24,23 @@
 #include "expected.h"
 
 typedef struct pc_bless_stats {
-    size_t functions_kept, functions_updated, functions_dropped;
+    size_t functions_kept, functions_updated;
+    size_t functions_dropped; /* removed as stale (those of stale case blocks included) */
     size_t divergences_without_reason;
     size_t files_written;
 } pc_bless_stats;
+
+/* The stale expectations of a run (appended to out): the stale case blocks
+ * (pc_expect_stale_cases), then each function that expected/ records for a case block
+ * of the run when no completed job reported it although a build that completed a job
+ * of the block is expected to define it (its entry for that build and mode holds a
+ * non-null observation). A function absent because its jobs failed, or recorded only
+ * for builds the run did not cover, is not stale. */
+int pc_stale_find(const pc_expectations *ex, const pc_caseset *cases, const pc_comparison *cmp,
+                  pc_stale_list *out, pc_error *err);
+/* One line per item on out:
+ *   pyconform: stale expectation: FILE: case "X" function "f" (why) */
+void pc_stale_print(FILE *out, const pc_stale_list *l);
 
 /* Update ex in memory from cmp, then write every file that changed (atomically).
  * Prints one line per written file on `log`. */

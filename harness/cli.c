@@ -1,6 +1,8 @@
 /* cli.c - see cli.h. */
 #include "cli.h"
 
+#include <errno.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,7 +34,8 @@ static const char usage_run_opts[] =
     "options:\n"
     "  --interp PATTERN   interpreters to use: a name or glob on the name or version\n"
     "                     (e.g. 'cpython-3.13*', '3.8.*'); repeatable; default: all\n"
-    "                     supported interpreters\n"
+    "                     supported interpreters; a build that cannot be probed runs (as\n"
+    "                     ERROR) when configured or named here exactly\n"
     "  --tag TAG          only interpreters with this tag (repeatable: any of them), e.g.\n"
     "                     debug, ft, wasm, pypy, cpython, provisioned, or a configured tag\n"
     "  --config FILE      extra interpreters: {\"interpreters\": [{\"name\", \"argv\", \"env\",\n"
@@ -54,8 +57,13 @@ static const char usage_run_opts[] =
     "                     desugarer; a failing CMD or output that does not compile is ERROR\n"
     "  --python CMD       the interpreter that runs our desugarer (default $PYCONFORM_PYTHON,\n"
     "                     else python3)\n"
-    "  --jobs-per-runner N  start a fresh runner process after N jobs (default 0:\n"
-    "                     one runner per interpreter for all its jobs; 1 isolates every job)\n"
+    "  --startup-timeout SECONDS  for a runner to start and say hello, and for probing\n"
+    "                     an interpreter (default 10); a runner that will not start gives\n"
+    "                     ERROR for all its interpreter's jobs at once\n"
+    "  --max-output BYTES stdout kept per call (default 1M); the rest is counted, dropped\n"
+    "                     and recorded as \"truncated\" (suffixes K, M, G)\n"
+    "  --max-memory BYTES address space per job on builds with fork (default 4G, 0: no\n"
+    "                     limit); an allocation beyond it raises MemoryError\n"
     "  -q, --quiet        no table, only the summary line\n"
     "  -h, --help         this help\n";
 
@@ -191,6 +199,26 @@ static int parse_int(const char *opt, const char *v, int lo, int hi, int *out, p
     return 0;
 }
 
+/* A byte count: digits with an optional K, M or G suffix (powers of 1024). */
+static int parse_bytes(const char *opt, const char *v, size_t *out, pc_error *err)
+{
+    char *end;
+    unsigned long long n, mult = 1;
+    errno = 0;
+    n = strtoull(v, &end, 10);
+    if (*end == 'K' || *end == 'k')
+        mult = 1ull << 10, end++;
+    else if (*end == 'M' || *end == 'm')
+        mult = 1ull << 20, end++;
+    else if (*end == 'G' || *end == 'g')
+        mult = 1ull << 30, end++;
+    if (!*v || *v == '-' || *end || errno || n > (1ull << 50) / mult)
+        return pc_fail(err, "%s: expected a byte count such as 4096, 64K, 1M or 4G, got '%s'", opt,
+                       v);
+    *out = (size_t)(n * mult);
+    return 0;
+}
+
 static int parse_seconds(const char *opt, const char *v, double *out, pc_error *err)
 {
     char *end;
@@ -228,6 +256,9 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
     memset(o, 0, sizeof *o);
     o->parallel = ncpu > 0 ? (int)ncpu : 1;
     o->timeout = 10;
+    o->startup_timeout = 10;
+    o->max_output = 1u << 20;
+    o->max_memory = (size_t)4 << 30;
     o->modes = PC_MODES_ALL;
     o->max_details = 40;
     o->files = calloc((size_t)argc + 1, sizeof *o->files);
@@ -367,9 +398,19 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
             if (!(v = value_of(argc, argv, &i, a, 9, err)) ||
                 parse_int("--details", v, 0, 1000000, &o->max_details, err))
                 return -1;
-        } else if (is_opt(a, "--jobs-per-runner")) {
+        } else if (is_opt(a, "--startup-timeout")) {
             if (!(v = value_of(argc, argv, &i, a, 17, err)) ||
-                parse_int("--jobs-per-runner", v, 0, 1000000, &o->jobs_per_runner, err))
+                parse_seconds("--startup-timeout", v, &o->startup_timeout, err))
+                return -1;
+        } else if (is_opt(a, "--max-output")) {
+            if (!(v = value_of(argc, argv, &i, a, 12, err)) ||
+                parse_bytes("--max-output", v, &o->max_output, err))
+                return -1;
+            if (o->max_output == 0)
+                return pc_fail(err, "--max-output: must be at least 1 byte");
+        } else if (is_opt(a, "--max-memory")) {
+            if (!(v = value_of(argc, argv, &i, a, 12, err)) ||
+                parse_bytes("--max-memory", v, &o->max_memory, err))
                 return -1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = true;

@@ -46,7 +46,9 @@ typedef struct pc_options {
     const char *python;    /* --python: runs our desugarer (default $PYCONFORM_PYTHON, python3) */
     bool quiet;            /* no table */
     int max_details;
-    int jobs_per_runner;   /* --jobs-per-runner (0: one runner per interpreter) */
+    double startup_timeout; /* --startup-timeout: runner hello and probe, seconds */
+    size_t max_output;     /* --max-output: stdout bytes kept per call */
+    size_t max_memory;     /* --max-memory: address space per job (0: no limit) */
 } pc_options;
 
 /* Parse argv into opts. On a usage error fills err (the caller prints it with the

@@ -33,9 +33,10 @@ static json_t *result_part(const pc_job_result *r, const char *function)
  * reports the last two in the user's terms; the translation's own code, frames and
  * `_dp_` names are recorded beside the judged observation (pc_recorded) and shown in
  * the report, never compared. */
-static const char *const module_fields[] = {"compile_error", "error", "stdout", "scopes", NULL};
+static const char *const module_fields[] = {"compile_error", "error", "stdout", "scopes",
+                                            "truncated", NULL};
 static const char *const function_fields[] = {"outcome", "stdout", "scopes", "f_locals_at_return",
-                                              NULL};
+                                              "truncated", NULL};
 static const char *const recorded_fields[] = {"translation_scopes", "translation_frames",
                                               "translation_names", NULL};
 
@@ -44,7 +45,8 @@ json_t *pc_observation(const pc_job_result *r, const char *function)
     json_t *part = result_part(r, function), *obs;
     bool module = strcmp(function, PC_MODULE_FUNCTION) == 0;
     const char *const *f;
-    if (!part)
+    /* a call that did not complete, or a function never defined, observed nothing */
+    if (!part || (!module && (json_object_get(part, "status") || json_object_get(part, "not_defined"))))
         return NULL;
     obs = json_object();
     for (f = module ? module_fields : function_fields; obs && *f; f++) {
@@ -317,6 +319,24 @@ static double function_seconds(const pc_job_result *r, const char *function)
     return r->seconds;
 }
 
+/* The verdict of a job or call status name (execute.h). */
+static pc_verdict status_verdict(const char *status)
+{
+    return !strcmp(status, "timeout")   ? PC_TIMEOUT
+           : !strcmp(status, "crash")   ? PC_CRASH
+           : !strcmp(status, "skipped") ? PC_SKIP
+           : !strcmp(status, "not-run") ? PC_NOT_RUN
+                                        : PC_ERROR;
+}
+
+/* The status of a call that did not complete, or NULL. */
+static const char *call_status(const pc_job_result *r, const char *function)
+{
+    if (strcmp(function, PC_MODULE_FUNCTION) == 0)
+        return NULL;
+    return json_string_value(json_object_get(result_part(r, function), "status"));
+}
+
 static int add_row(pc_comparison *out, const pc_job *job, const pc_job_result *r,
                    const char *function, json_t *src_obs, bool have_src, const pc_expectations *ex,
                    pc_error *err)
@@ -333,19 +353,29 @@ static int add_row(pc_comparison *out, const pc_job *job, const pc_job_result *r
     if (!(row->function = pc_strdup(function, err)))
         return -1;
     if (r->status != PC_JOB_OK) {
-        row->verdict = r->status == PC_JOB_TIMEOUT   ? PC_TIMEOUT
-                       : r->status == PC_JOB_CRASH   ? PC_CRASH
-                       : r->status == PC_JOB_SKIPPED ? PC_SKIP
-                                                     : PC_ERROR;
+        row->verdict = status_verdict(pc_job_status_name(r->status));
         row->seconds = r->seconds;
         if (r->detail && !(row->detail = pc_strdup(r->detail, err)))
             return -1;
+    } else if (call_status(r, function)) {
+        /* the call did not complete: timeout, crash, error or not run */
+        json_t *part = result_part(r, function);
+        row->verdict = status_verdict(call_status(r, function));
+        row->seconds = json_number_value(json_object_get(part, "seconds"));
+        if (!(row->detail = pc_strdup(json_string_value(json_object_get(part, "detail")), err)))
+            return -1;
     } else {
         json_t *entry = pc_expect_find(ex, job->kase, function, job->interp);
+        json_t *part = result_part(r, function);
+        const char *note = json_string_value(json_object_get(part, "not_defined"));
         row->observation = pc_observation(r, function);
         row->recorded = pc_recorded(r, function);
         row->seconds = function_seconds(r, function);
         if (judge(row, row->observation, src_obs, have_src, entry, err))
+            return -1;
+        if (!note)
+            note = json_string_value(json_object_get(part, "rerun"));
+        if (note && !row->detail && !(row->detail = pc_strdup(note, err)))
             return -1;
     }
     out->counts[row->verdict]++;
@@ -416,7 +446,9 @@ static int add_groups(pc_comparison *out, const pc_case *kase, const char *funct
     }
     for (i = 0; i < m->ninterps; i++) {
         long j = *map_at(m, c, i, mode);
-        if (j < 0)
+        /* only builds that observed something: a job or call that did not complete
+         * (TIMEOUT, CRASH, ERROR, SKIP, NOT-RUN) is not "absent" behaviour */
+        if (j < 0 || results[j].status != PC_JOB_OK || call_status(&results[j], function))
             continue;
         ms[n].interp = m->interps[i];
         ms[n].obs = pc_observation(&results[j], function);
@@ -527,7 +559,8 @@ int pc_compare(const pc_caseset *cases, const pc_plan *plan, const pc_job_result
             for (i = 0; i < m.ninterps; i++) {
                 long js = *map_at(&m, c, i, PC_MODE_SOURCE);
                 json_t *src_obs = js >= 0 ? pc_observation(&results[js], fn) : NULL;
-                bool have_src = js >= 0 && results[js].status == PC_JOB_OK;
+                bool have_src = js >= 0 && results[js].status == PC_JOB_OK &&
+                                !call_status(&results[js], fn);
                 for (mode = 0; mode < PC_MODE_COUNT; mode++) {
                     long j = *map_at(&m, c, i, mode);
                     pc_job_result broken = {PC_JOB_ERROR, NULL, NULL, 0};

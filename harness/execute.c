@@ -1,26 +1,35 @@
 /* execute.c - see execute.h.
  *
  * The loop, in one screen: fill free slots with interpreters that still have jobs;
- * poll every slot's stdout and stderr with the nearest deadline as timeout; each
- * complete stdout line is either the runner's hello (then the first job is sent) or a
- * result (recorded, then the next job is sent); EOF means the runner died (CRASH for
- * the job in flight); a passed deadline means TIMEOUT. A slot whose runner ended
- * restarts it while jobs remain.
+ * poll every running slot's stdout and stderr, and the stop fd, with the nearest
+ * deadline as timeout; read a bounded amount from each ready fd (so deadlines are
+ * looked at while output is still arriving); each complete stdout line is decoded
+ * (protocol.c) and moves the slot's job along: hello -> send the job; module line ->
+ * the calls to expect; function line -> one more call done; end line -> the job's
+ * process ended, complete or not. A passed deadline or EOF charges the call in flight
+ * and the job resumes after it in a new runner.
  */
 #include "execute.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "process.h"
+#include "protocol.h"
 #include "util.h"
 
 #define STDERR_TAIL 4096
+/* Read at most this much from one fd per turn of the loop. */
+#define READ_TURN (1u << 20)
+/* A runner line may hold up to 4x the stdout cap (JSON escapes) plus this. */
+#define LINE_SLACK (16u << 20)
 /* Pyodide builds interrupt a job themselves at the timeout (the instance survives and
  * answers with a KeyboardInterrupt); the harness kills them only this much later. */
 #define WASM_GRACE 5.0
@@ -29,6 +38,7 @@
 const char *pc_job_status_name(pc_job_status s)
 {
     switch (s) {
+    case PC_JOB_NOT_RUN: return "not-run";
     case PC_JOB_OK: return "ok";
     case PC_JOB_TIMEOUT: return "timeout";
     case PC_JOB_CRASH: return "crash";
@@ -38,21 +48,50 @@ const char *pc_job_status_name(pc_job_status s)
     return "error";
 }
 
+/* The life of a slot's runner process. */
+typedef enum slot_state {
+    SLOT_IDLE,     /* no process */
+    SLOT_STARTING, /* started, waiting for the hello */
+    SLOT_READY,    /* said hello, no job in flight */
+    SLOT_BUSY,     /* a job in flight */
+} slot_state;
+
+/* The job in flight, kept across runner restarts while it is resumed. */
+typedef struct job_progress {
+    long idx;          /* plan index, or -1 when none */
+    json_t *result;    /* {"id", "module", "functions"} being assembled */
+    json_t *calls;     /* borrowed from result.module */
+    size_t next_call;  /* index in calls of the call in flight */
+    bool module_seen;  /* this attempt sent its module line */
+    size_t attempt;    /* 0, then 1 per resume */
+    char *rerun;       /* why later calls run in a fresh child (owned) */
+    double started;    /* when the job was first sent */
+    double call_start; /* when the call in flight started (last line) */
+} job_progress;
+
 typedef struct slot {
     const pc_interp *interp;
     size_t *jobs;        /* plan indices of this interpreter's jobs */
     size_t njobs, cap;
     size_t next;         /* first job not yet sent */
+    slot_state state;
     pc_child child;
     char **argv;
     char **env;
-    bool running, ready;
-    long inflight;       /* plan index, or -1 */
-    size_t sent;         /* jobs sent to the current runner process */
+    job_progress job;
     double deadline;     /* for the hello, or for the job in flight */
-    double sent_at;
     pc_buf out, err;
+    size_t out_scanned;  /* bytes of `out` known to hold no newline */
+    size_t err_total;    /* stderr bytes of the job in flight (a tail is kept) */
 } slot;
+
+typedef struct exec_ctx {
+    const pc_plan *plan;
+    const pc_exec_options *opt;
+    pc_job_result *results;
+    pc_job_limits limits;
+    size_t max_line;
+} exec_ctx;
 
 /* The runner's environment: deterministic hashing, no bytecode, no user site. */
 static char *const base_env[] = {
@@ -84,28 +123,44 @@ static int slot_prepare(slot *s, const pc_exec_options *opt, pc_error *err)
 static void set_result(pc_job_result *r, pc_job_status st, json_t *res, char *detail, double secs)
 {
     r->status = st;
+    json_decref(r->result);
     r->result = res;
     free(r->detail);
     r->detail = detail;
     r->seconds = secs;
 }
 
-/* Record a non-OK status for job `idx`, with the runner's stderr tail appended. */
-static int record_failure(slot *s, pc_job_result *results, size_t idx, pc_job_status st,
-                          const char *what, pc_error *err)
+/* "what; stderr: TAIL" (the tail of what the job's processes wrote on stderr). */
+static char *with_tail(const slot *s, const char *what, pc_error *err)
 {
-    double secs = s->sent_at > 0 ? pc_now() - s->sent_at : 0;
     const char *tail = s->err.data && s->err.len ? s->err.data : "";
-    char *detail = pc_asprintf(err, "%s%s%s", what, *tail ? "; stderr: " : "", tail);
-    if (!detail)
-        return -1;
-    set_result(&results[idx], st, NULL, detail, secs);
-    return 0;
+    if (!*tail)
+        return pc_strdup(what, err);
+    return pc_asprintf(err, "%s; stderr%s: %s", what,
+                       s->err_total > s->err.len ? " (last 4 KiB)" : "", tail);
 }
 
-static int slot_start(slot *s, pc_job_result *results, const pc_exec_options *opt, pc_error *err)
+static void progress_clear(job_progress *p)
 {
-    pc_error cerr;
+    json_decref(p->result);
+    free(p->rerun);
+    memset(p, 0, sizeof *p);
+    p->idx = -1;
+}
+
+/* ---- the runner process ---------------------------------------------------------- */
+
+static void slot_stop(slot *s)
+{
+    if (s->state != SLOT_IDLE) {
+        pc_child_kill(&s->child);
+        pc_child_finish(&s->child, NULL);
+    }
+    s->state = SLOT_IDLE;
+}
+
+static int slot_start(slot *s, const exec_ctx *x, pc_error *err)
+{
     memset(&s->child, 0, sizeof s->child);
     s->child.argv = s->argv;
     s->child.env = s->env;
@@ -113,167 +168,346 @@ static int slot_start(slot *s, pc_job_result *results, const pc_exec_options *op
     s->child.new_group = true;
     s->child.stack_bytes = RUNNER_STACK_BYTES;
     pc_buf_clear(&s->out);
-    pc_buf_clear(&s->err);
-    s->ready = false;
-    s->inflight = -1;
-    s->sent_at = 0;
-    s->sent = 0;
-    if (pc_child_start(&s->child, &cerr) != 0) {
-        /* Cannot start at all: every remaining job of this interpreter is an ERROR. */
-        while (s->next < s->njobs) {
-            char *d = pc_asprintf(err, "cannot start runner: %s", cerr.msg);
-            if (!d)
-                return -1;
-            set_result(&results[s->jobs[s->next++]], PC_JOB_ERROR, NULL, d, 0);
-        }
-        s->running = false;
-        return 0;
-    }
+    s->out_scanned = 0;
+    if (pc_child_start(&s->child, err) != 0)
+        return 1; /* err says why; the caller fails the interpreter's jobs */
     fcntl(s->child.out, F_SETFL, fcntl(s->child.out, F_GETFL) | O_NONBLOCK);
     fcntl(s->child.err, F_SETFL, fcntl(s->child.err, F_GETFL) | O_NONBLOCK);
-    s->running = true;
-    s->deadline = pc_now() + opt->startup_timeout;
+    s->state = SLOT_STARTING;
+    s->deadline = pc_now() + x->opt->startup_timeout;
     return 0;
 }
 
-static void slot_stop(slot *s, int *status)
-{
-    pc_child_kill(&s->child);
-    pc_child_finish(&s->child, status);
-    s->running = false;
-    s->ready = false;
-}
+/* ---- jobs -------------------------------------------------------------------------- */
 
-/* Send the next job, or close stdin when none is left (the runner then exits). */
-static int slot_send_next(slot *s, const pc_plan *plan, const pc_exec_options *opt, pc_error *err)
+static int send_job(slot *s, const exec_ctx *x, pc_error *err)
 {
-    const pc_job *j;
-    json_t *msg;
-    char *line;
+    const pc_job *j = &x->plan->jobs[s->job.idx];
     size_t len, off = 0;
-    int status;
-    size_t limit = s->interp->isolate_jobs ? 1 : opt->jobs_per_runner;
-    if (s->next >= s->njobs || (limit && s->sent >= limit)) {
-        slot_stop(s, &status); /* the loop starts a fresh runner if jobs remain */
-        return 0;
-    }
-    j = &plan->jobs[s->jobs[s->next]];
-    msg = json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:f}", "id", (json_int_t)j->id, "case",
-                    j->kase->name, "mode", pc_mode_name(j->mode), "source", j->text, "filename",
-                    j->kase->file, "first_line", j->text_line, "timeout", opt->timeout);
-    if (!msg)
-        return pc_oom(err);
-    line = json_dumps(msg, JSON_COMPACT);
-    json_decref(msg);
+    char *line = pc_job_line(j, s->job.next_call, &x->limits, &len, err);
+    double now = pc_now();
     if (!line)
-        return pc_oom(err);
-    len = strlen(line);
-    line[len] = '\n'; /* replaces the NUL; written with its length below */
-    s->inflight = (long)s->jobs[s->next++];
-    s->sent++;
-    s->sent_at = pc_now();
-    s->deadline = s->sent_at + opt->timeout + (s->interp->wasm ? WASM_GRACE : 0);
-    while (off < len + 1) {
-        ssize_t w = write(s->child.in, line + off, len + 1 - off);
+        return -1;
+    s->job.module_seen = false;
+    s->job.call_start = now;
+    if (s->job.attempt == 0)
+        s->job.started = now;
+    pc_buf_clear(&s->err);
+    s->err_total = 0;
+    s->state = SLOT_BUSY;
+    s->deadline = now + x->opt->timeout + (s->interp->wasm ? WASM_GRACE : 0);
+    while (off < len) {
+        ssize_t w = write(s->child.in, line + off, len - off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0)
-            break; /* EPIPE: the runner is gone; EOF on its stdout reports the crash */
+            break; /* EPIPE: the runner is gone; EOF on its stdout charges the job */
         off += (size_t)w;
     }
     free(line);
     return 0;
 }
 
-/* Did a KeyboardInterrupt end the module body or any call of this result? */
-static bool interrupted(json_t *msg)
+/* Take the next job of the slot, if any. */
+static int next_job(slot *s, const exec_ctx *x, pc_error *err)
 {
-    json_t *fns = json_object_get(msg, "functions"), *f;
-    const char *me = json_string_value(json_object_get(json_object_get(json_object_get(msg, "module"), "error"), "type"));
-    size_t i;
-    if (me && !strcmp(me, "KeyboardInterrupt"))
-        return true;
-    json_array_foreach(fns, i, f) {
-        const char *t = json_string_value(json_object_get(json_object_get(f, "outcome"), "type"));
-        if (t && !strcmp(t, "KeyboardInterrupt"))
-            return true;
-    }
-    return false;
-}
-
-static int handle_line(slot *s, const char *line, const pc_plan *plan, pc_job_result *results,
-                       const pc_exec_options *opt, pc_error *err)
-{
-    json_error_t jerr;
-    json_t *msg = json_loads(line, JSON_ALLOW_NUL, &jerr);
-    json_t *id;
-    if (!s->ready) {
-        if (msg && json_is_object(msg) && json_object_get(msg, "hello")) {
-            json_decref(msg);
-            s->ready = true;
-            return slot_send_next(s, plan, opt, err);
-        }
-        json_decref(msg);
-        /* Not our runner speaking: count it against the next job and restart. */
-        if (s->next < s->njobs) {
-            char *what = pc_asprintf(err, "runner did not say hello; it printed: %.200s", line);
-            if (!what || record_failure(s, results, s->jobs[s->next++], PC_JOB_ERROR, what, err)) {
-                free(what);
-                return -1;
-            }
-            free(what);
-        }
-        slot_stop(s, NULL);
+    json_t *res;
+    if (s->next >= s->njobs) {
+        s->state = SLOT_READY;
         return 0;
     }
-    if (s->inflight < 0) {
-        json_decref(msg);
-        return 0; /* stray line between jobs: ignored */
-    }
-    id = msg ? json_object_get(msg, "id") : NULL;
-    if (!msg || !json_is_object(msg) || !json_is_integer(id) ||
-        json_integer_value(id) != (json_int_t)s->inflight) {
-        char *what = pc_asprintf(err, "malformed result line: %.200s", line);
-        int rc = what ? record_failure(s, results, (size_t)s->inflight, PC_JOB_ERROR, what, err) : -1;
-        free(what);
-        json_decref(msg);
-        s->inflight = -1;
-        slot_stop(s, NULL);
-        return rc;
-    }
-    if (json_object_get(msg, "runner_error") || !json_is_object(json_object_get(msg, "module")) ||
-        !json_is_array(json_object_get(msg, "functions"))) {
-        const char *re = json_string_value(json_object_get(msg, "runner_error"));
-        char *what = pc_asprintf(err, "runner error: %s", re ? re : "result lacks module/functions");
-        int rc = what ? record_failure(s, results, (size_t)s->inflight, PC_JOB_ERROR, what, err) : -1;
-        free(what);
-        json_decref(msg);
-        s->inflight = -1;
-        return rc ? rc : slot_send_next(s, plan, opt, err);
-    }
-    if (pc_now() - s->sent_at >= opt->timeout && interrupted(msg)) {
-        /* the interpreter stopped the job itself at the timeout (Pyodide): the same
-         * verdict as a kill, and the runner goes on */
-        char what[160];
-        double secs = pc_now() - s->sent_at;
-        json_decref(msg);
-        snprintf(what, sizeof what, "interrupted inside the interpreter after %.1f s (timeout %g s)",
-                 secs, opt->timeout);
-        if (record_failure(s, results, (size_t)s->inflight, PC_JOB_TIMEOUT, what, err))
-            return -1;
-        s->inflight = -1;
-        return slot_send_next(s, plan, opt, err);
-    }
-    set_result(&results[s->inflight], PC_JOB_OK, msg, NULL, pc_now() - s->sent_at);
-    s->inflight = -1;
-    return slot_send_next(s, plan, opt, err);
+    progress_clear(&s->job);
+    s->job.idx = (long)s->jobs[s->next++];
+    res = json_pack("{s:I, s:n, s:[]}", "id", (json_int_t)s->job.idx, "module", "functions");
+    if (!res)
+        return pc_oom(err);
+    s->job.result = res;
+    return send_job(s, x, err);
 }
 
-static int read_stdout(slot *s, const pc_plan *plan, pc_job_result *results,
-                       const pc_exec_options *opt, bool *eof, pc_error *err)
+/* The job is over: hand its result over. */
+static void finish_job(slot *s, const exec_ctx *x)
+{
+    pc_job_result *r = &x->results[s->job.idx];
+    set_result(r, PC_JOB_OK, s->job.result, NULL, pc_now() - s->job.started);
+    s->job.result = NULL;
+    progress_clear(&s->job);
+}
+
+/* The whole job failed (before its module line on the first attempt). */
+static int fail_job(slot *s, const exec_ctx *x, pc_job_status st, const char *what,
+                    pc_error *err)
+{
+    char *detail = with_tail(s, what, err);
+    if (!detail)
+        return -1;
+    set_result(&x->results[s->job.idx], st, NULL, detail, pc_now() - s->job.started);
+    progress_clear(&s->job);
+    return 0;
+}
+
+static int append_entry(slot *s, const char *name, const char *status, const char *detail,
+                        double secs, pc_error *err)
+{
+    json_t *e = json_pack("{s:s, s:s, s:s, s:f}", "name", name, "status", status, "detail",
+                          detail, "seconds", secs);
+    if (!e || json_array_append_new(json_object_get(s->job.result, "functions"), e))
+        return pc_oom(err);
+    return 0;
+}
+
+/* Every call not yet run gets `status` with `why`; the job is then complete. */
+static int close_calls(slot *s, const exec_ctx *x, const char *status, const char *why,
+                       pc_error *err)
+{
+    while (s->job.calls && s->job.next_call < json_array_size(s->job.calls)) {
+        const char *name = json_string_value(json_array_get(s->job.calls, s->job.next_call++));
+        if (append_entry(s, name, status, why, 0, err))
+            return -1;
+    }
+    finish_job(s, x);
+    return 0;
+}
+
+/* The job's process ended, or was killed, before the job was complete: charge the call
+ * in flight (or the module body) with `st`, then resume after it if calls remain.
+ * Returns 1 when the job continues (to be resent), 0 when it is over, -1 on error. */
+static int charge_failure(slot *s, const exec_ctx *x, pc_job_status st, const char *what,
+                          pc_error *err)
+{
+    const char *stname = pc_job_status_name(st);
+    size_t ncalls = s->job.calls ? json_array_size(s->job.calls) : 0;
+    char *detail;
+    const char *name;
+    if (!s->job.module_seen && s->job.attempt == 0)
+        return fail_job(s, x, st, what, err);
+    detail = with_tail(s, what, err);
+    if (!detail)
+        return -1;
+    if (!s->job.module_seen) {
+        /* the module body failed when it was executed again: nothing more can run */
+        char *why = pc_asprintf(err, "not run: the module body, executed again after %s, "
+                                     "failed: %s", s->job.rerun, detail);
+        int rc = why ? close_calls(s, x, "error", why, err) : -1;
+        free(why);
+        free(detail);
+        return rc;
+    }
+    if (s->job.next_call >= ncalls) {
+        /* every call had answered: the process died on its way out; keep the results */
+        json_t *m = json_object_get(s->job.result, "module");
+        int rc = json_object_set_new(m, "exit_problem", json_string(detail)) ? pc_oom(err) : 0;
+        free(detail);
+        if (!rc)
+            finish_job(s, x);
+        return rc;
+    }
+    name = json_string_value(json_array_get(s->job.calls, s->job.next_call++));
+    if (append_entry(s, name, stname, detail, pc_now() - s->job.call_start, err)) {
+        free(detail);
+        return -1;
+    }
+    free(detail);
+    if (s->job.next_call >= ncalls) {
+        finish_job(s, x);
+        return 0;
+    }
+    free(s->job.rerun);
+    s->job.rerun = pc_asprintf(err, "`%s` %s", name,
+                               st == PC_JOB_TIMEOUT ? "timed out" : st == PC_JOB_CRASH ? "crashed"
+                                                                                      : "failed");
+    if (!s->job.rerun)
+        return -1;
+    s->job.attempt++;
+    return 1;
+}
+
+/* A runner that will not start: every job left to this interpreter (and the calls left
+ * of the job being resumed) is an ERROR, at once. */
+static int fail_interpreter(slot *s, const exec_ctx *x, const char *why, pc_error *err)
+{
+    char *detail = with_tail(s, why, err);
+    if (!detail)
+        return -1;
+    slot_stop(s);
+    if (s->job.idx >= 0 && close_calls(s, x, "error", detail, err)) {
+        free(detail);
+        return -1;
+    }
+    while (s->next < s->njobs) {
+        char *d = pc_strdup(detail, err);
+        if (!d) {
+            free(detail);
+            return -1;
+        }
+        set_result(&x->results[s->jobs[s->next++]], PC_JOB_ERROR, NULL, d, 0);
+    }
+    free(detail);
+    return 0;
+}
+
+/* ---- lines from the runner ----------------------------------------------------------- */
+
+/* Did a KeyboardInterrupt end this call (Pyodide interrupts a job at its timeout)? */
+static bool interrupted_call(json_t *entry)
+{
+    const char *t = json_string_value(json_object_get(json_object_get(entry, "outcome"), "type"));
+    return t && strcmp(t, "KeyboardInterrupt") == 0;
+}
+
+static int on_module(slot *s, pc_msg *m, pc_error *err)
+{
+    json_t *calls = json_object_get(m->body, "calls");
+    s->job.module_seen = true;
+    s->job.call_start = pc_now();
+    if (s->job.attempt == 0) {
+        if (json_object_set(s->job.result, "module", m->body))
+            return pc_oom(err);
+        s->job.calls = calls; /* owned by the module object, now in the result */
+    }
+    return 0;
+}
+
+static int on_function(slot *s, const exec_ctx *x, pc_msg *m, pc_error *err)
+{
+    json_t *fns = json_object_get(s->job.result, "functions");
+    const char *name = json_string_value(json_object_get(m->body, "name"));
+    size_t ncalls = json_array_size(s->job.calls);
+    double now = pc_now();
+    if (json_object_get(m->body, "not_defined")) {
+        /* named again by every resumed attempt: kept once */
+        return s->job.attempt == 0 && json_array_append(fns, m->body) ? pc_oom(err) : 0;
+    }
+    if (s->job.next_call >= ncalls ||
+        strcmp(name, json_string_value(json_array_get(s->job.calls, s->job.next_call))) != 0)
+        return 1; /* not the call expected: a protocol error */
+    if (x->plan->jobs[s->job.idx].interp->wasm && now - s->job.started >= x->opt->timeout &&
+        interrupted_call(m->body)) {
+        char what[160];
+        snprintf(what, sizeof what, "interrupted inside the interpreter after %.1f s (timeout %g s)",
+                 now - s->job.started, x->opt->timeout);
+        if (append_entry(s, name, "timeout", what, now - s->job.call_start, err))
+            return -1;
+    } else {
+        if (s->job.rerun && json_object_set_new(m->body, "rerun", json_sprintf(
+                "ran in a fresh process after %s; the module body was executed again",
+                s->job.rerun)))
+            return pc_oom(err);
+        if (json_array_append(fns, m->body))
+            return pc_oom(err);
+    }
+    s->job.next_call++;
+    s->job.call_start = now;
+    return 0;
+}
+
+static int on_end(slot *s, const exec_ctx *x, pc_msg *m, pc_error *err)
+{
+    char desc[200];
+    size_t ncalls = s->job.calls ? json_array_size(s->job.calls) : 0;
+    int rc;
+    if (s->job.idx < 0) /* already answered (runner_error) */
+        return next_job(s, x, err);
+    if (m->exit_code == 0 && s->job.module_seen && s->job.next_call >= ncalls) {
+        finish_job(s, x);
+        return next_job(s, x, err);
+    }
+    if (m->term_signal > 0)
+        snprintf(desc, sizeof desc, "the job's process was killed by signal %d (%s)",
+                 m->term_signal, strsignal(m->term_signal));
+    else
+        snprintf(desc, sizeof desc, "the job's process ended with exit code %d during the call",
+                 m->exit_code);
+    rc = charge_failure(s, x, PC_JOB_CRASH, desc, err);
+    if (rc < 0)
+        return -1;
+    return rc == 1 ? send_job(s, x, err) : next_job(s, x, err);
+}
+
+/* A line the runner should not have sent: the job in flight is charged with ERROR
+ * and the runner is replaced. */
+static int protocol_error(slot *s, const exec_ctx *x, const char *what, pc_error *err)
+{
+    int rc;
+    slot_stop(s);
+    if (s->job.idx < 0)
+        return 0;
+    rc = charge_failure(s, x, PC_JOB_ERROR, what, err);
+    return rc < 0 ? -1 : 0; /* a resumed job is resent when the new runner is ready */
+}
+
+static int handle_line(slot *s, const exec_ctx *x, const char *line, size_t len, pc_error *err)
+{
+    pc_msg m;
+    pc_error perr;
+    int rc = 0;
+    if (pc_msg_decode(&m, line, len, &perr)) {
+        char *what;
+        if (s->state == SLOT_STARTING) {
+            what = pc_asprintf(err, "runner did not start: it printed %.200s", line);
+            rc = what ? fail_interpreter(s, x, what, err) : -1;
+        } else {
+            what = pc_asprintf(err, "%s: %.200s", perr.msg, line);
+            rc = what ? protocol_error(s, x, what, err) : -1;
+        }
+        free(what);
+        return rc;
+    }
+    if (s->state == SLOT_STARTING) {
+        if (m.kind != PC_MSG_HELLO)
+            rc = fail_interpreter(s, x, "runner did not start: no hello", err);
+        else if (s->job.idx >= 0)
+            rc = send_job(s, x, err); /* resume the job in progress */
+        else
+            rc = next_job(s, x, err);
+        pc_msg_free(&m);
+        return rc;
+    }
+    if (s->state != SLOT_BUSY) {
+        pc_msg_free(&m);
+        return protocol_error(s, x, "runner line while no job was in flight", err);
+    }
+    if (m.kind == PC_MSG_END) {
+        rc = on_end(s, x, &m, err);
+    } else if (m.kind == PC_MSG_RUNNER_ERROR) {
+        /* the runner could not run the job (bad job line, broken __dp__): ERROR for
+         * what is left of it; the end line that follows finds no job in flight */
+        char *what = pc_asprintf(err, "runner error: %s", m.text);
+        if (!what)
+            rc = -1;
+        else if (s->job.idx < 0)
+            rc = 0;
+        else if (!s->job.module_seen && s->job.attempt == 0)
+            rc = fail_job(s, x, PC_JOB_ERROR, what, err);
+        else
+            rc = close_calls(s, x, "error", what, err);
+        free(what);
+    } else if (s->job.idx < 0) {
+        rc = protocol_error(s, x, "runner line after the job was over", err);
+    } else if (m.id != s->job.idx) {
+        rc = protocol_error(s, x, "runner line for another job", err);
+    } else if (m.kind == PC_MSG_MODULE) {
+        rc = s->job.module_seen ? protocol_error(s, x, "second module line", err)
+                                : on_module(s, &m, err);
+    } else if (m.kind == PC_MSG_FUNCTION) {
+        rc = s->job.module_seen ? on_function(s, x, &m, err) : 1;
+        if (rc == 1)
+            rc = protocol_error(s, x, "function line out of order", err);
+    } else {
+        rc = protocol_error(s, x, "second hello", err);
+    }
+    pc_msg_free(&m);
+    return rc;
+}
+
+/* ---- reading ------------------------------------------------------------------------ */
+
+/* Read what is there (at most READ_TURN bytes) and handle every complete line. */
+static int read_stdout(slot *s, const exec_ctx *x, bool *eof, pc_error *err)
 {
     char chunk[65536];
-    for (;;) {
+    size_t got = 0;
+    while (got < READ_TURN && s->state != SLOT_IDLE) {
         ssize_t n = read(s->child.out, chunk, sizeof chunk);
         char *nl;
         if (n < 0 && errno == EINTR)
@@ -284,126 +518,193 @@ static int read_stdout(slot *s, const pc_plan *plan, pc_job_result *results,
             *eof = true;
             return 0;
         }
+        got += (size_t)n;
         if (pc_buf_append(&s->out, chunk, (size_t)n, err))
             return -1;
-        while (s->running && (nl = memchr(s->out.data, '\n', s->out.len))) {
+        while (s->state != SLOT_IDLE &&
+               (nl = memchr(s->out.data + s->out_scanned, '\n', s->out.len - s->out_scanned))) {
             size_t linelen = (size_t)(nl - s->out.data);
-            char *line = pc_strndup(s->out.data, linelen, err);
             int rc;
-            if (!line)
-                return -1;
-            pc_buf_consume(&s->out, linelen + 1);
-            rc = handle_line(s, line, plan, results, opt, err);
-            free(line);
+            *nl = '\0';
+            rc = handle_line(s, x, s->out.data, linelen, err);
             if (rc)
                 return rc;
+            if (s->state == SLOT_IDLE)
+                break; /* the runner was replaced: its buffer is gone */
+            pc_buf_consume(&s->out, linelen + 1);
+            s->out_scanned = 0;
         }
-        if (!s->running)
+        if (s->state == SLOT_IDLE)
             return 0;
+        s->out_scanned = s->out.len;
+        if (s->out.len > x->max_line) {
+            char what[160];
+            snprintf(what, sizeof what, "runner line longer than %zu bytes", x->max_line);
+            return protocol_error(s, x, what, err);
+        }
     }
+    return 0;
 }
 
+/* Keep the last STDERR_TAIL bytes; count all of them. */
 static int read_stderr(slot *s, pc_error *err)
 {
-    char chunk[8192];
-    for (;;) {
+    char chunk[65536];
+    size_t got = 0;
+    while (got < READ_TURN) {
         ssize_t n = read(s->child.err, chunk, sizeof chunk);
+        size_t keep;
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             return 0;
-        if (pc_buf_append(&s->err, chunk, (size_t)n, err))
+        got += (size_t)n;
+        s->err_total += (size_t)n;
+        keep = (size_t)n > STDERR_TAIL ? STDERR_TAIL : (size_t)n;
+        if (pc_buf_append(&s->err, chunk + n - keep, keep, err))
             return -1;
         if (s->err.len > STDERR_TAIL)
             pc_buf_consume(&s->err, s->err.len - STDERR_TAIL);
     }
+    return 0;
 }
 
-/* The runner's stdout closed: reap it and charge the job in flight (or the next one,
- * when it died before saying hello, so that a broken interpreter cannot loop). */
-static int handle_exit(slot *s, pc_job_result *results, pc_error *err)
+/* The runner's stdout closed: it died. Reap it and charge what it was doing. */
+static int handle_exit(slot *s, const exec_ctx *x, pc_error *err)
 {
     int status = 0;
     char desc[160], what[256];
     read_stderr(s, err);
     pc_child_finish(&s->child, &status);
-    s->running = false;
     pc_status_describe(status, desc, sizeof desc);
-    if (s->inflight >= 0) {
-        snprintf(what, sizeof what, "runner died during the job (%s)", desc);
-        if (record_failure(s, results, (size_t)s->inflight, PC_JOB_CRASH, what, err))
-            return -1;
-        s->inflight = -1;
-    } else if (!s->ready && s->next < s->njobs) {
-        snprintf(what, sizeof what, "runner exited before it was ready (%s)", desc);
-        if (record_failure(s, results, s->jobs[s->next++], PC_JOB_CRASH, what, err))
-            return -1;
+    if (s->state == SLOT_STARTING) {
+        s->state = SLOT_IDLE;
+        snprintf(what, sizeof what, "runner did not start: it exited before its hello (%s)", desc);
+        return fail_interpreter(s, x, what, err);
     }
-    return 0;
+    s->state = SLOT_IDLE;
+    if (s->job.idx < 0)
+        return 0;
+    snprintf(what, sizeof what, "runner died during the job (%s)", desc);
+    return charge_failure(s, x, PC_JOB_CRASH, what, err) < 0 ? -1 : 0;
 }
 
-static int handle_deadline(slot *s, pc_job_result *results, const pc_exec_options *opt,
-                           pc_error *err)
+static int handle_deadline(slot *s, const exec_ctx *x, pc_error *err)
 {
     char what[200];
-    slot_stop(s, NULL);
+    bool starting = s->state == SLOT_STARTING;
+    slot_stop(s);
     read_stderr(s, err);
-    if (s->inflight >= 0) {
-        snprintf(what, sizeof what, "no result within %g s; runner process group killed",
-                 opt->timeout);
-        if (record_failure(s, results, (size_t)s->inflight, PC_JOB_TIMEOUT, what, err))
-            return -1;
-        s->inflight = -1;
-    } else if (s->next < s->njobs) {
-        snprintf(what, sizeof what, "runner did not start within %g s", opt->startup_timeout);
-        if (record_failure(s, results, s->jobs[s->next++], PC_JOB_TIMEOUT, what, err))
-            return -1;
+    if (starting) {
+        snprintf(what, sizeof what, "runner did not start within %g s (--startup-timeout)",
+                 x->opt->startup_timeout);
+        return fail_interpreter(s, x, what, err);
     }
-    return 0;
+    if (s->job.idx < 0)
+        return 0;
+    snprintf(what, sizeof what, "no result within %g s (--timeout); the job's processes were killed",
+             x->opt->timeout);
+    return charge_failure(s, x, PC_JOB_TIMEOUT, what, err) < 0 ? -1 : 0;
 }
 
-int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_job_result *results,
-               pc_error *err)
+static bool slot_has_work(const slot *s)
+{
+    return s->job.idx >= 0 || s->next < s->njobs;
+}
+
+/* ---- the driver ---------------------------------------------------------------------- */
+
+/* One slot per interpreter, holding its jobs in plan order; skipped jobs, jobs of a
+ * build that could not be probed, and jobs whose translation failed, are answered here
+ * and never sent. */
+static int make_slots(const pc_plan *plan, pc_job_result *results, slot **out, size_t *nout,
+                      pc_error *err)
 {
     slot *slots = NULL;
-    size_t nslots = 0, cap = 0, i, next_slot = 0, active = 0;
-    struct pollfd *fds = NULL;
-    slot **owners = NULL;
-    int rc = -1;
-
-    /* One slot per interpreter, holding its jobs in plan order; skipped jobs are
-     * answered here and never sent. */
+    size_t nslots = 0, cap = 0, i;
+    *out = NULL;
+    *nout = 0;
     for (i = 0; i < plan->len; i++) {
         const pc_interp *in = plan->jobs[i].interp;
-        slot *s = nslots ? &slots[nslots - 1] : NULL;
-        if (plan->jobs[i].skip[0]) {
-            char *d = pc_strdup(plan->jobs[i].skip, err);
+        const char *why = plan->jobs[i].skip[0]     ? plan->jobs[i].skip
+                          : plan->jobs[i].error     ? plan->jobs[i].error
+                          : plan->jobs[i].translation ? plan->jobs[i].translation->failure
+                                                      : NULL;
+        slot *s = NULL;
+        size_t k;
+        if (why) {
+            char *d = pc_strdup(why, err);
             if (!d)
-                goto out;
-            set_result(&results[i], PC_JOB_SKIPPED, NULL, d, 0);
+                goto fail;
+            set_result(&results[i], plan->jobs[i].skip[0] ? PC_JOB_SKIPPED : PC_JOB_ERROR, NULL, d,
+                       0);
             continue;
         }
-        if (plan->jobs[i].translation && plan->jobs[i].translation->failure) {
-            char *d = pc_strdup(plan->jobs[i].translation->failure, err);
-            if (!d)
-                goto out;
-            set_result(&results[i], PC_JOB_ERROR, NULL, d, 0);
-            continue;
-        }
-        if (!s || s->interp != in) {
+        for (k = 0; k < nslots && !s; k++)
+            if (slots[k].interp == in)
+                s = &slots[k];
+        if (!s) {
             if (pc_grow(&slots, &cap, nslots + 1, sizeof *slots, err))
-                goto out;
+                goto fail;
             s = &slots[nslots++];
             memset(s, 0, sizeof *s);
             s->interp = in;
-            s->inflight = -1;
+            s->job.idx = -1;
         }
         if (pc_grow(&s->jobs, &s->cap, s->njobs + 1, sizeof *s->jobs, err))
-            goto out;
+            goto fail;
         s->jobs[s->njobs++] = i;
     }
-    fds = calloc(2 * (nslots ? nslots : 1), sizeof *fds);
-    owners = calloc(2 * (nslots ? nslots : 1), sizeof *owners);
+    *out = slots;
+    *nout = nslots;
+    return 0;
+fail:
+    for (i = 0; i < nslots; i++)
+        free(slots[i].jobs);
+    free(slots);
+    return -1;
+}
+
+static void free_slots(slot *slots, size_t nslots)
+{
+    size_t i;
+    for (i = 0; i < nslots; i++) {
+        slot_stop(&slots[i]);
+        progress_clear(&slots[i].job);
+        free(slots[i].jobs);
+        free(slots[i].argv);
+        free(slots[i].env);
+        pc_buf_free(&slots[i].out);
+        pc_buf_free(&slots[i].err);
+    }
+    free(slots);
+}
+
+/* The signal that arrived on stop_fd, or 0. */
+static int read_stop(int fd)
+{
+    struct signalfd_siginfo si;
+    ssize_t n = read(fd, &si, sizeof si);
+    return n == (ssize_t)sizeof si ? (int)si.ssi_signo : n > 0 ? SIGTERM : 0;
+}
+
+int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_job_result *results,
+               int *stopped_by, pc_error *err)
+{
+    slot *slots = NULL;
+    size_t nslots = 0, i, turn = 0;
+    struct pollfd *fds = NULL;
+    slot **owners = NULL;
+    exec_ctx x = {plan, opt, results, {opt->timeout, opt->max_output, opt->max_memory, 0}, 0};
+    int rc = -1;
+
+    *stopped_by = 0;
+    x.limits.max_line = 4 * opt->max_output + LINE_SLACK;
+    x.max_line = x.limits.max_line + (1u << 20);
+    if (make_slots(plan, results, &slots, &nslots, err))
+        return -1;
+    fds = calloc(2 * nslots + 1, sizeof *fds);
+    owners = calloc(2 * nslots + 1, sizeof *owners);
     if (!fds || !owners) {
         pc_oom(err);
         goto out;
@@ -415,33 +716,45 @@ int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_job_result *r
     for (;;) {
         nfds_t nfds = 0;
         double now = pc_now(), nearest = 0;
+        size_t active = 0;
+        bool left = false;
         int wait_ms, r;
 
-        /* (Re)start runners while there is room and work. */
-        active = 0;
+        /* (Re)start runners while there is room and work, starting the search one
+         * slot further each turn so that no interpreter waits behind the others. */
         for (i = 0; i < nslots; i++)
-            active += slots[i].running;
+            active += slots[i].state != SLOT_IDLE;
         for (i = 0; i < nslots && (int)active < opt->parallel; i++) {
-            slot *s = &slots[(next_slot + i) % nslots];
-            if (s->running || s->next >= s->njobs)
+            slot *s = &slots[(turn + i) % nslots];
+            pc_error serr;
+            if (s->state != SLOT_IDLE || !slot_has_work(s))
                 continue;
-            if (slot_start(s, results, opt, err))
-                goto out;
-            active += s->running;
+            if (slot_start(s, &x, &serr)) {
+                char *why = pc_asprintf(err, "cannot start runner: %s", serr.msg);
+                int frc = why ? fail_interpreter(s, &x, why, err) : -1;
+                free(why);
+                if (frc)
+                    goto out;
+                continue;
+            }
+            active++;
         }
-        if (active == 0) {
-            bool left = false;
-            for (i = 0; i < nslots; i++)
-                left |= slots[i].next < slots[i].njobs;
-            if (!left)
-                break;
-            continue;
-        }
+        turn++;
+        for (i = 0; i < nslots; i++)
+            left |= slot_has_work(&slots[i]);
+        if (!left)
+            break;
 
         for (i = 0; i < nslots; i++) {
             slot *s = &slots[i];
-            if (!s->running)
+            if (s->state == SLOT_IDLE)
                 continue;
+            if (s->state == SLOT_READY && !slot_has_work(s)) {
+                slot_stop(s); /* all its jobs are done: close its stdin and reap it */
+                if (opt->progress)
+                    fprintf(stderr, "pyconform: %s: %zu jobs done\n", s->interp->name, s->njobs);
+                continue;
+            }
             fds[nfds] = (struct pollfd){.fd = s->child.out, .events = POLLIN};
             owners[nfds++] = s;
             fds[nfds] = (struct pollfd){.fd = s->child.err, .events = POLLIN};
@@ -449,7 +762,11 @@ int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_job_result *r
             if (nearest == 0 || s->deadline < nearest)
                 nearest = s->deadline;
         }
-        wait_ms = nearest > now ? (int)((nearest - now) * 1000) + 1 : 0;
+        if (opt->stop_fd >= 0) {
+            fds[nfds] = (struct pollfd){.fd = opt->stop_fd, .events = POLLIN};
+            owners[nfds++] = NULL;
+        }
+        wait_ms = nearest == 0 ? 1000 : nearest > now ? (int)((nearest - now) * 1000) + 1 : 0;
         r = poll(fds, nfds, wait_ms);
         if (r < 0 && errno != EINTR) {
             pc_fail(err, "poll: %s", strerror(errno));
@@ -458,41 +775,52 @@ int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_job_result *r
         for (i = 0; r > 0 && i < nfds; i++) {
             slot *s = owners[i];
             bool eof = false;
-            if (!fds[i].revents || !s->running)
+            if (!fds[i].revents)
                 continue;
+            if (!s) {
+                if ((*stopped_by = read_stop(opt->stop_fd)) != 0)
+                    goto stop;
+                continue;
+            }
+            if (s->state == SLOT_IDLE || fds[i].fd != (i % 2 ? s->child.err : s->child.out))
+                continue; /* replaced by a new runner during this turn */
             if (fds[i].fd == s->child.err) {
                 if (read_stderr(s, err))
                     goto out;
                 continue;
             }
-            if (read_stdout(s, plan, results, opt, &eof, err))
+            if (read_stdout(s, &x, &eof, err))
                 goto out;
-            if (eof && s->running && handle_exit(s, results, err))
+            if (eof && s->state != SLOT_IDLE && handle_exit(s, &x, err))
                 goto out;
-            if (!s->running && s->next >= s->njobs && s->inflight < 0 && opt->progress)
-                fprintf(stderr, "pyconform: %s: %zu jobs done\n", s->interp->name, s->njobs);
         }
         now = pc_now();
         for (i = 0; i < nslots; i++) {
             slot *s = &slots[i];
-            if (s->running && s->deadline <= now && handle_deadline(s, results, opt, err))
+            if ((s->state == SLOT_STARTING || s->state == SLOT_BUSY) && s->deadline <= now &&
+                handle_deadline(s, &x, err))
                 goto out;
         }
-
     }
     rc = 0;
+    goto out;
 
-out:
+stop:
+    /* Interrupted: kill and reap every runner (free_slots does); what did not finish
+     * stays NOT_RUN, calls of a job in flight included. */
     for (i = 0; i < nslots; i++) {
-        if (slots[i].running)
-            slot_stop(&slots[i], NULL);
-        free(slots[i].jobs);
-        free(slots[i].argv);
-        free(slots[i].env);
-        pc_buf_free(&slots[i].out);
-        pc_buf_free(&slots[i].err);
+        slot *s = &slots[i];
+        slot_stop(s);
+        if (s->job.idx >= 0 && s->job.module_seen) {
+            char why[64];
+            snprintf(why, sizeof why, "not run: interrupted by signal %d", *stopped_by);
+            if (close_calls(s, &x, "not-run", why, err))
+                goto out;
+        }
     }
-    free(slots);
+    rc = 0;
+out:
+    free_slots(slots, nslots);
     free(fds);
     free(owners);
     return rc;

@@ -1,6 +1,9 @@
 /* expected.c - see expected.h. */
 #include "expected.h"
 
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,39 +20,469 @@ static char *stem_path(const char *dir, const char *case_file, pc_error *err)
     return pc_asprintf(err, "%s/%.*s.json", dir, (int)(dot && dot != base ? dot - base : (long)strlen(base)), base);
 }
 
-/* Check the document's shape, so later lookups can trust it. */
-static int validate(const char *path, json_t *root, pc_error *err)
+/* ---- positions in the JSON text ------------------------------------------------------
+ *
+ * jansson keeps no position per value, so an error about a value that parsed well is
+ * placed by walking the text along the value's path (keys and array indexes). The text
+ * is known to be valid JSON here (jansson accepted it), which keeps the walk simple. */
+
+typedef struct jstep {
+    const char *key; /* object member, or NULL for an array index */
+    size_t index;
+} jstep;
+
+static const char *skip_ws(const char *p, const char *e)
 {
-    const char *cname, *fname;
-    json_t *cval, *fval, *cases;
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* p at the opening quote; returns past the closing one. */
+static const char *skip_string(const char *p, const char *e)
+{
+    for (p++; p < e && *p != '"'; p++)
+        if (*p == '\\')
+            p++;
+    return p < e ? p + 1 : e;
+}
+
+static const char *skip_value(const char *p, const char *e)
+{
+    int depth = 0;
+    if (p < e && *p == '"')
+        return skip_string(p, e);
+    if (p < e && *p != '{' && *p != '[') {
+        while (p < e && !strchr(",]} \t\r\n", *p))
+            p++;
+        return p;
+    }
+    while (p < e) {
+        if (*p == '"') {
+            p = skip_string(p, e);
+            continue;
+        }
+        if (*p == '{' || *p == '[')
+            depth++;
+        else if ((*p == '}' || *p == ']') && --depth == 0)
+            return p + 1;
+        p++;
+    }
+    return e;
+}
+
+/* Is the string token [p, q) (quotes included) the key `key`? */
+static bool key_is(const char *p, const char *q, const char *key)
+{
+    size_t n = (size_t)(q - p);
+    json_t *j;
+    bool same;
+    if (n < 2)
+        return false;
+    if (!memchr(p, '\\', n))
+        return n - 2 == strlen(key) && memcmp(p + 1, key, n - 2) == 0;
+    j = json_loadb(p, n, JSON_DECODE_ANY, NULL);
+    same = json_is_string(j) && strcmp(json_string_value(j), key) == 0;
+    json_decref(j);
+    return same;
+}
+
+/* The line of the value at steps[0..n); where a step is missing, of the last value
+ * found on the way (at worst line 1). */
+static int line_at(const char *text, size_t len, const jstep *steps, size_t n)
+{
+    const char *e = text + len, *p = skip_ws(text, e), *best = p, *l;
+    size_t i;
+    int line = 1;
+    for (i = 0; i < n && p < e; i++) {
+        bool found = false;
+        size_t idx = 0;
+        if (*p != (steps[i].key ? '{' : '['))
+            break;
+        p = skip_ws(p + 1, e);
+        while (p < e && *p != '}' && *p != ']') {
+            if (steps[i].key) {
+                const char *k = p;
+                p = skip_string(p, e);
+                found = key_is(k, p, steps[i].key);
+                p = skip_ws(p, e);
+                p = skip_ws(p < e ? p + 1 : e, e); /* the ':' */
+            } else {
+                found = idx++ == steps[i].index;
+            }
+            if (found)
+                break;
+            p = skip_ws(skip_value(p, e), e);
+            if (p < e && *p == ',')
+                p = skip_ws(p + 1, e);
+        }
+        if (!found)
+            break;
+        best = p;
+    }
+    for (l = text; l < best; l++)
+        line += *l == '\n';
+    return line;
+}
+
+/* ---- selectors ----------------------------------------------------------------------- */
+
+#define VERSION_FORMS "expected e.g. 3.8, 3.11.2 or 3.15.0rc1"
+#define SELECTOR_FORMS "expected \"IMPL[+TRAIT...] RANGE\" or \"*\", e.g. \"cpython 3.8-3.10\", " \
+                       "\"cpython+debug 3.13+\", \"pypy *\""
+
+/* One number of a version: digits only, within int. */
+static int parse_number(const char *s, size_t len, size_t *i, int *out)
+{
+    long n = 0;
+    size_t start = *i;
+    while (*i < len && s[*i] >= '0' && s[*i] <= '9') {
+        int d = s[*i] - '0';
+        if (n > (INT_MAX - d) / 10)
+            return 1; /* overflow */
+        n = n * 10 + d;
+        (*i)++;
+    }
+    if (*i == start)
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
+/* A bound: 1-3 numeric fields, the third optionally followed by a, b or rc and a number. */
+static int parse_bound(const char *sel, const char *s, size_t len, pc_version *v, pc_error *err)
+{
+    size_t i = 0;
+    int r;
+    memset(v, 0, sizeof *v);
+    v->v[3] = 3; /* final unless a suffix says otherwise */
+    if (len == 0)
+        return pc_fail(err, "bad \"builds\" selector \"%.200s\": a version is missing (" VERSION_FORMS ")",
+                       sel);
+    for (;;) {
+        if ((r = parse_number(s, len, &i, &v->v[v->parts])) != 0)
+            goto bad;
+        v->parts++;
+        if (i == len)
+            return 0;
+        if (s[i] != '.' || v->parts == 3)
+            break;
+        i++;
+    }
+    if (v->parts != 3)
+        goto bad_r;
+    if (s[i] == 'a' || s[i] == 'b') {
+        v->v[3] = s[i] == 'a' ? 0 : 1;
+        i++;
+    } else if (len - i >= 2 && s[i] == 'r' && s[i + 1] == 'c') {
+        v->v[3] = 2;
+        i += 2;
+    } else {
+        goto bad_r;
+    }
+    if ((r = parse_number(s, len, &i, &v->v[4])) != 0)
+        goto bad;
+    v->parts = 5;
+    if (i == len)
+        return 0;
+bad_r:
+    r = -1;
+bad:
+    if (r > 0)
+        return pc_fail(err, "bad \"builds\" selector \"%.200s\": \"%.*s\": version number out of range",
+                       sel, (int)len, s);
+    return pc_fail(err, "bad \"builds\" selector \"%.200s\": \"%.*s\" is not a version (" VERSION_FORMS ")",
+                   sel, (int)len, s);
+}
+
+static int parse_range(const char *sel, const char *r, pc_selector *out, pc_error *err)
+{
+    size_t len = strlen(r);
+    const char *dash = strchr(r, '-');
+    if (strcmp(r, "*") == 0)
+        return 0;
+    if (len && r[len - 1] == '+') {
+        out->has_lo = true;
+        return parse_bound(sel, r, len - 1, &out->lo, err);
+    }
+    if (dash) {
+        if (dash == r)
+            return pc_fail(err, "bad \"builds\" selector \"%.200s\": range \"%s\" lacks its lower bound "
+                           "(e.g. \"3.8-3.10\")", sel, r);
+        if (!dash[1])
+            return pc_fail(err, "bad \"builds\" selector \"%.200s\": range \"%s\" lacks its upper bound "
+                           "(e.g. \"3.8-3.10\", or \"3.8+\" for no upper bound)", sel, r);
+        out->has_lo = out->has_hi = true;
+        if (parse_bound(sel, r, (size_t)(dash - r), &out->lo, err) ||
+            parse_bound(sel, dash + 1, strlen(dash + 1), &out->hi, err))
+            return -1;
+        /* compared on the fields both give: 3.13.1-3.13 is 3.13.1 up to 3.13.x */
+        if (pc_version_cmp(&out->lo, &out->hi, out->lo.parts < out->hi.parts ? out->lo.parts : out->hi.parts) > 0)
+            return pc_fail(err, "bad \"builds\" selector \"%.200s\": reversed range \"%s\" matches no "
+                           "version (write the lower bound first)", sel, r);
+        return 0;
+    }
+    out->has_lo = out->has_hi = true;
+    if (parse_bound(sel, r, len, &out->lo, err))
+        return -1;
+    out->hi = out->lo;
+    return 0;
+}
+
+int pc_selector_parse(const char *text, pc_selector *out, pc_error *err)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } traits[] = {{"debug", PC_TRAIT_DEBUG}, {"ft", PC_TRAIT_FT}, {"wasm", PC_TRAIT_WASM}};
+    const char *sp, *p, *cls_end, *range;
+    size_t n, k;
+    memset(out, 0, sizeof *out);
+    if (!*text)
+        return pc_fail(err, "bad \"builds\" selector \"\": empty (" SELECTOR_FORMS ")");
+    if (strcmp(text, "*") == 0) {
+        out->any = true;
+        return 0;
+    }
+    sp = strchr(text, ' ');
+    cls_end = sp ? sp : text + strlen(text);
+    /* IMPL: as sys.implementation.name gives it (lowercase) */
+    for (p = text; p < cls_end && *p != '+'; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (p > text && ((*p >= '0' && *p <= '9') || *p == '_'))))
+            break;
+    n = (size_t)(p - text);
+    if (n == 0 || (p < cls_end && *p != '+'))
+        return pc_fail(err, "bad \"builds\" selector \"%.200s\": \"%.*s\" is not an implementation name "
+                       "(lowercase, as sys.implementation.name: cpython, pypy, ...; " SELECTOR_FORMS ")",
+                       text, (int)(cls_end - text), text);
+    if (n >= sizeof out->impl)
+        return pc_fail(err, "bad \"builds\" selector \"%.200s\": implementation name too long", text);
+    memcpy(out->impl, text, n);
+    out->impl[n] = '\0';
+    while (p < cls_end) { /* at a '+' */
+        const char *t = p + 1, *te = t;
+        unsigned bit = 0;
+        while (te < cls_end && *te != '+')
+            te++;
+        for (k = 0; k < sizeof traits / sizeof *traits; k++)
+            if ((size_t)(te - t) == strlen(traits[k].name) && !strncmp(t, traits[k].name, (size_t)(te - t)))
+                bit = traits[k].bit;
+        if (!bit)
+            return pc_fail(err, "bad \"builds\" selector \"%.200s\": unknown trait \"%.*s\" (known: debug, ft, "
+                           "wasm)", text, (int)(te - t), t);
+        if (out->traits & bit)
+            return pc_fail(err, "bad \"builds\" selector \"%.200s\": trait \"%.*s\" given twice", text,
+                           (int)(te - t), t);
+        if (out->traits > bit)
+            return pc_fail(err, "bad \"builds\" selector \"%.200s\": traits must be written in the order "
+                           "debug, ft, wasm", text);
+        out->traits |= bit;
+        p = te;
+    }
+    if (!sp)
+        return pc_fail(err, "bad \"builds\" selector \"%.200s\": no version range (" SELECTOR_FORMS ")", text);
+    range = sp + 1;
+    if (!*range || *range == ' ')
+        return pc_fail(err, "bad \"builds\" selector \"%.200s\": expected one space, then the version range "
+                       "(" SELECTOR_FORMS ")", text);
+    if ((p = strchr(range, ' ')) != NULL && !p[1])
+        return pc_fail(err, "bad \"builds\" selector \"%.200s\": trailing space", text);
+    if (p)
+        return pc_fail(err, "bad \"builds\" selector \"%.200s\": unexpected text \"%s\" after the range \"%.*s\"",
+                       text, p + 1, (int)(p - range), range);
+    return parse_range(text, range, out, err);
+}
+
+static unsigned interp_traits(const pc_interp *in)
+{
+    return (in->debug ? PC_TRAIT_DEBUG : 0) | (in->free_threaded ? PC_TRAIT_FT : 0) |
+           (in->wasm ? PC_TRAIT_WASM : 0);
+}
+
+bool pc_selector_match(const pc_selector *sel, const pc_interp *in, bool plain)
+{
+    if (sel->any)
+        return true;
+    if (strcmp(sel->impl, in->impl ? in->impl : "unknown") != 0)
+        return false;
+    /* plain: an entry of the implementation without traits, whatever the build's */
+    if (plain ? sel->traits != 0 : sel->traits != interp_traits(in))
+        return false;
+    if (sel->has_lo && pc_version_cmp(&in->ver, &sel->lo, sel->lo.parts) < 0)
+        return false;
+    if (sel->has_hi && pc_version_cmp(&in->ver, &sel->hi, sel->hi.parts) > 0)
+        return false;
+    return true;
+}
+
+bool pc_builds_match(const char *builds, const pc_interp *in)
+{
+    pc_selector sel;
+    return builds && pc_selector_parse(builds, &sel, NULL) == 0 && pc_selector_match(&sel, in, false);
+}
+
+bool pc_builds_match_plain(const char *builds, const pc_interp *in)
+{
+    pc_selector sel;
+    return builds && pc_selector_parse(builds, &sel, NULL) == 0 && pc_selector_match(&sel, in, true);
+}
+
+/* ---- loading ------------------------------------------------------------------------ */
+
+typedef struct vctx {
+    const char *path;
+    const char *text;
+    size_t len;
+    jstep steps[5];
+    size_t nsteps;
+    pc_expect_file *f;
+    size_t cap;
+} vctx;
+
+/* "FILE:LINE: cases["a"]["f"][0]: message", LINE being that of the value at the
+ * context's steps plus `key` (when given). The message is in err already when fmt is
+ * NULL. */
+static int fail_at(vctx *v, const char *key, pc_error *err, const char *fmt, ...) PC_PRINTF(4, 5);
+static int fail_at(vctx *v, const char *key, pc_error *err, const char *fmt, ...)
+{
+    char where[PC_ERROR_MAX / 2];
+    jstep steps[6];
+    size_t i, used = 0;
+    int line;
+    memcpy(steps, v->steps, v->nsteps * sizeof *steps);
+    steps[v->nsteps].key = key;
+    steps[v->nsteps].index = 0;
+    line = line_at(v->text, v->len, steps, v->nsteps + (key != NULL));
+    where[0] = '\0';
+    for (i = 0; i < v->nsteps && used < sizeof where; i++) {
+        int w = v->steps[i].key ? snprintf(where + used, sizeof where - used, i ? "[\"%s\"]" : "%s", v->steps[i].key)
+                                : snprintf(where + used, sizeof where - used, "[%zu]", v->steps[i].index);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        pc_vfail(err, fmt, ap);
+        va_end(ap);
+    }
+    if (*where)
+        return pc_wrap(err, "%s:%d: %s", v->path, line, where);
+    return pc_wrap(err, "%s:%d", v->path, line);
+}
+
+static bool one_of(const char *k, const char *const *names)
+{
+    for (; *names; names++)
+        if (strcmp(k, *names) == 0)
+            return true;
+    return false;
+}
+
+static int check_entry(vctx *v, json_t *e, pc_error *err)
+{
+    static const char *const keys[] = {"builds", "source", "desugared", "divergence", "reason", NULL};
+    static const char *const text_keys[] = {"divergence", "reason", NULL};
+    const char *k;
+    json_t *val, *b;
+    size_t i;
+    pc_expect_sel *s;
+    if (!json_is_object(e))
+        return fail_at(v, NULL, err, "an entry must be an object {\"builds\", \"source\", ...}");
+    json_object_foreach(e, k, val) {
+        if (!one_of(k, keys))
+            return fail_at(v, k, err, "unknown key \"%s\" (known: builds, source, desugared, divergence, reason)", k);
+    }
+    b = json_object_get(e, "builds");
+    if (!b)
+        return fail_at(v, NULL, err, "needs \"builds\" (a selector such as \"cpython 3.8+\")");
+    if (!json_is_string(b))
+        return fail_at(v, "builds", err, "\"builds\" must be a string");
+    if (!json_object_get(e, "source"))
+        return fail_at(v, NULL, err, "needs \"source\" (the observation, or null)");
+    if (!json_is_object(json_object_get(e, "source")) && !json_is_null(json_object_get(e, "source")))
+        return fail_at(v, "source", err, "\"source\" must be an observation object or null");
+    val = json_object_get(e, "desugared");
+    if (val && !json_is_object(val) && !json_is_null(val))
+        return fail_at(v, "desugared", err, "\"desugared\" must be an observation object or null");
+    for (i = 0; text_keys[i]; i++) {
+        val = json_object_get(e, text_keys[i]);
+        if (val && !json_is_string(val) && !json_is_null(val))
+            return fail_at(v, text_keys[i], err, "\"%s\" must be a string or null", text_keys[i]);
+    }
+    if (pc_grow(&v->f->sels, &v->cap, v->f->nsels + 1, sizeof *v->f->sels, err))
+        return -1;
+    s = &v->f->sels[v->f->nsels];
+    if (pc_selector_parse(json_string_value(b), &s->sel, err))
+        return fail_at(v, "builds", err, NULL);
+    s->entry = json_incref(e);
+    v->f->nsels++;
+    return 0;
+}
+
+/* Check the document's shape and parse its selectors, so later lookups can trust it. */
+static int validate(vctx *v, json_t *root, pc_error *err)
+{
+    static const char *const keys[] = {"schema", "case_file", "cases", NULL};
+    const char *cname, *fname, *k;
+    json_t *cval, *fval, *cases, *val;
     if (!json_is_object(root))
-        return pc_fail(err, "%s: top level must be an object", path);
-    if (json_integer_value(json_object_get(root, "schema")) != PC_EXPECT_SCHEMA)
-        return pc_fail(err, "%s: \"schema\" must be %d", path, PC_EXPECT_SCHEMA);
+        return fail_at(v, NULL, err, "top level must be an object");
+    json_object_foreach(root, k, val) {
+        if (!one_of(k, keys))
+            return fail_at(v, k, err, "unknown key \"%s\" (known: schema, case_file, cases)", k);
+    }
+    val = json_object_get(root, "schema");
+    if (!json_is_integer(val) || json_integer_value(val) != PC_EXPECT_SCHEMA)
+        return fail_at(v, val ? "schema" : NULL, err, "\"schema\" must be %d", PC_EXPECT_SCHEMA);
+    val = json_object_get(root, "case_file");
+    if (val && !json_is_string(val))
+        return fail_at(v, "case_file", err, "\"case_file\" must be a string");
     cases = json_object_get(root, "cases");
     if (!json_is_object(cases))
-        return pc_fail(err, "%s: \"cases\" must be an object", path);
+        return fail_at(v, cases ? "cases" : NULL, err, "\"cases\" must be an object");
+    v->steps[0].key = "cases";
     json_object_foreach(cases, cname, cval) {
+        v->steps[1].key = cname;
+        v->nsteps = 2;
         if (!json_is_object(cval))
-            return pc_fail(err, "%s: cases[\"%s\"] must be an object", path, cname);
+            return fail_at(v, NULL, err, "a case must be an object {function: [entries]}");
         json_object_foreach(cval, fname, fval) {
             size_t i;
             json_t *e;
+            v->steps[2].key = fname;
+            v->nsteps = 3;
             if (!json_is_array(fval))
-                return pc_fail(err, "%s: cases[\"%s\"][\"%s\"] must be a list", path, cname, fname);
+                return fail_at(v, NULL, err, "a function's entries must be a list");
             json_array_foreach(fval, i, e) {
-                const char *b = json_string_value(json_object_get(e, "builds"));
-                json_t *div = json_object_get(e, "divergence");
-                if (!json_is_object(e) || !b || !json_object_get(e, "source"))
-                    return pc_fail(err, "%s: cases[\"%s\"][\"%s\"][%zu]: needs \"builds\" and \"source\"",
-                                   path, cname, fname, i);
-                if (json_object_get(e, "desugared") && div && !json_is_string(div) && !json_is_null(div))
-                    return pc_fail(err, "%s: cases[\"%s\"][\"%s\"][%zu]: \"divergence\" must be a string",
-                                   path, cname, fname, i);
+                v->steps[3].key = NULL;
+                v->steps[3].index = i;
+                v->nsteps = 4;
+                if (check_entry(v, e, err))
+                    return -1;
             }
         }
     }
+    v->nsteps = 0;
     return 0;
+}
+
+static int sel_order(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)((const pc_expect_sel *)a)->entry, y = (uintptr_t)((const pc_expect_sel *)b)->entry;
+    return x < y ? -1 : x > y;
+}
+
+/* The parsed selector of a loaded entry, or NULL for an entry added since. */
+static const pc_selector *loaded_sel(const pc_expect_file *f, json_t *entry)
+{
+    pc_expect_sel key, *s;
+    if (!f || !f->nsels)
+        return NULL;
+    key.entry = entry;
+    s = bsearch(&key, f->sels, f->nsels, sizeof *f->sels, sel_order);
+    return s ? &s->sel : NULL;
 }
 
 pc_expect_file *pc_expect_file_for(const pc_expectations *ex, const char *case_file)
@@ -61,13 +494,39 @@ pc_expect_file *pc_expect_file_for(const pc_expectations *ex, const char *case_f
     return NULL;
 }
 
+static int load_one(pc_expect_file *f, pc_error *err)
+{
+    pc_buf text = {0};
+    json_error_t jerr;
+    vctx v;
+    int rc;
+    if (pc_read_file(f->path, &text, err)) {
+        pc_buf_free(&text);
+        return -1;
+    }
+    f->root = json_loadb(text.data, text.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!f->root) {
+        pc_buf_free(&text);
+        return pc_fail(err, "%s:%d: %s", f->path, jerr.line, jerr.text);
+    }
+    memset(&v, 0, sizeof v);
+    v.path = f->path;
+    v.text = text.data;
+    v.len = text.len;
+    v.f = f;
+    rc = validate(&v, f->root, err);
+    pc_buf_free(&text);
+    if (rc == 0 && f->nsels > 1)
+        qsort(f->sels, f->nsels, sizeof *f->sels, sel_order);
+    return rc;
+}
+
 int pc_expect_load(pc_expectations *ex, const char *dir, const pc_caseset *cases, pc_error *err)
 {
     size_t i;
     for (i = 0; i < cases->len; i++) {
         const char *cf = cases->items[i].file;
         pc_expect_file *f;
-        json_error_t jerr;
         if (pc_expect_file_for(ex, cf))
             continue;
         if (pc_grow(&ex->files, &ex->cap, ex->len + 1, sizeof *ex->files, err))
@@ -82,21 +541,18 @@ int pc_expect_load(pc_expectations *ex, const char *dir, const pc_caseset *cases
         ex->len++;
         if (access(f->path, F_OK) != 0) {
             const char *base = strrchr(cf, '/');
-            f->root = json_pack("{s:i, s:s, s:{}}", "schema", PC_EXPECT_SCHEMA, "case_file",
-                                base ? base + 1 : cf, "cases");
+            /* a file name need not be UTF-8: kept escaped (pc_json_textz) */
+            f->root = json_pack("{s:i, s:o, s:{}}", "schema", PC_EXPECT_SCHEMA, "case_file",
+                                pc_json_textz(base ? base + 1 : cf), "cases");
             if (!f->root)
                 return pc_oom(err);
             continue;
         }
-        f->root = json_load_file(f->path, JSON_REJECT_DUPLICATES, &jerr);
-        if (!f->root)
-            return pc_fail(err, "%s:%d: %s", f->path, jerr.line, jerr.text);
-        if (validate(f->path, f->root, err))
+        if (load_one(f, err))
             return -1;
     }
     return 0;
 }
-
 
 json_t *pc_expect_case(const pc_expectations *ex, const pc_case *kase)
 {
@@ -112,15 +568,23 @@ json_t *pc_expect_entries(const pc_expectations *ex, const pc_case *kase, const 
 json_t *pc_expect_find(const pc_expectations *ex, const pc_case *kase, const char *function,
                        const pc_interp *in)
 {
+    const pc_expect_file *f = pc_expect_file_for(ex, kase->file);
     json_t *entries = pc_expect_entries(ex, kase, function), *e;
     size_t i;
-    json_array_foreach(entries, i, e) {
-        if (pc_builds_match(json_string_value(json_object_get(e, "builds")), in))
-            return e;
-    }
-    json_array_foreach(entries, i, e) {
-        if (pc_builds_match_plain(json_string_value(json_object_get(e, "builds")), in))
-            return e;
+    int plain;
+    for (plain = 0; plain < 2; plain++) {
+        json_array_foreach(entries, i, e) {
+            const pc_selector *sel = loaded_sel(f, e);
+            pc_selector fresh;
+            if (!sel) {
+                const char *b = json_string_value(json_object_get(e, "builds"));
+                if (!b || pc_selector_parse(b, &fresh, NULL))
+                    continue;
+                sel = &fresh;
+            }
+            if (pc_selector_match(sel, in, plain))
+                return e;
+        }
     }
     return NULL;
 }
@@ -129,12 +593,83 @@ void pc_expect_free(pc_expectations *ex)
 {
     size_t i;
     for (i = 0; i < ex->len; i++) {
+        size_t k;
         free(ex->files[i].path);
         free(ex->files[i].case_file);
         json_decref(ex->files[i].root);
+        for (k = 0; k < ex->files[i].nsels; k++)
+            json_decref(ex->files[i].sels[k].entry);
+        free(ex->files[i].sels);
     }
     free(ex->files);
     memset(ex, 0, sizeof *ex);
+}
+
+/* ---- stale expectations ---------------------------------------------------------- */
+
+int pc_stale_add(pc_stale_list *l, pc_stale_kind kind, const pc_expect_file *f, const char *kase,
+                 const char *function, const char *interp, pc_error *err)
+{
+    pc_stale *s;
+    if (pc_grow(&l->items, &l->cap, l->len + 1, sizeof *l->items, err))
+        return -1;
+    s = &l->items[l->len];
+    memset(s, 0, sizeof *s);
+    s->kind = kind;
+    s->file = f->path;
+    s->case_file = f->case_file;
+    if (!(s->kase = pc_strdup(kase, err)) || (function && !(s->function = pc_strdup(function, err))) ||
+        (interp && !(s->interp = pc_strdup(interp, err)))) {
+        free(s->kase);
+        free(s->function);
+        return -1;
+    }
+    l->len++;
+    return 0;
+}
+
+int pc_expect_stale_cases(const pc_expectations *ex, const pc_caseset *cases, pc_stale_list *out,
+                          pc_error *err)
+{
+    size_t i;
+    for (i = 0; i < ex->len; i++) {
+        const pc_expect_file *f = &ex->files[i];
+        const char *cname, *fname;
+        json_t *cval, *fval;
+        json_object_foreach(json_object_get(f->root, "cases"), cname, cval) {
+            const pc_case *k = pc_caseset_find(cases, cname);
+            if (k && strcmp(k->file, f->case_file) == 0)
+                continue;
+            if (json_object_size(cval) == 0 && pc_stale_add(out, PC_STALE_CASE, f, cname, NULL, NULL, err))
+                return -1;
+            json_object_foreach(cval, fname, fval) {
+                if (pc_stale_add(out, PC_STALE_CASE, f, cname, fname, NULL, err))
+                    return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+void pc_stale_describe(const pc_stale *s, char *out, size_t size)
+{
+    if (s->kind == PC_STALE_CASE)
+        snprintf(out, size, "%s defines no case \"%s\"", s->case_file, s->kase);
+    else
+        snprintf(out, size, "no job of the run reported it, though %s ran the case and expected/ "
+                 "says it defines it", s->interp ? s->interp : "a build");
+}
+
+void pc_stale_list_free(pc_stale_list *l)
+{
+    size_t i;
+    for (i = 0; i < l->len; i++) {
+        free(l->items[i].kase);
+        free(l->items[i].function);
+        free(l->items[i].interp);
+    }
+    free(l->items);
+    memset(l, 0, sizeof *l);
 }
 
 /* ---- selectors ------------------------------------------------------------------- */
@@ -144,62 +679,6 @@ void pc_builds_class(const pc_interp *in, char *out, size_t size)
     char traits[32];
     pc_interp_traits(in, traits, sizeof traits);
     snprintf(out, size, "%s%s", in->impl ? in->impl : "unknown", traits);
-}
-
-static bool bound_ok(const char *text, size_t len, const pc_version *v, int sign)
-{
-    char buf[64];
-    pc_version b;
-    int c;
-    if (len == 0 || len >= sizeof buf)
-        return false;
-    memcpy(buf, text, len);
-    buf[len] = '\0';
-    if (pc_version_parse(buf, &b) != 0)
-        return false;
-    c = pc_version_cmp(v, &b, b.parts);
-    return sign > 0 ? c >= 0 : c <= 0;
-}
-
-static bool match(const char *builds, const pc_interp *in, bool plain)
-{
-    char cls[128];
-    const char *sp, *range, *dash;
-    size_t rlen;
-    if (!builds)
-        return false;
-    if (strcmp(builds, "*") == 0)
-        return true;
-    sp = strchr(builds, ' ');
-    if (!sp)
-        return false;
-    if (plain)
-        snprintf(cls, sizeof cls, "%s", in->impl ? in->impl : "unknown");
-    else
-        pc_builds_class(in, cls, sizeof cls);
-    if (strlen(cls) != (size_t)(sp - builds) || strncmp(cls, builds, (size_t)(sp - builds)) != 0)
-        return false;
-    range = sp + 1;
-    rlen = strlen(range);
-    if (strcmp(range, "*") == 0)
-        return true;
-    if (rlen && range[rlen - 1] == '+')
-        return bound_ok(range, rlen - 1, &in->ver, +1);
-    dash = strchr(range, '-');
-    if (dash)
-        return bound_ok(range, (size_t)(dash - range), &in->ver, +1) &&
-               bound_ok(dash + 1, strlen(dash + 1), &in->ver, -1);
-    return bound_ok(range, rlen, &in->ver, +1) && bound_ok(range, rlen, &in->ver, -1);
-}
-
-bool pc_builds_match(const char *builds, const pc_interp *in)
-{
-    return match(builds, in, false);
-}
-
-bool pc_builds_match_plain(const char *builds, const pc_interp *in)
-{
-    return match(builds, in, true);
 }
 
 int pc_builds_cmp(const pc_interp *a, const pc_interp *b)

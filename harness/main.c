@@ -6,7 +6,11 @@
  * functions; nothing is global but the SIGPIPE disposition set at start.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/signalfd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +32,8 @@
 #include "translate.h"
 #include "util.h"
 
-#define PROBE_TIMEOUT 60.0
-#define STARTUP_TIMEOUT 60.0
+/* Interpreters that `interpreters` probes get this long (run/bless: --startup-timeout). */
+#define PROBE_TIMEOUT 10.0
 
 typedef struct paths {
     char *root, *cases, *expected, *reports, *runners, *probe, *runner;
@@ -168,10 +172,12 @@ static int load_cases(const pc_options *o, const char *dir, pc_caseset *cases, p
 static int load_registry(const pc_options *o, const paths *p, pc_registry *reg, pc_error *err)
 {
     size_t i;
+    double probe_timeout = o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS ? o->startup_timeout
+                                                                           : PROBE_TIMEOUT;
     if ((p->config && pc_registry_load_config(reg, p->config, p->runners, err)) ||
         pc_registry_load_provisioned(reg, p->interps, p->runners, err) ||
         pc_registry_discover(reg, err) ||
-        pc_registry_probe(reg, p->probe, PROBE_TIMEOUT, p->probe_cache, err))
+        pc_registry_probe(reg, p->probe, probe_timeout, p->probe_cache, err))
         return -1;
     for (i = 0; i < reg->nwarnings; i++)
         fprintf(stderr, "pyconform: warning: %s\n", reg->warnings[i]);
@@ -193,21 +199,8 @@ static int cmd_interpreters(const pc_options *o, const paths *p)
         json_t *a = json_array();
         char *s;
         for (i = 0; a && i < reg.len; i++) {
-            const pc_interp *in = &reg.items[i];
-            json_t *argv = json_array(), *env = json_array();
-            size_t k;
-            json_t *entry;
-            for (k = 0; argv && in->argv[k]; k++)
-                if (json_array_append_new(argv, json_string(in->argv[k])))
-                    json_decref(argv), argv = NULL;
-            for (k = 0; env && in->env && in->env[k]; k++)
-                if (json_array_append_new(env, json_string(in->env[k])))
-                    json_decref(env), env = NULL;
-            entry = json_pack("{s:s?, s:o, s:o, s:s, s:s, s:b, s:b, s:s?, s:O?}", "name", in->name, "argv",
-                          argv, "env", env, "origin", in->origin, "path", in->path, "supported",
-                          in->supported, "selected", in->selected, "problem", in->problem, "probe",
-                          in->probe);
-            if (!entry || json_array_append_new(a, entry)) {
+            /* the report's form; outside text (paths, argv, problems) kept escaped */
+            if (json_array_append_new(a, pc_interp_json(&reg.items[i]))) {
                 json_decref(a); /* out of memory: reported below */
                 a = NULL;
             }
@@ -233,14 +226,21 @@ static int cmd_interpreters(const pc_options *o, const paths *p)
             pc_interp_traits(in, traits, sizeof traits);
             printf("%-26s %-8s %-10s %-6s %-11s", in->name ? in->name : "?", in->impl ? in->impl : "?",
                    in->version ? in->version : "?", *traits ? traits + 1 : "-", in->origin);
-            for (k = 0; in->argv[k]; k++)
-                printf(" %s", in->argv[k]);
-            for (k = 0; in->env && in->env[k]; k++)
-                printf("%s%s", k ? " " : "  (env ", in->env[k]);
+            for (k = 0; in->argv[k]; k++) {
+                fputc(' ', stdout);
+                pc_print_text(stdout, in->argv[k], SIZE_MAX);
+            }
+            for (k = 0; in->env && in->env[k]; k++) {
+                fputs(k ? " " : "  (env ", stdout);
+                pc_print_text(stdout, in->env[k], SIZE_MAX);
+            }
             if (in->env && in->env[0])
                 fputc(')', stdout);
-            if (in->problem)
-                printf("  [%s]", in->problem);
+            if (in->problem) {
+                fputs("  [", stdout);
+                pc_print_text(stdout, in->problem, SIZE_MAX);
+                fputc(']', stdout);
+            }
             else if ((o->ninterps || o->ntags) && in->selected)
                 printf("  [selected]");
             fputc('\n', stdout);
@@ -313,7 +313,7 @@ static int cmd_desugar(const pc_options *o, const paths *p)
     } else if (pc_read_file(o->files[0], &in, &err)) {
         goto done;
     }
-    if (pc_translate_text(argv, in.data, 60, &t, &err))
+    if (pc_translate_text(argv, in.data, 60, 0, &t, &err))
         goto done;
     if (t.notes)
         fputs(t.notes, stderr);
@@ -377,7 +377,7 @@ static int cmd_check_desugar(const pc_options *o, const paths *p)
         checked++;
         if (!(ours[1] = pc_asprintf(&err, "%s/desugar.py", p->runners)))
             goto done;
-        r = pc_translate_text(o->desugarer ? ext : ours, k->source, 60, &tr[i], &err);
+        r = pc_translate_text(o->desugarer ? ext : ours, k->source, o->timeout, 0, &tr[i], &err);
         free(ours[1]);
         if (r)
             goto done;
@@ -474,14 +474,47 @@ done:
     return rc;
 }
 
-/* run and bless: the whole pipeline. */
-static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv)
+/* The stop signal waiting on the run's signalfd (read, so it is taken), or 0. */
+static int pending_signal(int stop_fd)
+{
+    struct signalfd_siginfo si;
+    if (stop_fd < 0)
+        return 0;
+    return read(stop_fd, &si, sizeof si) == (ssize_t)sizeof si ? (int)si.ssi_signo : 0;
+}
+
+/* The reports directory exists (or is created) and takes files: checked before
+ * anything runs, so a run never ends without its report. */
+static int check_reports_dir(const char *dir, pc_error *err)
+{
+    char *probe;
+    int fd;
+    if (pc_mkdir_p(dir, err))
+        return pc_wrap(err, "--reports");
+    if (!(probe = pc_asprintf(err, "%s/.pyconform-write-test.%ld", dir, (long)getpid())))
+        return -1;
+    fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) {
+        pc_fail(err, "%s: reports directory is not writable: %s", dir, strerror(errno));
+        free(probe);
+        return -1;
+    }
+    close(fd);
+    unlink(probe);
+    free(probe);
+    return 0;
+}
+
+/* run and bless: the whole pipeline. stop_fd: a signalfd for SIGINT, SIGTERM and
+ * SIGHUP (blocked), or -1. */
+static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv, int stop_fd)
 {
     pc_caseset cases = {0};
     pc_expectations ex = {0};
     pc_registry reg = {0};
     pc_plan plan = {0};
     pc_comparison cmp = {0};
+    pc_stale_list stale = {0};
     pc_job_result *results = NULL;
     pc_translation *translations = NULL;
     pc_run_info run = {0};
@@ -495,6 +528,9 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv)
     run.argc = argc;
     run.argv = argv;
     run.timeout = o->timeout;
+    run.startup_timeout = o->startup_timeout;
+    run.max_output = o->max_output;
+    run.max_memory = o->max_memory;
     run.parallel = o->parallel;
 
     /* 1. cases: a bad case file stops everything before anything runs */
@@ -502,10 +538,13 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv)
         goto fail;
     if (pc_expect_load(&ex, p->expected, &cases, &err))
         goto fail;
+    if (check_reports_dir(p->reports, &err))
+        goto fail;
 
     /* 1b. the desugared text of every case */
     if (o->modes & PC_MODES_DESUGARED) {
-        pc_translate_options to = {python_cmd(o), NULL, o->desugarer, 60, o->parallel};
+        pc_translate_options to = {python_cmd(o), NULL, o->desugarer, o->timeout, o->parallel,
+                                   stop_fd};
         char *dpy = pc_asprintf(&err, "%s/desugar.py", p->runners);
         int trc;
         if (!dpy || !(translations = calloc(cases.len + 1, sizeof *translations))) {
@@ -516,7 +555,7 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv)
         to.desugar_py = dpy;
         trc = pc_translate(&cases, &to, translations, &err);
         free(dpy);
-        if (trc)
+        if (trc && !(run.interrupted = pending_signal(stop_fd)))
             goto fail;
     }
 
@@ -537,29 +576,41 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv)
         pc_oom(&err);
         goto fail;
     }
-    {
-        pc_exec_options eo = {o->parallel, o->timeout, STARTUP_TIMEOUT, p->runner, 0,
-                              (size_t)o->jobs_per_runner};
-        if (pc_execute(&plan, &eo, results, &err))
+    if (!run.interrupted && !(run.interrupted = pending_signal(stop_fd))) {
+        pc_exec_options eo = {o->parallel, o->timeout, o->startup_timeout, p->runner, 0,
+                              o->max_output, o->max_memory, stop_fd};
+        if (pc_execute(&plan, &eo, results, &run.interrupted, &err))
             goto fail;
     }
 
     /* 4. compare */
     if (pc_compare(&cases, &plan, results, &ex, &cmp, &err))
         goto fail;
+    if (pc_stale_find(&ex, &cases, &cmp, &stale, &err))
+        goto fail;
+    pc_stale_print(stderr, &stale);
 
     /* 5. report */
     run.finished = pc_wall_now();
     run.seconds = pc_now() - t0;
     if (!(report = pc_report_build(&run, &reg, &plan, results, &cmp, &err)) ||
+        pc_report_add_stale(report, &stale, &err) ||
         pc_report_write(report, p->reports, run.started, &written, &err))
         goto fail;
     if (o->quiet)
-        pc_report_print(stdout, &run, &plan, &cmp, 0);
+        pc_report_print_summary(stdout, &run, &plan, &cmp);
     else
         pc_report_print(stdout, &run, &plan, &cmp, o->max_details);
     printf("report: %s/latest.json (%s)\n", p->reports, written);
     rc = cmp.unexpected ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
+    if (run.interrupted) {
+        fflush(stdout);
+        fprintf(stderr, "pyconform: interrupted by signal %d (%s)%s\n", run.interrupted,
+                strsignal(run.interrupted),
+                o->cmd == PC_CMD_BLESS ? "; expected/ left as it was" : "");
+        rc = 128 + run.interrupted;
+        goto done;
+    }
 
     if (o->cmd == PC_CMD_BLESS) {
         pc_bless_stats st;
@@ -581,6 +632,7 @@ fail:
 done:
     json_decref(report);
     free(written);
+    pc_stale_list_free(&stale);
     pc_comparison_free(&cmp);
     if (results)
         pc_job_results_free(results, plan.len);
@@ -591,6 +643,28 @@ done:
     pc_registry_free(&reg);
     pc_expect_free(&ex);
     pc_caseset_free(&cases);
+    return rc;
+}
+
+/* run/bless with SIGINT, SIGTERM and SIGHUP blocked and read from a signalfd: the
+ * loops that wait on children watch it, kill and reap every child, and the run still
+ * writes its report (marked interrupted). A second signal during that is taken by the
+ * same fd; nothing is left to kill by then. */
+static int run_with_stop_signals(const pc_options *o, const paths *p, int argc, char **argv)
+{
+    sigset_t stop;
+    int fd, rc;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
+    if (sigprocmask(SIG_BLOCK, &stop, NULL) != 0 ||
+        (fd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+        fprintf(stderr, "pyconform: cannot take over SIGINT/SIGTERM/SIGHUP: %s\n", strerror(errno));
+        return PC_EXIT_USAGE;
+    }
+    rc = cmd_run(o, p, argc, argv, fd);
+    close(fd); /* the signals stay blocked: one still pending must not undo the exit code */
     return rc;
 }
 
@@ -635,7 +709,7 @@ int main(int argc, char **argv)
     else if (o.cmd == PC_CMD_CHECK_DESUGAR)
         rc = cmd_check_desugar(&o, &p);
     else
-        rc = cmd_run(&o, &p, argc, argv);
+        rc = run_with_stop_signals(&o, &p, argc, argv);
     paths_free(&p);
     pc_cli_free(&o);
     return rc;

@@ -140,16 +140,28 @@ int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t le
                   pc_error *err)
 {
     size_t first_new = set->len;
-    size_t pos = 0, valid;
+    size_t pos = 0, valid, bom = 0;
     int line = 0;
     bool open = false, has_eq = false;
     size_t body_start = 0, eq_line_start = 0, eq_body_start = 0;
     pc_case *cur = NULL;
 
+    /* a UTF-8 byte order mark is not part of the text (offsets below stay the file's) */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+        bom = 3;
+    }
     valid = pc_utf8_valid_prefix(text, len);
     if (valid != len)
         return pc_fail(err, "%s:%d: invalid UTF-8 (byte 0x%02x at offset %zu)", path,
-                       line_of_offset(text, valid), (unsigned char)text[valid], valid);
+                       line_of_offset(text, valid), (unsigned char)text[valid], valid + bom);
+    /* CRLF works like LF; a CR alone would make the whole file one line */
+    for (pos = 0; pos < len; pos++)
+        if (text[pos] == '\r' && (pos + 1 == len || text[pos + 1] != '\n'))
+            return pc_fail(err, "%s:%d: CR-only line endings are not supported; convert to LF", path,
+                           line_of_offset(text, pos));
+    pos = 0;
 
     while (pos < len) {
         const char *ls = text + pos;

@@ -4,8 +4,10 @@
  * source follows, a line holding only `=` starts the desugared translation; blocks
  * repeat. Blank lines may precede the first `$`; any other text there is an error, as
  * are two `=` in one block, an empty name, a name used twice (in any file of the set),
- * invalid UTF-8 (or a NUL byte) and a file that cannot be read. Errors read
- * "FILE:LINE: message".
+ * invalid UTF-8 (or a NUL byte), a CR not followed by LF (old Mac line endings) and a
+ * file that cannot be read. Errors read "FILE:LINE: message". Lines may end in LF or
+ * CRLF (names and `=` lines are read without the CR; the Python text keeps it); a UTF-8
+ * byte order mark at the start of the file is skipped.
  *
  * A block may declare what it needs from a build with a comment line in its source,
  * `# pyconform: requires threads` (known: threads, subprocess); on a build without it

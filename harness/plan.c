@@ -18,7 +18,7 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
     size_t i, c;
     for (i = 0; i < reg->len; i++) {
         const pc_interp *in = &reg->items[i];
-        if (!in->selected || !in->supported)
+        if (!in->selected || (!in->supported && !in->broken))
             continue;
         for (c = 0; c < cases->len; c++) {
             const pc_case *k = &cases->items[c];
@@ -41,9 +41,11 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
                 j->translation = m == PC_MODE_DESUGARED ? t : NULL;
                 j->text_line = m == PC_MODE_SOURCE ? k->source_line : k->desugared_line;
                 j->skip[0] = '\0';
-                if ((k->requires & PC_REQUIRES_THREADS) && !in->threads)
+                /* a broken build: nothing is known about it, so nothing is skipped */
+                j->error = in->broken ? in->problem : NULL;
+                if (!j->error && (k->requires & PC_REQUIRES_THREADS) && !in->threads)
                     snprintf(j->skip, sizeof j->skip, "requires threads; %s cannot start threads", in->name);
-                else if ((k->requires & PC_REQUIRES_SUBPROCESS) && in->wasm)
+                else if (!j->error && (k->requires & PC_REQUIRES_SUBPROCESS) && in->wasm)
                     snprintf(j->skip, sizeof j->skip, "requires subprocess; %s is a WebAssembly build", in->name);
                 plan->len++;
             }

@@ -26,6 +26,9 @@ typedef struct pc_job {
     const char *text;       /* the Python text to run */
     int text_line;          /* its first line in the case file */
     char skip[160];         /* non-empty: not run on this build, and why */
+    const char *error;      /* non-NULL: the build cannot be run (it could not be probed);
+                             * answered as ERROR with this text, never sent to a runner.
+                             * Borrowed: the interpreter's problem */
     const pc_translation *translation; /* desugared jobs: where the text came from */
 } pc_job;
 
@@ -39,7 +42,9 @@ typedef struct pc_plan {
 #define PC_MODES_DESUGARED (1u << PC_MODE_DESUGARED)
 #define PC_MODES_ALL (PC_MODES_SOURCE | PC_MODES_DESUGARED)
 
-/* Plan every selected, supported interpreter x case x mode in `modes`. Desugared texts
+/* Plan every selected, supported interpreter x case x mode in `modes`. A selected
+ * broken build (see pc_registry_select) gets its jobs too, each with `error` set, so
+ * that the run reports it as ERROR instead of leaving it out. Desugared texts
  * come from tr[case index] (borrowed) when tr is given, else from the cases' `=`
  * sections; a case whose translation failed still gets its desugared jobs (they are
  * answered with the failure, so every case has a desugared column). */

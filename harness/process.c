@@ -90,9 +90,12 @@ int pc_child_start(pc_child *c, pc_error *err)
     }
     if (c->pid == 0) {
         int devnull = open("/dev/null", O_RDWR);
+        sigset_t none;
         if (c->new_group)
             setpgid(0, 0);
         signal(SIGPIPE, SIG_DFL);
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL); /* the run blocks its stop signals; not the child */
         if (c->stack_bytes) {
             struct rlimit rl;
             if (getrlimit(RLIMIT_STACK, &rl) == 0) {
@@ -216,8 +219,10 @@ int pc_child_capture(pc_child *c, const char *input, double timeout, pc_buf *out
     if (c->in >= 0 && off == len)
         close_fd(&c->in); /* nothing (more) to say: the child sees EOF */
     while (c->out >= 0 || c->err >= 0) {
-        struct pollfd fds[3];
+        struct pollfd fds[4];
         int nfds = 0, wait_ms = -1, r, i;
+        if (c->stop_fd > 0)
+            fds[nfds++] = (struct pollfd){.fd = c->stop_fd, .events = POLLIN};
         if (c->in >= 0)
             fds[nfds++] = (struct pollfd){.fd = c->in, .events = POLLOUT};
         if (c->out >= 0)
@@ -248,6 +253,11 @@ int pc_child_capture(pc_child *c, const char *input, double timeout, pc_buf *out
             pc_buf *dst;
             if (!fds[i].revents)
                 continue;
+            if (c->stop_fd > 0 && fds[i].fd == c->stop_fd) {
+                pc_child_kill(c);
+                pc_child_finish(c, status);
+                return pc_fail(err, "%s: interrupted", c->argv[0]);
+            }
             if (fds[i].fd == c->in) {
                 /* written while reading, so a large input cannot deadlock on full pipes */
                 n = write(c->in, input + off, len - off > 65536 ? 65536 : len - off);

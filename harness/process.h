@@ -23,6 +23,7 @@ typedef struct pc_child {
     const char *out_path;     /* when set (and !pipe_out): stdout and stderr go to this file (appended) */
     const char *cwd;          /* run there, when set */
     bool new_group;
+    int stop_fd;              /* > 0: pc_child_capture also watches it; readable means stop */
     unsigned long stack_bytes; /* raise RLIMIT_STACK to this before exec (0: leave it) */
     /* out */
     pid_t pid;
@@ -37,7 +38,8 @@ void pc_child_kill(pc_child *c);
 /* Run to completion: write `input` (or nothing) to the child's stdin if it is piped,
  * then close it, while collecting stdout (and stderr) until both close; then reap the
  * child. The deadline is in seconds (<= 0: none); when it expires *timed_out is set and
- * the group is killed. */
+ * the group is killed. When c->stop_fd becomes readable (a signal for the run, left
+ * unread for the caller), the group is killed and -1 returned ("interrupted"). */
 int pc_child_capture(pc_child *c, const char *input, double timeout, pc_buf *out,
                      pc_buf *errout, int *status, bool *timed_out, pc_error *err);
 

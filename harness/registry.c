@@ -172,6 +172,15 @@ fail:
     return NULL;
 }
 
+static int warn(pc_registry *reg, const char *msg, pc_error *err);
+
+/* Discovered entries (pyenv, PATH, /usr/bin) as opposed to configured and provisioned
+ * ones, which a person asked for. */
+static bool is_discovered(const char *origin)
+{
+    return strcmp(origin, "config") != 0 && strcmp(origin, "provisioned") != 0;
+}
+
 int pc_registry_add(pc_registry *reg, const char *origin, const char *name, char *const *argv,
                     char *const *env, char *const *tags, pc_error *err)
 {
@@ -185,8 +194,22 @@ int pc_registry_add(pc_registry *reg, const char *origin, const char *name, char
     for (i = 0; i < reg->len; i++) {
         pc_interp *o = &reg->items[i];
         if (strcmp(o->path, real) == 0 && strv_equal(o->argv + 1, argv + 1) &&
-            strv_equal(o->env, env))
-            return 0;
+            strv_equal(o->env, env)) {
+            /* the same command and environment: one build. Dropping an entry someone
+             * wrote (a configured or provisioned one) is said, never silent. */
+            char *msg, *text;
+            int rc;
+            if (is_discovered(origin))
+                return 0;
+            msg = pc_asprintf(err, "%s entry %s runs the same command and environment as %s entry %s: "
+                              "listed once, as %s", origin, name ? name : argv[0], o->origin,
+                              o->name ? o->name : o->argv[0], o->name ? o->name : o->argv[0]);
+            text = msg ? pc_text_dup(msg, strlen(msg), err) : NULL;
+            rc = text ? warn(reg, text, err) : -1;
+            free(msg);
+            free(text);
+            return rc;
+        }
     }
     if (pc_grow(&reg->items, &reg->cap, reg->len + 1, sizeof *reg->items, err))
         return -1;
@@ -340,14 +363,33 @@ int pc_registry_load_provisioned(pc_registry *reg, const char *dir, const char *
     return rc;
 }
 
-static int add_path(pc_registry *reg, const char *origin, const char *path, pc_error *err)
+/* Add one discovered path. A path that cannot be run (a dangling link, a file without
+ * execute permission) is listed with its problem (never probed), not skipped. */
+static int add_path(pc_registry *reg, const char *origin, const char *path, const char *problem,
+                    pc_error *err)
 {
     char *argv[2];
+    char why[160];
+    size_t before = reg->len;
+    struct stat st;
     argv[0] = (char *)path;
     argv[1] = NULL;
-    if (!pc_is_executable(path))
-        return 0;
-    return pc_registry_add(reg, origin, NULL, argv, NULL, NULL, err);
+    if (!problem && !pc_is_executable(path)) {
+        if (stat(path, &st) != 0)
+            snprintf(why, sizeof why, "cannot be run: %s", strerror(errno));
+        else
+            snprintf(why, sizeof why, "cannot be run: not an executable file");
+        problem = why;
+    }
+    if (pc_registry_add(reg, origin, NULL, argv, NULL, NULL, err))
+        return -1;
+    if (problem && reg->len > before) {
+        pc_interp *in = &reg->items[reg->len - 1];
+        if (!(in->problem = pc_strdup(problem, err)))
+            return -1;
+        in->broken = true;
+    }
+    return 0;
 }
 
 /* python3.N (origin path) or the /usr/bin spellings (python3, python3.N, -dbg, d, t). */
@@ -378,8 +420,13 @@ static int scan_dir(pc_registry *reg, const char *dir, const char *origin, bool 
     char **names = list_dir(dir, "", wanted_name, system_dir, err);
     size_t i;
     int rc = names ? 0 : -1;
-    for (i = 0; rc == 0 && names[i]; i++)
-        rc = add_path(reg, origin, names[i], err);
+    for (i = 0; rc == 0 && names[i]; i++) {
+        struct stat st;
+        /* a directory named python3.N is not an interpreter; anything else is listed */
+        if (stat(names[i], &st) == 0 && S_ISDIR(st.st_mode))
+            continue;
+        rc = add_path(reg, origin, names[i], NULL, err);
+    }
     strv_free(names);
     return rc;
 }
@@ -391,14 +438,22 @@ static int scan_pyenv(pc_registry *reg, const char *root, pc_error *err)
     size_t i;
     int rc = names ? 0 : -1;
     for (i = 0; rc == 0 && names[i]; i++) {
+        char *p3;
         if (pc_is_executable(names[i])) {
-            rc = add_path(reg, "pyenv", names[i], err);
-        } else {
-            /* some installs only ship python3 */
-            char *p3 = pc_asprintf(err, "%s3", names[i]);
-            rc = p3 ? add_path(reg, "pyenv", p3, err) : -1;
-            free(p3);
+            rc = add_path(reg, "pyenv", names[i], NULL, err);
+            continue;
         }
+        /* some installs only ship python3; a version with neither is listed as broken */
+        if (!(p3 = pc_asprintf(err, "%s3", names[i]))) {
+            rc = -1;
+            break;
+        }
+        if (pc_is_executable(p3))
+            rc = add_path(reg, "pyenv", p3, NULL, err);
+        else
+            rc = add_path(reg, "pyenv", names[i],
+                          "pyenv version without an executable bin/python or bin/python3", err);
+        free(p3);
     }
     strv_free(names);
     free(vdir);
@@ -455,11 +510,45 @@ int pc_registry_discover(pc_registry *reg, pc_error *err)
 
 /* ---- probing -------------------------------------------------------------------- */
 
-static int set_problem(pc_interp *in, pc_error *err, const char *fmt, const char *detail)
+/* Outside text kept in a problem: at most this many bytes (the head of stdout, the tail
+ * of stderr, where a traceback ends with its error). */
+#define PROBLEM_TEXT_MAX 400
+
+/* in->problem = what + the outside text[0..len) (escaped, see util.h; NULL: none), at
+ * most PROBLEM_TEXT_MAX bytes of it: the tail when `tail`, else the head. `broken`: the
+ * build could not be probed (an unsupported version is not broken). */
+/* len without the trailing newlines and spaces of text. */
+static size_t trimmed(const char *text, size_t len)
 {
+    while (text && len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+        len--;
+    return len;
+}
+
+static int set_problem(pc_interp *in, bool broken, const char *what, const char *text, size_t len,
+                       bool tail, pc_error *err)
+{
+    pc_buf b = {0};
+    size_t start = 0, n;
+    len = trimmed(text, len);
+    if (text && tail && len > PROBLEM_TEXT_MAX) {
+        start = len - PROBLEM_TEXT_MAX;
+        while (start < len && start < len - PROBLEM_TEXT_MAX + 3 &&
+               ((unsigned char)text[start] & 0xC0) == 0x80)
+            start++; /* not inside a character */
+    }
+    n = text ? pc_text_clip(text + start, len - start, PROBLEM_TEXT_MAX) : 0;
+    if (pc_text_escape(&b, what, strlen(what), false, err) ||
+        (start && pc_buf_append(&b, "...", 3, err)) ||
+        (text && pc_text_escape(&b, text + start, n, false, err)) ||
+        (text && start + n < len && pc_buf_append(&b, "...", 3, err))) {
+        pc_buf_free(&b);
+        return -1;
+    }
     free(in->problem);
-    in->problem = pc_asprintf(err, fmt, detail);
-    return in->problem ? 0 : -1;
+    in->problem = b.data;
+    in->broken = broken;
+    return 0;
 }
 
 static int add_tag(pc_interp *in, const char *tag, pc_error *err)
@@ -496,7 +585,7 @@ static int apply_probe(pc_interp *in, json_t *p, pc_error *err)
     char buf[512];
     if (!json_is_object(p)) {
         json_decref(p);
-        return set_problem(in, err, "%s", "probe printed no JSON object");
+        return set_problem(in, true, "probe printed JSON that is not an object", NULL, 0, false, err);
     }
     json_decref(in->probe);
     in->probe = p;
@@ -504,19 +593,19 @@ static int apply_probe(pc_interp *in, json_t *p, pc_error *err)
     version = json_string_value(json_object_get(p, "version"));
     if (!impl || !version || pc_version_parse(version, &in->ver) != 0) {
         char *text = json_dumps(p, JSON_COMPACT);
-        snprintf(buf, sizeof buf, "%.400s", text ? text : "?");
+        int rc;
+        if (!text)
+            return pc_oom(err);
+        rc = set_problem(in, true, "probe output lacks implementation/version: ", text, strlen(text),
+                         false, err);
         free(text);
-        return set_problem(in, err, "probe output lacks implementation/version: %s", buf);
+        return rc;
     }
     in->impl = impl;
     in->version = version;
     in->debug = json_is_true(json_object_get(p, "debug"));
     in->free_threaded = json_is_true(json_object_get(p, "free_threaded"));
     in->wasm = json_is_true(json_object_get(p, "wasm"));
-    /* PyPy orders the keys of a locals() dict by a layout tree shared by the whole
-     * process, so what earlier jobs built changes what later ones see: give every job
-     * a fresh process there, so an observation never depends on the selection. */
-    in->isolate_jobs = strcmp(impl, "pypy") == 0;
     /* an older probe without the field: assume threads unless it is wasm */
     in->threads = json_object_get(p, "threads") ? json_is_true(json_object_get(p, "threads")) : !in->wasm;
     if (add_tag(in, impl, err) || add_tag(in, in->origin, err) ||
@@ -525,8 +614,8 @@ static int apply_probe(pc_interp *in, json_t *p, pc_error *err)
         (json_is_false(json_object_get(p, "gil_enabled")) && add_tag(in, "gil-disabled", err)))
         return -1;
     if (in->ver.v[0] < 3 || (in->ver.v[0] == 3 && in->ver.v[1] < 8)) {
-        snprintf(buf, sizeof buf, "Python %s is older than 3.8", version);
-        return set_problem(in, err, "unsupported: %s", buf);
+        snprintf(buf, sizeof buf, "unsupported: Python %s is older than 3.8", version);
+        return set_problem(in, false, buf, NULL, 0, false, err);
     }
     in->supported = true;
     return 0;
@@ -552,6 +641,33 @@ static char *probe_key(const pc_interp *in, pc_error *err)
 fail:
     pc_buf_free(&b);
     return NULL;
+}
+
+/* Cache keys and signatures hold paths (outside text): kept escaped, so that a path
+ * that is not UTF-8 still makes a JSON key. */
+static char *escaped(char *s, pc_error *err)
+{
+    char *e = s ? pc_text_dup(s, strlen(s), err) : NULL;
+    free(s);
+    return e;
+}
+
+static char *probe_signature(const pc_interp *in, const char *probe_script, pc_error *err);
+
+/* Record probe p (borrowed) in the cache object `probes`. */
+static int cache_put(json_t *probes, const pc_interp *in, const char *probe_script, json_t *p,
+                     pc_error *err)
+{
+    char *key = escaped(probe_key(in, err), err);
+    char *sig = escaped(probe_signature(in, probe_script, err), err);
+    int rc = 0;
+    if (!key || !sig)
+        rc = -1;
+    else if (json_object_set_new(probes, key, json_pack("{s:s, s:O}", "signature", sig, "probe", p)))
+        rc = pc_oom(err); /* a NULL value is refused; a value given is taken even then */
+    free(key);
+    free(sig);
+    return rc;
 }
 
 static char *probe_signature(const pc_interp *in, const char *probe_script, pc_error *err)
@@ -587,11 +703,26 @@ static int name_interp(pc_registry *reg, pc_interp *in, pc_error *err)
     size_t i, n = 1;
     bool taken;
     pc_interp_traits(in, traits, sizeof traits);
-    if (in->probe && in->impl)
+    if (in->probe && in->impl) {
         snprintf(base, sizeof base, "%s-%s%s", in->impl, in->version, traits);
-    else {
-        const char *slash = strrchr(in->argv[0], '/');
-        snprintf(base, sizeof base, "unknown-%s", slash ? slash + 1 : in->argv[0]);
+    } else {
+        /* no probe to name it: the file name, or for pyenv the version folder
+         * (VERSIONS/NAME/bin/python), escaped when it is not UTF-8 */
+        const char *a0 = in->argv[0], *slash = strrchr(a0, '/'), *start = slash ? slash + 1 : a0;
+        size_t len = strlen(start);
+        char *e;
+        if (strcmp(in->origin, "pyenv") == 0 && slash && slash - a0 >= 4 &&
+            strncmp(slash - 4, "/bin", 4) == 0) {
+            const char *end = slash - 4, *p = end;
+            while (p > a0 && p[-1] != '/')
+                p--;
+            start = p;
+            len = (size_t)(end - p);
+        }
+        if (!(e = pc_text_dup(start, pc_text_clip(start, len, 200), err)))
+            return -1;
+        snprintf(base, sizeof base, "unknown-%s%s", strcmp(in->origin, "pyenv") == 0 ? "pyenv-" : "", e);
+        free(e);
     }
     for (char *c = base; *c; c++)
         if (*c == '+')
@@ -631,6 +762,58 @@ static char **probe_argv(const pc_interp *in, const char *script, pc_error *err)
     return argv;
 }
 
+/* The real path of the executable the probe reports (sys.executable) into real, or
+ * false when there is none. */
+static bool probed_executable(const pc_interp *in, char *real)
+{
+    const char *exe = in->probe ? json_string_value(json_object_get(in->probe, "executable")) : NULL;
+    return exe && *exe && realpath(exe, real) != NULL;
+}
+
+/* A wrapper: argv[0] is not the executable the probe reports (a shell script, a shim). */
+static bool is_wrapper(const pc_interp *in, const char *exe_real)
+{
+    return strcmp(in->path, exe_real) != 0;
+}
+
+/* Entries with the same command and environment were merged when added (the same real
+ * argv[0]). After probing, a discovered wrapper that runs the same executable with the
+ * same arguments and environment as another entry is a shim (pyenv's, asdf's): it is
+ * dropped. A configured or provisioned wrapper is always kept, and hides nothing: what
+ * it adds (arguments, environment of its own) cannot be seen from outside, so it is a
+ * build of its own even when it runs the same executable as another entry. */
+static void drop_shims(pc_registry *reg)
+{
+    size_t i, j;
+    for (i = 0; i < reg->len; i++) {
+        pc_interp *a = &reg->items[i];
+        char ra[PATH_MAX];
+        size_t drop = reg->len;
+        if (!probed_executable(a, ra) || (is_wrapper(a, ra) && !is_discovered(a->origin)))
+            continue;
+        for (j = 0; j < reg->len && drop == reg->len; j++) {
+            pc_interp *b = &reg->items[j];
+            char rb[PATH_MAX];
+            if (j == i || !probed_executable(b, rb) || strcmp(ra, rb) != 0 ||
+                (is_wrapper(b, rb) && !is_discovered(b->origin)) ||
+                !strv_equal(a->argv + 1, b->argv + 1) || !strv_equal(a->env, b->env))
+                continue;
+            /* the same build twice: drop the (discovered) wrapper, else the later one */
+            if (is_wrapper(a, ra) != is_wrapper(b, rb))
+                drop = is_wrapper(a, ra) ? i : j;
+            else
+                drop = i > j ? i : j;
+        }
+        if (drop < reg->len) {
+            interp_free(&reg->items[drop]);
+            memmove(&reg->items[drop], &reg->items[drop + 1],
+                    (reg->len - drop - 1) * sizeof *reg->items);
+            reg->len--;
+            i = (size_t)-1; /* start again: indices moved */
+        }
+    }
+}
+
 int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout,
                       const char *cache_path, pc_error *err)
 {
@@ -665,9 +848,11 @@ int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout
         char *key, *sig;
         json_t *hit;
         kids[i].pid = -1;
-        if (in->probe)
+        if (in->probe || in->problem) /* a problem found before probing (discovery) */
             continue;
-        if (!(key = probe_key(in, err)) || !(sig = probe_signature(in, probe_script, err))) {
+        key = escaped(probe_key(in, err), err);
+        sig = key ? escaped(probe_signature(in, probe_script, err), err) : NULL;
+        if (!key || !sig) {
             free(key);
             rc = -1;
             break;
@@ -693,15 +878,16 @@ int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout
         kids[i].new_group = true;
         if (pc_child_start(&kids[i], &cerr) != 0) {
             kids[i].pid = -1;
-            rc = set_problem(in, err, "%s", cerr.msg);
+            rc = set_problem(in, true, "", cerr.msg, strlen(cerr.msg), false, err);
         }
     }
+    /* Every outcome of a probe leaves either a probe or a problem: the build is listed
+     * either way, never dropped. */
     for (i = 0; i < reg->len; i++) {
         pc_interp *in = &reg->items[i];
         pc_buf out = {0}, errb = {0};
         int status = 0;
         bool timed_out = false;
-        char *msg = NULL;
         if (kids[i].pid <= 0)
             continue;
         if (rc != 0) {
@@ -712,40 +898,31 @@ int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout
         if (pc_child_capture(&kids[i], NULL, timeout, &out, &errb, &status, &timed_out, err) != 0) {
             rc = -1;
         } else if (timed_out) {
-            msg = pc_asprintf(err, "probe did not finish within %g seconds", timeout);
+            char what[96];
+            snprintf(what, sizeof what, "probe did not finish within %g seconds", timeout);
+            rc = set_problem(in, true, what, NULL, 0, false, err);
         } else if (status != 0) {
-            char desc[128];
+            char desc[128], what[160];
             pc_status_describe(status, desc, sizeof desc);
-            msg = pc_asprintf(err, "probe failed (%s): %.300s", desc, errb.data ? errb.data : "");
+            snprintf(what, sizeof what, "probe failed (%s)%s", desc, trimmed(errb.data, errb.len) ? ": " : "");
+            rc = set_problem(in, true, what, errb.data, errb.len, true, err);
         } else {
             json_error_t jerr;
-            json_t *p = json_loads(out.data ? out.data : "", JSON_DISABLE_EOF_CHECK, &jerr);
+            json_t *p = json_loadb(out.data ? out.data : "", out.len, JSON_DISABLE_EOF_CHECK, &jerr);
             if (!p) {
-                msg = pc_asprintf(err, "probe printed no JSON object: %s", jerr.text);
+                char what[256];
+                snprintf(what, sizeof what, "probe printed no JSON object (%s)%s", jerr.text,
+                         trimmed(out.data, out.len) ? ": " : ", nothing on stdout");
+                rc = set_problem(in, true, what, out.data, out.len, false, err);
             } else {
-                char *key = probe_key(in, err), *sig = probe_signature(in, probe_script, err);
-                if (!key || !sig ||
-                    json_object_set_new(probes, key, json_pack("{s:s, s:O}", "signature", sig, "probe", p)))
-                    rc = -1;
+                rc = cache_put(probes, in, probe_script, p, err);
                 cache_dirty = true;
-                free(key);
-                free(sig);
                 if (rc == 0)
                     rc = apply_probe(in, p, err);
                 else
                     json_decref(p);
             }
         }
-        if (rc == 0 && (timed_out || status != 0 || (!in->probe && !in->problem))) {
-            if (!msg)
-                rc = -1;
-            else {
-                free(in->problem);
-                in->problem = msg;
-                msg = NULL;
-            }
-        }
-        free(msg);
         pc_buf_free(&out);
         pc_buf_free(&errb);
     }
@@ -769,33 +946,7 @@ int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout
     if (rc)
         return rc;
 
-    /* Drop entries that are the same executable seen through different paths
-     * (e.g. python3 -> python3.11), judged by the probe's sys.executable. */
-    for (i = 0; i < reg->len; i++) {
-        const char *exe = reg->items[i].probe
-                              ? json_string_value(json_object_get(reg->items[i].probe, "executable"))
-                              : NULL;
-        char real[PATH_MAX];
-        size_t j;
-        if (!exe || !realpath(exe, real))
-            continue;
-        for (j = 0; j < i; j++) {
-            const char *exe2 = reg->items[j].probe
-                                   ? json_string_value(json_object_get(reg->items[j].probe, "executable"))
-                                   : NULL;
-            char real2[PATH_MAX];
-            if (exe2 && realpath(exe2, real2) && strcmp(real, real2) == 0 &&
-                strv_equal(reg->items[i].argv + 1, reg->items[j].argv + 1) &&
-                strv_equal(reg->items[i].env, reg->items[j].env))
-                break;
-        }
-        if (j < i) {
-            interp_free(&reg->items[i]);
-            memmove(&reg->items[i], &reg->items[i + 1], (reg->len - i - 1) * sizeof *reg->items);
-            reg->len--;
-            i--;
-        }
-    }
+    drop_shims(reg);
     pc_registry_sort(reg);
     for (i = 0; i < reg->len; i++) {
         if (!reg->items[i].name && name_interp(reg, &reg->items[i], err))
@@ -841,6 +992,12 @@ size_t pc_registry_select(pc_registry *reg, char *const *patterns, size_t npatte
         for (j = 0; j < ntags; j++)
             by_tag |= pc_interp_has_tag(in, tags[j]);
         in->selected = in->supported && by_name && by_tag;
+        /* a build that cannot be probed runs (its jobs are ERROR) when it was asked for:
+         * configured, or named exactly by a pattern */
+        for (j = 0; in->broken && !in->selected && j < npatterns; j++)
+            in->selected = in->name && strcmp(patterns[j], in->name) == 0;
+        if (in->broken && strcmp(in->origin, "config") == 0)
+            in->selected = true;
         n += in->selected;
     }
     return n;

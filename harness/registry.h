@@ -5,11 +5,21 @@
  * - provisioned: CACHE/interpreters/NAME/build.json written by `pyconform provision`;
  * - discovered: pyenv versions ($PYENV_ROOT, else ~/.pyenv and /root/.pyenv), python3.N
  *   and pypy3 on PATH (pyenv shims skipped), and /usr/bin/python3*.
- * Sources are added in that order; an entry with the same real executable, arguments
- * and environment as an earlier one is dropped, so a configured or provisioned name
- * wins over a discovered one. Each build is probed with runners/probe.py (in parallel;
+ * Sources are added in that order; an entry with the same real argv[0], the same
+ * further arguments and the same environment as an earlier one is the same build and
+ * is listed once, so a configured or provisioned name wins over a discovered one (a
+ * configured or provisioned entry merged that way leaves a warning). After probing, a
+ * discovered wrapper (argv[0] is not the probe's sys.executable: a shim) that runs the
+ * same executable with the same arguments and environment as another entry is dropped;
+ * a configured or provisioned wrapper is always kept (it may add arguments or
+ * environment of its own). Each build is probed with runners/probe.py (in parallel;
  * results cached in CACHE/probes.json, invalidated when a file in the command changes);
  * versions below 3.8 stay listed but are marked unsupported.
+ *
+ * Nothing found is dropped silently: a build that cannot be probed (its binary is
+ * missing or not executable, the probe exits non-zero, prints something other than the
+ * probe's JSON, or times out) stays listed with `problem` saying why and `broken` set.
+ * Problems hold outside text escaped (util.h), so they are always valid UTF-8.
  *
  * Ownership: the registry owns its interpreters and everything in them.
  */
@@ -43,12 +53,13 @@ typedef struct pc_interp {
     char **tags;       /* given tags plus automatic ones (impl, debug, ft, wasm, origin) */
     char *path;        /* real path of argv[0] */
     json_t *probe;     /* the probe's JSON, or NULL */
-    char *problem;     /* why it cannot be run (probe failure, unsupported version) */
+    char *problem;     /* why it cannot be run (probe failure, unsupported version);
+                        * valid UTF-8 (outside text escaped) */
+    bool broken;       /* could not be probed: problem says why (unsupported is not broken) */
     const char *impl;  /* from the probe (owned by probe) */
     const char *version;
     pc_version ver;
     bool debug, free_threaded, wasm, threads;
-    bool isolate_jobs; /* every job in a fresh runner process (see apply_probe) */
     bool supported;
     bool selected;
 } pc_interp;
@@ -83,7 +94,9 @@ int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout
                       const char *cache_path, pc_error *err);
 /* Select supported interpreters matching any pattern (glob on name or version) and
  * carrying any of the tags; no patterns (tags) means no restriction of that kind.
- * Returns how many are selected. */
+ * A broken build is selected when it was asked for: every configured one (the
+ * configuration says it is meant to run), and any build a pattern names exactly; the
+ * plan gives its jobs ERROR with its problem. Returns how many are selected. */
 size_t pc_registry_select(pc_registry *reg, char *const *patterns, size_t npatterns,
                           char *const *tags, size_t ntags);
 bool pc_interp_has_tag(const pc_interp *in, const char *tag);

@@ -1,37 +1,49 @@
 /* report.c - see report.h. */
 #include "report.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "util.h"
 
+/* A list of outside strings (argv, environment) as JSON; NULL when out of memory. */
 static json_t *strv_json(char *const *v)
 {
     json_t *a = json_array();
     size_t i;
-    for (i = 0; a && v && v[i]; i++)
-        json_array_append_new(a, json_string(v[i]));
+    for (i = 0; a && v && v[i]; i++) {
+        if (json_array_append_new(a, pc_json_textz(v[i]))) {
+            json_decref(a);
+            return NULL;
+        }
+    }
     return a;
 }
 
-static json_t *interp_json(const pc_interp *in)
+json_t *pc_interp_json(const pc_interp *in)
 {
-    return json_pack("{s:s?, s:o, s:o, s:s, s:s, s:b, s:b, s:s?, s:O?}", "name", in->name, "argv",
-                     strv_json(in->argv), "env", strv_json(in->env), "origin", in->origin, "path",
-                     in->path, "supported", in->supported, "selected", in->selected, "problem",
-                     in->problem, "probe", in->probe);
+    /* "o" values: pc_json_text gives NULL only when out of memory, and json_pack then
+     * fails (a NULL "o?" would silently become null); absent name, problem and probe
+     * are null, as they always were */
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:o, s:O?}", "name", pc_json_textz(in->name),
+                     "argv", strv_json(in->argv), "env", strv_json(in->env), "origin",
+                     pc_json_textz(in->origin), "path", pc_json_textz(in->path), "supported",
+                     in->supported, "selected", in->selected, "problem", pc_json_textz(in->problem),
+                     "probe", in->probe);
 }
 
 static json_t *row_json(const pc_row *r)
 {
-    json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O?, s:O?, s:O?, s:s?, s:s?, s:f, s:I}",
-                            "case", r->kase->name, "function", r->function, "mode",
-                            pc_mode_name(r->mode), "interpreter", r->interp->name, "verdict",
+    json_t *row = json_pack("{s:o, s:o, s:s, s:o, s:s, s:O?, s:O?, s:O?, s:o, s:o, s:f, s:I}",
+                            "case", pc_json_textz(r->kase->name), "function",
+                            pc_json_textz(r->function), "mode", pc_mode_name(r->mode),
+                            "interpreter", pc_json_textz(r->interp->name), "verdict",
                             pc_verdict_name(r->verdict), "observation", r->observation, "expected",
-                            r->expected, "diff", r->diff, "reason", r->reason, "detail", r->detail,
-                            "duration", r->seconds, "job", (json_int_t)r->job);
+                            r->expected, "diff", r->diff, "reason", pc_json_textz(r->reason),
+                            "detail", pc_json_textz(r->detail), "duration", r->seconds, "job",
+                            (json_int_t)r->job);
     if (row && r->recorded && json_object_set(row, "recorded", r->recorded)) {
         json_decref(row);
         return NULL;
@@ -40,25 +52,31 @@ static json_t *row_json(const pc_row *r)
 }
 
 /* The desugarer's stderr as [{"line": N, "construct": "..."}], one per
- * "untranslated: LINE: CONSTRUCT" line; any other line as {"note": "..."}. */
+ * "untranslated: LINE: CONSTRUCT" line; any other non-empty line as {"note": "..."}.
+ * Outside text: kept escaped. NULL when out of memory. */
 static json_t *untranslated_json(const char *notes)
 {
     json_t *a = json_array();
     const char *p = notes;
+    static const char tag[] = "untranslated: ";
     while (a && p && *p) {
         const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        char line[1024];
-        long n;
-        int used = 0;
-        snprintf(line, sizeof line, "%.*s", (int)len, p);
+        size_t len = e ? (size_t)(e - p) : strlen(p), k = sizeof tag - 1, d = k;
         json_t *item = NULL;
-        if (sscanf(line, "untranslated: %ld: %n", &n, &used) == 1 && used > 0)
-            item = json_pack("{s:i, s:s}", "line", (int)n, "construct", line + used);
-        else if (len)
-            item = json_pack("{s:s}", "note", line);
-        else
+        long n = 0;
+        if (len > k && strncmp(p, tag, k) == 0)
+            for (; d < len && d - k < 9 && p[d] >= '0' && p[d] <= '9'; d++)
+                n = n * 10 + (p[d] - '0');
+        if (d > k && d < len && p[d] == ':') {
+            for (d++; d < len && p[d] == ' '; d++)
+                ;
+            item = json_pack("{s:I, s:o}", "line", (json_int_t)n, "construct",
+                             pc_json_text(p + d, len - d));
+        } else if (len) {
+            item = json_pack("{s:o}", "note", pc_json_text(p, len));
+        } else {
             item = json_null(); /* an empty line: nothing to record */
+        }
         if (!item || (!json_is_null(item) && json_array_append_new(a, item))) {
             json_decref(a); /* out of memory: the caller reports it */
             return NULL;
@@ -68,12 +86,30 @@ static json_t *untranslated_json(const char *notes)
     return a;
 }
 
+static json_t *job_json(const pc_job *j, const pc_job_result *r)
+{
+    json_t *o = json_pack("{s:I, s:o, s:o, s:i, s:s, s:o, s:s, s:f, s:o}", "id", (json_int_t)j->id,
+                          "case", pc_json_textz(j->kase->name), "file", pc_json_textz(j->kase->file),
+                          "line", j->kase->line, "mode", pc_mode_name(j->mode), "interpreter",
+                          pc_json_textz(j->interp->name), "status", pc_job_status_name(r->status),
+                          "duration", r->seconds, "detail", pc_json_textz(r->detail));
+    if (o && j->translation &&
+        (json_object_set_new(o, "translation",
+                             json_string(pc_translation_source_name(j->translation->source))) ||
+         (j->translation->notes &&
+          json_object_set_new(o, "untranslated", untranslated_json(j->translation->notes))))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 json_t *pc_report_build(const pc_run_info *run, const pc_registry *reg, const pc_plan *plan,
                         const pc_job_result *results, const pc_comparison *cmp, pc_error *err)
 {
     char host[256] = "", started[32], finished[32];
-    json_t *doc, *interps, *jobs, *rows, *verdicts, *cmdline;
-    size_t i;
+    json_t *doc, *interps, *jobs, *rows, *verdicts, *cmdline, *status_counts;
+    size_t i, statuses[PC_JOB_SKIPPED + 1] = {0};
     gethostname(host, sizeof host - 1);
     pc_format_time(run->started, false, started, sizeof started);
     pc_format_time(run->finished, false, finished, sizeof finished);
@@ -82,31 +118,21 @@ json_t *pc_report_build(const pc_run_info *run, const pc_registry *reg, const pc
     rows = json_array();
     verdicts = json_object();
     cmdline = json_array();
-    if (!interps || !jobs || !rows || !verdicts || !cmdline)
+    status_counts = json_object();
+    if (!interps || !jobs || !rows || !verdicts || !cmdline || !status_counts)
         goto oom;
+    /* Every string from outside (command line, names, paths, details, stderr, the
+     * desugarer's notes) goes through pc_json_text: bytes that are not UTF-8 are kept
+     * escaped, so building the report fails only when memory does. */
     for (i = 0; i < (size_t)run->argc; i++)
-        if (json_array_append_new(cmdline, json_string(run->argv[i])))
+        if (json_array_append_new(cmdline, pc_json_textz(run->argv[i])))
             goto oom;
     for (i = 0; i < reg->len; i++)
-        if (json_array_append_new(interps, interp_json(&reg->items[i])))
+        if (json_array_append_new(interps, pc_interp_json(&reg->items[i])))
             goto oom;
-    for (i = 0; i < plan->len; i++) {
-        const pc_job *j = &plan->jobs[i];
-        json_t *o = json_pack("{s:I, s:s, s:s, s:i, s:s, s:s, s:s, s:f, s:s?}", "id",
-                              (json_int_t)j->id, "case", j->kase->name, "file", j->kase->file,
-                              "line", j->kase->line, "mode", pc_mode_name(j->mode), "interpreter",
-                              j->interp->name, "status", pc_job_status_name(results[i].status),
-                              "duration", results[i].seconds, "detail", results[i].detail);
-        if (o && j->translation &&
-            (json_object_set_new(o, "translation", json_string(pc_translation_source_name(j->translation->source))) ||
-             (j->translation->notes &&
-              json_object_set_new(o, "untranslated", untranslated_json(j->translation->notes))))) {
-            json_decref(o);
+    for (i = 0; i < plan->len; i++)
+        if (json_array_append_new(jobs, job_json(&plan->jobs[i], &results[i])))
             goto oom;
-        }
-        if (!o || json_array_append_new(jobs, o))
-            goto oom;
-    }
     for (i = 0; i < cmp->len; i++)
         if (json_array_append_new(rows, row_json(&cmp->rows[i])))
             goto oom;
@@ -114,16 +140,25 @@ json_t *pc_report_build(const pc_run_info *run, const pc_registry *reg, const pc
         if (json_object_set_new(verdicts, pc_verdict_name((pc_verdict)i),
                                 json_integer((json_int_t)cmp->counts[i])))
             goto oom;
-    doc = json_pack("{s:i, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:f, s:o, s:f, s:i}, s:o, "
-                    "s:{s:I, s:I, s:I, s:o, s:I}, s:o, s:o, s:O}",
+    for (i = 0; i < plan->len; i++)
+        statuses[results[i].status]++;
+    for (i = 0; i < sizeof statuses / sizeof *statuses; i++)
+        if (json_object_set_new(status_counts, pc_job_status_name((pc_job_status)i),
+                                json_integer((json_int_t)statuses[i])))
+            goto oom;
+    doc = json_pack("{s:i, s:{s:s, s:s}, s:{s:o, s:s, s:s, s:f, s:o, s:f, s:f, s:I, s:I, s:i}, "
+                    "s:b, s:i, s:o, s:{s:I, s:I, s:o, s:I, s:o, s:I}, s:o, s:o, s:O}",
                     "schema_version", PC_REPORT_SCHEMA,
                     "harness", "name", "pyconform", "version", PYCONFORM_VERSION,
-                    "run", "host", host, "started", started, "finished", finished, "seconds",
-                    run->seconds, "command", cmdline, "timeout", run->timeout, "parallel",
-                    run->parallel,
+                    "run", "host", pc_json_textz(host), "started", started, "finished", finished,
+                    "seconds", run->seconds, "command", cmdline, "timeout", run->timeout, "startup_timeout",
+                    run->startup_timeout, "max_output", (json_int_t)run->max_output, "max_memory",
+                    (json_int_t)run->max_memory, "parallel", run->parallel,
+                    "interrupted", run->interrupted != 0, "signal", run->interrupted,
                     "interpreters", interps,
                     "summary", "jobs_planned", (json_int_t)plan->len, "jobs_reported",
-                    (json_int_t)plan->len, "results", (json_int_t)cmp->len, "verdicts", verdicts,
+                    (json_int_t)(plan->len - statuses[PC_JOB_NOT_RUN]), "jobs", status_counts,
+                    "results", (json_int_t)cmp->len, "verdicts", verdicts,
                     "unexpected", (json_int_t)cmp->unexpected,
                     "jobs", jobs, "results", rows, "groups", cmp->groups);
     if (!doc)
@@ -135,8 +170,33 @@ oom:
     json_decref(rows);
     json_decref(verdicts);
     json_decref(cmdline);
+    json_decref(status_counts);
     pc_oom(err);
     return NULL;
+}
+
+int pc_report_add_stale(json_t *report, const pc_stale_list *stale, pc_error *err)
+{
+    json_t *a = json_array();
+    size_t i;
+    if (!a)
+        return pc_oom(err);
+    for (i = 0; i < stale->len; i++) {
+        const pc_stale *s = &stale->items[i];
+        char why[512];
+        json_t *o;
+        pc_stale_describe(s, why, sizeof why);
+        o = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s}", "file", s->file, "case_file", s->case_file,
+                      "case", s->kase, "function", s->function, "kind",
+                      s->kind == PC_STALE_CASE ? "case" : "function", "interpreter", s->interp, "why", why);
+        if (!o || json_array_append_new(a, o)) {
+            json_decref(a);
+            return pc_oom(err);
+        }
+    }
+    if (json_object_set_new(report, "stale", a))
+        return pc_oom(err);
+    return 0;
 }
 
 int pc_report_write(json_t *report, const char *dir, double started, char **written,
@@ -190,11 +250,39 @@ static void column_label(const pc_interp *in, char *out, size_t size)
 {
     char traits[32];
     pc_interp_traits(in, traits, sizeof traits);
-    if (in->impl && strcmp(in->impl, "cpython") == 0)
+    if (!in->impl) /* not probed: its name says what it is */
+        snprintf(out, size, "%s", in->name ? in->name : "?");
+    else if (strcmp(in->impl, "cpython") == 0)
         snprintf(out, size, "%s%s", in->version, traits);
     else
         snprintf(out, size, "%s-%s%s", in->impl ? in->impl : "?", in->version ? in->version : "?",
                  traits);
+}
+
+/* Outside text in a column of `width` bytes: escaped (util.h), clipped, padded. */
+static void print_padded(FILE *out, const char *text, int width)
+{
+    pc_buf b = {0};
+    size_t n = 0;
+    if (pc_text_escape(&b, text, strlen(text), true, NULL) == 0) {
+        n = pc_text_clip(b.data, b.len, (size_t)width);
+        fwrite(b.data, 1, n, out);
+    }
+    pc_buf_free(&b);
+    for (; (int)n < width; n++)
+        fputc(' ', out);
+}
+
+/* "VERDICT case / function [interpreter mode]: " with the names escaped. */
+static void print_row_head(FILE *out, const pc_row *row)
+{
+    fprintf(out, "%-7s ", pc_verdict_name(row->verdict));
+    pc_print_text(out, row->kase->name, SIZE_MAX);
+    fputs(" / ", out);
+    pc_print_text(out, row->function, SIZE_MAX);
+    fputs(" [", out);
+    pc_print_text(out, row->interp->name, SIZE_MAX);
+    fprintf(out, " %s]: ", pc_mode_name(row->mode));
 }
 
 void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
@@ -219,8 +307,11 @@ void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
     fprintf(out, "%-*s", namew, "case / function");
     for (k = 0; k < ni; k++) {
         char lab[128];
+        int w;
         column_label(ins[k], lab, sizeof lab);
-        fprintf(out, " %6s", lab);
+        w = (int)strlen(lab);
+        fprintf(out, "%*s", w < 6 ? 7 - w : 1, "");
+        print_padded(out, lab, w);
     }
     fputc('\n', out);
     for (r = 0; r < cmp->len;) {
@@ -230,7 +321,7 @@ void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
                strcmp(cmp->rows[end].function, cmp->rows[r].function) == 0)
             end++;
         snprintf(name, sizeof name, "%s / %s", cmp->rows[r].kase->name, cmp->rows[r].function);
-        fprintf(out, "%-*.*s", namew, namew, name);
+        print_padded(out, name, namew);
         for (k = 0; k < ni; k++) {
             char cell[3] = "  ";
             char lab[128];
@@ -256,31 +347,48 @@ void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
             continue;
         if ((int)shown++ >= max_details)
             continue;
+        print_row_head(out, row);
         if (row->diff) {
             char *e = json_dumps(json_object_get(row->diff, "expected"), JSON_ENCODE_ANY | JSON_COMPACT);
             char *o = json_dumps(json_object_get(row->diff, "observed"), JSON_ENCODE_ANY | JSON_COMPACT);
-            fprintf(out, "%-7s %s / %s [%s %s]: %s; at %s: expected %.120s, observed %.120s\n",
-                    pc_verdict_name(row->verdict), row->kase->name, row->function, row->interp->name,
-                    pc_mode_name(row->mode), row->detail ? row->detail : "",
-                    json_string_value(json_object_get(row->diff, "path")), e ? e : "?", o ? o : "?");
+            pc_print_text(out, row->detail, SIZE_MAX);
+            fputs("; at ", out);
+            pc_print_text(out, json_string_value(json_object_get(row->diff, "path")), SIZE_MAX);
+            fputs(": expected ", out);
+            pc_print_text(out, e ? e : "?", 120);
+            fputs(", observed ", out);
+            pc_print_text(out, o ? o : "?", 120);
+            fputc('\n', out);
             free(e);
             free(o);
         } else {
-            fprintf(out, "%-7s %s / %s [%s %s]: %.300s\n", pc_verdict_name(row->verdict),
-                    row->kase->name, row->function, row->interp->name, pc_mode_name(row->mode),
-                    row->detail ? row->detail : "");
+            pc_print_text(out, row->detail, 300);
+            fputc('\n', out);
         }
     }
     if ((int)shown > max_details)
         fprintf(out, "... %zu more unexpected results in the report\n", shown - (size_t)max_details);
 
+    free(ins);
+    pc_report_print_summary(out, run, plan, cmp);
+}
+
+void pc_report_print_summary(FILE *out, const pc_run_info *run, const pc_plan *plan,
+                             const pc_comparison *cmp)
+{
+    size_t ni = 0, i, k;
+    const pc_interp **ins = run_interps(plan, &ni);
+    free(ins);
     fprintf(out, "pyconform: %zu results:", cmp->len);
     for (i = 0, k = 0; i < PC_VERDICT_COUNT; i++) {
         if (!cmp->counts[i])
             continue;
         fprintf(out, "%s %zu %s", k++ ? "," : "", cmp->counts[i], pc_verdict_name((pc_verdict)i));
     }
-    fprintf(out, "; %zu unexpected; %zu jobs on %zu interpreters in %.2f s\n", cmp->unexpected,
+    fprintf(out, "; %zu unexpected; %zu jobs on %zu interpreters in %.2f s", cmp->unexpected,
             plan->len, ni, run->seconds);
-    free(ins);
+    if (run->interrupted)
+        fprintf(out, "; INTERRUPTED by signal %d (%s): jobs not run are NOT RUN", run->interrupted,
+                strsignal(run->interrupted));
+    fputc('\n', out);
 }

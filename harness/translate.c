@@ -21,8 +21,8 @@ const char *pc_translation_source_name(pc_translation_source s)
     return "none";
 }
 
-int pc_translate_text(char *const *argv, const char *text, double timeout, pc_translation *out,
-                      pc_error *err)
+int pc_translate_text(char *const *argv, const char *text, double timeout, int stop_fd,
+                      pc_translation *out, pc_error *err)
 {
     pc_child c = {0};
     pc_buf so = {0}, se = {0};
@@ -32,6 +32,7 @@ int pc_translate_text(char *const *argv, const char *text, double timeout, pc_tr
     c.argv = argv;
     c.pipe_in = c.pipe_out = c.pipe_err = true;
     c.new_group = true;
+    c.stop_fd = stop_fd;
     if (pc_child_start(&c, &cerr) != 0) {
         out->failure = pc_asprintf(err, "desugarer did not start: %s", cerr.msg);
         return out->failure ? 0 : -1;
@@ -46,6 +47,15 @@ int pc_translate_text(char *const *argv, const char *text, double timeout, pc_tr
         else if (status != 0) {
             pc_status_describe(status, desc, sizeof desc);
             out->failure = pc_asprintf(err, "desugarer failed (%s): %.2000s", desc, se.len ? se.data : "");
+        } else if (so.len && pc_utf8_valid_prefix(so.data, so.len) < so.len) {
+            /* the translation runs as text: bytes that are not UTF-8 are the desugarer's
+             * error, shown escaped around the first of them */
+            size_t bad = pc_utf8_valid_prefix(so.data, so.len), from = bad > 40 ? bad - 40 : 0;
+            char *excerpt = pc_text_dup(so.data + from, so.len - from > 120 ? 120 : so.len - from, err);
+            out->failure = excerpt ? pc_asprintf(err, "desugarer output is not valid UTF-8 (or holds "
+                                                      "a NUL) at byte %zu: ...%s", bad, excerpt)
+                                   : NULL;
+            free(excerpt);
         } else
             out->text = pc_strdup(so.len ? so.data : "", err);
         if ((se.len && !out->notes) || (!out->failure && !out->text))
@@ -84,7 +94,7 @@ static int translate_ours(const pc_caseset *cases, const pc_translate_options *o
     }
     if (n == 0)
         return 0;
-    if (pc_translate_text(argv, in.data, o->timeout * (double)n, &batch, err))
+    if (pc_translate_text(argv, in.data, o->timeout * (double)n, o->stop_fd, &batch, err))
         goto done;
     /* Each answer line goes to its case; a case without one gets the batch's failure. */
     for (line = batch.text; line && *line;) {
@@ -137,7 +147,7 @@ int pc_translate(const pc_caseset *cases, const pc_translate_options *o, pc_tran
         memset(t, 0, sizeof *t);
         if (o->external) {
             t->source = PC_TR_EXTERNAL;
-            if (pc_translate_text(ext, k->source, o->timeout, t, err))
+            if (pc_translate_text(ext, k->source, o->timeout, o->stop_fd, t, err))
                 return pc_wrap(err, "%s:%d: translating case '%s'", k->file, k->line, k->name);
         } else if (k->desugared) {
             t->source = PC_TR_CASE;

@@ -41,6 +41,7 @@ typedef struct pc_translate_options {
     const char *external;    /* --desugarer CMD, or NULL */
     double timeout;          /* per case, seconds */
     int parallel;            /* desugarer processes at once */
+    int stop_fd;             /* > 0: stop (and fail with "interrupted") when readable */
 } pc_translate_options;
 
 /* Fill out[cases->len]. Returns -1 only for harness errors (a failing desugarer is
@@ -48,8 +49,8 @@ typedef struct pc_translate_options {
 int pc_translate(const pc_caseset *cases, const pc_translate_options *o, pc_translation *out,
                  pc_error *err);
 /* Run one desugarer on one text: argv as given, text on stdin. */
-int pc_translate_text(char *const *argv, const char *text, double timeout, pc_translation *out,
-                      pc_error *err);
+int pc_translate_text(char *const *argv, const char *text, double timeout, int stop_fd,
+                      pc_translation *out, pc_error *err);
 void pc_translations_free(pc_translation *t, size_t n);
 
 #endif

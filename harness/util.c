@@ -254,3 +254,132 @@ bool pc_glob_match(const char *pattern, const char *text)
 {
     return fnmatch(pattern, text, 0) == 0;
 }
+
+/* ---- text from outside ------------------------------------------------------------ */
+
+size_t pc_utf8_char(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    unsigned int cp;
+    size_t n, k;
+    if (len == 0 || s[0] == 0)
+        return 0;
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+        n = 1;
+        cp = s[0] & 0x1Fu;
+    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        n = 2;
+        cp = s[0] & 0x0Fu;
+    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        n = 3;
+        cp = s[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    for (k = 1; k <= n; k++) {
+        if (k >= len || (s[k] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3Fu);
+    }
+    /* overlong, surrogate and out-of-range forms */
+    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n + 1;
+}
+
+size_t pc_text_clip(const char *s, size_t len, size_t max)
+{
+    size_t i = 0;
+    if (len <= max)
+        return len;
+    while (i < max) {
+        size_t n = pc_utf8_char(s + i, len - i);
+        if (n == 0)
+            n = 1; /* an invalid byte stands alone */
+        if (i + n > max)
+            break;
+        i += n;
+    }
+    return i;
+}
+
+/* Length of the valid prefix of s[0..len) (stops at the first invalid byte or NUL). */
+static size_t valid_prefix(const char *s, size_t len)
+{
+    size_t i = 0, n;
+    while (i < len && (n = pc_utf8_char(s + i, len - i)) > 0)
+        i += n;
+    return i;
+}
+
+int pc_text_escape(pc_buf *out, const char *s, size_t len, bool terminal, pc_error *err)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i = 0, start = 0;
+    if (pc_buf_append(out, "", 0, err))
+        return -1;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        size_t n = pc_utf8_char(s + i, len - i);
+        if (n && !(terminal && ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f))) {
+            i += n;
+            continue;
+        }
+        {
+            char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+            if (pc_buf_append(out, s + start, i - start, err) || pc_buf_append(out, esc, 4, err))
+                return -1;
+        }
+        start = ++i;
+    }
+    return pc_buf_append(out, s + start, i - start, err);
+}
+
+char *pc_text_dup(const char *s, size_t len, pc_error *err)
+{
+    pc_buf b = {0};
+    if (pc_text_escape(&b, s, len, false, err)) {
+        pc_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+json_t *pc_json_text(const char *s, size_t len)
+{
+    json_t *j;
+    char *e;
+    if (!s)
+        return json_null();
+    if (valid_prefix(s, len) == len) /* the common case: no copy */
+        return json_stringn(s, len);
+    if (!(e = pc_text_dup(s, len, NULL)))
+        return NULL;
+    j = json_string(e);
+    free(e);
+    return j;
+}
+
+json_t *pc_json_textz(const char *s)
+{
+    return pc_json_text(s, s ? strlen(s) : 0);
+}
+
+size_t pc_print_text(FILE *out, const char *s, size_t max)
+{
+    pc_buf b = {0};
+    size_t len, n;
+    if (!s)
+        return 0;
+    len = strlen(s);
+    n = pc_text_clip(s, len, max);
+    if (pc_text_escape(&b, s, n, true, NULL) == 0)
+        fputs(b.data, out);
+    else
+        fputs("(text not shown: out of memory)", out);
+    pc_buf_free(&b);
+    return n;
+}

@@ -15,9 +15,10 @@ typedef enum pc_verdict {
     PC_FAIL,    /* differs from expected/, or no expectation recorded */
     PC_XPASS,   /* a recorded divergence no longer happens */
     PC_DIVERGE, /* desugared differs from source, and that is not recorded */
-    PC_TIMEOUT, /* the job ran past the per-job timeout */
-    PC_CRASH,   /* the runner died while running the job */
+    PC_TIMEOUT, /* the call (or module body) in flight when the job ran past its timeout */
+    PC_CRASH,   /* the job's process died during this call (or module body) */
     PC_ERROR,   /* the harness could not run or read the job */
+    PC_NOT_RUN, /* the run was interrupted before this ran */
     PC_VERDICT_COUNT
 } pc_verdict;
 

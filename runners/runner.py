@@ -32,14 +32,18 @@ if RUNNERS_DIR not in sys.path:  # observe and __dp__ live next to this file
     sys.path.insert(0, RUNNERS_DIR)
 
 import observe  # noqa: E402 - needs the path above
-HELLO = {"hello": "pyconform-runner", "protocol": 1}
+HELLO = {"hello": "pyconform-runner", "protocol": 2}
 MODES = ("source", "desugared")
 MODULE_NAME = "__case__"
+DEFAULT_MAX_OUTPUT = 1 << 20  # bytes of stdout kept per call (--max-output)
+DEFAULT_MAX_LINE = 64 << 20  # bytes of one protocol line (the harness sends max_line)
+CO_OPTIMIZED = 0x0001  # inspect.CO_OPTIMIZED: a function body, not a class body
 
 # Canonical value limits (docs/protocol.md, "Canonical values").
 MAX_DEPTH = 50
 INT_MIN = -(2 ** 63)
 INT_MAX = 2 ** 63 - 1
+BIG_INT_BITS = 14000  # beyond this (about 4200 decimal digits), ints are shown in hex
 ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 # Thread reprs carry the OS thread id ("<Thread(worker, started 1403...)>").
 THREAD_IDENT = re.compile(r"(started(?: daemon)?) [0-9]+")
@@ -177,6 +181,10 @@ def _canon(value, active, depth, style):
     if t is int:
         if INT_MIN <= value <= INT_MAX:
             return value
+        if value.bit_length() > BIG_INT_BITS:
+            # str() of such an int is refused on 3.11+ (the 4300-digit limit) and
+            # slow everywhere: hex is exact, fast, and the same on every build
+            return {"int_hex": hex(value)}
         return {"int": str(value)}
     if t is float:
         return {"float": repr(value)}
@@ -258,23 +266,76 @@ def _canon_object(value):
 
 
 class Capture(io.StringIO):
-    """Stands in for sys.stdout while case code runs.  close() is ignored so
-    the captured text survives `sys.stdout.close()` in a case."""
+    """Stands in for sys.stdout while case code runs.
+
+    It keeps at most `limit` bytes (UTF-8) of what is written and counts the
+    rest (`total`), so a flood costs no memory.  `buffer` takes bytes, as a
+    real stdout's does; they are kept decoded as UTF-8 with invalid bytes
+    shown as backslash escapes (\\xff).  close() is ignored so the captured
+    text survives `sys.stdout.close()` in a case."""
+
+    def __init__(self, limit):
+        io.StringIO.__init__(self)
+        self.limit = limit
+        self.kept = 0   # bytes kept
+        self.total = 0  # bytes written
+        self.buffer = _BytesSink(self)
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError("string argument expected, got '%s'" % type(text).__name__)
+        self._take(text, len(text) if text.isascii() else _utf8_len(text))
+        return len(text)
+
+    def _take(self, text, nbytes):
+        self.total += nbytes
+        room = self.limit - self.kept
+        if room <= 0:
+            return
+        if nbytes > room:
+            # at most `room` characters are encoded, however long the text
+            text = text[:room].encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore")
+            nbytes = _utf8_len(text)
+        self.kept += nbytes
+        io.StringIO.write(self, text)
+
+    def truncated(self):
+        """{"stdout": total bytes} when something was dropped, else None."""
+        return {"stdout": self.total} if self.total > self.kept else None
 
     def close(self):
         pass
 
 
-def run_captured(func, recorder=None):
-    """Call func() with sys.stdout captured.  Returns (value, exc, stdout,
-    seconds) where exactly one of value/exc is meaningful (exc is None when
+class _BytesSink(object):
+    """sys.stdout.buffer of a Capture: bytes in, escaped text out."""
+
+    def __init__(self, capture):
+        self._capture = capture
+
+    def write(self, data):
+        data = bytes(data)
+        self._capture._take(data.decode("utf-8", "backslashreplace"), len(data))
+        return len(data)
+
+    def flush(self):
+        pass
+
+
+def _utf8_len(text):
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def run_captured(func, limit, recorder=None):
+    """Call func() with sys.stdout captured (at most `limit` bytes kept).
+    Returns (value, exc, stdout, truncated, seconds) where exactly one of value/exc is meaningful (exc is None when
     func returned).  The value is already canonical, converted while the
     capture is still active so anything its repr prints is captured too.
     A recorder (observe.CallRecorder) is installed just for the call, here
     rather than in a wrapper, so the case runs at the same stack depth
     (which recursion-limit cases can tell) with or without it."""
     saved = sys.stdout
-    buffer = Capture()
+    buffer = Capture(limit)
     sys.stdout = buffer
     value = exc = None
     try:
@@ -293,7 +354,7 @@ def run_captured(func, recorder=None):
             value = canonical(result)
     finally:
         sys.stdout = saved
-    return value, exc, clean_text(buffer.getvalue()), seconds
+    return value, exc, clean_text(buffer.getvalue()), buffer.truncated(), seconds
 
 
 def needs_no_arguments(func):
@@ -329,14 +390,19 @@ def case_functions(namespace, filename):
     return found
 
 
-def run_job(job, dp_module):
-    """Run one validated job and return its result object."""
+def run_job(job, dp_module, emit):
+    """Run one validated job, handing each protocol line's object to emit():
+    first {"module": ...} (after the module body ran, with "calls", the
+    names of the functions about to be called), then one {"function": ...}
+    per call as it completes.  With job["resume"] = k the module body runs
+    again and the first k calls are skipped: the harness resumes a job after
+    a call timed out or crashed."""
     filename = "<case %s>" % job["case"]
     desugared = job["mode"] == "desugared"
+    limit = job.get("max_output", DEFAULT_MAX_OUTPUT)
     module_result = {"compile_error": None, "error": None, "stdout": "", "scopes": {}}
     if desugared:
         module_result.update({"translation_scopes": {}, "translation_names": {"scopes": {}}})
-    result = {"id": job["id"], "module": module_result, "functions": []}
 
     try:
         code = compile(job["source"], filename, "exec", dont_inherit=True)
@@ -350,7 +416,9 @@ def run_job(job, dp_module):
             "msg": json_safe(str(message)),
             "line": line,
         }
-        return result
+        module_result["calls"] = []
+        emit({"module": module_result})
+        return
     # Scope classification.  The translation's code objects differ from the
     # source's by design: its table is reported as it is (translation_scopes)
     # and, in the user's terms, as scopes (docs/protocol.md).
@@ -368,39 +436,75 @@ def run_job(job, dp_module):
     if desugared:
         module.__dict__["__dp__"] = dp_module
     sys.modules[MODULE_NAME] = module
-    try:
-        namespace = module.__dict__
-        style = LocalsStyle.for_module(namespace)
+    namespace = module.__dict__
+    style = LocalsStyle.for_module(namespace)
 
-        def body():
-            exec(code, namespace)
+    def body():
+        exec(code, namespace)
 
-        _, exc, stdout, _ = run_captured(body)
-        module_result["stdout"] = stdout
-        if exc is not None:
-            module_result["error"] = describe_exception(exc)
+    _, exc, stdout, truncated, _ = run_captured(body, limit)
+    module_result["stdout"] = stdout
+    if truncated:
+        module_result["truncated"] = truncated
+    if exc is not None:
+        module_result["error"] = describe_exception(exc)
 
-        # Functions defined before a module-level error are still called.
-        for name, func in case_functions(namespace, filename):
-            # f_locals_at_return (and translation_frames) of this call
-            recorder = observe.CallRecorder(filename, index, lambda pairs: canonical_locals(pairs, style),
-                                            infos)
-            value, exc, stdout, seconds = run_captured(func, recorder)
-            if exc is None:
-                outcome = {"kind": "return", "value": value}
-            else:
-                outcome = {"kind": "raise"}
-                outcome.update(describe_exception(exc))
-            entry = {"name": json_safe(name), "outcome": outcome,
-                     "stdout": stdout, "seconds": seconds,
-                     "scopes": observe.claim_scopes(scopes, function_qualname(func, index))}
-            entry.update(recorder.result())
-            result["functions"].append(entry)
-    finally:
-        if sys.modules.get(MODULE_NAME) is module:
-            del sys.modules[MODULE_NAME]
-    module_result["scopes"] = scopes  # what no called function claimed
-    return result
+    # Functions defined before a module-level error are still called; the
+    # ones the body did not get to define are named (never absent).
+    calls = case_functions(namespace, filename)
+    missing = []
+    if exc is not None:
+        defined = set(name for name, _ in calls)
+        missing = [name for name in top_level_defs(code, tmap) if name not in defined]
+    # Each call's share of the scope table, claimed in call order; the module
+    # row keeps what no call claims.
+    claims = [observe.claim_scopes(scopes, function_qualname(func, index)) for _, func in calls]
+    module_result["scopes"] = scopes
+    module_result["calls"] = [json_safe(name) for name, _ in calls]
+    emit({"module": module_result})
+
+    for name in missing:
+        emit({"function": {"name": json_safe(name), "not_defined":
+                           "the module body raised %s before defining it" % exc.__class__.__name__}})
+    for position, (name, func) in enumerate(calls):
+        if position < job.get("resume", 0):
+            continue
+        # f_locals_at_return (and translation_frames) of this call
+        recorder = observe.CallRecorder(filename, index, lambda pairs: canonical_locals(pairs, style),
+                                        infos)
+        value, exc, stdout, truncated, seconds = run_captured(func, limit, recorder)
+        if exc is None:
+            outcome = {"kind": "return", "value": value}
+        else:
+            outcome = {"kind": "raise"}
+            outcome.update(describe_exception(exc))
+        entry = {"name": json_safe(name), "outcome": outcome,
+                 "stdout": stdout, "seconds": seconds,
+                 "scopes": claims[position]}
+        if truncated:
+            entry["truncated"] = truncated
+        entry.update(recorder.result())
+        emit({"function": entry})
+
+
+def top_level_defs(code, tmap):
+    """Names of the functions a module's code defines at top level and would
+    call (no parameters), read from its code constants: the module body may
+    raise before defining them.  In desugared mode `_dp_fn_f` is `f`."""
+    names = []
+    for const in code.co_consts:
+        if not isinstance(const, types.CodeType) or not const.co_flags & CO_OPTIMIZED:
+            continue
+        if const.co_argcount or const.co_kwonlyargcount or const.co_name.startswith("<"):
+            continue
+        name = const.co_name
+        if tmap is not None:
+            if not name.startswith("_dp_fn_"):
+                continue
+            name = name[len("_dp_fn_"):]
+        if name not in names:
+            names.append(name)
+    return names
 
 
 def function_qualname(func, index):
@@ -433,6 +537,10 @@ def parse_job(line):
         return None, (None, "bad job: 'id' missing")
     if job["mode"] not in MODES:
         return None, (job_id, "bad job: unknown mode %r" % job["mode"])
+    for key in ("resume", "max_output", "max_memory", "max_line"):
+        value = job.get(key, 0)
+        if type(value) is not int or value < 0:
+            return None, (job_id, "bad job: %r is not a non-negative integer" % key)
     # "filename", "first_line" and "timeout" are informational; ignored here.
     return job, None
 
@@ -459,17 +567,52 @@ def open_streams():
     return proto_in, proto_out
 
 
-def send(out, obj):
-    """Write one result line.  Case-derived text has been cleaned already;
-    should a line still fail to encode (say, a job id holding a lone
-    surrogate), a runner_error goes out in its place so the harness is
-    never left waiting."""
+class Sender(object):
+    """Writes protocol lines for one job.  A line longer than max_line bytes
+    (a huge return value, say) is replaced by an error entry so the harness
+    never has to hold it.  In a job child, only the child itself may write:
+    a process the case forked that returns into runner code exits instead."""
+
+    def __init__(self, out, job_id, max_line, owner_pid):
+        self.out = out
+        self.job_id = job_id
+        self.max_line = max_line or DEFAULT_MAX_LINE
+        self.owner_pid = owner_pid
+
+    def __call__(self, obj):
+        if self.owner_pid is not None and os.getpid() != self.owner_pid:
+            os._exit(0)
+        obj["id"] = self.job_id
+        text = encode_line(obj)
+        if len(text) > self.max_line and "function" in obj:
+            entry = obj["function"]
+            text = encode_line({"id": self.job_id, "function": {
+                "name": entry.get("name"), "status": "error",
+                "detail": "result line of %d bytes exceeds the limit of %d bytes"
+                          % (len(text), self.max_line)}})
+        elif len(text) > self.max_line:
+            text = encode_line({"id": self.job_id, "runner_error":
+                                "module line of %d bytes exceeds the limit of %d bytes"
+                                % (len(text), self.max_line)})
+        self.out.write(text)
+        self.out.flush()
+
+
+def encode_line(obj):
+    """One protocol line.  Case-derived text has been cleaned already; should
+    a line still fail to encode (say, a job id holding a lone surrogate), a
+    runner_error goes out in its place so the harness is never left
+    waiting."""
     try:
         text = json.dumps(obj, ensure_ascii=False)
         text.encode("utf-8")
     except (TypeError, ValueError) as err:  # UnicodeEncodeError is a ValueError
         text = json.dumps({"id": None, "runner_error": "cannot encode result: %s" % err})
-    out.write(text + "\n")
+    return text + "\n"
+
+
+def send(out, obj):
+    out.write(encode_line(obj))
     out.flush()
 
 
@@ -483,48 +626,135 @@ def collect_garbage():
         pass
 
 
-def handle_line(line, dp_module, dp_error):
-    """The result object for one job line."""
+def run_line(line, dp_module, dp_error, out, owner_pid):
+    """Run the job of one line, writing its module and function lines."""
     job, problem = parse_job(line)
     if job is not None and job["mode"] == "desugared" and dp_module is None:
         job, problem = None, (job["id"], dp_error)
     if job is None:
-        return {"id": problem[0], "runner_error": problem[1]}
+        send(out, {"id": problem[0], "runner_error": problem[1]})
+        return
+    emit = Sender(out, job["id"], job.get("max_line", 0), owner_pid)
     try:
-        return run_job(job, dp_module)
-    except BaseException as err:  # noqa: B036 - keep serving jobs
+        run_job(job, dp_module, emit)
+    except BaseException as err:  # noqa: B036 - report, never hang the harness
         text = "%s: %s" % (type(err).__name__, safe_str(err))
-        return {"id": job["id"], "runner_error": "runner failed: " + text}
+        emit({"runner_error": "runner failed: " + text})
 
 
-def serve(proto_in, proto_out):
-    """Answer job lines until EOF on proto_in."""
-    dp_module, dp_error = load_dp()
+def limit_memory(line):
+    """In a job child: cap the address space at the job's max_memory (an
+    allocation beyond it raises MemoryError).  The job line is peeked at
+    with a regular expression, not decoded, so nothing is parsed before
+    the limit holds."""
+    match = re.search(rb'"max_memory": ?([0-9]+)', line)
+    if not match or int(match.group(1)) == 0:
+        return
+    try:
+        import resource
 
-    # Interpreter state that case code may change and that later jobs rely on.
-    saved_stdout, saved_stderr, saved_stdin = sys.stdout, sys.stderr, sys.stdin
-    saved_limit = sys.getrecursionlimit()
+        limit = int(match.group(1))
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):
+        pass  # no limit on this platform; documented in docs/protocol.md
 
-    send(proto_out, HELLO)
+
+def describe_status(status):
+    """The end line's status object for a waitpid() status."""
+    if os.WIFSIGNALED(status):
+        return '{"signal": %d}' % os.WTERMSIG(status)
+    if os.WIFEXITED(status):
+        return '{"exit": %d}' % os.WEXITSTATUS(status)
+    return '{"exit": -1}'
+
+
+def serve_forking(proto_in, proto_out, dp_module, dp_error):
+    """The fork server: for every job line, fork a child that runs the job
+    and exits.  This process only reads lines, forks and waits, so its own
+    state (what PyPy's dict orderings depend on, say) is the same for every
+    job, and nothing a job does reaches the next one.  After the child ends
+    it writes {"end": {"exit": CODE}} or {"end": {"signal": N}}, formatted
+    without building any object."""
     while True:
         line = proto_in.readline()
         if not line:
-            return  # EOF: the harness has no more jobs
+            return
         if not line.strip():
-            continue  # tolerate blank lines; they are not jobs
-        result = handle_line(line, dp_module, dp_error)
+            continue
+        proto_out.flush()
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                limit_memory(line)
+                run_line(line, dp_module, dp_error, proto_out, os.getpid())
+                proto_out.flush()
+            except BaseException:  # noqa: B036 - exit 70 tells the harness
+                code = 70
+            os._exit(code)
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+        proto_out.write('{"end": %s}\n' % describe_status(status))
+        proto_out.flush()
+
+
+def serve_in_process(proto_in, proto_out, dp_module, dp_error):
+    """Builds without fork (Pyodide): run each job here, then put back the
+    state the runner relies on (docs/protocol.md, "Isolation")."""
+    saved_stdout, saved_stderr, saved_stdin = sys.stdout, sys.stderr, sys.stdin
+    saved_limit = sys.getrecursionlimit()
+    saved_modules = set(sys.modules)
+    saved_cwd = os.getcwd()
+    saved_environ = dict(os.environ)
+    import builtins
+
+    saved_builtins = dict(builtins.__dict__)
+    while True:
+        line = proto_in.readline()
+        if not line:
+            return
+        if not line.strip():
+            continue
+        run_line(line, dp_module, dp_error, proto_out, None)
         sys.stdout, sys.stderr, sys.stdin = saved_stdout, saved_stderr, saved_stdin
         sys.setrecursionlimit(saved_limit)
+        sys.settrace(None)
+        sys.setprofile(None)
+        for name in set(sys.modules) - saved_modules:
+            del sys.modules[name]
+        try:
+            os.chdir(saved_cwd)
+        except OSError:
+            pass
+        os.environ.clear()
+        os.environ.update(saved_environ)
+        builtins.__dict__.clear()
+        builtins.__dict__.update(saved_builtins)
         collect_garbage()
-        send(proto_out, result)
+        proto_out.write('{"end": {"exit": 0}}\n')
+        proto_out.flush()
+
+
+def can_fork():
+    return hasattr(os, "fork") and sys.platform not in ("emscripten", "wasi")
 
 
 def main():
     if sys.path[0] != RUNNERS_DIR:
         sys.path.insert(0, RUNNERS_DIR)
     proto_in, proto_out = open_streams()
+    dp_module, dp_error = load_dp()
+    fork = can_fork()
     with proto_in, proto_out:
-        serve(proto_in, proto_out)
+        send(proto_out, dict(HELLO, fork=fork))
+        if fork:
+            serve_forking(proto_in, proto_out, dp_module, dp_error)
+        else:
+            serve_in_process(proto_in, proto_out, dp_module, dp_error)
     return 0
 
 

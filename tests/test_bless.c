@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bless.h"
 #include "fixture.h"
@@ -132,5 +133,163 @@ Test(bless, builds_with_traits_get_entries_only_where_they_differ)
     cr_assert_eq(json_array_size(f), 2);
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(f, 1), "builds")), "cpython+debug 3.13+");
     json_decref(doc);
+    teardown(&fx);
+}
+
+/* ---- stale expectations ------------------------------------------------------------ */
+
+#define STALE_DOC                                                                              \
+    "{\"schema\": 1, \"cases\": {\"c\": {" MODULE ", "                                         \
+    "\"f\": [{\"builds\": \"cpython 3.8+\", \"source\": " OBS("1") "}],"                       \
+    "\"g\": [{\"builds\": \"cpython 3.8-3.12\", \"source\": " OBS("5") "},"                    \
+    "        {\"builds\": \"pypy 3.9+\", \"source\": " OBS("5") "}],"                          \
+    "\"k\": [{\"builds\": \"cpython 3.13+\", \"source\": " OBS("6") "}],"                      \
+    "\"cond\": [{\"builds\": \"cpython 3.8\", \"source\": null},"                              \
+    "           {\"builds\": \"cpython 3.14+\", \"source\": " OBS("7") "}]},"                  \
+    "\"gone\": {\"h\": [{\"builds\": \"*\", \"source\": " OBS("8") "}]}}}"
+
+static json_t *fn_entries(json_t *doc, const char *kase, const char *fn)
+{
+    return json_object_get(json_object_get(json_object_get(doc, "cases"), kase), fn);
+}
+
+Test(bless, stale_functions_and_blocks_are_listed)
+{
+    fixture fx;
+    pc_error err;
+    pc_stale_list stale = {0};
+    char *text = NULL;
+    size_t size = 0;
+    FILE *mem;
+    size_t i;
+    setup(&fx, STALE_DOC);
+    for (i = 0; i < 4; i++)
+        returned(&fx, i, json_integer(1));
+    compare(&fx);
+    cr_assert_eq(pc_stale_find(&fx.ex, &fx.cases, &fx.cmp, &stale, &err), 0, "%s", err.msg);
+    /* not cond: expected/ says 3.8 does not define it, and has nothing for 3.13.0 */
+    cr_assert_eq(stale.len, 3);
+    cr_assert_eq(stale.items[0].kind, PC_STALE_CASE);
+    cr_assert_str_eq(stale.items[0].kase, "gone");
+    cr_assert_str_eq(stale.items[0].function, "h");
+    cr_assert_eq(stale.items[1].kind, PC_STALE_FUNCTION);
+    cr_assert_str_eq(stale.items[1].function, "g");
+    cr_assert_str_eq(stale.items[1].interp, "cpython-3.8.18");
+    cr_assert_str_eq(stale.items[2].function, "k");
+    cr_assert_str_eq(stale.items[2].interp, "cpython-3.13.0");
+    mem = open_memstream(&text, &size);
+    cr_assert_not_null(mem);
+    pc_stale_print(mem, &stale);
+    fclose(mem);
+    cr_assert(strstr(text, "pyconform: stale expectation: ") != NULL);
+    cr_assert(strstr(text, "/c.json: case \"gone\" function \"h\" (cases/c.case defines no case \"gone\")\n") != NULL,
+              "%s", text);
+    cr_assert(strstr(text, "/c.json: case \"c\" function \"g\" (no job of the run reported it, though "
+                           "cpython-3.8.18 ran the case and expected/ says it defines it)\n") != NULL, "%s", text);
+    free(text);
+    pc_stale_list_free(&stale);
+    teardown(&fx);
+}
+
+Test(bless, removes_stale_entries_of_the_builds_that_ran)
+{
+    fixture fx;
+    pc_bless_stats st;
+    pc_error err;
+    json_t *doc, *g;
+    size_t i;
+    setup(&fx, STALE_DOC);
+    for (i = 0; i < 4; i++)
+        returned(&fx, i, json_integer(1));
+    compare(&fx);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(st.functions_dropped, 2, "k, and h of the stale block");
+    doc = file_json(&fx);
+    cr_assert_null(json_object_get(json_object_get(doc, "cases"), "gone"), "the stale block is removed");
+    cr_assert_null(fn_entries(doc, "c", "k"), "every entry of k was contradicted");
+    g = fn_entries(doc, "c", "g");
+    cr_assert_eq(json_array_size(g), 1, "the entry for PyPy, which did not run, stays");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(g, 0), "builds")), "pypy 3.9+");
+    cr_assert_eq(json_array_size(fn_entries(doc, "c", "cond")), 2, "not stale: kept byte for byte");
+    cr_assert_eq(json_array_size(fn_entries(doc, "c", "f")), 1);
+    json_decref(doc);
+    teardown(&fx);
+}
+
+Test(bless, functions_absent_because_jobs_failed_are_kept)
+{
+    fixture fx;
+    pc_bless_stats st;
+    pc_error err;
+    pc_stale_list stale = {0};
+    json_t *doc;
+    size_t i;
+    /* every job timed out: nothing says what the case file defines */
+    setup(&fx, STALE_DOC);
+    for (i = 0; i < 4; i++)
+        fx.results[i].status = PC_JOB_TIMEOUT;
+    compare(&fx);
+    cr_assert_eq(pc_stale_find(&fx.ex, &fx.cases, &fx.cmp, &stale, &err), 0, "%s", err.msg);
+    cr_assert_eq(stale.len, 1, "only the block the case file does not define");
+    cr_assert_eq(stale.items[0].kind, PC_STALE_CASE);
+    pc_stale_list_free(&stale);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    doc = file_json(&fx);
+    cr_assert_eq(json_array_size(fn_entries(doc, "c", "f")), 1);
+    cr_assert_eq(json_array_size(fn_entries(doc, "c", "g")), 2);
+    cr_assert_eq(json_array_size(fn_entries(doc, "c", "k")), 1);
+    cr_assert_eq(json_array_size(fn_entries(doc, "c", PC_MODULE_FUNCTION)), 1);
+    cr_assert_null(json_object_get(json_object_get(doc, "cases"), "gone"));
+    json_decref(doc);
+    teardown(&fx);
+
+    /* 3.8 completed, 3.13.0 timed out: only what 3.8 contradicts goes */
+    setup(&fx, STALE_DOC);
+    returned(&fx, 0, json_integer(1));
+    returned(&fx, 1, json_integer(1));
+    fx.results[2].status = fx.results[3].status = PC_JOB_CRASH;
+    compare(&fx);
+    cr_assert_eq(pc_stale_find(&fx.ex, &fx.cases, &fx.cmp, &stale, &err), 0, "%s", err.msg);
+    cr_assert_eq(stale.len, 2, "gone/h and g; k is recorded for 3.13+ only");
+    cr_assert_str_eq(stale.items[1].function, "g");
+    pc_stale_list_free(&stale);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    doc = file_json(&fx);
+    cr_assert_eq(json_array_size(fn_entries(doc, "c", "g")), 1);
+    cr_assert_eq(json_array_size(fn_entries(doc, "c", "k")), 1);
+    cr_assert_eq(json_array_size(fn_entries(doc, "c", "cond")), 2);
+    json_decref(doc);
+    teardown(&fx);
+}
+
+Test(bless, creates_the_expected_directory)
+{
+    fixture fx;
+    pc_bless_stats st;
+    pc_error err;
+    char *sub, *subsub, *file;
+    json_t *doc;
+    size_t i;
+    setup(&fx, NULL);
+    sub = pc_asprintf(NULL, "%s/new", fx.dir);
+    subsub = pc_asprintf(NULL, "%s/new/expected", fx.dir);
+    file = pc_asprintf(NULL, "%s/c.json", subsub);
+    pc_expect_free(&fx.ex);
+    cr_assert_eq(pc_expect_load(&fx.ex, subsub, &fx.cases, &err), 0, "%s", err.msg);
+    for (i = 0; i < 4; i++)
+        returned(&fx, i, json_integer(1));
+    compare(&fx);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(st.files_written, 1);
+    doc = json_load_file(file, 0, NULL);
+    cr_assert_not_null(doc, "%s was written", file);
+    cr_assert_eq(json_array_size(fn_entries(doc, "c", "f")), 1);
+    json_decref(doc);
+    remove(file);
+    rmdir(subsub);
+    rmdir(sub);
+    free(file);
+    free(subsub);
+    free(sub);
     teardown(&fx);
 }

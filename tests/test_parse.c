@@ -160,3 +160,55 @@ Test(parse, requirements)
     pc_caseset_free(&set);
     expect_error("$ a\nx = 1\n# pyconform: requires gpu\n", "t.case:3: unknown requirement 'gpu' (known: threads, subprocess)");
 }
+
+Test(parse, cr_only_line_endings)
+{
+    expect_error("$ a\rx = 1\r=\ry = 1\r", "t.case:1: CR-only line endings are not supported; convert to LF");
+    /* one stray CR in an LF file is placed at its line */
+    expect_error("$ a\nx = 1\ny = 2\rz = 3\n", "t.case:3: CR-only line endings are not supported; convert to LF");
+    expect_error("$ a\r\nx = 1\r", "t.case:2: CR-only line endings are not supported; convert to LF");
+}
+
+Test(parse, crlf_line_endings)
+{
+    pc_caseset set = {0};
+    pc_error err;
+    const char *text = "\r\n$ one \r\n# pyconform: requires threads\r\nx = 1\r\n=\r\ny = 2\r\n$ two\r\nz = 3\r\n";
+    cr_assert_eq(parse(&set, text, &err), 0, "%s", err.msg);
+    cr_assert_eq(set.len, 2);
+    cr_assert_str_eq(set.items[0].name, "one", "the CR is not part of the name");
+    cr_assert_eq(set.items[0].line, 2);
+    cr_assert_eq(set.items[0].requires, PC_REQUIRES_THREADS);
+    cr_assert_str_eq(set.items[0].source, "# pyconform: requires threads\r\nx = 1\r\n", "the Python text keeps its CRLF");
+    cr_assert_str_eq(set.items[0].desugared, "y = 2\r\n", "'=\\r' separates the translation");
+    cr_assert_eq(set.items[0].desugared_line, 6);
+    cr_assert_str_eq(set.items[1].name, "two");
+    cr_assert_eq(set.items[1].line, 7);
+    pc_caseset_free(&set);
+    expect_error("$ a\r\nx\r\n=\r\ny\r\n=\r\n", "t.case:5: second '=' in case 'a' (first at line 3)");
+}
+
+Test(parse, utf8_bom_skipped)
+{
+    pc_caseset set = {0};
+    pc_error err;
+    const char *text = "\xEF\xBB\xBF$ a\nx = 1\n";
+    cr_assert_eq(parse(&set, text, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(set.items[0].name, "a", "the BOM is not part of the first line");
+    cr_assert_eq(set.items[0].line, 1);
+    cr_assert_str_eq(set.items[0].source, "x = 1\n");
+    pc_caseset_free(&set);
+    /* with a BOM and CRLF, as some editors write */
+    cr_assert_eq(parse(&set, "\xEF\xBB\xBF\r\n$ b\r\ny\r\n", &err), 0, "%s", err.msg);
+    cr_assert_str_eq(set.items[0].name, "b");
+    cr_assert_eq(set.items[0].line, 2);
+    pc_caseset_free(&set);
+    /* offsets in messages stay those of the file */
+    expect_error("\xEF\xBB\xBF$ a\n\xff\n", "t.case:2: invalid UTF-8 (byte 0xff at offset 7)");
+    /* only at the start: elsewhere it is text (here, of block a's source) */
+    cr_assert_eq(parse(&set, "$ a\n\xEF\xBB\xBF$ b\n", &err), 0, "%s", err.msg);
+    cr_assert_eq(set.len, 1);
+    cr_assert_str_eq(set.items[0].source, "\xEF\xBB\xBF$ b\n");
+    pc_caseset_free(&set);
+    expect_error("\xEF\xBB\xBF", "t.case:1: no case blocks (expected a '$ NAME' line)");
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Speed benchmark (not a test): the seed case on every installed interpreter, batched
-# (one runner process per interpreter) against one interpreter process per job
-# (--jobs-per-runner 1), each repeated N times; prints medians and their ratio.
+# Speed benchmark (not a test): `pyconform run -q` on the given cases (default: the
+# seed) on every installed interpreter, with all cores and with one, each repeated N
+# times; prints the medians and their ratio. Extra run options go in $BENCH_ARGS
+# (e.g. BENCH_ARGS="--interp 'cpython-3.1*'").
 #   tools/bench.sh [N=5] [CASE_FILES...]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,20 +22,16 @@ time_runs() { # label, extra args...
   for _ in $(seq "$n"); do
     local s e
     s=$(date +%s.%N)
-    "$root/build/pyconform" run -q --reports "$out" "$@" "${cases[@]}" >"$out/log" || true
+    eval "\"$root/build/pyconform\" run -q --reports \"$out\" ${BENCH_ARGS:-} \"\$@\" \"\${cases[@]}\"" >"$out/log" || true
     e=$(date +%s.%N)
     t+=("$(echo "$e - $s" | bc)")
   done
   printf '%s\n' "${t[@]}" | median
 }
 
-jobs=$("$root/build/pyconform" run -q --reports "$out" "${cases[@]}" | sed -n 's/.*; \([0-9]*\) jobs on \([0-9]*\) interpreters.*/\1 jobs on \2 interpreters/p')
-batched=$(time_runs batched)
-batched1=$(time_runs batched-j1 -j 1)
-perjob=$(time_runs per-job --jobs-per-runner 1)
-perjob1=$(time_runs per-job-j1 --jobs-per-runner 1 -j 1)
-echo "seed benchmark: $jobs, median of $n runs (wall seconds, including probing)"
-printf '  batched, -j %s:            %.3f\n' "$(nproc)" "$batched"
-printf '  one process per job, -j %s: %.3f  (%.2fx the batched time)\n' "$(nproc)" "$perjob" "$(echo "$perjob / $batched" | bc -l)"
-printf '  batched, -j 1:             %.3f\n' "$batched1"
-printf '  one process per job, -j 1: %.3f  (%.2fx)\n' "$perjob1" "$(echo "$perjob1 / $batched1" | bc -l)"
+jobs=$(eval "\"$root/build/pyconform\" run -q --reports \"$out\" ${BENCH_ARGS:-} \"\${cases[@]}\"" | sed -n 's/.*; \([0-9]*\) jobs on \([0-9]*\) interpreters.*/\1 jobs on \2 interpreters/p')
+all=$(time_runs all-cores)
+one=$(time_runs one-core -j 1)
+echo "benchmark: $jobs, median of $n runs (wall seconds, including probing)"
+printf '  -j %s: %.3f\n' "$(nproc)" "$all"
+printf '  -j 1: %.3f  (%.2fx the -j %s time)\n' "$one" "$(echo "$one / $all" | bc -l)" "$(nproc)"

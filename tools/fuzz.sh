@@ -52,12 +52,13 @@ fi
 
 # The build needs what tools/setup.sh installs (jansson, cmake, pkg-config); the Criterion
 # suites are not part of it.
-command -v cmake >/dev/null && pkg-config --exists jansson 2>/dev/null ||
+if ! command -v cmake >/dev/null || ! pkg-config --exists jansson 2>/dev/null; then
   "$root/tools/setup.sh" "$root/build" >/dev/null
+fi
 CC=clang cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPYCONFORM_TESTS=OFF \
   -DPYCONFORM_FUZZ=ON -DPYCONFORM_FUZZ_SECONDS="${PYCONFORM_FUZZ_SECONDS:-20}" >/dev/null
 cmake --build "$build" --target fuzz -j"$(nproc)"
-targets=$(cd "$root/tests/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')
+targets=$(cd "$root/tests/fuzz" && for f in fuzz_*.c; do f=${f#fuzz_}; echo "${f%.c}"; done)
 
 case "$cmd" in
   build) ;;
@@ -67,7 +68,7 @@ case "$cmd" in
   run)
     t=${1:?usage: tools/fuzz.sh run TARGET [libFuzzer args...]}
     shift
-    echo "$targets" | grep -qx "$t" || { echo "fuzz: no target '$t' (have: $(echo $targets))" >&2; exit 2; }
+    echo "$targets" | grep -qx "$t" || { echo "fuzz: no target '$t' (have: $(echo "$targets" | tr '\n' ' '))" >&2; exit 2; }
     found="$build/tests/fuzz/corpus/$t"
     mkdir -p "$found" "$build/tests/fuzz/fuzz-artifacts/$t"
     dirs=("$found" "$root/tests/fuzz/corpus/$t")

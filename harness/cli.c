@@ -58,7 +58,7 @@ static const char usage_run_opts[] =
     "  --python CMD       the interpreter that runs our desugarer (default $PYCONFORM_PYTHON,\n"
     "                     else python3)\n"
     "  --startup-timeout SECONDS  for a runner to start and say hello, and for probing\n"
-    "                     an interpreter (default 10); a runner that will not start gives\n"
+    "                     an interpreter (default 30); a runner that will not start gives\n"
     "                     ERROR for all its interpreter's jobs at once\n"
     "  --max-output BYTES stdout kept per call (default 1M); the rest is counted, dropped\n"
     "                     and recorded as \"truncated\" (suffixes K, M, G)\n"
@@ -256,7 +256,7 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
     memset(o, 0, sizeof *o);
     o->parallel = ncpu > 0 ? (int)ncpu : 1;
     o->timeout = 10;
-    o->startup_timeout = 10;
+    o->startup_timeout = 30;
     o->max_output = 1u << 20;
     o->max_memory = (size_t)4 << 30;
     o->modes = PC_MODES_ALL;

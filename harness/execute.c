@@ -79,6 +79,7 @@ typedef struct slot {
     char **argv;
     char **env;
     job_progress job;
+    long answered;       /* the last job answered; its late lines (before its end line) are dropped */
     double deadline;     /* for the hello, or for the job in flight */
     pc_buf out, err;
     size_t out_scanned;  /* bytes of `out` known to hold no newline */
@@ -230,6 +231,7 @@ static void finish_job(slot *s, const exec_ctx *x)
 {
     pc_job_result *r = &x->results[s->job.idx];
     set_result(r, PC_JOB_OK, s->job.result, NULL, pc_now() - s->job.started);
+    s->answered = s->job.idx;
     s->job.result = NULL;
     progress_clear(&s->job);
 }
@@ -242,6 +244,7 @@ static int fail_job(slot *s, const exec_ctx *x, pc_job_status st, const char *wh
     if (!detail)
         return -1;
     set_result(&x->results[s->job.idx], st, NULL, detail, pc_now() - s->job.started);
+    s->answered = s->job.idx;
     progress_clear(&s->job);
     return 0;
 }
@@ -355,9 +358,20 @@ static bool interrupted_call(json_t *entry)
     return t && strcmp(t, "KeyboardInterrupt") == 0;
 }
 
-static int on_module(slot *s, pc_msg *m, pc_error *err)
+static int on_module(slot *s, const exec_ctx *x, pc_msg *m, pc_error *err)
 {
     json_t *calls = json_object_get(m->body, "calls");
+    const char *etype = json_string_value(json_object_get(json_object_get(m->body, "error"), "type"));
+    double now = pc_now();
+    if (s->job.attempt == 0 && s->interp->wasm && now - s->job.started >= x->opt->timeout &&
+        etype && strcmp(etype, "KeyboardInterrupt") == 0) {
+        /* Pyodide interrupted the module body at the timeout: TIMEOUT, as a kill would
+         * give; the calls are not made (the end line follows, finding no job) */
+        char what[160];
+        snprintf(what, sizeof what, "interrupted inside the interpreter after %.1f s (timeout %g s)",
+                 now - s->job.started, x->opt->timeout);
+        return fail_job(s, x, PC_JOB_TIMEOUT, what, err);
+    }
     s->job.module_seen = true;
     s->job.call_start = pc_now();
     if (s->job.attempt == 0) {
@@ -483,12 +497,13 @@ static int handle_line(slot *s, const exec_ctx *x, const char *line, size_t len,
             rc = close_calls(s, x, "error", what, err);
         free(what);
     } else if (s->job.idx < 0) {
-        rc = protocol_error(s, x, "runner line after the job was over", err);
+        if (m.id != s->answered) /* lines of a job answered early are dropped */
+            rc = protocol_error(s, x, "runner line after the job was over", err);
     } else if (m.id != s->job.idx) {
         rc = protocol_error(s, x, "runner line for another job", err);
     } else if (m.kind == PC_MSG_MODULE) {
         rc = s->job.module_seen ? protocol_error(s, x, "second module line", err)
-                                : on_module(s, &m, err);
+                                : on_module(s, x, &m, err);
     } else if (m.kind == PC_MSG_FUNCTION) {
         rc = s->job.module_seen ? on_function(s, x, &m, err) : 1;
         if (rc == 1)
@@ -650,6 +665,7 @@ static int make_slots(const pc_plan *plan, pc_job_result *results, slot **out, s
             memset(s, 0, sizeof *s);
             s->interp = in;
             s->job.idx = -1;
+            s->answered = -1;
         }
         if (pc_grow(&s->jobs, &s->cap, s->njobs + 1, sizeof *s->jobs, err))
             goto fail;

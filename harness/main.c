@@ -33,7 +33,7 @@
 #include "util.h"
 
 /* Interpreters that `interpreters` probes get this long (run/bless: --startup-timeout). */
-#define PROBE_TIMEOUT 10.0
+#define PROBE_TIMEOUT 30.0
 
 typedef struct paths {
     char *root, *cases, *expected, *reports, *runners, *probe, *runner;
@@ -169,11 +169,14 @@ static int load_cases(const pc_options *o, const char *dir, pc_caseset *cases, p
     return rc;
 }
 
-static int load_registry(const pc_options *o, const paths *p, pc_registry *reg, pc_error *err)
+static int load_registry(const pc_options *o, const paths *p, pc_registry *reg, int stop_fd,
+                         pc_error *err)
 {
     size_t i;
     double probe_timeout = o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS ? o->startup_timeout
                                                                            : PROBE_TIMEOUT;
+    reg->stop_fd = stop_fd;
+    reg->probe_width = (size_t)(o->parallel > 0 ? o->parallel : 2);
     if ((p->config && pc_registry_load_config(reg, p->config, p->runners, err)) ||
         pc_registry_load_provisioned(reg, p->interps, p->runners, err) ||
         pc_registry_discover(reg, err) ||
@@ -190,7 +193,7 @@ static int cmd_interpreters(const pc_options *o, const paths *p)
     pc_registry reg = {0};
     pc_error err;
     size_t i;
-    if (load_registry(o, p, &reg, &err)) {
+    if (load_registry(o, p, &reg, 0, &err)) {
         fprintf(stderr, "pyconform: %s\n", err.msg);
         pc_registry_free(&reg);
         return PC_EXIT_USAGE;
@@ -560,9 +563,12 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv, i
     }
 
     /* 2. interpreters and jobs */
-    if (load_registry(o, p, &reg, &err))
+    if (load_registry(o, p, &reg, stop_fd, &err))
         goto fail;
-    if (pc_registry_select(&reg, o->interps, o->ninterps, o->tags, o->ntags) == 0) {
+    if (!run.interrupted)
+        run.interrupted = pending_signal(stop_fd); /* during probing: nothing will run */
+    if (pc_registry_select(&reg, o->interps, o->ninterps, o->tags, o->ntags) == 0 &&
+        !run.interrupted) {
         pc_fail(&err, "no supported interpreter matches%s%s (see `pyconform interpreters`)",
                 o->ninterps ? " --interp" : "", o->ntags ? " --tag" : "");
         goto fail;
@@ -576,7 +582,7 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv, i
         pc_oom(&err);
         goto fail;
     }
-    if (!run.interrupted && !(run.interrupted = pending_signal(stop_fd))) {
+    if (!run.interrupted && !(run.interrupted = pending_signal(stop_fd)) && plan.len) {
         pc_exec_options eo = {o->parallel, o->timeout, o->startup_timeout, p->runner, 0,
                               o->max_output, o->max_memory, stop_fd};
         if (pc_execute(&plan, &eo, results, &run.interrupted, &err))
@@ -602,6 +608,15 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv, i
     else
         pc_report_print(stdout, &run, &plan, &cmp, o->max_details);
     printf("report: %s/latest.json (%s)\n", p->reports, written);
+    rc = cmp.unexpected ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
+    if (!run.interrupted && (rc = pending_signal(stop_fd)) != 0) {
+        /* every job ran, and the report is whole; the signal still decides the status */
+        fflush(stdout);
+        fprintf(stderr, "pyconform: signal %d (%s) after the run ended: the report is complete%s\n",
+                rc, strsignal(rc), o->cmd == PC_CMD_BLESS ? "; expected/ left as it was" : "");
+        rc += 128;
+        goto done;
+    }
     rc = cmp.unexpected ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
     if (run.interrupted) {
         fflush(stdout);

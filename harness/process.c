@@ -254,9 +254,9 @@ int pc_child_capture(pc_child *c, const char *input, double timeout, pc_buf *out
             if (!fds[i].revents)
                 continue;
             if (c->stop_fd > 0 && fds[i].fd == c->stop_fd) {
+                c->stopped = true;
                 pc_child_kill(c);
-                pc_child_finish(c, status);
-                return pc_fail(err, "%s: interrupted", c->argv[0]);
+                return pc_child_finish(c, status);
             }
             if (fds[i].fd == c->in) {
                 /* written while reading, so a large input cannot deadlock on full pipes */

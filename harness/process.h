@@ -26,6 +26,7 @@ typedef struct pc_child {
     int stop_fd;              /* > 0: pc_child_capture also watches it; readable means stop */
     unsigned long stack_bytes; /* raise RLIMIT_STACK to this before exec (0: leave it) */
     /* out */
+    bool stopped;             /* pc_child_capture ended early: stop_fd became readable */
     pid_t pid;
     int in, out, err;
 } pc_child;
@@ -39,7 +40,7 @@ void pc_child_kill(pc_child *c);
  * then close it, while collecting stdout (and stderr) until both close; then reap the
  * child. The deadline is in seconds (<= 0: none); when it expires *timed_out is set and
  * the group is killed. When c->stop_fd becomes readable (a signal for the run, left
- * unread for the caller), the group is killed and -1 returned ("interrupted"). */
+ * unread for the caller), the group is killed and reaped and c->stopped is set. */
 int pc_child_capture(pc_child *c, const char *input, double timeout, pc_buf *out,
                      pc_buf *errout, int *status, bool *timed_out, pc_error *err);
 

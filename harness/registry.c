@@ -814,14 +814,73 @@ static void drop_shims(pc_registry *reg)
     }
 }
 
+/* Collect one started probe (kid, of reg->items[i]) by `deadline`: its probe, or its
+ * problem. *rc becomes non-zero on a harness error (then later kids are only killed). */
+static void collect_probe(pc_registry *reg, size_t i, pc_child *kid, double deadline,
+                          double timeout, json_t *probes, const char *probe_script, bool *stopped,
+                          bool *cache_dirty, int *rc, pc_error *err)
+{
+    pc_interp *in = &reg->items[i];
+    pc_buf out = {0}, errb = {0};
+    int status = 0;
+    bool timed_out = false;
+    if (kid->pid <= 0)
+        return;
+    if (*rc != 0) {
+        pc_child_kill(kid);
+        pc_child_finish(kid, NULL);
+        return;
+    }
+    kid->stop_fd = *stopped ? 0 : reg->stop_fd;
+    if (*stopped) {
+        pc_child_kill(kid);
+        pc_child_finish(kid, NULL);
+        *rc = set_problem(in, true, "probe interrupted", NULL, 0, false, err);
+    } else if (pc_child_capture(kid, NULL, deadline - pc_now() > 0.001 ? deadline - pc_now() : 0.001,
+                                &out, &errb, &status, &timed_out, err) != 0) {
+        *rc = -1;
+    } else if (kid->stopped) {
+        *stopped = true;
+        *rc = set_problem(in, true, "probe interrupted", NULL, 0, false, err);
+    } else if (timed_out) {
+        char what[96];
+        snprintf(what, sizeof what, "probe did not finish within %g seconds", timeout);
+        *rc = set_problem(in, true, what, NULL, 0, false, err);
+    } else if (status != 0) {
+        char desc[128], what[160];
+        pc_status_describe(status, desc, sizeof desc);
+        snprintf(what, sizeof what, "probe failed (%s)%s", desc, trimmed(errb.data, errb.len) ? ": " : "");
+        *rc = set_problem(in, true, what, errb.data, errb.len, true, err);
+    } else {
+        json_error_t jerr;
+        json_t *p = json_loadb(out.data ? out.data : "", out.len, JSON_DISABLE_EOF_CHECK, &jerr);
+        if (!p) {
+            char what[256];
+            snprintf(what, sizeof what, "probe printed no JSON object (%s)%s", jerr.text,
+                     trimmed(out.data, out.len) ? ": " : ", nothing on stdout");
+            *rc = set_problem(in, true, what, out.data, out.len, false, err);
+        } else {
+            *rc = cache_put(probes, in, probe_script, p, err);
+            *cache_dirty = true;
+            if (*rc == 0)
+                *rc = apply_probe(in, p, err);
+            else
+                json_decref(p);
+        }
+    }
+    pc_buf_free(&out);
+    pc_buf_free(&errb);
+}
+
 int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout,
                       const char *cache_path, pc_error *err)
 {
     pc_child *kids = calloc(reg->len ? reg->len : 1, sizeof *kids);
     char ***argvs = calloc(reg->len ? reg->len : 1, sizeof *argvs);
     json_t *cache = NULL, *probes;
-    bool cache_dirty = false;
-    size_t i;
+    bool cache_dirty = false, stopped = false;
+    double deadline;
+    size_t i, next, width = reg->probe_width ? reg->probe_width : 2;
     int rc = 0;
     if (!kids || !argvs) {
         free(kids);
@@ -841,10 +900,9 @@ int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout
     }
     probes = json_object_get(cache, "probes");
 
-    /* Use cached probes; start every other probe first, then collect (in parallel). */
+    /* Use cached probes; the others are run below. */
     for (i = 0; i < reg->len && rc == 0; i++) {
         pc_interp *in = &reg->items[i];
-        pc_error cerr;
         char *key, *sig;
         json_t *hit;
         kids[i].pid = -1;
@@ -872,59 +930,31 @@ int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout
             rc = -1;
             break;
         }
-        kids[i].argv = argvs[i];
-        kids[i].env = in->env;
-        kids[i].pipe_out = kids[i].pipe_err = true;
-        kids[i].new_group = true;
-        if (pc_child_start(&kids[i], &cerr) != 0) {
-            kids[i].pid = -1;
-            rc = set_problem(in, true, "", cerr.msg, strlen(cerr.msg), false, err);
-        }
     }
-    /* Every outcome of a probe leaves either a probe or a problem: the build is listed
-     * either way, never dropped. */
-    for (i = 0; i < reg->len; i++) {
-        pc_interp *in = &reg->items[i];
-        pc_buf out = {0}, errb = {0};
-        int status = 0;
-        bool timed_out = false;
-        if (kids[i].pid <= 0)
-            continue;
-        if (rc != 0) {
-            pc_child_kill(&kids[i]);
-            pc_child_finish(&kids[i], NULL);
-            continue;
-        }
-        if (pc_child_capture(&kids[i], NULL, timeout, &out, &errb, &status, &timed_out, err) != 0) {
-            rc = -1;
-        } else if (timed_out) {
-            char what[96];
-            snprintf(what, sizeof what, "probe did not finish within %g seconds", timeout);
-            rc = set_problem(in, true, what, NULL, 0, false, err);
-        } else if (status != 0) {
-            char desc[128], what[160];
-            pc_status_describe(status, desc, sizeof desc);
-            snprintf(what, sizeof what, "probe failed (%s)%s", desc, trimmed(errb.data, errb.len) ? ": " : "");
-            rc = set_problem(in, true, what, errb.data, errb.len, true, err);
-        } else {
-            json_error_t jerr;
-            json_t *p = json_loadb(out.data ? out.data : "", out.len, JSON_DISABLE_EOF_CHECK, &jerr);
-            if (!p) {
-                char what[256];
-                snprintf(what, sizeof what, "probe printed no JSON object (%s)%s", jerr.text,
-                         trimmed(out.data, out.len) ? ": " : ", nothing on stdout");
-                rc = set_problem(in, true, what, out.data, out.len, false, err);
-            } else {
-                rc = cache_put(probes, in, probe_script, p, err);
-                cache_dirty = true;
-                if (rc == 0)
-                    rc = apply_probe(in, p, err);
-                else
-                    json_decref(p);
+    /* The probes run `width` at a time (start-up is what they measure: a machine
+     * loaded with many of them at once would make them all late), each batch under
+     * one deadline. Every outcome of a probe leaves either a probe or a problem: the
+     * build is listed either way, never dropped. */
+    for (next = 0; next < reg->len && rc == 0;) {
+        size_t first = next, started = 0;
+        for (; next < reg->len && started < width; next++) {
+            pc_error cerr;
+            if (!argvs[next])
+                continue;
+            kids[next].argv = argvs[next];
+            kids[next].env = reg->items[next].env;
+            kids[next].pipe_out = kids[next].pipe_err = true;
+            kids[next].new_group = true;
+            if (pc_child_start(&kids[next], &cerr) != 0) {
+                kids[next].pid = -1;
+                rc = set_problem(&reg->items[next], true, "", cerr.msg, strlen(cerr.msg), false, err);
             }
+            started++;
         }
-        pc_buf_free(&out);
-        pc_buf_free(&errb);
+        deadline = pc_now() + timeout;
+        for (i = first; i < next; i++)
+            collect_probe(reg, i, &kids[i], deadline, timeout, probes, probe_script, &stopped,
+                          &cache_dirty, &rc, err);
     }
     for (i = 0; i < reg->len; i++)
         free(argvs[i]);

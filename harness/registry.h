@@ -70,6 +70,8 @@ typedef struct pc_registry {
     size_t cap;
     char **warnings;   /* skipped provisioned builds and the like, for the user */
     size_t nwarnings, capwarnings;
+    int stop_fd;       /* > 0: probing stops when it becomes readable (a run's signalfd) */
+    size_t probe_width; /* probes run at once (0: 2) */
 } pc_registry;
 
 /* Add one interpreter by command prefix (argv, env and tags copied; name may be NULL to
@@ -90,6 +92,10 @@ int pc_registry_load_provisioned(pc_registry *reg, const char *dir, const char *
 int pc_registry_discover(pc_registry *reg, pc_error *err);
 /* Probe every interpreter with probe_script in parallel and name them. cache_path (or
  * NULL) holds earlier probes. Probe failures are recorded in `problem`, not returned. */
+/* Probes run reg->probe_width at a time, each batch under one deadline (`timeout`
+ * from its start); when
+ * reg->stop_fd (> 0) becomes readable, the probes still running are killed and their
+ * builds get the problem "probe interrupted". */
 int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout,
                       const char *cache_path, pc_error *err);
 /* Select supported interpreters matching any pattern (glob on name or version) and

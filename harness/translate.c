@@ -42,7 +42,9 @@ int pc_translate_text(char *const *argv, const char *text, double timeout, int s
     if (rc == 0) {
         char desc[128];
         out->notes = se.len ? pc_strdup(se.data, err) : NULL;
-        if (timed_out)
+        if (c.stopped)
+            out->failure = pc_strdup("desugarer stopped: the run was interrupted", err);
+        else if (timed_out)
             out->failure = pc_asprintf(err, "desugarer did not finish within %g s", timeout);
         else if (status != 0) {
             pc_status_describe(status, desc, sizeof desc);

@@ -23,11 +23,20 @@
 //   table as usual (the devices stay bound to the real fds).
 // * Per-job timeouts: every complete line that Python reads from stdin is
 //   looked at; if it is a JSON object with a positive numeric "timeout"
-//   (seconds), a timer starts when the line is handed to Python.  If no
-//   line has been written to stdout when it fires, Python is interrupted
-//   (KeyboardInterrupt); the interrupt is repeated every second and, if
-//   Python still has not answered after PYCONFORM_PYODIDE_GRACE seconds
-//   (default 5), the process exits with status 124.
+//   (seconds), a timer starts when the line is handed to Python.  The timer
+//   covers the whole job: the runner (protocol 2, docs/protocol.md) writes a
+//   module line, one line per call and, last, a line beginning with
+//   `{"end"`; only that end line stops the timer.  If it has not been written
+//   when the timer fires, Python is interrupted (KeyboardInterrupt: the call
+//   in flight raises it, and the runner goes on with the next call).  Then,
+//   once a second until the end line, Python is interrupted again if it has
+//   written no line since the previous second (the interrupt was swallowed,
+//   or a later call hangs too); a call that answers within the second is
+//   left alone.  If the end line has not come PYCONFORM_PYODIDE_GRACE seconds
+//   (default 5) after the first interrupt, the process exits with status
+//   124.  Each line written takes back an interrupt not yet delivered, and
+//   the end line cancels everything, so an interrupt never reaches the next
+//   job.
 // * SIGINT sent to the Node process is forwarded to Python the same way, so
 //   `kill -INT` behaves as for a native CPython.
 // * The worker thread's stack size follows --stack-size (KB, rounded up to
@@ -56,7 +65,10 @@ const SIGINT = 2;
 
 // Shared control array (Int32Array over a SharedArrayBuffer):
 const C_LINES_OUT = 0; // number of newline bytes Python has written to stdout
+const C_ENDS_OUT = 1; // number of those lines that began with END_PREFIX (jobs over)
 const C_SLOTS = 2;
+// The runner's last line for a job: {"end": {"exit": 0}}.
+const END_PREFIX = '{"end"';
 
 function writeAllSync(fd, data) {
   let off = 0;
@@ -218,22 +230,33 @@ function mainThread() {
     Atomics.store(interrupt, 0, SIGINT);
   }
 
-  function startJobTimer(timeoutSec, linesAtStart) {
+  // The timer of one job, from the moment Python has its line until the
+  // runner's end line for it (endsAtStart: C_ENDS_OUT then).
+  function startJobTimer(timeoutSec, endsAtStart) {
     clearJobTimers();
+    const over = () => Atomics.load(ctrl, C_ENDS_OUT) !== endsAtStart;
+    // Interrupt Python, unless the job is over (or, given `unless`, a line
+    // count, unless a line was written since).  Such a line may have been
+    // written between the check and the store: then take the interrupt back
+    // so it cannot hit the next call or job.  Returns whether it was sent.
+    const interruptJob = (unless) => {
+      const moved = () => over() || (unless !== undefined && Atomics.load(ctrl, C_LINES_OUT) !== unless);
+      if (moved()) return false;
+      sendInterrupt();
+      if (moved()) {
+        Atomics.store(interrupt, 0, 0);
+        return false;
+      }
+      return true;
+    };
     jobTimer = setTimeout(() => {
       jobTimer = null;
-      if (Atomics.load(ctrl, C_LINES_OUT) !== linesAtStart) return;
+      if (!interruptJob()) return;
+      let lines = Atomics.load(ctrl, C_LINES_OUT);
       errLine(`job timed out after ${timeoutSec} s; interrupting Python`);
-      sendInterrupt();
-      // The result may have been written between the check and the store:
-      // then take the interrupt back so it cannot hit the next job.
-      if (Atomics.load(ctrl, C_LINES_OUT) !== linesAtStart) {
-        Atomics.store(interrupt, 0, 0);
-        return;
-      }
       const deadline = Date.now() + graceSec * 1000;
       graceTimer = setInterval(() => {
-        if (Atomics.load(ctrl, C_LINES_OUT) !== linesAtStart) {
+        if (over()) {
           clearJobTimers();
           return;
         }
@@ -241,20 +264,25 @@ function mainThread() {
           worker.terminate();
           finish(
             EXIT_TIMEOUT,
-            `Python did not answer within ${graceSec} s after the interrupt; giving up`
+            `the job did not end within ${graceSec} s after the interrupt; giving up`
           );
           return;
         }
-        sendInterrupt();
+        // No line for a second: the interrupt was not answered, or the
+        // call now in flight hangs as well.
+        const now = Atomics.load(ctrl, C_LINES_OUT);
+        if (now === lines && interruptJob(now))
+          errLine("no line for 1 s after the timeout; interrupting Python again");
+        lines = now;
       }, 1000);
     }, timeoutSec * 1000);
   }
 
   worker.on("message", (m) => {
     if (m.t === "job") {
-      if (m.timeout > 0) startJobTimer(m.timeout, m.lines);
+      if (m.timeout > 0) startJobTimer(m.timeout, m.ends);
       else clearJobTimers();
-    } else if (m.t === "line") {
+    } else if (m.t === "end") {
       clearJobTimers();
     } else if (m.t === "exit") {
       finish(m.code);
@@ -346,7 +374,7 @@ async function workerThread() {
         if (job && typeof job.timeout === "number" && job.timeout > 0) timeout = job.timeout;
       } catch (_) {}
     }
-    parentPort.postMessage({ t: "job", timeout, lines: Atomics.load(ctrl, C_LINES_OUT) });
+    parentPort.postMessage({ t: "job", timeout, ends: Atomics.load(ctrl, C_ENDS_OUT) });
   }
 
   function readStdin(buffer) {
@@ -387,15 +415,29 @@ async function workerThread() {
     return take;
   }
 
+  // The first bytes of the stdout line being written (a line may come in
+  // several writes), enough to tell an end line.
+  let lineHead = "";
   function writeStdout(buffer) {
     writeAllSync(1, buffer);
     let lines = 0;
-    for (let i = 0; i < buffer.length; i++) if (buffer[i] === 10) lines++;
+    let ends = 0;
+    for (let i = 0; i < buffer.length; i++) {
+      if (buffer[i] === 10) {
+        lines++;
+        if (lineHead === END_PREFIX) ends++;
+        lineHead = "";
+      } else if (lineHead.length < END_PREFIX.length) {
+        lineHead += String.fromCharCode(buffer[i]);
+      }
+    }
     if (lines) {
-      Atomics.add(ctrl, C_LINES_OUT, lines);
-      // A result is out: an interrupt meant for that job must not hit the next.
+      // A line is out: the interrupt it answers (or one sent just before a
+      // call completed) must not hit the next call or the next job.
       Atomics.store(interrupt, 0, 0);
-      parentPort.postMessage({ t: "line" });
+      if (ends) Atomics.add(ctrl, C_ENDS_OUT, ends);
+      Atomics.add(ctrl, C_LINES_OUT, lines);
+      if (ends) parentPort.postMessage({ t: "end" });
     }
     return buffer.length;
   }

@@ -37,7 +37,6 @@ MODES = ("source", "desugared")
 MODULE_NAME = "__case__"
 DEFAULT_MAX_OUTPUT = 1 << 20  # bytes of stdout kept per call (--max-output)
 DEFAULT_MAX_LINE = 64 << 20  # bytes of one protocol line (the harness sends max_line)
-CO_OPTIMIZED = 0x0001  # inspect.CO_OPTIMIZED: a function body, not a class body
 
 # Canonical value limits (docs/protocol.md, "Canonical values").
 MAX_DEPTH = 50
@@ -315,7 +314,11 @@ class _BytesSink(object):
 
     def write(self, data):
         data = bytes(data)
-        self._capture._take(data.decode("utf-8", "backslashreplace"), len(data))
+        capture = self._capture
+        kept = data[:max(capture.limit - capture.kept, 0)]
+        capture.total += len(data)
+        capture.kept += len(kept)
+        io.StringIO.write(capture, kept.decode("utf-8", "backslashreplace"))
         return len(data)
 
     def flush(self):
@@ -455,7 +458,7 @@ def run_job(job, dp_module, emit):
     missing = []
     if exc is not None:
         defined = set(name for name, _ in calls)
-        missing = [name for name in top_level_defs(code, tmap) if name not in defined]
+        missing = [name for name in top_level_defs(job["source"], desugared) if name not in defined]
     # Each call's share of the scope table, claimed in call order; the module
     # row keeps what no call claims.
     claims = [observe.claim_scopes(scopes, function_qualname(func, index)) for _, func in calls]
@@ -487,23 +490,35 @@ def run_job(job, dp_module, emit):
         emit({"function": entry})
 
 
-def top_level_defs(code, tmap):
-    """Names of the functions a module's code defines at top level and would
-    call (no parameters), read from its code constants: the module body may
-    raise before defining them.  In desugared mode `_dp_fn_f` is `f`."""
+def top_level_defs(source, desugared):
+    """Names of the functions the case text defines at module level (in its
+    body or in the blocks of its compound statements) that would be called
+    (every parameter has a default), read from the syntax tree: the module
+    body may raise before defining them, and the code object need not hold
+    them (CPython 3.10+ drops the code after a module-level `raise`).  In
+    desugared mode `_dp_fn_f` is `f`."""
+    import ast
+
     names = []
-    for const in code.co_consts:
-        if not isinstance(const, types.CodeType) or not const.co_flags & CO_OPTIMIZED:
-            continue
-        if const.co_argcount or const.co_kwonlyargcount or const.co_name.startswith("<"):
-            continue
-        name = const.co_name
-        if tmap is not None:
-            if not name.startswith("_dp_fn_"):
-                continue
-            name = name[len("_dp_fn_"):]
-        if name not in names:
-            names.append(name)
+
+    def visit(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                args = child.args
+                positional = getattr(args, "posonlyargs", []) + args.args
+                if len(args.defaults) < len(positional) or None in args.kw_defaults:
+                    continue
+                name = child.name
+                if desugared:
+                    if not name.startswith("_dp_fn_"):
+                        continue
+                    name = name[len("_dp_fn_"):]
+                if name not in names:
+                    names.append(name)
+            elif not isinstance(child, ast.ClassDef):
+                visit(child)
+
+    visit(ast.parse(source))
     return names
 
 
@@ -668,6 +683,16 @@ def describe_status(status):
     return '{"exit": -1}'
 
 
+def job_lines(proto_in):
+    """The job lines from the harness, until EOF (blank lines are not jobs)."""
+    while True:
+        line = proto_in.readline()
+        if not line:
+            return
+        if line.strip():
+            yield line
+
+
 def serve_forking(proto_in, proto_out, dp_module, dp_error):
     """The fork server: for every job line, fork a child that runs the job
     and exits.  This process only reads lines, forks and waits, so its own
@@ -675,12 +700,7 @@ def serve_forking(proto_in, proto_out, dp_module, dp_error):
     job, and nothing a job does reaches the next one.  After the child ends
     it writes {"end": {"exit": CODE}} or {"end": {"signal": N}}, formatted
     without building any object."""
-    while True:
-        line = proto_in.readline()
-        if not line:
-            return
-        if not line.strip():
-            continue
+    for line in job_lines(proto_in):
         proto_out.flush()
         pid = os.fork()
         if pid == 0:
@@ -713,12 +733,7 @@ def serve_in_process(proto_in, proto_out, dp_module, dp_error):
     import builtins
 
     saved_builtins = dict(builtins.__dict__)
-    while True:
-        line = proto_in.readline()
-        if not line:
-            return
-        if not line.strip():
-            continue
+    for line in job_lines(proto_in):
         run_line(line, dp_module, dp_error, proto_out, None)
         sys.stdout, sys.stderr, sys.stdin = saved_stdout, saved_stderr, saved_stdin
         sys.setrecursionlimit(saved_limit)

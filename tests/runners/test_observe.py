@@ -7,7 +7,7 @@ import sys
 import textwrap
 import unittest
 
-from test_runner import PYPY, RUNNER, RunnerTest, job, load_seed
+from test_runner import PYPY, RUNNER, RunnerTest, job, load_seed, run_job_here
 
 RUNNERS_DIR = os.path.dirname(RUNNER)
 sys.path.insert(0, RUNNERS_DIR)
@@ -69,14 +69,14 @@ def corpus_texts():
 
 
 def in_process(source, mode="source", hooked=True):
-    """runner.run_job in this process; with hooked=False the f_locals hook
-    is not installed (the same stack depth, for comparisons)."""
+    """runner.run_job in this process, its lines assembled; with hooked=False
+    the f_locals hook is not installed (the same stack depth, for comparisons)."""
     saved = observe.CallRecorder.install, observe.CallRecorder.uninstall
     if not hooked:
         observe.CallRecorder.install = observe.CallRecorder.uninstall = lambda self: None
     try:
-        return runner.run_job({"id": 1, "case": "t", "mode": mode,
-                               "source": textwrap.dedent(source)}, sys.modules.get("__dp__"))
+        return run_job_here({"id": 1, "case": "t", "mode": mode,
+                             "source": textwrap.dedent(source)}, sys.modules.get("__dp__"))
     finally:
         observe.CallRecorder.install, observe.CallRecorder.uninstall = saved
 
@@ -578,7 +578,7 @@ class Recorder(unittest.TestCase):
             return {"names": [name for name, _ in pairs], "types": [type(value).__name__ for _, value in pairs]}
 
         recorder = observe.CallRecorder(filename, observe.QualnameIndex(code, tmap), convert, {})
-        _, exc, _, _ = runner.run_captured(namespace["f"], recorder)
+        _, exc, _, _, _ = runner.run_captured(namespace["f"], runner.DEFAULT_MAX_OUTPUT, recorder)
         self.assertIsNone(exc)
         return recorder.result()
 

@@ -2,11 +2,45 @@
 #include "fixture.h"
 
 #include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
+
+/* Leaks fail the suite. Criterion runs each test in a forked worker; LeakSanitizer's
+ * report at the worker's exit comes after the worker told the runner the test ended, so
+ * the runner records its exit code (23) too late to count and the suite passed with the
+ * report in its log. Instead every suite's fini (run in the worker, after the test's own
+ * cleanup) asks LeakSanitizer for a check now; a leak becomes an error message, and
+ * Criterion exits non-zero when any error was logged. PC_TEST_SUITE is the suite name,
+ * set per test executable in tests/CMakeLists.txt. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PC_HAVE_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PC_HAVE_LSAN 1
+#endif
+#endif
+#ifdef PC_HAVE_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
+static void leak_check(void)
+{
+#ifdef PC_HAVE_LSAN
+    if (__lsan_do_recoverable_leak_check())
+        cr_log_error("LeakSanitizer: %s::%s leaked memory (report above)",
+                     criterion_current_test->category, criterion_current_test->name);
+#endif
+}
+
+#define PC_SUITE_WITH_LEAK_CHECK(name) TestSuite(name, .fini = leak_check)
+#ifdef PC_TEST_SUITE
+PC_SUITE_WITH_LEAK_CHECK(PC_TEST_SUITE);
+#endif
 
 static void add_interp(pc_registry *reg, const char *name, const char *version)
 {
@@ -91,4 +125,18 @@ char *write_tmp(const char *dir, const char *name, const char *text)
     fputs(text, f);
     fclose(f);
     return p;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st;
+    (void)type;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -24,5 +24,7 @@ const pc_row *row(fixture *fx, const char *fn, const char *interp, pc_mode mode)
 void compare(fixture *fx);
 /* Write DIR/NAME with text (the test fails if it cannot); returns the malloc'd path. */
 char *write_tmp(const char *dir, const char *name, const char *text);
+/* Remove a temp directory and everything under it (best effort, for cleanup). */
+void remove_tree(const char *path);
 
 #endif

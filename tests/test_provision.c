@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "provision.h"
 #include "util.h"
 
@@ -67,6 +68,19 @@ static pc_provision_options options(const char *root, char **names, size_t n)
     return o;
 }
 
+static void options_free(pc_provision_options *o)
+{
+    free((char *)o->interps_dir);
+    free((char *)o->logs_dir);
+}
+
+/* Remove the temp root and free its name. */
+static void drop_root(char *root)
+{
+    remove_tree(root);
+    free(root);
+}
+
 static char *slurp(const char *path)
 {
     pc_buf b = {0};
@@ -98,11 +112,13 @@ Test(provision, runs_recipes_logs_and_verifies)
     free(text);
     free(path);
     fclose(out);
+    options_free(&o);
+    drop_root(root);
 }
 
 Test(provision, failures_are_reported_and_counted)
 {
-    char *root = make_root(), *text;
+    char *root = make_root(), *text, *path;
     char *names[] = {"broken", "badpy"};
     pc_provision_options o = options(root, names, 2);
     FILE *out = tmpfile();
@@ -116,10 +132,14 @@ Test(provision, failures_are_reported_and_counted)
     buf[n] = '\0';
     cr_assert(strstr(buf, "broken: FAILED:") != NULL && strstr(buf, "failed (exit code 3)") != NULL, "%s", buf);
     cr_assert(strstr(buf, "badpy: FAILED: /nonexistent/python: cannot execute") != NULL, "%s", buf);
-    text = slurp(pc_asprintf(NULL, "%s/broken.log", o.logs_dir));
+    path = pc_asprintf(NULL, "%s/broken.log", o.logs_dir);
+    text = slurp(path);
     cr_assert(strstr(text, "cannot do it") != NULL, "stderr goes to the log: %s", text);
     free(text);
+    free(path);
     fclose(out);
+    options_free(&o);
+    drop_root(root);
 }
 
 Test(provision, selection_and_list)
@@ -133,6 +153,7 @@ Test(provision, selection_and_list)
     pc_error err;
     cr_assert_eq(pc_provision_run(out, &o, &failed, &err), -1);
     cr_assert_str_eq(err.msg, "no recipe matches 'nothing-like-this*' (see `pyconform provision --list`)");
+    options_free(&o);
     o = options(root, NULL, 0);
     cr_assert_eq(pc_provision_list(out, &o, &err), 0, "%s", err.msg);
     rewind(out);
@@ -141,6 +162,8 @@ Test(provision, selection_and_list)
     cr_assert(strstr(buf, "slow") && strstr(buf, "not provisioned (explicit only)"), "%s", buf);
     cr_assert(strstr(buf, "good") && strstr(buf, "works"), "%s", buf);
     fclose(out);
+    options_free(&o);
+    drop_root(root);
 }
 
 Test(provision, bad_recipe_files)
@@ -160,4 +183,5 @@ Test(provision, bad_recipe_files)
     cr_assert_null(pc_recipes_load(p, &err));
     cr_assert(strstr(err.msg, "must be a list of recipes") != NULL, "%s", err.msg);
     free(p);
+    drop_root(root);
 }

@@ -15,7 +15,7 @@ Test(report, writes_latest_and_timestamped_copy)
     fixture fx;
     pc_run_info run = {0};
     pc_error err;
-    json_t *doc, *loaded, *rows, *r;
+    json_t *doc, *loaded, *copy, *rows, *r;
     char *written = NULL, *latest, *reports;
     char *argv[] = {"pyconform", "run", NULL};
     DIR *d;
@@ -46,7 +46,9 @@ Test(report, writes_latest_and_timestamped_copy)
     latest = pc_asprintf(NULL, "%s/latest.json", reports);
     loaded = json_load_file(latest, 0, NULL);
     cr_assert_not_null(loaded);
-    cr_assert(json_equal(loaded, json_load_file(written, 0, NULL)));
+    copy = json_load_file(written, 0, NULL);
+    cr_assert(json_equal(loaded, copy));
+    json_decref(copy);
     cr_assert_eq(json_integer_value(json_object_get(loaded, "schema_version")), 1);
     cr_assert_str_eq(json_string_value(json_object_get(json_object_get(loaded, "run"), "started")), "2026-09-21T14:13:20Z");
     cr_assert_eq(json_integer_value(json_object_get(json_object_get(loaded, "summary"), "jobs_planned")), 4);
@@ -70,8 +72,10 @@ Test(report, writes_latest_and_timestamped_copy)
     d = opendir(reports);
     while ((e = readdir(d)))
         if (e->d_name[0] != '.') {
+            char *p = pc_asprintf(NULL, "%s/%s", reports, e->d_name);
             files++;
-            remove(pc_asprintf(NULL, "%s/%s", reports, e->d_name));
+            remove(p);
+            free(p);
         }
     closedir(d);
     cr_assert_eq(files, 2);

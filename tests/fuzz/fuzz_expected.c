@@ -31,19 +31,11 @@
 #include "parse.h"
 #include "registry.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_TARGET "fuzz_expected"
+#include "fuzz_check.h"
 
-#define CHECK(cond, ...)                                                                      \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            fprintf(stderr, "fuzz_expected: %s:%d: check failed: %s: ", __FILE__, __LINE__, \
-                    #cond);                                                                   \
-            fprintf(stderr, __VA_ARGS__);                                                     \
-            fputc('\n', stderr);                                                              \
-            abort();                                                                          \
-        }                                                                                     \
-    } while (0)
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
 
 /* The temp directory and the expectation file's path: written once by
  * LLVMFuzzerInitialize, read-only afterwards (a fuzz target has no main to own them). */

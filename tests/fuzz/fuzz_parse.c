@@ -19,18 +19,10 @@
 
 #include "parse.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_TARGET "fuzz_parse"
+#include "fuzz_check.h"
 
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "fuzz_parse: %s:%d: check failed: %s: ", __FILE__, __LINE__, \
-                    #cond);                                                                \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fputc('\n', stderr);                                                           \
-            abort();                                                                       \
-        }                                                                                  \
-    } while (0)
+
 
 static const char seed_text[] = "$ already here\nx = 1\n";
 

@@ -19,18 +19,10 @@
 
 #include "protocol.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_TARGET "fuzz_protocol"
+#include "fuzz_check.h"
 
-#define CHECK(cond, ...)                                                                      \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            fprintf(stderr, "fuzz_protocol: %s:%d: check failed: %s: ", __FILE__, __LINE__, \
-                    #cond);                                                                   \
-            fprintf(stderr, __VA_ARGS__);                                                     \
-            fputc('\n', stderr);                                                              \
-            abort();                                                                          \
-        }                                                                                     \
-    } while (0)
+
 
 static void check_accepted(const pc_msg *msg, const char *line, size_t len)
 {

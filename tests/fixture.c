@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/wait.h>
+
+#include "process.h"
 #include "util.h"
 
 /* Leaks fail the suite. Criterion runs each test in a forked worker; LeakSanitizer's
@@ -139,4 +142,30 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 void remove_tree(const char *path)
 {
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int run_binary(const char *const *args, size_t nargs, const char *const *more, double timeout,
+               pc_buf *out, pc_buf *err)
+{
+    char *argv[64];
+    size_t n = 0, i;
+    pc_child c = {0};
+    pc_error perr;
+    int status = 0;
+    bool timed_out = false;
+    argv[n++] = PYCONFORM_BIN;
+    for (i = 0; i < nargs && n < 62; i++)
+        argv[n++] = (char *)args[i];
+    while (more && *more && n < 63)
+        argv[n++] = (char *)*more++;
+    argv[n] = NULL;
+    c.argv = argv;
+    c.pipe_out = c.pipe_err = true;
+    cr_assert_eq(pc_child_start(&c, &perr), 0, "%s", perr.msg);
+    cr_assert_eq(pc_child_capture(&c, NULL, timeout, out, err, &status, &timed_out, &perr), 0,
+                 "%s", perr.msg);
+    cr_assert(!timed_out, "pyconform did not finish within %g s", timeout);
+    pc_buf_append(out, "", 0, NULL);
+    pc_buf_append(err, "", 0, NULL);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }

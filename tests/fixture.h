@@ -5,6 +5,7 @@
 #define PC_TEST_FIXTURE_H
 
 #include "compare.h"
+#include "util.h"
 
 typedef struct fixture {
     pc_caseset cases;
@@ -26,5 +27,12 @@ void compare(fixture *fx);
 char *write_tmp(const char *dir, const char *name, const char *text);
 /* Remove a temp directory and everything under it (best effort, for cleanup). */
 void remove_tree(const char *path);
+
+/* Run the pyconform binary (PYCONFORM_BIN) with args[0..nargs) then the NULL-terminated
+ * `more` (may be NULL), within `timeout` seconds (the test fails past it); *out and *err
+ * get its output (always NUL-terminated), and the exit code is returned (128 when a
+ * signal ended it). */
+int run_binary(const char *const *args, size_t nargs, const char *const *more, double timeout,
+               pc_buf *out, pc_buf *err);
 
 #endif

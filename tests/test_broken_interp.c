@@ -65,25 +65,8 @@ static void env_free(env *e)
 
 static void run_pc(run_out *r, const char *const *args)
 {
-    char *argv[32];
-    size_t n = 0;
-    pc_child c = {0};
-    pc_error err;
-    int status;
-    bool to;
     memset(r, 0, sizeof *r);
-    argv[n++] = PYCONFORM_BIN;
-    while (*args)
-        argv[n++] = (char *)*args++;
-    argv[n] = NULL;
-    c.argv = argv;
-    c.pipe_out = c.pipe_err = true;
-    cr_assert_eq(pc_child_start(&c, &err), 0, "%s", err.msg);
-    cr_assert_eq(pc_child_capture(&c, NULL, 600, &r->out, &r->err, &status, &to, &err), 0);
-    cr_assert(!to);
-    r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-    pc_buf_append(&r->out, "", 0, NULL);
-    pc_buf_append(&r->err, "", 0, NULL);
+    r->code = run_binary(NULL, 0, args, 600, &r->out, &r->err);
 }
 
 static void run_free(run_out *r)

@@ -29,30 +29,15 @@ typedef struct run_out {
 /* Run pyconform with args, reports into a fresh temp dir; load the report if written. */
 static void run_pc(run_out *r, const char *const *args, size_t nargs)
 {
-    char *argv[64];
+    const char *reports[] = {"--reports", r->dir, NULL};
     char *latest;
-    size_t n = 0, i;
-    pc_child c = {0};
-    pc_error err;
-    int status;
-    bool to;
     memset(r, 0, sizeof *r);
     strcpy(r->dir, "/tmp/pc-e2e-XXXXXX");
     cr_assert_not_null(mkdtemp(r->dir));
-    argv[n++] = PYCONFORM_BIN;
-    for (i = 0; i < nargs; i++)
-        argv[n++] = (char *)args[i];
-    if (nargs && (!strcmp(args[0], "run") || !strcmp(args[0], "bless"))) {
-        argv[n++] = "--reports";
-        argv[n++] = r->dir;
-    }
-    argv[n] = NULL;
-    c.argv = argv;
-    c.pipe_out = c.pipe_err = true;
-    cr_assert_eq(pc_child_start(&c, &err), 0, "%s", err.msg);
-    cr_assert_eq(pc_child_capture(&c, NULL, 600, &r->out, &r->err, &status, &to, &err), 0);
-    cr_assert(!to);
-    r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    reports[1] = r->dir;
+    r->code = run_binary(args, nargs,
+                         nargs && (!strcmp(args[0], "run") || !strcmp(args[0], "bless")) ? reports : NULL,
+                         600, &r->out, &r->err);
     latest = pc_asprintf(NULL, "%s/latest.json", r->dir);
     r->report = json_load_file(latest, 0, NULL);
     free(latest);

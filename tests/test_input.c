@@ -26,37 +26,15 @@ typedef struct run_out {
  * when one was written. */
 static void run_pc(run_out *r, const char *reports_dir, const char *const *args, size_t nargs)
 {
-    char *argv[32];
+    const char *reports[] = {"--reports", reports_dir, NULL};
     char *latest;
-    size_t n = 0, i;
-    pc_child c = {0};
-    pc_error err;
-    int status;
-    bool to;
     memset(r, 0, sizeof *r);
-    argv[n++] = PYCONFORM_BIN;
-    for (i = 0; i < nargs; i++)
-        argv[n++] = (char *)args[i];
-    if (reports_dir) {
-        argv[n++] = "--reports";
-        argv[n++] = (char *)reports_dir;
-    }
-    argv[n] = NULL;
-    c.argv = argv;
-    c.pipe_out = c.pipe_err = true;
-    cr_assert_eq(pc_child_start(&c, &err), 0, "%s", err.msg);
-    cr_assert_eq(pc_child_capture(&c, NULL, 300, &r->out, &r->err, &status, &to, &err), 0);
-    cr_assert(!to);
-    r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    r->code = run_binary(args, nargs, reports_dir ? reports : NULL, 300, &r->out, &r->err);
     if (reports_dir) {
         latest = pc_asprintf(NULL, "%s/latest.json", reports_dir);
         r->report = json_load_file(latest, 0, NULL);
         free(latest);
     }
-    if (!r->out.data)
-        pc_buf_append(&r->out, "", 0, NULL);
-    if (!r->err.data)
-        pc_buf_append(&r->err, "", 0, NULL);
 }
 
 static void run_free(run_out *r)

@@ -79,6 +79,19 @@ class Conversation:
         line, self.buf = self.buf.split(b"\n", 1)
         return json.loads(line.decode("utf-8"))
 
+    def recv_job(self, timeout):
+        """A job's lines (protocol 2: module, function lines, then the end line), or
+        what arrived before the timeout or EOF."""
+        deadline = time.time() + timeout
+        lines = []
+        while True:
+            line = self.recv(max(deadline - time.time(), 0.01))
+            if line is None:
+                return lines
+            lines.append(line)
+            if isinstance(line, dict) and "end" in line:
+                return lines
+
     def close(self, timeout=30):
         try:
             self.p.stdin.close()
@@ -200,13 +213,15 @@ def test_package(c, pkg):
         c.check(isinstance(hello, dict) and hello.get("hello") == "pyconform-runner",
                 "%s: runner.py says hello" % tag, hello)
         conv.send({"id": 7, "case": "t", "mode": "source", "source": "def f():\n    print('x')\n    return 1\n"})
-        r = conv.recv(60)
-        c.check(isinstance(r, dict) and r.get("id") == 7, "%s: runner.py answers a job" % tag, r)
+        r = conv.recv_job(60)
+        c.check(len(r) == 3 and r[0].get("id") == 7 and r[1].get("function", {}).get("stdout") == "x\n"
+                and r[2] == {"end": {"exit": 0}}, "%s: runner.py answers a job (module, call, end)" % tag, r)
         conv.send({"id": 8, "case": "t", "mode": "source", "timeout": 1,
                    "source": "def f():\n    while True:\n        pass\n"})
-        r = conv.recv(30)
-        text = json.dumps(r)
-        c.check(isinstance(r, dict) and r.get("id") == 8 and "KeyboardInterrupt" in text,
+        r = conv.recv_job(30)
+        calls = [line["function"] for line in r if "function" in line]
+        c.check(len(calls) == 1 and calls[0].get("outcome", {}).get("type") == "KeyboardInterrupt"
+                and r[-1] == {"end": {"exit": 0}},
                 "%s: runner.py's job over its timeout is interrupted" % tag, r)
         rc, err, _ = conv.close()
         c.check(rc == 0, "%s: runner.py ends at EOF" % tag, err)

@@ -62,6 +62,8 @@ static const char usage_run_opts[] =
     "                     ERROR for all its interpreter's jobs at once\n"
     "  --max-output BYTES stdout kept per call (default 1M); the rest is counted, dropped\n"
     "                     and recorded as \"truncated\" (suffixes K, M, G)\n"
+    "  --keep-reports N   timestamped reports kept in the reports folder, the newest\n"
+    "                     (default 10; 0 keeps all); latest.json is always written\n"
     "  --max-memory BYTES address space per job on builds with fork (default 4G, 0: no\n"
     "                     limit); an allocation beyond it raises MemoryError\n"
     "  -q, --quiet        no table, only the summary line\n"
@@ -259,6 +261,7 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
     o->startup_timeout = 30;
     o->max_output = 1u << 20;
     o->max_memory = (size_t)4 << 30;
+    o->keep_reports = 10;
     o->modes = PC_MODES_ALL;
     o->max_details = 40;
     o->files = calloc((size_t)argc + 1, sizeof *o->files);
@@ -408,6 +411,10 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
                 return -1;
             if (o->max_output == 0)
                 return pc_fail(err, "--max-output: must be at least 1 byte");
+        } else if (is_opt(a, "--keep-reports")) {
+            if (!(v = value_of(argc, argv, &i, a, 14, err)) ||
+                parse_int("--keep-reports", v, 0, 1000000, &o->keep_reports, err))
+                return -1;
         } else if (is_opt(a, "--max-memory")) {
             if (!(v = value_of(argc, argv, &i, a, 12, err)) ||
                 parse_bytes("--max-memory", v, &o->max_memory, err))

@@ -49,6 +49,7 @@ typedef struct pc_options {
     double startup_timeout; /* --startup-timeout: runner hello and probe, seconds */
     size_t max_output;     /* --max-output: stdout bytes kept per call */
     size_t max_memory;     /* --max-memory: address space per job (0: no limit) */
+    int keep_reports;      /* --keep-reports: timestamped reports kept (0: all) */
 } pc_options;
 
 /* Parse argv into opts. On a usage error fills err (the caller prints it with the

@@ -609,6 +609,11 @@ static int cmd_run(const pc_options *o, const paths *p, int argc, char **argv, i
         pc_report_add_stale(report, &stale, &err) ||
         pc_report_write(report, p->reports, run.started, &written, &err))
         goto fail;
+    {
+        size_t removed;
+        if (pc_report_prune(p->reports, (size_t)o->keep_reports, &removed, &err))
+            fprintf(stderr, "pyconform: warning: %s\n", err.msg); /* the report is written */
+    }
     if (o->quiet)
         pc_report_print_summary(stdout, &run, &plan, &cmp);
     else

@@ -1,6 +1,9 @@
 /* report.c - see report.h. */
 #include "report.h"
 
+#include <dirent.h>
+#include <errno.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +228,53 @@ int pc_report_write(json_t *report, const char *dir, double started, char **writ
     free(text);
     free(latest);
     free(dated);
+    return rc;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int pc_report_prune(const char *dir, size_t keep, size_t *removed, pc_error *err)
+{
+    DIR *d;
+    struct dirent *e;
+    char **names = NULL;
+    size_t n = 0, cap = 0, i;
+    int rc = 0;
+    *removed = 0;
+    if (keep == 0)
+        return 0;
+    if (!(d = opendir(dir)))
+        return pc_fail(err, "%s: cannot list the reports: %s", dir, strerror(errno));
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l < 10 || strncmp(e->d_name, "run-", 4) != 0 || strcmp(e->d_name + l - 5, ".json") != 0)
+            continue;
+        if (pc_grow(&names, &cap, n + 1, sizeof *names, err) || !(names[n] = pc_strdup(e->d_name, err))) {
+            rc = -1;
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (rc == 0 && n > keep) {
+        qsort(names, n, sizeof *names, cmp_names);
+        for (i = 0; i < n - keep; i++) {
+            char *path = pc_asprintf(err, "%s/%s", dir, names[i]);
+            if (!path) {
+                rc = -1;
+                break;
+            }
+            if (unlink(path) == 0)
+                (*removed)++;
+            free(path);
+        }
+    }
+    for (i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
     return rc;
 }
 

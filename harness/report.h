@@ -45,6 +45,10 @@ int pc_report_add_stale(json_t *report, const pc_stale_list *stale, pc_error *er
  * (malloc'd). */
 int pc_report_write(json_t *report, const char *dir, double started, char **written,
                     pc_error *err);
+/* Keep the newest `keep` timestamped reports (DIR/run-*.json, whose names sort in time
+ * order) and remove the older ones; keep 0 keeps all. latest.json is never removed.
+ * *removed gets how many went. */
+int pc_report_prune(const char *dir, size_t keep, size_t *removed, pc_error *err);
 /* The compact table of case functions x interpreters, the unexpected rows, and the
  * one-line summary. Outside text is printed escaped (pc_print_text). */
 void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,

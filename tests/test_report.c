@@ -362,3 +362,34 @@ Test(report, broken_build_gives_error_rows_with_its_problem)
     pc_caseset_free(&cases);
     rmdir(dir);
 }
+
+Test(report, prune_keeps_the_newest_timestamped_reports)
+{
+    char dir[] = "/tmp/pc-prune-XXXXXX";
+    char name[64];
+    size_t removed = 99, i;
+    pc_error err;
+    cr_assert_not_null(mkdtemp(dir));
+    for (i = 0; i < 12; i++) {
+        snprintf(name, sizeof name, "run-202612%02zuT000000Z-1.json", i + 1);
+        free(write_tmp(dir, name, "{}"));
+    }
+    free(write_tmp(dir, "latest.json", "{}"));
+    free(write_tmp(dir, "notes.json", "{}"));
+    cr_assert_eq(pc_report_prune(dir, 0, &removed, &err), 0, "%s", err.msg);
+    cr_assert_eq(removed, 0, "keep 0 keeps every report");
+    cr_assert_eq(pc_report_prune(dir, 10, &removed, &err), 0, "%s", err.msg);
+    cr_assert_eq(removed, 2);
+    for (i = 0; i < 12; i++) {
+        char *path;
+        snprintf(name, sizeof name, "run-202612%02zuT000000Z-1.json", i + 1);
+        path = pc_asprintf(NULL, "%s/%s", dir, name);
+        cr_assert_eq(access(path, F_OK) == 0, i >= 2, "%s: the two oldest go, the newest ten stay", name);
+        free(path);
+    }
+    cr_assert_eq(pc_report_prune(dir, 10, &removed, &err), 0);
+    cr_assert_eq(removed, 0, "a second prune finds nothing more to remove");
+    remove_tree(dir);
+    cr_assert_neq(pc_report_prune(dir, 3, &removed, &err), 0, "a missing folder is an error");
+    cr_assert(strstr(err.msg, "cannot list the reports") != NULL, "%s", err.msg);
+}

@@ -319,16 +319,6 @@ static double function_seconds(const pc_job_result *r, const char *function)
     return r->seconds;
 }
 
-/* The verdict of a job or call status name (execute.h). */
-static pc_verdict status_verdict(const char *status)
-{
-    return !strcmp(status, "timeout")   ? PC_TIMEOUT
-           : !strcmp(status, "crash")   ? PC_CRASH
-           : !strcmp(status, "skipped") ? PC_SKIP
-           : !strcmp(status, "not-run") ? PC_NOT_RUN
-                                        : PC_ERROR;
-}
-
 /* The status of a call that did not complete, or NULL. */
 static const char *call_status(const pc_job_result *r, const char *function)
 {
@@ -353,14 +343,14 @@ static int add_row(pc_comparison *out, const pc_job *job, const pc_job_result *r
     if (!(row->function = pc_strdup(function, err)))
         return -1;
     if (r->status != PC_JOB_OK) {
-        row->verdict = status_verdict(pc_job_status_name(r->status));
+        row->verdict = pc_verdict_for_status(pc_job_status_name(r->status));
         row->seconds = r->seconds;
         if (r->detail && !(row->detail = pc_strdup(r->detail, err)))
             return -1;
     } else if (call_status(r, function)) {
         /* the call did not complete: timeout, crash, error or not run */
         json_t *part = result_part(r, function);
-        row->verdict = status_verdict(call_status(r, function));
+        row->verdict = pc_verdict_for_status(call_status(r, function));
         row->seconds = json_number_value(json_object_get(part, "seconds"));
         if (!(row->detail = pc_strdup(json_string_value(json_object_get(part, "detail")), err)))
             return -1;

@@ -27,9 +27,14 @@ typedef struct pc_verdict_info {
     char letter;
     bool expected;
     const char *meaning;
+    const char *status; /* the job or call status that gives this verdict without judging
+                         * (execute.h: "timeout", "crash", ...), or NULL: judged */
 } pc_verdict_info;
 
 const pc_verdict_info *pc_verdict_get(pc_verdict v);
 const char *pc_verdict_name(pc_verdict v);
+/* The verdict a job or call status gives ("timeout" -> TIMEOUT); an unknown status is
+ * ERROR, never a success. */
+pc_verdict pc_verdict_for_status(const char *status);
 
 #endif

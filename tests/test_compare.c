@@ -213,3 +213,24 @@ Test(compare, scopes_and_f_locals_are_judged_translation_fields_only_recorded)
                      "f_locals_at_return[0].locals.dict[0][1]");
     teardown(&fx);
 }
+
+Test(compare, job_and_call_statuses_map_to_verdicts_by_the_table)
+{
+    static const char *const statuses[] = {"ok", "timeout", "crash", "error", "skipped", "not-run"};
+    size_t i;
+    cr_assert_eq(pc_verdict_for_status("timeout"), PC_TIMEOUT);
+    cr_assert_eq(pc_verdict_for_status("crash"), PC_CRASH);
+    cr_assert_eq(pc_verdict_for_status("error"), PC_ERROR);
+    cr_assert_eq(pc_verdict_for_status("skipped"), PC_SKIP);
+    cr_assert_eq(pc_verdict_for_status("not-run"), PC_NOT_RUN);
+    /* a status the table does not know is never a success */
+    cr_assert_eq(pc_verdict_for_status("ok"), PC_ERROR);
+    cr_assert_eq(pc_verdict_for_status("bogus"), PC_ERROR);
+    cr_assert_eq(pc_verdict_for_status(NULL), PC_ERROR);
+    /* every status execute.h names is spelled as the table spells it */
+    for (i = 0; i < sizeof statuses / sizeof *statuses; i++)
+        cr_assert_str_eq(pc_job_status_name((pc_job_status)(i == 0 ? PC_JOB_OK : i == 1 ? PC_JOB_TIMEOUT
+                                                               : i == 2 ? PC_JOB_CRASH : i == 3 ? PC_JOB_ERROR
+                                                               : i == 4 ? PC_JOB_SKIPPED : PC_JOB_NOT_RUN)),
+                         statuses[i]);
+}

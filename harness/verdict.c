@@ -4,12 +4,12 @@
 #include <string.h>
 
 static const pc_verdict_info table[PC_VERDICT_COUNT] = {
-    [PC_PASS] = {"PASS", '.', true, "as expected"},
-    [PC_XFAIL] = {"XFAIL", 'x', true, "known divergence, recorded with its reason"},
+    [PC_PASS] = {"PASS", '.', true, "as expected", NULL},
+    [PC_XFAIL] = {"XFAIL", 'x', true, "known divergence, recorded with its reason", NULL},
     [PC_SKIP] = {"SKIP", 's', true, "not run on this build", "skipped"},
-    [PC_FAIL] = {"FAIL", 'F', false, "differs from expected/"},
-    [PC_XPASS] = {"XPASS", 'X', false, "recorded divergence no longer happens"},
-    [PC_DIVERGE] = {"DIVERGE", 'D', false, "desugared differs from source (not recorded)"},
+    [PC_FAIL] = {"FAIL", 'F', false, "differs from expected/", NULL},
+    [PC_XPASS] = {"XPASS", 'X', false, "recorded divergence no longer happens", NULL},
+    [PC_DIVERGE] = {"DIVERGE", 'D', false, "desugared differs from source (not recorded)", NULL},
     [PC_TIMEOUT] = {"TIMEOUT", 'T', false, "ran past the timeout", "timeout"},
     [PC_CRASH] = {"CRASH", 'C', false, "its process died", "crash"},
     [PC_ERROR] = {"ERROR", 'E', false, "harness could not run the job", "error"},

@@ -82,7 +82,7 @@ typedef struct slot {
     long answered;       /* the last job answered; its late lines (before its end line) are dropped */
     double deadline;     /* for the hello, or for the job in flight */
     pc_buf out, err;
-    size_t out_scanned;  /* bytes of `out` known to hold no newline */
+    size_t out_scanned;  /* bytes of `out` already scanned for a newline */
     size_t err_total;    /* stderr bytes of the job in flight (a tail is kept) */
 } slot;
 
@@ -131,14 +131,22 @@ static void set_result(pc_job_result *r, pc_job_status st, json_t *res, char *de
     r->seconds = secs;
 }
 
-/* "what; stderr: TAIL" (the tail of what the job's processes wrote on stderr). */
+/* "what; stderr: TAIL" (the tail of what the job's processes wrote on stderr). The
+ * result is valid UTF-8 whatever came from outside: `what` may quote a runner line and
+ * the tail is the case's bytes, both escaped (pc_text_escape), so a detail can always
+ * become a JSON string. */
 static char *with_tail(const slot *s, const char *what, pc_error *err)
 {
-    const char *tail = s->err.data && s->err.len ? s->err.data : "";
-    if (!*tail)
-        return pc_strdup(what, err);
-    return pc_asprintf(err, "%s; stderr%s: %s", what,
-                       s->err_total > s->err.len ? " (last 4 KiB)" : "", tail);
+    pc_buf b = {0};
+    if (pc_text_escape(&b, what, strlen(what), false, err) ||
+        (s->err.len && (pc_buf_appendf(&b, err, "; stderr%s: ",
+                                       s->err_total > s->err.len ? " (last 4 KiB)" : "") ||
+                        pc_text_escape(&b, s->err.data, s->err.len, false, err))) ||
+        pc_buf_append(&b, "", 0, err)) {
+        pc_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
 }
 
 static void progress_clear(job_progress *p)
@@ -351,29 +359,33 @@ static int fail_interpreter(slot *s, const exec_ctx *x, const char *why, pc_erro
 
 /* ---- lines from the runner ----------------------------------------------------------- */
 
-/* Did a KeyboardInterrupt end this call (Pyodide interrupts a job at its timeout)? */
-static bool interrupted_call(json_t *entry)
+/* Pyodide interrupts a job itself at its timeout (runners/pyodide_host.mjs): a module
+ * body or call that ended in KeyboardInterrupt past the timeout on a wasm build is a
+ * TIMEOUT, as a kill would give. `failure` is its "error" or "outcome" object; `what`
+ * gets the detail. */
+static bool interrupted_at_timeout(const slot *s, const exec_ctx *x, json_t *failure, double now,
+                                   char *what, size_t size)
 {
-    const char *t = json_string_value(json_object_get(json_object_get(entry, "outcome"), "type"));
-    return t && strcmp(t, "KeyboardInterrupt") == 0;
+    const char *type = json_string_value(json_object_get(failure, "type"));
+    if (!s->interp->wasm || now - s->job.started < x->opt->timeout || !type ||
+        strcmp(type, "KeyboardInterrupt") != 0)
+        return false;
+    snprintf(what, size, "interrupted inside the interpreter after %.1f s (timeout %g s)",
+             now - s->job.started, x->opt->timeout);
+    return true;
 }
 
 static int on_module(slot *s, const exec_ctx *x, pc_msg *m, pc_error *err)
 {
     json_t *calls = json_object_get(m->body, "calls");
-    const char *etype = json_string_value(json_object_get(json_object_get(m->body, "error"), "type"));
     double now = pc_now();
-    if (s->job.attempt == 0 && s->interp->wasm && now - s->job.started >= x->opt->timeout &&
-        etype && strcmp(etype, "KeyboardInterrupt") == 0) {
-        /* Pyodide interrupted the module body at the timeout: TIMEOUT, as a kill would
-         * give; the calls are not made (the end line follows, finding no job) */
-        char what[160];
-        snprintf(what, sizeof what, "interrupted inside the interpreter after %.1f s (timeout %g s)",
-                 now - s->job.started, x->opt->timeout);
+    char what[160];
+    /* the calls are then not made: the end line that follows finds no job */
+    if (s->job.attempt == 0 &&
+        interrupted_at_timeout(s, x, json_object_get(m->body, "error"), now, what, sizeof what))
         return fail_job(s, x, PC_JOB_TIMEOUT, what, err);
-    }
     s->job.module_seen = true;
-    s->job.call_start = pc_now();
+    s->job.call_start = now;
     if (s->job.attempt == 0) {
         if (json_object_set(s->job.result, "module", m->body))
             return pc_oom(err);
@@ -388,6 +400,7 @@ static int on_function(slot *s, const exec_ctx *x, pc_msg *m, pc_error *err)
     const char *name = json_string_value(json_object_get(m->body, "name"));
     size_t ncalls = json_array_size(s->job.calls);
     double now = pc_now();
+    char what[160];
     if (json_object_get(m->body, "not_defined")) {
         /* named again by every resumed attempt: kept once */
         return s->job.attempt == 0 && json_array_append(fns, m->body) ? pc_oom(err) : 0;
@@ -395,11 +408,7 @@ static int on_function(slot *s, const exec_ctx *x, pc_msg *m, pc_error *err)
     if (s->job.next_call >= ncalls ||
         strcmp(name, json_string_value(json_array_get(s->job.calls, s->job.next_call))) != 0)
         return 1; /* not the call expected: a protocol error */
-    if (x->plan->jobs[s->job.idx].interp->wasm && now - s->job.started >= x->opt->timeout &&
-        interrupted_call(m->body)) {
-        char what[160];
-        snprintf(what, sizeof what, "interrupted inside the interpreter after %.1f s (timeout %g s)",
-                 now - s->job.started, x->opt->timeout);
+    if (interrupted_at_timeout(s, x, json_object_get(m->body, "outcome"), now, what, sizeof what)) {
         if (append_entry(s, name, "timeout", what, now - s->job.call_start, err))
             return -1;
     } else {
@@ -521,7 +530,7 @@ static int handle_line(slot *s, const exec_ctx *x, const char *line, size_t len,
 static int read_stdout(slot *s, const exec_ctx *x, bool *eof, pc_error *err)
 {
     char chunk[65536];
-    size_t got = 0;
+    size_t got = 0, start;
     while (got < READ_TURN && s->state != SLOT_IDLE) {
         ssize_t n = read(s->child.out, chunk, sizeof chunk);
         char *nl;
@@ -536,21 +545,22 @@ static int read_stdout(slot *s, const exec_ctx *x, bool *eof, pc_error *err)
         got += (size_t)n;
         if (pc_buf_append(&s->out, chunk, (size_t)n, err))
             return -1;
+        /* every complete line, then what was handled is dropped at once: each byte is
+         * scanned for a newline once and moved at most once */
+        start = 0;
         while (s->state != SLOT_IDLE &&
                (nl = memchr(s->out.data + s->out_scanned, '\n', s->out.len - s->out_scanned))) {
-            size_t linelen = (size_t)(nl - s->out.data);
+            size_t line = start, linelen = (size_t)(nl - s->out.data) - start;
             int rc;
             *nl = '\0';
-            rc = handle_line(s, x, s->out.data, linelen, err);
+            start = s->out_scanned = line + linelen + 1;
+            rc = handle_line(s, x, s->out.data + line, linelen, err);
             if (rc)
                 return rc;
-            if (s->state == SLOT_IDLE)
-                break; /* the runner was replaced: its buffer is gone */
-            pc_buf_consume(&s->out, linelen + 1);
-            s->out_scanned = 0;
         }
         if (s->state == SLOT_IDLE)
-            return 0;
+            return 0; /* the runner was replaced: its buffer is gone */
+        pc_buf_consume(&s->out, start);
         s->out_scanned = s->out.len;
         if (s->out.len > x->max_line) {
             char what[160];

@@ -249,7 +249,8 @@ Test(e2e, timeout_and_crash_do_not_stop_the_run)
     cf = write_tmp(dir, "hard.case",
                     "$ loops\ndef spin():\n    while True:\n        pass\n"
                     "$ after timeout\ndef ok():\n    return 1\n"
-                    "$ segfault\nimport os, signal\ndef die():\n    os.kill(os.getpid(), signal.SIGSEGV)\n"
+                    "$ segfault\nimport os, signal\ndef die():\n    os.write(2, b'dying \\xff\\n')\n"
+                    "    os.kill(os.getpid(), signal.SIGSEGV)\n"
                     "$ exits\nimport os\ndef leave():\n    os._exit(3)\n"
                     "$ last\ndef ok2():\n    return 2\n");
     args[0] = "run";
@@ -273,6 +274,10 @@ Test(e2e, timeout_and_crash_do_not_stop_the_run)
     cr_assert_str_eq(json_string_value(json_object_get(result(r.report, "spin", "cpython-3.12", "source"), "verdict")), "TIMEOUT");
     cr_assert_str_eq(json_string_value(json_object_get(result(r.report, "die", "cpython-3.12", "source"), "verdict")), "CRASH");
     cr_assert(strstr(json_string_value(json_object_get(result(r.report, "die", "cpython-3.12", "source"), "detail")), "signal 11") != NULL);
+    /* a stderr tail that is not UTF-8 is kept escaped; it does not abort the run */
+    cr_assert(strstr(json_string_value(json_object_get(result(r.report, "die", "cpython-3.12", "source"), "detail")),
+                     "stderr: dying \\xff") != NULL,
+              "%s", json_string_value(json_object_get(result(r.report, "die", "cpython-3.12", "source"), "detail")));
     cr_assert_str_eq(json_string_value(json_object_get(result(r.report, "leave", "cpython-3.12", "source"), "verdict")), "CRASH");
     cr_assert(strstr(json_string_value(json_object_get(result(r.report, "leave", "cpython-3.12", "source"), "detail")), "exit code 3") != NULL);
     /* the module bodies ran to the end: their rows are judged (no expectation: FAIL) */

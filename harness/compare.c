@@ -332,6 +332,10 @@ static int add_row(pc_comparison *out, const pc_job *job, const pc_job_result *r
                    pc_error *err)
 {
     pc_row *row;
+    json_t *part = r->status == PC_JOB_OK ? result_part(r, function) : NULL;
+    const char *status = part && strcmp(function, PC_MODULE_FUNCTION) != 0
+                             ? json_string_value(json_object_get(part, "status"))
+                             : NULL;
     if (pc_grow(&out->rows, &out->cap, out->len + 1, sizeof *out->rows, err))
         return -1;
     row = &out->rows[out->len++];
@@ -347,16 +351,14 @@ static int add_row(pc_comparison *out, const pc_job *job, const pc_job_result *r
         row->seconds = r->seconds;
         if (r->detail && !(row->detail = pc_strdup(r->detail, err)))
             return -1;
-    } else if (call_status(r, function)) {
+    } else if (status) {
         /* the call did not complete: timeout, crash, error or not run */
-        json_t *part = result_part(r, function);
-        row->verdict = pc_verdict_for_status(call_status(r, function));
+        row->verdict = pc_verdict_for_status(status);
         row->seconds = json_number_value(json_object_get(part, "seconds"));
         if (!(row->detail = pc_strdup(json_string_value(json_object_get(part, "detail")), err)))
             return -1;
     } else {
         json_t *entry = pc_expect_find(ex, job->kase, function, job->interp);
-        json_t *part = result_part(r, function);
         const char *note = json_string_value(json_object_get(part, "not_defined"));
         row->observation = pc_observation(r, function);
         row->recorded = pc_recorded(r, function);

@@ -335,6 +335,9 @@ static void print_row_head(FILE *out, const pc_row *row)
     fprintf(out, " %s]: ", pc_mode_name(row->mode));
 }
 
+static void print_summary(FILE *out, const pc_run_info *run, const pc_plan *plan,
+                          const pc_comparison *cmp, size_t ni);
+
 void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
                      const pc_comparison *cmp, int max_details)
 {
@@ -420,15 +423,22 @@ void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
         fprintf(out, "... %zu more unexpected results in the report\n", shown - (size_t)max_details);
 
     free(ins);
-    pc_report_print_summary(out, run, plan, cmp);
+    print_summary(out, run, plan, cmp, ni);
 }
 
 void pc_report_print_summary(FILE *out, const pc_run_info *run, const pc_plan *plan,
                              const pc_comparison *cmp)
 {
-    size_t ni = 0, i, k;
-    const pc_interp **ins = run_interps(plan, &ni);
-    free(ins);
+    size_t ni = 0;
+    free(run_interps(plan, &ni));
+    print_summary(out, run, plan, cmp, ni);
+}
+
+/* The one-line summary; ni: the interpreters of the plan. */
+static void print_summary(FILE *out, const pc_run_info *run, const pc_plan *plan,
+                          const pc_comparison *cmp, size_t ni)
+{
+    size_t i, k;
     fprintf(out, "pyconform: %zu results:", cmp->len);
     for (i = 0, k = 0; i < PC_VERDICT_COUNT; i++) {
         if (!cmp->counts[i])

@@ -610,6 +610,12 @@ class PristineBuiltins(object):
             self._update(self.namespace, case_builtins)
         return False
 
+    def restore(self):
+        """Put the builtins back as they were at start-up, for good (the
+        in-process runner, between jobs)."""
+        self._clear(self.namespace)
+        self._update(self.namespace, self.original)
+
 
 PRISTINE = PristineBuiltins()
 

@@ -283,18 +283,21 @@ class Capture(io.StringIO):
     def write(self, text):
         if not isinstance(text, str):
             raise TypeError("string argument expected, got '%s'" % type(text).__name__)
-        self._take(text, len(text) if text.isascii() else _utf8_len(text))
-        return len(text)
-
-    def _take(self, text, nbytes):
-        self.total += nbytes
-        room = self.limit - self.kept
-        if room <= 0:
-            return
-        if nbytes > room:
+        written = len(text)
+        nbytes = written if text.isascii() else _utf8_len(text)
+        room = self.count(nbytes)
+        if room < nbytes:
             # at most `room` characters are encoded, however long the text
             text = text[:room].encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore")
-            nbytes = _utf8_len(text)
+        self.keep(text, _utf8_len(text) if room < nbytes else nbytes)
+        return written
+
+    def count(self, nbytes):
+        """Count nbytes written; returns how many of them may still be kept."""
+        self.total += nbytes
+        return min(nbytes, max(self.limit - self.kept, 0))
+
+    def keep(self, text, nbytes):
         self.kept += nbytes
         io.StringIO.write(self, text)
 
@@ -314,11 +317,9 @@ class _BytesSink(object):
 
     def write(self, data):
         data = bytes(data)
-        capture = self._capture
-        kept = data[:max(capture.limit - capture.kept, 0)]
-        capture.total += len(data)
-        capture.kept += len(kept)
-        io.StringIO.write(capture, kept.decode("utf-8", "backslashreplace"))
+        # the bytes are cut before they are escaped: the cap counts bytes written
+        kept = data[:self._capture.count(len(data))]
+        self._capture.keep(kept.decode("utf-8", "backslashreplace"), len(kept))
         return len(data)
 
     def flush(self):
@@ -603,36 +604,38 @@ class Sender(object):
         if self.owner_pid is not None and os.getpid() != self.owner_pid:
             os._exit(0)
         obj["id"] = self.job_id
-        text = encode_line(obj)
-        if len(text) > self.max_line and "function" in obj:
+        text, nbytes = encode_line(obj)
+        if nbytes > self.max_line and "function" in obj:
             entry = obj["function"]
-            text = encode_line({"id": self.job_id, "function": {
+            text, _ = encode_line({"id": self.job_id, "function": {
                 "name": entry.get("name"), "status": "error",
                 "detail": "result line of %d bytes exceeds the limit of %d bytes"
-                          % (len(text), self.max_line)}})
-        elif len(text) > self.max_line:
-            text = encode_line({"id": self.job_id, "runner_error":
-                                "module line of %d bytes exceeds the limit of %d bytes"
-                                % (len(text), self.max_line)})
+                          % (nbytes, self.max_line)}})
+        elif nbytes > self.max_line:
+            text, _ = encode_line({"id": self.job_id, "runner_error":
+                                   "module line of %d bytes exceeds the limit of %d bytes"
+                                   % (nbytes, self.max_line)})
         self.out.write(text)
         self.out.flush()
 
 
 def encode_line(obj):
-    """One protocol line.  Case-derived text has been cleaned already; should
-    a line still fail to encode (say, a job id holding a lone surrogate), a
+    """One protocol line and its length in bytes (UTF-8, as the harness
+    counts it).  Case-derived text has been cleaned already; should a line
+    still fail to encode (say, a job id holding a lone surrogate), a
     runner_error goes out in its place so the harness is never left
     waiting."""
     try:
         text = json.dumps(obj, ensure_ascii=False)
-        text.encode("utf-8")
+        nbytes = len(text.encode("utf-8")) + 1
     except (TypeError, ValueError) as err:  # UnicodeEncodeError is a ValueError
         text = json.dumps({"id": None, "runner_error": "cannot encode result: %s" % err})
-    return text + "\n"
+        nbytes = len(text) + 1  # ASCII (ensure_ascii)
+    return text + "\n", nbytes
 
 
 def send(out, obj):
-    out.write(encode_line(obj))
+    out.write(encode_line(obj)[0])
     out.flush()
 
 
@@ -735,9 +738,6 @@ def serve_in_process(proto_in, proto_out, dp_module, dp_error):
     saved_modules = set(sys.modules)
     saved_cwd = os.getcwd()
     saved_environ = dict(os.environ)
-    import builtins
-
-    saved_builtins = dict(builtins.__dict__)
     for line in job_lines(proto_in):
         run_line(line, dp_module, dp_error, proto_out, None)
         sys.stdout, sys.stderr, sys.stdin = saved_stdout, saved_stderr, saved_stdin
@@ -752,8 +752,7 @@ def serve_in_process(proto_in, proto_out, dp_module, dp_error):
             pass
         os.environ.clear()
         os.environ.update(saved_environ)
-        builtins.__dict__.clear()
-        builtins.__dict__.update(saved_builtins)
+        observe.PRISTINE.restore()
         collect_garbage()
         proto_out.write('{"end": {"exit": 0}}\n')
         proto_out.flush()

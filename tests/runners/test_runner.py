@@ -810,6 +810,20 @@ class Resume(RunnerTest):
 
 
 class BoundedCapture(RunnerTest):
+    def test_a_line_over_max_line_bytes_is_replaced_by_an_error_entry(self):
+        # 600 two-byte characters: under max_line counted in characters, over it in
+        # bytes, which is how the harness counts
+        result = self.run_one("""\
+            def narrow():
+                return "a" * 300
+            def wide():
+                return "\u00e9" * 600
+            """, max_line=1000)
+        narrow, wide = result["functions"]
+        self.assertEqual(narrow["outcome"], {"kind": "return", "value": "a" * 300})
+        self.assertEqual(wide["status"], "error")
+        self.assertRegex(wide["detail"], r"^result line of \d+ bytes exceeds the limit of 1000 bytes$")
+
     def test_stdout_is_cut_at_max_output_and_counted(self):
         result = self.run_one("""\
             import sys

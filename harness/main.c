@@ -33,8 +33,6 @@
 #include "translate.h"
 #include "util.h"
 
-/* Interpreters that `interpreters` probes get this long (run/bless: --startup-timeout). */
-#define PROBE_TIMEOUT 30.0
 
 typedef struct paths {
     char *root, *cases, *expected, *reports, *runners, *probe, *runner;
@@ -174,14 +172,12 @@ static int load_registry(const pc_options *o, const paths *p, pc_registry *reg, 
                          pc_error *err)
 {
     size_t i;
-    double probe_timeout = o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS ? o->startup_timeout
-                                                                           : PROBE_TIMEOUT;
     reg->stop_fd = stop_fd;
     reg->probe_width = (size_t)(o->parallel > 0 ? o->parallel : 2);
     if ((p->config && pc_registry_load_config(reg, p->config, p->runners, err)) ||
         pc_registry_load_provisioned(reg, p->interps, p->runners, err) ||
         pc_registry_discover(reg, err) ||
-        pc_registry_probe(reg, p->probe, probe_timeout, p->probe_cache, err))
+        pc_registry_probe(reg, p->probe, o->startup_timeout, p->probe_cache, err))
         return -1;
     for (i = 0; i < reg->nwarnings; i++)
         fprintf(stderr, "pyconform: warning: %s\n", reg->warnings[i]);

@@ -1,4 +1,4 @@
-"""Tests of runners/desugar.py.
+"""Tests of host/desugar.py.
 
 Run from the repository root with any of Python 3.8 ... 3.13:
     PY -m unittest discover -s tests/desugar -t tests/desugar
@@ -15,8 +15,10 @@ import types
 import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RUNNERS = os.path.join(ROOT, "runners")
+RUNNERS = os.path.join(ROOT, "runners")  # __dp__.py, the runtime of translations
+HOST = os.path.join(ROOT, "host")  # desugar.py
 sys.path.insert(0, RUNNERS)
+sys.path.insert(0, HOST)
 
 import desugar  # noqa: E402
 from snippets import SNIPPETS  # noqa: E402
@@ -193,7 +195,7 @@ class UntranslatedTest(unittest.TestCase):
 
 class BadInputTest(unittest.TestCase):
     def cli(self, *args, **kwargs):
-        return subprocess.run([sys.executable, os.path.join(RUNNERS, "desugar.py")] + list(args),
+        return subprocess.run([sys.executable, os.path.join(HOST, "desugar.py")] + list(args),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               universal_newlines=True, **kwargs)
 

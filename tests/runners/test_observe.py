@@ -1064,7 +1064,7 @@ del _dp_fn_calls_method
 """
 
 
-# A case with classes and its translation by runners/desugar.py (kept here
+# A case with classes and its translation by host/desugar.py (kept here
 # as it was produced, so that the test does not depend on the desugarer).
 CLASS_CASE = """\
 class K:
@@ -1352,7 +1352,7 @@ class Desugared(RunnerTest):
 # Names the compiler gives without the enclosing function's prefix (a def or
 # class declared `global`), and a decorator that overwrites __qualname__
 # (functools.wraps): the desugared run must name scopes and frames as the
-# source run does.  The translation is runners/desugar.py's, kept here.
+# source run does.  The translation is host/desugar.py's, kept here.
 GLOBAL_AND_WRAPPED = """
     import functools
     def f():

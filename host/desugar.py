@@ -35,10 +35,10 @@ for / with / try / import / match / assert / yield / await / walrus, slices,
 ...) is re-emitted as it was and listed by desugar() as (line, construct).
 Source that parses but does not compile is returned unchanged (listed).
 
-Usage: python runners/desugar.py FILE|-   (translation on stdout, the
+Usage: python host/desugar.py FILE|-   (translation on stdout, the
 untranslated constructs as `untranslated: LINE: CONSTRUCT` lines on stderr;
 exit status 1 when the source does not parse), or
-       python runners/desugar.py --batch   (the harness: many sources, NDJSON).  Python 3.8+, stdlib `ast`
+       python host/desugar.py --batch   (the harness: many sources, NDJSON).  Python 3.8+, stdlib `ast`
 only (no ast.unparse).
 """
 import ast

@@ -1,8 +1,11 @@
-/* changes.c - see changes.h. */
+/* changes.c - the `changes` command: "what changes where" from expected/ (see changes.h). */
 #include "changes.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cmd.h"
 
 /* One short line for an observation: "returns 43", "raises TypeError: ...". */
 static int describe(json_t *obs, pc_buf *out, pc_error *err)
@@ -128,4 +131,48 @@ int pc_changes_render(const pc_expectations *ex, const pc_caseset *cases, pc_buf
         return -1;
     return pc_buf_appendf(out, err, "\n%zu case functions differ between builds; %zu divergence entries.\n",
                           st->functions_differing, st->divergences);
+}
+
+/* changes: the "what changes where" table from expected/ (runs nothing). */
+int pc_cmd_changes(const pc_options *o, const pc_paths *p, int argc, char **argv)
+{
+    (void)argc; /* the options are parsed already */
+    (void)argv;
+    pc_caseset cases = {0};
+    pc_expectations ex = {0};
+    pc_buf out = {0}, missing = {0};
+    pc_changes_stats st;
+    pc_error err;
+    int rc = PC_EXIT_USAGE;
+    if (pc_cmd_load_cases(o, p->cases, &cases, &err))
+        goto done;
+    if (pc_expect_load(&ex, p->expected, &cases, &err) ||
+        pc_changes_render(&ex, &cases, &out, &missing, &st, &err))
+        goto done;
+    if (o->check) {
+        /* the gate: every difference between builds and every divergence has a reason */
+        if (missing.len)
+            fprintf(stderr, "%s", missing.data);
+        printf("changes: %zu case functions differ between builds, %zu divergences, %zu rows "
+               "without a reason\n", st.functions_differing, st.divergences, st.missing_reasons);
+        rc = st.missing_reasons ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
+        goto done;
+    }
+    if (o->output) {
+        if (pc_write_atomic(o->output, out.data, out.len, &err))
+            goto done;
+        fprintf(stderr, "pyconform: wrote %s: %zu case functions differ between builds, %zu divergences\n",
+                o->output, st.functions_differing, st.divergences);
+    } else {
+        fwrite(out.data, 1, out.len, stdout);
+    }
+    rc = PC_EXIT_OK;
+done:
+    if (rc == PC_EXIT_USAGE)
+        fprintf(stderr, "pyconform: %s\n", err.msg);
+    pc_buf_free(&out);
+    pc_buf_free(&missing);
+    pc_expect_free(&ex);
+    pc_caseset_free(&cases);
+    return rc;
 }

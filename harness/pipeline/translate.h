@@ -2,7 +2,7 @@
  *
  * It comes from one of three sources, named in the report:
  *  - "case": the block's `=` section (the frozen default where it exists);
- *  - "pyconform": our desugarer (runners/desugar.py), for blocks without one;
+ *  - "pyconform": our desugarer (host/desugar.py), for blocks without one;
  *  - "external": `--desugarer CMD` (run with /bin/sh -c, source on stdin, translation
  *    on stdout), which then translates every block.
  * A desugarer that exits non-zero gives no text: the block's desugared jobs become
@@ -37,7 +37,7 @@ typedef struct pc_translation {
 
 typedef struct pc_translate_options {
     const char *python;      /* interpreter for our desugarer */
-    const char *desugar_py;  /* runners/desugar.py */
+    const char *desugar_py;  /* host/desugar.py */
     const char *external;    /* --desugarer CMD, or NULL */
     double timeout;          /* per case, seconds */
     int parallel;            /* desugarer processes at once */

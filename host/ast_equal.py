@@ -1,7 +1,7 @@
 """Compare two Python files by their abstract syntax trees (used by
 `pyconform check-desugar`).
 
-Usage: python runners/ast_equal.py A B
+Usage: python host/ast_equal.py A B
 Exit status: 0 equal ASTs, 1 different, 2 a file cannot be read or parsed.
 Line and column positions are ignored (ast.dump without attributes).
 Python 3.8+, standard library only.

@@ -146,7 +146,7 @@ static const char usage_desugar[] =
     "usage: pyconform desugar [--python CMD] [--root DIR] FILE|-\n"
     "\n"
     "Print the translation of a Python file (or standard input) by pyconform's desugarer\n"
-    "(runners/desugar.py), in the conventions of the seed case. Constructs it leaves as\n"
+    "(host/desugar.py), in the conventions of the seed case. Constructs it leaves as\n"
     "they were are listed on standard error as `untranslated: LINE: CONSTRUCT`.\n"
     "Exit status: 0 translated, 2 unreadable or unparsable input.\n";
 

@@ -1,0 +1,46 @@
+/* cmd.h - the commands, one file each, and what they share.
+ *
+ * main.c parses the command line (base/cli.c) and calls one of these through its
+ * command table. Each returns the process exit status (PC_EXIT_*) and prints its own
+ * errors: a command is the place where a pc_error becomes a line on stderr.
+ */
+#ifndef PC_CMD_H
+#define PC_CMD_H
+
+#include "cli.h"
+#include "parse.h"
+#include "registry.h"
+
+/* Where things are: the tree (--root, $PYCONFORM_ROOT, else the source tree), its
+ * folders (each overridable), the cache and the optional configuration file. Owned
+ * strings; config may stay NULL. */
+typedef struct pc_paths {
+    char *root, *cases, *expected, *reports;
+    char *runners, *probe, *runner; /* runners/: what runs inside interpreters */
+    char *host;                     /* host/: host-side Python (desugar.py, ast_equal.py) */
+    char *cache, *interps, *probe_cache, *config;
+} pc_paths;
+
+int pc_paths_resolve(const pc_options *o, pc_paths *p, pc_error *err);
+void pc_paths_free(pc_paths *p);
+
+/* Parse every case file (the given ones, else cases/ *.case sorted): a bad one stops
+ * everything before anything runs. */
+int pc_cmd_load_cases(const pc_options *o, const char *dir, pc_caseset *cases, pc_error *err);
+/* The registry: configured, provisioned and discovered builds, probed (stop_fd: a
+ * signalfd that stops the probes, or 0/-1), then selected by --interp and --tag. */
+int pc_cmd_load_registry(const pc_options *o, const pc_paths *p, pc_registry *reg, int stop_fd,
+                         pc_error *err);
+/* The host Python for our desugarer: --python, $PYCONFORM_PYTHON, else python3. */
+const char *pc_cmd_python(const pc_options *o);
+/* The stop signal waiting on a signalfd (read, so it is taken), or 0. */
+int pc_cmd_pending_signal(int stop_fd);
+
+int pc_cmd_run(const pc_options *o, const pc_paths *p, int argc, char **argv); /* run, bless */
+int pc_cmd_interpreters(const pc_options *o, const pc_paths *p, int argc, char **argv);
+int pc_cmd_provision(const pc_options *o, const pc_paths *p, int argc, char **argv);
+int pc_cmd_desugar(const pc_options *o, const pc_paths *p, int argc, char **argv);
+int pc_cmd_check_desugar(const pc_options *o, const pc_paths *p, int argc, char **argv);
+int pc_cmd_changes(const pc_options *o, const pc_paths *p, int argc, char **argv);
+
+#endif

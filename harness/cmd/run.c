@@ -1,0 +1,231 @@
+/* run.c - the `run` and `bless` commands: the whole pipeline,
+ *
+ *   parse (cases) -> translate -> plan (jobs) -> execute (runners) -> compare (verdicts)
+ *   -> report, and for bless the expectations recorded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "bless.h"
+#include "cmd.h"
+#include "compare.h"
+#include "execute.h"
+#include "expected.h"
+#include "plan.h"
+#include "report.h"
+#include "translate.h"
+#include "util.h"
+
+/* The reports directory exists (or is created) and takes files: checked before
+ * anything runs, so a run never ends without its report. */
+static int check_reports_dir(const char *dir, pc_error *err)
+{
+    char *probe;
+    int fd;
+    if (pc_mkdir_p(dir, err))
+        return pc_wrap(err, "--reports");
+    if (!(probe = pc_asprintf(err, "%s/.pyconform-write-test.%ld", dir, (long)getpid())))
+        return -1;
+    fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) {
+        pc_fail(err, "%s: reports directory is not writable: %s", dir, strerror(errno));
+        free(probe);
+        return -1;
+    }
+    close(fd);
+    unlink(probe);
+    free(probe);
+    return 0;
+}
+
+/* run and bless: the whole pipeline. stop_fd: a signalfd for SIGINT, SIGTERM and
+ * SIGHUP (blocked), or -1. */
+static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char **argv, int stop_fd)
+{
+    pc_caseset cases = {0};
+    pc_expectations ex = {0};
+    pc_registry reg = {0};
+    pc_plan plan = {0};
+    pc_comparison cmp = {0};
+    pc_stale_list stale = {0};
+    pc_job_result *results = NULL;
+    pc_translation *translations = NULL;
+    pc_run_info run = {0};
+    json_t *report = NULL;
+    char *written = NULL;
+    pc_error err;
+    int rc = PC_EXIT_USAGE;
+    double t0 = pc_now();
+
+    run.started = pc_wall_now();
+    run.argc = argc;
+    run.argv = argv;
+    run.timeout = o->timeout;
+    run.startup_timeout = o->startup_timeout;
+    run.max_output = o->max_output;
+    run.max_memory = o->max_memory;
+    run.parallel = o->parallel;
+
+    /* 1. cases: a bad case file stops everything before anything runs */
+    if (pc_cmd_load_cases(o, p->cases, &cases, &err))
+        goto fail;
+    if (pc_expect_load(&ex, p->expected, &cases, &err))
+        goto fail;
+    if (check_reports_dir(p->reports, &err))
+        goto fail;
+
+    /* 1b. the desugared text of every case */
+    if (o->modes & PC_MODES_DESUGARED) {
+        pc_translate_options to = {pc_cmd_python(o), NULL, o->desugarer, o->timeout, o->parallel,
+                                   stop_fd};
+        char *dpy = pc_asprintf(&err, "%s/desugar.py", p->host);
+        int trc;
+        if (!dpy || !(translations = calloc(cases.len + 1, sizeof *translations))) {
+            free(dpy);
+            pc_oom(&err);
+            goto fail;
+        }
+        to.desugar_py = dpy;
+        trc = pc_translate(&cases, &to, translations, &err);
+        free(dpy);
+        if (trc && !(run.interrupted = pc_cmd_pending_signal(stop_fd)))
+            goto fail;
+    }
+
+    /* 2. interpreters and jobs */
+    if (pc_cmd_load_registry(o, p, &reg, stop_fd, &err))
+        goto fail;
+    if (!run.interrupted)
+        run.interrupted = pc_cmd_pending_signal(stop_fd); /* during probing: nothing will run */
+    if (pc_registry_select(&reg, o->interps, o->ninterps, o->tags, o->ntags) == 0 &&
+        !run.interrupted) {
+        pc_fail(&err, "no supported interpreter matches%s%s (see `pyconform interpreters`)",
+                o->ninterps ? " --interp" : "", o->ntags ? " --tag" : "");
+        goto fail;
+    }
+    if (pc_plan_build(&plan, &cases, &reg, o->modes, translations, &err))
+        goto fail;
+
+    /* 3. execute */
+    results = calloc(plan.len + 1, sizeof *results);
+    if (!results) {
+        pc_oom(&err);
+        goto fail;
+    }
+    if (!run.interrupted && !(run.interrupted = pc_cmd_pending_signal(stop_fd)) && plan.len) {
+        pc_exec_options eo = {o->parallel, o->timeout, o->startup_timeout, p->runner, 0,
+                              o->max_output, o->max_memory, stop_fd};
+        if (pc_execute(&plan, &eo, results, &run.interrupted, &err))
+            goto fail;
+    }
+
+    /* 4. compare */
+    if (pc_compare(&cases, &plan, results, &ex, &cmp, &err))
+        goto fail;
+    if (pc_stale_find(&ex, &cases, &cmp, &stale, &err))
+        goto fail;
+    pc_stale_print(stderr, &stale);
+
+    /* 5. report */
+    run.finished = pc_wall_now();
+    {
+        struct rusage ru;
+        if (getrusage(RUSAGE_SELF, &ru) == 0)
+            run.peak_rss = ru.ru_maxrss * 1024L;
+    }
+    run.seconds = pc_now() - t0;
+    if (!(report = pc_report_build(&run, &reg, &plan, results, &cmp, &err)) ||
+        pc_report_add_stale(report, &stale, &err) ||
+        pc_report_write(report, p->reports, run.started, &written, &err))
+        goto fail;
+    {
+        size_t removed;
+        if (pc_report_prune(p->reports, (size_t)o->keep_reports, &removed, &err))
+            fprintf(stderr, "pyconform: warning: %s\n", err.msg); /* the report is written */
+    }
+    if (o->quiet)
+        pc_report_print_summary(stdout, &run, &plan, &cmp);
+    else
+        pc_report_print(stdout, &run, &plan, &cmp, o->max_details);
+    printf("report: %s/latest.json (%s)\n", p->reports, written);
+    rc = cmp.unexpected ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
+    if (!run.interrupted && (rc = pc_cmd_pending_signal(stop_fd)) != 0) {
+        /* every job ran, and the report is whole; the signal still decides the status */
+        fflush(stdout);
+        fprintf(stderr, "pyconform: signal %d (%s) after the run ended: the report is complete%s\n",
+                rc, strsignal(rc), o->cmd == PC_CMD_BLESS ? "; expected/ left as it was" : "");
+        rc += 128;
+        goto done;
+    }
+    rc = cmp.unexpected ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
+    if (run.interrupted) {
+        fflush(stdout);
+        fprintf(stderr, "pyconform: interrupted by signal %d (%s)%s\n", run.interrupted,
+                strsignal(run.interrupted),
+                o->cmd == PC_CMD_BLESS ? "; expected/ left as it was" : "");
+        rc = 128 + run.interrupted;
+        goto done;
+    }
+
+    if (o->cmd == PC_CMD_BLESS) {
+        pc_bless_stats st;
+        if (pc_bless(&ex, &cases, &cmp, stdout, &st, &err))
+            goto fail;
+        printf("bless: %zu functions updated, %zu kept, %zu dropped, %zu files written\n",
+               st.functions_updated, st.functions_kept, st.functions_dropped, st.files_written);
+        if (st.divergences_without_reason)
+            printf("bless: %zu new divergences recorded with \"divergence\": null: write their "
+                   "reasons in expected/ (until then they count as DIVERGE)\n",
+                   st.divergences_without_reason);
+        rc = PC_EXIT_OK;
+    }
+    goto done;
+
+fail:
+    fprintf(stderr, "pyconform: %s\n", err.msg);
+    rc = PC_EXIT_USAGE;
+done:
+    json_decref(report);
+    free(written);
+    pc_stale_list_free(&stale);
+    pc_comparison_free(&cmp);
+    if (results)
+        pc_job_results_free(results, plan.len);
+    free(results);
+    pc_plan_free(&plan);
+    pc_translations_free(translations, cases.len);
+    free(translations);
+    pc_registry_free(&reg);
+    pc_expect_free(&ex);
+    pc_caseset_free(&cases);
+    return rc;
+}
+
+/* run/bless with SIGINT, SIGTERM and SIGHUP blocked and read from a signalfd: the
+ * loops that wait on children watch it, kill and reap every child, and the run still
+ * writes its report (marked interrupted). A second signal during that is taken by the
+ * same fd; nothing is left to kill by then. */
+int pc_cmd_run(const pc_options *o, const pc_paths *p, int argc, char **argv)
+{
+    sigset_t stop;
+    int fd, rc;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
+    if (sigprocmask(SIG_BLOCK, &stop, NULL) != 0 ||
+        (fd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+        fprintf(stderr, "pyconform: cannot take over SIGINT/SIGTERM/SIGHUP: %s\n", strerror(errno));
+        return PC_EXIT_USAGE;
+    }
+    rc = run_pipeline(o, p, argc, argv, fd);
+    close(fd); /* the signals stay blocked: one still pending must not undo the exit code */
+    return rc;
+}

@@ -54,11 +54,11 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     pc_registry reg = {0};
     pc_plan plan = {0};
     pc_comparison cmp = {0};
+    pc_judge judge = {0};
+    pc_report_writer report = {0};
     pc_stale_list stale = {0};
-    pc_job_result *results = NULL;
     pc_translation *translations = NULL;
     pc_run_info run = {0};
-    json_t *report = NULL;
     char *written = NULL;
     pc_error err;
     int rc = PC_EXIT_USAGE;
@@ -113,27 +113,24 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     if (pc_plan_build(&plan, &cases, &reg, o->modes, translations, &err))
         goto fail;
 
-    /* 3. execute */
-    results = calloc(plan.len + 1, sizeof *results);
-    if (!results) {
-        pc_oom(&err);
+    /* 3. execute; 4. each result judged as it arrives, its rows streamed to the report */
+    if (pc_report_open(&report, p->reports, run.started, &err) ||
+        pc_judge_init(&judge, &cases, &plan, &ex, &cmp, pc_report_row, &report, &err))
         goto fail;
-    }
     if (!run.interrupted && !(run.interrupted = pc_cmd_pending_signal(stop_fd)) && plan.len) {
         pc_exec_options eo = {o->parallel, o->timeout, o->startup_timeout, p->runner, 0,
                               o->max_output, o->max_memory, stop_fd};
-        if (pc_execute(&plan, &eo, results, &run.interrupted, &err))
+        if (pc_execute(&plan, &eo, pc_judge_job, &judge, &run.interrupted, &err))
             goto fail;
     }
-
-    /* 4. compare */
-    if (pc_compare(&cases, &plan, results, &ex, &cmp, &err))
+    if (pc_judge_finish(&judge, run.interrupted, &err))
         goto fail;
+    pc_judge_free(&judge);
     if (pc_stale_find(&ex, &cases, &cmp, &stale, &err))
         goto fail;
     pc_stale_print(stderr, &stale);
 
-    /* 5. report */
+    /* 5. the report's end */
     run.finished = pc_wall_now();
     {
         struct rusage ru;
@@ -141,9 +138,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
             run.peak_rss = ru.ru_maxrss * 1024L;
     }
     run.seconds = pc_now() - t0;
-    if (!(report = pc_report_build(&run, &reg, &plan, results, &cmp, &err)) ||
-        pc_report_add_stale(report, &stale, &err) ||
-        pc_report_write(report, p->reports, run.started, &written, &err))
+    if (pc_report_close(&report, &run, &reg, &plan, &cmp, &stale, &written, &err))
         goto fail;
     {
         size_t removed;
@@ -192,13 +187,11 @@ fail:
     fprintf(stderr, "pyconform: %s\n", err.msg);
     rc = PC_EXIT_USAGE;
 done:
-    json_decref(report);
+    pc_report_abort(&report);
+    pc_judge_free(&judge);
     free(written);
     pc_stale_list_free(&stale);
     pc_comparison_free(&cmp);
-    if (results)
-        pc_job_results_free(results, plan.len);
-    free(results);
     pc_plan_free(&plan);
     pc_translations_free(translations, cases.len);
     free(translations);

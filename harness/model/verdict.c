@@ -4,16 +4,17 @@
 #include <string.h>
 
 static const pc_verdict_info table[PC_VERDICT_COUNT] = {
-    [PC_PASS] = {"PASS", '.', true, "as expected", NULL},
-    [PC_XFAIL] = {"XFAIL", 'x', true, "known divergence, recorded with its reason", NULL},
-    [PC_SKIP] = {"SKIP", 's', true, "not run on this build", "skipped"},
-    [PC_FAIL] = {"FAIL", 'F', false, "differs from expected/", NULL},
-    [PC_XPASS] = {"XPASS", 'X', false, "recorded divergence no longer happens", NULL},
-    [PC_DIVERGE] = {"DIVERGE", 'D', false, "desugared differs from source (not recorded)", NULL},
-    [PC_TIMEOUT] = {"TIMEOUT", 'T', false, "ran past the timeout", "timeout"},
-    [PC_CRASH] = {"CRASH", 'C', false, "its process died", "crash"},
-    [PC_ERROR] = {"ERROR", 'E', false, "harness could not run the job", "error"},
-    [PC_NOT_RUN] = {"NOT-RUN", '-', false, "not run: the run was interrupted", "not-run"},
+    /*            name       letter expected incomplete status */
+    [PC_PASS] = {"PASS", '.', true, false, PC_JOB_PENDING, "as expected"},
+    [PC_XFAIL] = {"XFAIL", 'x', true, false, PC_JOB_PENDING, "known divergence, recorded with its reason"},
+    [PC_SKIP] = {"SKIP", 's', true, true, PC_JOB_SKIPPED, "not run on this build"},
+    [PC_FAIL] = {"FAIL", 'F', false, false, PC_JOB_PENDING, "differs from expected/"},
+    [PC_XPASS] = {"XPASS", 'X', false, false, PC_JOB_PENDING, "recorded divergence no longer happens"},
+    [PC_DIVERGE] = {"DIVERGE", 'D', false, false, PC_JOB_PENDING, "desugared differs from source (not recorded)"},
+    [PC_TIMEOUT] = {"TIMEOUT", 'T', false, true, PC_JOB_TIMEOUT, "ran past the timeout"},
+    [PC_CRASH] = {"CRASH", 'C', false, true, PC_JOB_CRASH, "its process died"},
+    [PC_ERROR] = {"ERROR", 'E', false, true, PC_JOB_ERROR, "harness could not run the job"},
+    [PC_NOT_RUN] = {"NOT-RUN", '-', false, true, PC_JOB_NOT_RUN, "not run: the run was interrupted"},
 };
 
 const pc_verdict_info *pc_verdict_get(pc_verdict v)
@@ -26,11 +27,20 @@ const char *pc_verdict_name(pc_verdict v)
     return pc_verdict_get(v)->name;
 }
 
-pc_verdict pc_verdict_for_status(const char *status)
+pc_verdict pc_verdict_for_status(pc_job_status status)
 {
     int v;
-    for (v = 0; status && v < PC_VERDICT_COUNT; v++)
-        if (table[v].status && strcmp(table[v].status, status) == 0)
+    for (v = 0; status != PC_JOB_PENDING && v < PC_VERDICT_COUNT; v++)
+        if (table[v].status == status)
             return (pc_verdict)v;
     return PC_ERROR;
+}
+
+int pc_verdict_by_name(const char *name)
+{
+    int v;
+    for (v = 0; name && v < PC_VERDICT_COUNT; v++)
+        if (strcmp(table[v].name, name) == 0)
+            return v;
+    return -1;
 }

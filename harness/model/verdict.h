@@ -1,12 +1,17 @@
 /* verdict.h - result codes as data (after lit's result codes).
  *
- * Each verdict has a name, a one-letter code for the terminal table, and whether it is
- * "expected" (a run with only expected verdicts exits 0).
+ * Each verdict has a name, a one-letter code for the terminal table, whether it is
+ * "expected" (a run with only expected verdicts exits 0), whether it is "incomplete"
+ * (nothing was observed: the job or call did not complete, or did not run), and the
+ * job or call status that gives it without judging. Every rule about verdicts that is
+ * not a comparison of observations is read from this table.
  */
 #ifndef PC_VERDICT_H
 #define PC_VERDICT_H
 
 #include <stdbool.h>
+
+#include "result.h"
 
 typedef enum pc_verdict {
     PC_PASS,    /* matches expected/ (or, desugared, the source run) */
@@ -26,15 +31,18 @@ typedef struct pc_verdict_info {
     const char *name;
     char letter;
     bool expected;
+    bool incomplete;      /* nothing observed: not a behaviour of the build */
+    pc_job_status status; /* the status that gives this verdict without judging, or
+                           * PC_JOB_PENDING: a judged verdict */
     const char *meaning;
-    const char *status; /* the job or call status that gives this verdict without judging
-                         * (execute.h: "timeout", "crash", ...), or NULL: judged */
 } pc_verdict_info;
 
 const pc_verdict_info *pc_verdict_get(pc_verdict v);
 const char *pc_verdict_name(pc_verdict v);
-/* The verdict a job or call status gives ("timeout" -> TIMEOUT); an unknown status is
- * ERROR, never a success. */
-pc_verdict pc_verdict_for_status(const char *status);
+/* The verdict a status that did not complete gives (TIMEOUT -> TIMEOUT); any other
+ * status (PENDING included: a result never filled) is ERROR, never a success. */
+pc_verdict pc_verdict_for_status(pc_job_status status);
+/* The verdict whose name is `name` ("NOT-RUN"), or -1. */
+int pc_verdict_by_name(const char *name);
 
 #endif

@@ -7,10 +7,11 @@
 #include "util.h"
 
 /* Rows of one (case, function) are contiguous in cmp, source and desugared interleaved
- * per interpreter (see compare.c). */
+ * per interpreter (compare.h states the row order). */
 typedef struct fn_rows {
     const pc_row *first;
     size_t n;
+    const pc_comparison *cmp; /* holds the rows' observations */
 } fn_rows;
 
 static const pc_row *desugared_row(const fn_rows *fr, const pc_interp *in)
@@ -69,8 +70,7 @@ static bool class_in(const char *builds, json_t *classes)
 
 static bool job_incomplete(const pc_row *r)
 {
-    return r->verdict == PC_TIMEOUT || r->verdict == PC_CRASH || r->verdict == PC_ERROR ||
-           r->verdict == PC_SKIP;
+    return pc_verdict_get((pc_verdict)r->verdict)->incomplete;
 }
 
 typedef struct bmember {
@@ -177,19 +177,21 @@ static json_t *regenerate(const fn_rows *fr, json_t *old, pc_bless_stats *st, pc
     for (i = 0; i < fr->n; i++) {
         const pc_row *r = &fr->first[i];
         const pc_row *d;
-        json_t *dobs = NULL;
+        json_t *obs, *dobs = NULL;
         /* rows of jobs that did not complete say nothing; a completed job without the
          * function records it as absent (null) */
         if (r->mode != PC_MODE_SOURCE || job_incomplete(r))
             continue;
         d = desugared_row(fr, r->interp);
-        if (d && !job_incomplete(d) &&
-            !json_equal(d->observation ? d->observation : json_null(),
-                        r->observation ? r->observation : json_null()))
-            dobs = d->observation ? d->observation : json_null();
+        /* interned observations: equal exactly when their ids are */
+        if (d && !job_incomplete(d) && d->observation != r->observation)
+            dobs = d->observation ? pc_row_observation(fr->cmp, d) : json_null();
+        obs = r->observation ? pc_row_observation(fr->cmp, r) : json_null();
         ms[n].interp = r->interp;
-        ms[n].key = json_pack("[O, O]", r->observation ? r->observation : json_null(),
-                              dobs ? dobs : json_null());
+        ms[n].key = obs && dobs ? json_pack("[o, o]", obs, dobs)
+                                : obs ? json_pack("[o, n]", obs) : NULL;
+        if (!obs)
+            json_decref(dobs);
         if (!ms[n].key) {
             pc_oom(err);
             goto fail;
@@ -462,11 +464,11 @@ int pc_bless(pc_expectations *ex, const pc_caseset *cases, const pc_comparison *
             goto out;
         }
         while (r < cmp->len && cmp->rows[r].kase == k) {
-            fn_rows fr = {&cmp->rows[r], 0};
+            fn_rows fr = {&cmp->rows[r], 0, cmp};
             json_t *old = old_case ? json_object_get(old_case, cmp->rows[r].function) : NULL;
             json_t *entries;
             while (r + fr.n < cmp->len && cmp->rows[r + fr.n].kase == k &&
-                   strcmp(cmp->rows[r + fr.n].function, fr.first->function) == 0)
+                   cmp->rows[r + fr.n].function == fr.first->function)
                 fr.n++;
             r += fr.n;
             if (all_expected(&fr, old)) {

@@ -7,77 +7,7 @@
 
 #include "util.h"
 
-/* ---- observations ---------------------------------------------------------------- */
-
-/* The function entry (or the module object) a result holds for `function`. */
-static json_t *result_part(const pc_job_result *r, const char *function)
-{
-    json_t *fns, *f;
-    size_t i;
-    if (!r || r->status != PC_JOB_OK || !r->result)
-        return NULL;
-    if (strcmp(function, PC_MODULE_FUNCTION) == 0)
-        return json_object_get(r->result, "module");
-    fns = json_object_get(r->result, "functions");
-    json_array_foreach(fns, i, f) {
-        const char *name = json_string_value(json_object_get(f, "name"));
-        if (name && strcmp(name, function) == 0)
-            return f;
-    }
-    return NULL;
-}
-
-/* Fields that are judged, per kind of row (docs/protocol.md, "Observations"): the
- * outcome and printed text, the scope classification of the function's code objects
- * and what f_locals held as each of its frames returned. In desugared runs the runner
- * reports the last two in the user's terms; the translation's own code, frames and
- * `_dp_` names are recorded beside the judged observation (pc_recorded) and shown in
- * the report, never compared. */
-static const char *const module_fields[] = {"compile_error", "error", "stdout", "scopes",
-                                            "truncated", NULL};
-static const char *const function_fields[] = {"outcome", "stdout", "scopes", "f_locals_at_return",
-                                              "truncated", NULL};
-static const char *const recorded_fields[] = {"translation_scopes", "translation_frames",
-                                              "translation_names", NULL};
-
-json_t *pc_observation(const pc_job_result *r, const char *function)
-{
-    json_t *part = result_part(r, function), *obs;
-    bool module = strcmp(function, PC_MODULE_FUNCTION) == 0;
-    const char *const *f;
-    /* a call that did not complete, or a function never defined, observed nothing */
-    if (!part || (!module && (json_object_get(part, "status") || json_object_get(part, "not_defined"))))
-        return NULL;
-    obs = json_object();
-    for (f = module ? module_fields : function_fields; obs && *f; f++) {
-        json_t *v = json_object_get(part, *f);
-        /* the first fields are always present (null/"" when the runner omitted them) */
-        if (!v && (f - (module ? module_fields : function_fields)) < (module ? 3 : 2))
-            v = strcmp(*f, "stdout") == 0 ? json_string("") : json_null();
-        else if (v)
-            json_incref(v);
-        if (v && json_object_set_new(obs, *f, v)) {
-            json_decref(obs);
-            return NULL;
-        }
-    }
-    return obs;
-}
-
-json_t *pc_recorded(const pc_job_result *r, const char *function)
-{
-    json_t *part = result_part(r, function), *out = NULL;
-    const char *const *f;
-    for (f = recorded_fields; part && *f; f++) {
-        json_t *v = json_object_get(part, *f);
-        if (!v)
-            continue;
-        if (!out && !(out = json_object()))
-            return NULL;
-        json_object_set(out, *f, v);
-    }
-    return out;
-}
+/* ---- the first difference ----------------------------------------------------------- */
 
 static int path_append(char *path, size_t size, const char *fmt, const char *key, size_t idx)
 {
@@ -138,481 +68,467 @@ json_t *pc_json_diff(json_t *expected, json_t *observed)
                      da ? da : json_null(), "observed", db ? db : json_null());
 }
 
-/* ---- rows -------------------------------------------------------------------------- */
+/* ---- what a job leaves behind until its case is judged ------------------------------- */
 
-typedef struct index_map {
-    size_t ncases, ninterps;
-    const pc_interp **interps; /* distinct interpreters in plan order */
-    long *job;                 /* [case][interp][mode] -> plan index or -1 */
-} index_map;
+typedef struct held_part {
+    const char *name;      /* interned */
+    unsigned char status;  /* pc_job_status */
+    uint32_t observation;  /* interned, 0 when none */
+    uint32_t recorded;
+    float seconds;
+    char *note;            /* owned */
+} held_part;
 
-static long *map_at(index_map *m, size_t c, size_t i, int mode)
+struct pc_held {
+    held_part *parts;      /* [0] is the module */
+    size_t n;
+};
+
+struct pc_judge_case {
+    size_t *jobs;          /* plan indices of the case's jobs, in plan order */
+    size_t njobs, cap;
+    size_t waiting;        /* jobs whose result has not arrived */
+};
+
+static void held_free(struct pc_held *h)
 {
-    return &m->job[(c * m->ninterps + i) * PC_MODE_COUNT + (size_t)mode];
+    size_t i;
+    for (i = 0; i < h->n; i++)
+        free(h->parts[i].note);
+    free(h->parts);
+    h->parts = NULL;
+    h->n = 0;
 }
 
-static int build_map(const pc_plan *plan, const pc_caseset *cases, index_map *m, pc_error *err)
+static int hold_part(pc_comparison *cmp, held_part *h, pc_part *p, pc_error *err)
 {
-    size_t j, k, cap = 0;
-    memset(m, 0, sizeof *m);
-    m->ncases = cases->len;
-    for (j = 0; j < plan->len; j++) {
-        const pc_interp *in = plan->jobs[j].interp;
-        for (k = 0; k < m->ninterps && m->interps[k] != in; k++)
-            ;
-        if (k == m->ninterps) {
-            if (pc_grow(&m->interps, &cap, m->ninterps + 1, sizeof *m->interps, err))
-                return -1;
-            m->interps[m->ninterps++] = in;
-        }
-    }
-    m->job = malloc((m->ncases * m->ninterps * PC_MODE_COUNT + 1) * sizeof *m->job);
-    if (!m->job)
-        return pc_oom(err);
-    for (j = 0; j < m->ncases * m->ninterps * PC_MODE_COUNT; j++)
-        m->job[j] = -1;
-    for (j = 0; j < plan->len; j++) {
-        const pc_job *job = &plan->jobs[j];
-        size_t c = (size_t)(job->kase - cases->items);
-        for (k = 0; m->interps[k] != job->interp; k++)
-            ;
-        *map_at(m, c, k, job->mode) = (long)j;
-    }
+    const char *name = p->name ? p->name : PC_MODULE_FUNCTION;
+    uint32_t nid = pc_intern_add(&cmp->names, name, strlen(name), err);
+    if (!nid)
+        return -1;
+    h->name = pc_intern_text(&cmp->names, nid);
+    h->status = (unsigned char)p->status;
+    h->seconds = (float)p->seconds;
+    if (p->observation && !(h->observation = pc_intern_json(&cmp->observations, p->observation, err)))
+        return -1;
+    if (p->recorded && !(h->recorded = pc_intern_json(&cmp->observations, p->recorded, err)))
+        return -1;
+    h->note = p->note; /* taken */
+    p->note = NULL;
     return 0;
 }
 
-/* Function names of one case across all its completed jobs: <module> first, then in
- * the order the runs reported them (source runs first). */
-static int case_functions(const pc_plan *plan, const pc_job_result *results, index_map *m,
-                          size_t c, json_t *names, pc_error *err)
+static const held_part *held_find(const struct pc_held *h, const char *name)
 {
-    size_t i, k;
-    int mode;
-    if (json_array_append_new(names, json_string(PC_MODULE_FUNCTION)))
-        return pc_oom(err);
-    for (mode = 0; mode < PC_MODE_COUNT; mode++) {
-        for (i = 0; i < m->ninterps; i++) {
-            long j = *map_at(m, c, i, mode);
-            json_t *fns, *f;
-            if (j < 0 || results[j].status != PC_JOB_OK)
-                continue;
-            fns = json_object_get(results[j].result, "functions");
-            json_array_foreach(fns, k, f) {
-                const char *name = json_string_value(json_object_get(f, "name"));
-                size_t q;
-                json_t *have;
-                bool seen = false;
-                if (!name)
-                    continue;
-                json_array_foreach(names, q, have)
-                    seen |= strcmp(json_string_value(have), name) == 0;
-                if (!seen && json_array_append_new(names, json_string(name)))
-                    return pc_oom(err);
-            }
-        }
-    }
-    (void)plan;
-    return 0;
+    size_t i;
+    for (i = 0; h && i < h->n; i++)
+        if (h->parts[i].name == name) /* interned: same text, same pointer */
+            return &h->parts[i];
+    return NULL;
 }
 
-static char *dup_or_null(const char *s, pc_error *err, int *rc)
-{
-    char *d;
-    if (!s)
-        return NULL;
-    d = pc_strdup(s, err);
-    if (!d)
-        *rc = -1;
-    return d;
-}
+/* ---- judging --------------------------------------------------------------------------- */
 
 /* Observations compare by value; an absent one (the function was not defined on that
  * build) equals JSON null, which is how expected/ records it. */
-static bool obs_equal(json_t *a, json_t *b)
+static bool obs_equal(const pc_comparison *cmp, uint32_t obs, json_t *want)
 {
-    return json_equal(a ? a : json_null(), b ? b : json_null());
+    if (!want || json_is_null(want))
+        return obs == 0;
+    return obs != 0 && pc_intern_find_json(&cmp->observations, want) == obs;
 }
 
-/* Verdict for a completed job's row. obs may be NULL (function absent in this run). */
-static int judge(pc_row *row, json_t *obs, json_t *src_obs, bool have_src, json_t *entry,
-                 pc_error *err)
+typedef struct judged {
+    pc_verdict verdict;
+    json_t *want;          /* borrowed */
+    const char *reason;    /* borrowed */
+    const char *detail;    /* static text */
+} judged;
+
+/* The verdict of a completed row; obs 0: the function was absent in this run. */
+static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32_t src_obs,
+                    bool have_src, json_t *entry)
 {
     json_t *exp_src = entry ? json_object_get(entry, "source") : NULL;
     json_t *exp_des = entry ? json_object_get(entry, "desugared") : NULL;
     const char *divergence = entry ? json_string_value(json_object_get(entry, "divergence")) : NULL;
-    const char *reason = entry ? json_string_value(json_object_get(entry, "reason")) : NULL;
-    const char *detail = NULL;
-    json_t *want;
-    int rc = 0;
+    judged j = {PC_PASS, NULL, entry ? json_string_value(json_object_get(entry, "reason")) : NULL,
+                NULL};
 
-    if (row->mode == PC_MODE_SOURCE) {
-        want = exp_src;
+    if (mode == PC_MODE_SOURCE) {
+        j.want = exp_src;
         if (!entry) {
-            row->verdict = PC_FAIL;
-            detail = "no expectation recorded for this build (run `pyconform bless` and review)";
-        } else if (obs_equal(obs, exp_src)) {
-            row->verdict = PC_PASS;
-        } else {
-            row->verdict = PC_FAIL;
-            detail = "observation differs from expected/";
+            j.verdict = PC_FAIL;
+            j.detail = "no expectation recorded for this build (run `pyconform bless` and review)";
+        } else if (!obs_equal(cmp, obs, exp_src)) {
+            j.verdict = PC_FAIL;
+            j.detail = "observation differs from expected/";
         }
-    } else if (have_src && !obs_equal(obs, src_obs)) {
+    } else if (have_src && obs != src_obs) {
         /* (a) the translation diverges from the source on this interpreter */
-        want = exp_des ? exp_des : src_obs;
-        if (exp_des && obs_equal(obs, exp_des) && divergence && *divergence) {
-            row->verdict = PC_XFAIL;
-            reason = divergence;
-        } else if (exp_des && obs_equal(obs, exp_des)) {
-            row->verdict = PC_DIVERGE;
-            detail = "divergence recorded in expected/ without a reason: write one";
+        j.want = exp_des;
+        if (exp_des && obs_equal(cmp, obs, exp_des) && divergence && *divergence) {
+            j.verdict = PC_XFAIL;
+            j.reason = divergence;
+        } else if (exp_des && obs_equal(cmp, obs, exp_des)) {
+            j.verdict = PC_DIVERGE;
+            j.detail = "divergence recorded in expected/ without a reason: write one";
         } else {
-            row->verdict = PC_DIVERGE;
-            detail = exp_des ? "desugared differs from source and from the recorded divergence"
-                             : "desugared differs from source";
+            j.verdict = PC_DIVERGE;
+            j.detail = exp_des ? "desugared differs from source and from the recorded divergence"
+                               : "desugared differs from source";
         }
     } else if (have_src) {
-        want = exp_des ? exp_des : exp_src;
+        j.want = exp_des ? exp_des : exp_src;
         if (exp_des) {
-            row->verdict = PC_XPASS;
-            detail = "recorded divergence no longer happens: desugared now equals source";
-        } else if (!entry || obs_equal(obs, exp_src)) {
-            row->verdict = PC_PASS; /* equal to the source run; the source row judges expected/ */
-        } else {
-            row->verdict = PC_FAIL;
-            detail = "desugared equals source, but both differ from expected/";
-        }
+            j.verdict = PC_XPASS;
+            j.detail = "recorded divergence no longer happens: desugared now equals source";
+        } else if (entry && !obs_equal(cmp, obs, exp_src)) {
+            j.verdict = PC_FAIL;
+            j.detail = "desugared equals source, but both differ from expected/";
+        } /* else PASS: equal to the source run; the source row judges expected/ */
     } else {
         /* no source observation to compare with: judge against expected/ only */
-        want = exp_des ? exp_des : exp_src;
+        j.want = exp_des ? exp_des : exp_src;
         if (!entry) {
-            row->verdict = PC_FAIL;
-            detail = "no source run and no expectation to compare with";
-        } else if (obs_equal(obs, want)) {
-            row->verdict = exp_des ? PC_XFAIL : PC_PASS;
+            j.verdict = PC_FAIL;
+            j.detail = "no source run and no expectation to compare with";
+        } else if (obs_equal(cmp, obs, j.want)) {
+            j.verdict = exp_des ? PC_XFAIL : PC_PASS;
             if (exp_des)
-                reason = divergence;
+                j.reason = divergence;
         } else {
-            row->verdict = PC_FAIL;
-            detail = "observation differs from expected/";
+            j.verdict = PC_FAIL;
+            j.detail = "observation differs from expected/";
         }
     }
-    row->expected = want ? json_incref(want) : NULL;
-    if (want && (!pc_verdict_get(row->verdict)->expected || row->verdict == PC_XFAIL))
-        row->diff = pc_json_diff(want ? want : json_null(), obs ? obs : json_null());
-    row->reason = dup_or_null(reason, err, &rc);
-    row->detail = dup_or_null(detail, err, &rc);
-    return rc;
+    return j;
 }
 
-static double function_seconds(const pc_job_result *r, const char *function)
-{
-    json_t *fns, *f;
-    size_t i;
-    if (!r->result)
-        return r->seconds;
-    fns = json_object_get(r->result, "functions");
-    json_array_foreach(fns, i, f) {
-        const char *name = json_string_value(json_object_get(f, "name"));
-        if (name && strcmp(name, function) == 0)
-            return json_number_value(json_object_get(f, "seconds"));
-    }
-    return r->seconds;
-}
-
-/* The status of a call that did not complete, or NULL. */
-static const char *call_status(const pc_job_result *r, const char *function)
-{
-    if (strcmp(function, PC_MODULE_FUNCTION) == 0)
-        return NULL;
-    return json_string_value(json_object_get(result_part(r, function), "status"));
-}
-
-static int add_row(pc_comparison *out, const pc_job *job, const pc_job_result *r,
-                   const char *function, json_t *src_obs, bool have_src, const pc_expectations *ex,
-                   pc_error *err)
+/* Append a row and count it; the caller fills the rest. */
+static pc_row *new_row(pc_comparison *cmp, const pc_job *job, const char *function, pc_error *err)
 {
     pc_row *row;
-    json_t *part = r->status == PC_JOB_OK ? result_part(r, function) : NULL;
-    const char *status = part && strcmp(function, PC_MODULE_FUNCTION) != 0
-                             ? json_string_value(json_object_get(part, "status"))
-                             : NULL;
-    if (pc_grow(&out->rows, &out->cap, out->len + 1, sizeof *out->rows, err))
-        return -1;
-    row = &out->rows[out->len++];
+    if (pc_grow(&cmp->rows, &cmp->cap, cmp->len + 1, sizeof *cmp->rows, err))
+        return NULL;
+    row = &cmp->rows[cmp->len++];
     memset(row, 0, sizeof *row);
     row->kase = job->kase;
+    row->function = function;
     row->interp = job->interp;
-    row->mode = job->mode;
-    row->job = job->id;
-    if (!(row->function = pc_strdup(function, err)))
+    row->job = (uint32_t)job->id;
+    row->mode = (unsigned char)job->mode;
+    return row;
+}
+
+static int set_detail(pc_row *row, const char *text, pc_error *err)
+{
+    if (!text)
+        return 0;
+    return (row->detail = pc_strdup(text, err)) ? 0 : -1;
+}
+
+/* The row of `function` for one job; src: the source job's parts on the same
+ * interpreter (NULL when none completed), broken: why the translation is unusable. */
+static int judge_row(pc_judge *jd, size_t jidx, const char *function, const struct pc_held *src,
+                     const char *broken, pc_error *err)
+{
+    pc_comparison *cmp = jd->cmp;
+    const pc_job *job = &jd->plan->jobs[jidx];
+    const pc_job_record *rec = &cmp->jobs[jidx];
+    const held_part *part = held_find(&jd->held[jidx], function), *sp = held_find(src, function);
+    pc_row *row = new_row(cmp, job, function, err);
+    json_t *want = NULL;
+    if (!row)
         return -1;
-    if (r->status != PC_JOB_OK) {
-        row->verdict = pc_verdict_for_status(pc_job_status_name(r->status));
-        row->seconds = r->seconds;
-        if (r->detail && !(row->detail = pc_strdup(r->detail, err)))
+    if (rec->status != PC_JOB_OK || broken) {
+        row->verdict = (unsigned char)(broken ? PC_ERROR : pc_verdict_for_status(rec->status));
+        row->seconds = rec->seconds;
+        if (set_detail(row, broken ? broken : rec->detail, err))
             return -1;
-    } else if (status) {
+    } else if (part && part->status != PC_JOB_OK) {
         /* the call did not complete: timeout, crash, error or not run */
-        row->verdict = pc_verdict_for_status(status);
-        row->seconds = json_number_value(json_object_get(part, "seconds"));
-        if (!(row->detail = pc_strdup(json_string_value(json_object_get(part, "detail")), err)))
+        row->verdict = (unsigned char)pc_verdict_for_status(part->status);
+        row->seconds = part->seconds;
+        if (set_detail(row, part->note, err))
             return -1;
     } else {
-        json_t *entry = pc_expect_find(ex, job->kase, function, job->interp);
-        const char *note = json_string_value(json_object_get(part, "not_defined"));
-        row->observation = pc_observation(r, function);
-        row->recorded = pc_recorded(r, function);
-        row->seconds = function_seconds(r, function);
-        if (judge(row, row->observation, src_obs, have_src, entry, err))
+        bool have_src = src && (!sp || sp->status == PC_JOB_OK);
+        judged j = judge(cmp, (pc_mode)job->mode, part ? part->observation : 0,
+                         sp ? sp->observation : 0, have_src,
+                         pc_expect_find(jd->ex, job->kase, function, job->interp));
+        row->verdict = (unsigned char)j.verdict;
+        row->observation = part ? part->observation : 0;
+        row->recorded = part ? part->recorded : 0;
+        /* the module row's duration is the job's (the module line carries none) */
+        row->seconds = function == pc_intern_text(&cmp->names, 1) || !part ? rec->seconds
+                                                                            : part->seconds;
+        row->reason = j.reason;
+        want = j.want;
+        if (set_detail(row, j.detail ? j.detail : part ? part->note : NULL, err))
             return -1;
-        if (!note)
-            note = json_string_value(json_object_get(part, "rerun"));
-        if (note && !row->detail && !(row->detail = pc_strdup(note, err)))
-            return -1;
+        if (want && (!pc_verdict_get(j.verdict)->expected || j.verdict == PC_XFAIL)) {
+            json_t *obs = pc_row_observation(cmp, row);
+            row->diff = pc_json_diff(want, obs ? obs : json_null());
+            json_decref(obs);
+        }
     }
-    out->counts[row->verdict]++;
+    cmp->counts[row->verdict]++;
     if (!pc_verdict_get(row->verdict)->expected)
-        out->unexpected++;
-    return 0;
+        cmp->unexpected++;
+    return jd->sink ? jd->sink(jd->sink_ctx, cmp, row, want, err) : 0;
 }
 
-/* (c): group the interpreters of one case function and mode by identical observation. */
-typedef struct member {
-    const pc_interp *interp;
-    json_t *obs; /* owned */
-    int group;
-} member;
-
-static int member_order(const void *a, const void *b)
+/* A translation that does not compile where the source does is the desugarer's error,
+ * not a divergence of every function: the reason, or NULL (*oom set when out of memory). */
+static char *translation_broken(const pc_judge *jd, size_t js, size_t jd_, bool *oom)
 {
-    return pc_builds_cmp(((const member *)a)->interp, ((const member *)b)->interp);
+    const pc_comparison *cmp = jd->cmp;
+    const held_part *sm = held_find(&jd->held[js], pc_intern_text(&cmp->names, 1));
+    const held_part *dm = held_find(&jd->held[jd_], pc_intern_text(&cmp->names, 1));
+    json_t *so, *dobs, *sce, *dce;
+    char *why = NULL;
+    pc_error err;
+    if (cmp->jobs[js].status != PC_JOB_OK || cmp->jobs[jd_].status != PC_JOB_OK || !sm || !dm)
+        return NULL;
+    so = pc_intern_load(&cmp->observations, sm->observation);
+    dobs = pc_intern_load(&cmp->observations, dm->observation);
+    sce = json_object_get(so, "compile_error");
+    dce = json_object_get(dobs, "compile_error");
+    if (json_is_object(dce) && !json_is_object(sce)) {
+        why = pc_asprintf(&err, "translation does not compile: %s: %s (line %lld)",
+                          json_string_value(json_object_get(dce, "type")),
+                          json_string_value(json_object_get(dce, "msg")),
+                          (long long)json_integer_value(json_object_get(dce, "line")));
+        *oom = !why;
+    }
+    json_decref(so);
+    json_decref(dobs);
+    return why;
 }
 
-/* Label every maximal run of group g within a build class, e.g. "cpython 3.8-3.10". */
-static int label_group(const member *ms, const pc_interp **ins, size_t n, int g, pc_buf *label,
-                       json_t *names, pc_error *err)
+static long interp_index(const pc_judge *jd, const pc_interp *in)
 {
-    size_t start = 0, i;
-    while (start < n) {
-        /* the class segment [start, end): one class string */
-        size_t end = start + 1;
-        while (end < n) {
-            char a[128], b[128];
-            pc_builds_class(ins[start], a, sizeof a);
-            pc_builds_class(ins[end], b, sizeof b);
-            if (strcmp(a, b) != 0)
-                break;
-            end++;
-        }
-        for (i = start; i < end; i++) {
-            size_t last = i;
-            char lab[256];
-            if (ms[i].group != g)
-                continue;
-            while (last + 1 < end && ms[last + 1].group == g)
-                last++;
-            pc_builds_label(ins + start, end - start, i - start, last - start, lab, sizeof lab);
-            if (pc_buf_appendf(label, err, "%s%s", label->len ? " | " : "", lab))
-                return -1;
-            for (; i <= last; i++)
-                if (json_array_append_new(names, json_string(ms[i].interp->name)))
-                    return pc_oom(err);
-            i = last;
-        }
-        start = end;
-    }
-    return 0;
+    size_t i;
+    for (i = 0; i < jd->ninterps; i++)
+        if (jd->interps[i] == in)
+            return (long)i;
+    return -1;
 }
 
-static int add_groups(pc_comparison *out, const pc_case *kase, const char *function, pc_mode mode,
-                      index_map *m, size_t c, const pc_job_result *results, pc_error *err)
+/* Every job of case c has arrived: judge its rows, then drop what its jobs held. */
+static int judge_case(pc_judge *jd, size_t c, pc_error *err)
 {
-    member *ms = calloc(m->ninterps + 1, sizeof *ms);
-    const pc_interp **ins = calloc(m->ninterps + 1, sizeof *ins);
-    json_t *groups = json_array(), *entry;
-    size_t i, k, n = 0;
-    int ngroups = 0, g, rc = -1;
-    if (!ms || !ins || !groups) {
-        pc_oom(err);
-        goto done;
-    }
-    for (i = 0; i < m->ninterps; i++) {
-        long j = *map_at(m, c, i, mode);
-        /* only builds that observed something: a job or call that did not complete
-         * (TIMEOUT, CRASH, ERROR, SKIP, NOT-RUN) is not "absent" behaviour */
-        if (j < 0 || results[j].status != PC_JOB_OK || call_status(&results[j], function))
-            continue;
-        ms[n].interp = m->interps[i];
-        ms[n].obs = pc_observation(&results[j], function);
-        ms[n].group = -1;
-        for (k = 0; k < n; k++) {
-            if ((ms[k].obs && ms[n].obs && json_equal(ms[k].obs, ms[n].obs)) ||
-                (!ms[k].obs && !ms[n].obs)) {
-                ms[n].group = ms[k].group;
-                break;
-            }
-        }
-        if (ms[n].group < 0)
-            ms[n].group = ngroups++;
-        n++;
-    }
-    if (n == 0) {
-        rc = 0;
-        goto done;
-    }
-    qsort(ms, n, sizeof *ms, member_order);
-    for (i = 0; i < n; i++)
-        ins[i] = ms[i].interp;
-    for (g = 0; g < ngroups; g++) {
-        pc_buf label = {0};
-        json_t *names = json_array(), *gobj, *gobs = NULL;
-        if (!names || label_group(ms, ins, n, g, &label, names, err)) {
-            json_decref(names);
-            pc_buf_free(&label);
-            if (!names)
-                pc_oom(err);
-            goto done;
-        }
-        for (i = 0; i < n && !gobs; i++)
-            if (ms[i].group == g)
-                gobs = ms[i].obs;
-        gobj = json_pack("{s:s, s:o, s:O}", "builds", label.data ? label.data : "", "interpreters",
-                         names, "observation", gobs ? gobs : json_null());
-        pc_buf_free(&label);
-        if (!gobj || json_array_append_new(groups, gobj)) {
-            pc_oom(err);
-            goto done;
-        }
-    }
-    entry = json_pack("{s:s, s:s, s:s, s:O}", "case", kase->name, "function", function, "mode",
-                      pc_mode_name(mode), "groups", groups);
-    if (!entry || json_array_append_new(out->groups, entry)) {
-        pc_oom(err);
-        goto done;
-    }
-    rc = 0;
-done:
-    for (i = 0; ms && i < n; i++)
-        json_decref(ms[i].obs);
-    free(ms);
-    free(ins);
-    json_decref(groups);
-    return rc;
-}
-
-/* 1 (and broken->detail set) when the desugared run failed to compile but the source
- * run compiled; 0 otherwise; -1 (detail NULL) when out of memory. */
-static int translation_broken(const pc_job_result *src, const pc_job_result *des,
-                              pc_job_result *broken, pc_error *err)
-{
-    json_t *sce, *dce;
-    if (des->status != PC_JOB_OK || src->status != PC_JOB_OK)
-        return 0;
-    sce = json_object_get(json_object_get(src->result, "module"), "compile_error");
-    dce = json_object_get(json_object_get(des->result, "module"), "compile_error");
-    if (!json_is_object(dce) || json_is_object(sce))
-        return 0;
-    broken->detail = pc_asprintf(err, "translation does not compile: %s: %s (line %lld)",
-                                 json_string_value(json_object_get(dce, "type")),
-                                 json_string_value(json_object_get(dce, "msg")),
-                                 (long long)json_integer_value(json_object_get(dce, "line")));
-    return broken->detail ? 1 : -1;
-}
-
-int pc_compare(const pc_caseset *cases, const pc_plan *plan, const pc_job_result *results,
-               const pc_expectations *ex, pc_comparison *out, pc_error *err)
-{
-    index_map m;
-    size_t c, i, f;
-    int rc = -1;
-
-    memset(out, 0, sizeof *out);
-    out->groups = json_array();
-    if (!out->groups)
+    pc_judge_case *pc = &jd->pending[c];
+    const char **names = NULL;
+    long *by = NULL; /* [interp][mode] -> plan index or -1 */
+    size_t nnames = 0, cap = 0, i, k, f;
+    int mode, rc = -1;
+    if (!(by = malloc((jd->ninterps * PC_MODE_COUNT + 1) * sizeof *by)))
         return pc_oom(err);
-    if (plan->len == 0)
-        return 0;
-    if (build_map(plan, cases, &m, err))
-        return -1;
-
-    for (c = 0; c < cases->len; c++) {
-        json_t *names = json_array(), *nm;
-        if (!names) {
+    for (i = 0; i < jd->ninterps * PC_MODE_COUNT; i++)
+        by[i] = -1;
+    for (i = 0; i < pc->njobs; i++) {
+        const pc_job *job = &jd->plan->jobs[pc->jobs[i]];
+        by[(size_t)interp_index(jd, job->interp) * PC_MODE_COUNT + job->mode] = (long)pc->jobs[i];
+    }
+    /* the case's functions: <module>, then as reported, source runs first */
+    if (pc_grow(&names, &cap, 1, sizeof *names, err))
+        goto out;
+    names[nnames++] = pc_intern_text(&jd->cmp->names, 1);
+    for (mode = 0; mode < PC_MODE_COUNT; mode++) {
+        for (i = 0; i < jd->ninterps; i++) {
+            long j = by[i * PC_MODE_COUNT + (size_t)mode];
+            const struct pc_held *h = j >= 0 ? &jd->held[j] : NULL;
+            for (k = 1; h && k < h->n; k++) {
+                size_t q;
+                for (q = 0; q < nnames && names[q] != h->parts[k].name; q++)
+                    ;
+                if (q < nnames)
+                    continue;
+                if (pc_grow(&names, &cap, nnames + 1, sizeof *names, err))
+                    goto out;
+                names[nnames++] = h->parts[k].name;
+            }
+        }
+    }
+    for (i = 0; i < jd->ninterps; i++) {
+        long js = by[i * PC_MODE_COUNT + PC_MODE_SOURCE], jdes = by[i * PC_MODE_COUNT + PC_MODE_DESUGARED];
+        const struct pc_held *src = js >= 0 && jd->cmp->jobs[js].status == PC_JOB_OK ? &jd->held[js] : NULL;
+        char *broken = NULL;
+        bool oom = false;
+        if (src && jdes >= 0 && !(broken = translation_broken(jd, (size_t)js, (size_t)jdes, &oom)) && oom) {
             pc_oom(err);
             goto out;
         }
-        if (case_functions(plan, results, &m, c, names, err)) {
-            json_decref(names);
-            goto out;
-        }
-        json_array_foreach(names, f, nm) {
-            const char *fn = json_string_value(nm);
-            int mode;
-            for (i = 0; i < m.ninterps; i++) {
-                long js = *map_at(&m, c, i, PC_MODE_SOURCE);
-                json_t *src_obs = js >= 0 ? pc_observation(&results[js], fn) : NULL;
-                bool have_src = js >= 0 && results[js].status == PC_JOB_OK &&
-                                !call_status(&results[js], fn);
-                for (mode = 0; mode < PC_MODE_COUNT; mode++) {
-                    long j = *map_at(&m, c, i, mode);
-                    pc_job_result broken = {PC_JOB_ERROR, NULL, NULL, 0};
-                    const pc_job_result *r;
-                    int arc;
-                    if (j < 0)
-                        continue;
-                    r = &results[j];
-                    /* a translation that does not compile where the source does is the
-                     * desugarer's error, not a divergence of every function */
-                    if (mode == PC_MODE_DESUGARED && have_src &&
-                        translation_broken(&results[js], r, &broken, err) != 0) {
-                        if (!broken.detail) {
-                            json_decref(src_obs);
-                            json_decref(names);
-                            goto out;
-                        }
-                        broken.seconds = r->seconds;
-                        r = &broken;
-                    }
-                    arc = add_row(out, &plan->jobs[j], r, fn, src_obs, have_src, ex, err);
-                    free(broken.detail);
-                    if (arc) {
-                        json_decref(src_obs);
-                        json_decref(names);
-                        goto out;
-                    }
-                }
-                json_decref(src_obs);
-            }
-            for (mode = 0; mode < PC_MODE_COUNT; mode++) {
-                if (add_groups(out, &cases->items[c], fn, (pc_mode)mode, &m, c, results, err)) {
-                    json_decref(names);
-                    goto out;
-                }
+        for (f = 0; f < nnames; f++) {
+            if ((js >= 0 && judge_row(jd, (size_t)js, names[f], NULL, NULL, err)) ||
+                (jdes >= 0 && judge_row(jd, (size_t)jdes, names[f], src, broken, err))) {
+                free(broken);
+                goto out;
             }
         }
-        json_decref(names);
+        free(broken);
     }
     rc = 0;
 out:
-    free(m.interps);
-    free(m.job);
+    for (i = 0; i < pc->njobs; i++)
+        held_free(&jd->held[pc->jobs[i]]);
+    free(names);
+    free(by);
     return rc;
+}
+
+/* ---- the judge ------------------------------------------------------------------------ */
+
+int pc_judge_init(pc_judge *j, const pc_caseset *cases, const pc_plan *plan,
+                  const pc_expectations *ex, pc_comparison *out, pc_row_sink sink, void *ctx,
+                  pc_error *err)
+{
+    size_t i, k, cap = 0;
+    memset(j, 0, sizeof *j);
+    memset(out, 0, sizeof *out);
+    j->cases = cases;
+    j->plan = plan;
+    j->ex = ex;
+    j->cmp = out;
+    j->sink = sink;
+    j->sink_ctx = ctx;
+    /* name id 1 is always "<module>" */
+    if (!pc_intern_add(&out->names, PC_MODULE_FUNCTION, strlen(PC_MODULE_FUNCTION), err))
+        return -1;
+    out->njobs = plan->len;
+    if (!(out->jobs = calloc(plan->len + 1, sizeof *out->jobs)) ||
+        !(j->held = calloc(plan->len + 1, sizeof *j->held)) ||
+        !(j->pending = calloc(cases->len + 1, sizeof *j->pending)))
+        return pc_oom(err);
+    for (i = 0; i < plan->len; i++) {
+        const pc_job *job = &plan->jobs[i];
+        pc_judge_case *pc = &j->pending[job->kase - cases->items];
+        if (pc_grow(&pc->jobs, &pc->cap, pc->njobs + 1, sizeof *pc->jobs, err))
+            return -1;
+        pc->jobs[pc->njobs++] = i;
+        pc->waiting++;
+        for (k = 0; k < j->ninterps && j->interps[k] != job->interp; k++)
+            ;
+        if (k == j->ninterps) {
+            if (pc_grow(&j->interps, &cap, j->ninterps + 1, sizeof *j->interps, err))
+                return -1;
+            j->interps[j->ninterps++] = job->interp;
+        }
+    }
+    return 0;
+}
+
+int pc_judge_job(void *judge, size_t job, pc_job_result *r, pc_error *err)
+{
+    pc_judge *j = judge;
+    pc_comparison *cmp = j->cmp;
+    pc_job_record *rec;
+    struct pc_held *h;
+    pc_judge_case *pc;
+    size_t i;
+    if (job >= j->plan->len || cmp->jobs[job].status != PC_JOB_PENDING || r->status == PC_JOB_PENDING)
+        return pc_fail(err, "job %zu: a result arrived twice, or for no planned job", job);
+    rec = &cmp->jobs[job];
+    rec->status = (unsigned char)r->status;
+    rec->seconds = (float)r->seconds;
+    rec->detail = r->detail; /* taken */
+    r->detail = NULL;
+    cmp->jobs_reported++;
+    cmp->statuses[r->status]++;
+    h = &j->held[job];
+    if (r->status == PC_JOB_OK) {
+        if (!(h->parts = calloc(r->nparts + 1, sizeof *h->parts)))
+            return pc_oom(err);
+        if (hold_part(cmp, &h->parts[h->n++], &r->module, err))
+            return -1;
+        for (i = 0; i < r->nparts; i++)
+            if (hold_part(cmp, &h->parts[h->n++], &r->parts[i], err))
+                return -1;
+    }
+    pc = &j->pending[j->plan->jobs[job].kase - j->cases->items];
+    if (--pc->waiting == 0)
+        return judge_case(j, (size_t)(j->plan->jobs[job].kase - j->cases->items), err);
+    return 0;
+}
+
+int pc_judge_finish(pc_judge *j, int interrupted, pc_error *err)
+{
+    size_t i;
+    /* every planned job is accounted for: one that never arrived was not run (the run
+     * was interrupted), or was lost, which is the harness's error and shows as one */
+    for (i = 0; i < j->plan->len; i++) {
+        pc_job_result r = {0};
+        if (j->cmp->jobs[i].status != PC_JOB_PENDING)
+            continue;
+        r.status = interrupted ? PC_JOB_NOT_RUN : PC_JOB_ERROR;
+        r.detail = interrupted ? pc_asprintf(err, "not run: interrupted by signal %d", interrupted)
+                               : pc_strdup("no result: the harness lost this job", err);
+        if (!r.detail)
+            return -1;
+        if (pc_judge_job(j, i, &r, err)) {
+            pc_job_result_clear(&r);
+            return -1;
+        }
+        j->cmp->jobs_reported -= 1; /* counted as filled in, not as reported */
+        pc_job_result_clear(&r);
+    }
+    /* rows are in order within each case, and cases complete in any order: a counting
+     * sort by case index, which is stable and linear */
+    if (j->cmp->len > 1) {
+        size_t n = j->cmp->len, ncases = j->cases->len, c;
+        size_t *start = calloc(ncases + 1, sizeof *start);
+        pc_row *sorted = malloc(n * sizeof *sorted);
+        if (!start || !sorted) {
+            free(start);
+            free(sorted);
+            return pc_oom(err);
+        }
+        for (i = 0; i < n; i++)
+            start[(size_t)(j->cmp->rows[i].kase - j->cases->items) + 1]++;
+        for (c = 0; c < ncases; c++)
+            start[c + 1] += start[c];
+        for (i = 0; i < n; i++)
+            sorted[start[(size_t)(j->cmp->rows[i].kase - j->cases->items)]++] = j->cmp->rows[i];
+        free(start);
+        free(j->cmp->rows);
+        j->cmp->rows = sorted;
+        j->cmp->cap = n;
+    }
+    return 0;
+}
+
+void pc_judge_free(pc_judge *j)
+{
+    size_t i;
+    for (i = 0; j->held && i < j->plan->len; i++)
+        held_free(&j->held[i]);
+    free(j->held);
+    for (i = 0; j->pending && i < j->cases->len; i++)
+        free(j->pending[i].jobs);
+    free(j->pending);
+    free(j->interps);
+    memset(j, 0, sizeof *j);
 }
 
 void pc_comparison_free(pc_comparison *cmp)
 {
     size_t i;
     for (i = 0; i < cmp->len; i++) {
-        pc_row *r = &cmp->rows[i];
-        free(r->function);
-        json_decref(r->observation);
-        json_decref(r->expected);
-        json_decref(r->diff);
-        json_decref(r->recorded);
-        free(r->reason);
-        free(r->detail);
+        free(cmp->rows[i].detail);
+        json_decref(cmp->rows[i].diff);
     }
     free(cmp->rows);
-    json_decref(cmp->groups);
+    for (i = 0; i < cmp->njobs; i++)
+        free(cmp->jobs[i].detail);
+    free(cmp->jobs);
+    pc_intern_free(&cmp->observations);
+    pc_intern_free(&cmp->names);
     memset(cmp, 0, sizeof *cmp);
+}
+
+json_t *pc_row_observation(const pc_comparison *cmp, const pc_row *row)
+{
+    return pc_intern_load(&cmp->observations, row->observation);
 }

@@ -1,64 +1,116 @@
-/* compare.h - step 4: observations into verdicts.
+/* compare.h - step 4: results into verdicts, judged as they arrive.
  *
  * Three comparisons:
  *  (a) desugared against source on the same interpreter;
  *  (b) each interpreter against expected/ (a recorded divergence with its reason is XFAIL);
  *  (c) across interpreters: for each case function and mode, the interpreters whose
  *      observations are identical, labelled like "cpython 3.8-3.10 | cpython 3.11+".
- * One row per case function x interpreter x mode; a job that did not complete gives its
- * TIMEOUT/CRASH/ERROR verdict to every function the case has elsewhere in the run.
  *
- * Ownership: rows own their JSON references and strings; pc_comparison_free frees all.
+ * Streaming: execute hands each job's result to pc_judge_job as it ends. The result is
+ * reduced at once to small records whose observations are interned (base/intern.h:
+ * each distinct observation is held once, as canonical JSON text), and its JSON is
+ * dropped. When the last job of a case has arrived, that case's rows are judged and
+ * handed to the sink (the report writer) one by one. pc_judge_finish counts what
+ * arrived, gives every job that never did a row (NOT-RUN when the run was
+ * interrupted, ERROR otherwise), sorts the rows, and leaves them in the comparison.
+ *
+ * One row per case function x interpreter x mode. The functions of a case are the
+ * union over all its jobs ("<module>" first, then in the order the runs reported them,
+ * source runs first), so a function missing on one build gets a row there too (judged
+ * as "not defined"). A job that did not complete gives its status's verdict
+ * (verdict.h) to every function of its case.
+ *
+ * Row order after pc_judge_finish (bless.c and report.c rely on it): by case (file
+ * order), then function (the order above), then interpreter (plan order), then mode
+ * (source, desugared). Before that, the sink sees each case's rows in that order, and
+ * the cases in the order they completed.
+ *
+ * Ownership: the comparison owns its rows, their details and diffs, and the interned
+ * observations and names the rows point into; a row's reason is borrowed from the
+ * expectations, which must outlive the comparison.
  */
 #ifndef PC_COMPARE_H
 #define PC_COMPARE_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "error.h"
-#include "execute.h"
 #include "expected.h"
+#include "intern.h"
 #include "plan.h"
+#include "result.h"
 #include "verdict.h"
-
-#define PC_MODULE_FUNCTION "<module>"
 
 typedef struct pc_row {
     const pc_case *kase;
-    char *function;
+    const char *function;    /* interned (cmp->names) */
     const pc_interp *interp;
-    pc_mode mode;
-    size_t job;            /* plan index */
-    pc_verdict verdict;
-    json_t *observation;   /* what was seen (NULL when the job did not complete) */
-    json_t *expected;      /* what was expected (NULL when nothing was) */
-    json_t *diff;          /* first difference, for FAIL/DIVERGE/XPASS */
-    json_t *recorded;      /* further observations, recorded but not judged */
-    char *reason;          /* the recorded reason (divergence, or version difference) */
-    char *detail;          /* one line on why the verdict is not PASS */
-    double seconds;
+    uint32_t job;            /* plan index */
+    uint32_t observation;    /* id in cmp->observations; 0: nothing observed (the function
+                              * was not defined, or the job or call did not complete) */
+    uint32_t recorded;       /* id in cmp->observations of what was recorded beside, or 0 */
+    unsigned char mode;      /* pc_mode */
+    unsigned char verdict;   /* pc_verdict */
+    float seconds;
+    const char *reason;      /* the recorded reason (divergence, version difference), borrowed */
+    char *detail;            /* owned: why the verdict is not PASS, or a note; or NULL */
+    json_t *diff;            /* owned: first difference, only where the verdict is not PASS */
 } pc_row;
+
+/* What the report needs of each job: its status, duration and why it failed. */
+typedef struct pc_job_record {
+    unsigned char status;    /* pc_job_status; PENDING until its result arrived */
+    float seconds;
+    char *detail;            /* owned, or NULL */
+} pc_job_record;
 
 typedef struct pc_comparison {
     pc_row *rows;
-    size_t len;
-    size_t cap;
-    json_t *groups;        /* comparison (c): array of {case, function, mode, groups:[...]} */
+    size_t len, cap;
+    pc_intern observations;  /* observations and recorded values, canonical JSON text */
+    pc_intern names;         /* function names */
+    pc_job_record *jobs;     /* one per planned job */
+    size_t njobs;
+    size_t jobs_reported;    /* jobs whose result arrived (counted, not assumed) */
+    size_t statuses[PC_JOB_STATUS_COUNT];
     size_t counts[PC_VERDICT_COUNT];
     size_t unexpected;
 } pc_comparison;
 
-/* cases: the set the plan's jobs point into. */
-int pc_compare(const pc_caseset *cases, const pc_plan *plan, const pc_job_result *results,
-               const pc_expectations *ex, pc_comparison *out, pc_error *err);
+/* Receives each row once it is judged, with the expected value it was judged against
+ * (borrowed, NULL when none). Nonzero stops the run with that error. */
+typedef int (*pc_row_sink)(void *ctx, const pc_comparison *cmp, const pc_row *row,
+                           json_t *expected, pc_error *err);
+
+typedef struct pc_judge_case pc_judge_case; /* compare.c: a case's jobs still to arrive */
+
+typedef struct pc_judge {
+    const pc_caseset *cases;
+    const pc_plan *plan;
+    const pc_expectations *ex;
+    pc_comparison *cmp;
+    pc_row_sink sink;
+    void *sink_ctx;
+    pc_judge_case *pending; /* per case */
+    struct pc_held *held;   /* per job: its parts, until its case is judged */
+    size_t ninterps;
+    const pc_interp **interps; /* distinct interpreters in plan order */
+} pc_judge;
+
+int pc_judge_init(pc_judge *j, const pc_caseset *cases, const pc_plan *plan,
+                  const pc_expectations *ex, pc_comparison *out, pc_row_sink sink, void *ctx,
+                  pc_error *err);
+/* One job's final result (an execute callback: pc_exec_on_result's shape). */
+int pc_judge_job(void *judge, size_t job, pc_job_result *r, pc_error *err);
+/* The run is over (interrupted: the signal that stopped it, or 0). */
+int pc_judge_finish(pc_judge *j, int interrupted, pc_error *err);
+void pc_judge_free(pc_judge *j);
 void pc_comparison_free(pc_comparison *cmp);
 
-/* The judged observation a job made for one function (new reference), or NULL if
- * absent: <module>: compile_error, error, stdout; a function: outcome, stdout. */
-json_t *pc_observation(const pc_job_result *r, const char *function);
-/* The observations recorded but not judged (scopes, f_locals_at_return,
- * translation_scopes, translation_frames): new reference or NULL. */
-json_t *pc_recorded(const pc_job_result *r, const char *function);
+/* The observation of a row as JSON (new reference), or NULL when nothing was observed. */
+json_t *pc_row_observation(const pc_comparison *cmp, const pc_row *row);
+
 /* First difference between two JSON values: {"path", "expected", "observed"}, or NULL. */
 json_t *pc_json_diff(json_t *expected, json_t *observed);
 

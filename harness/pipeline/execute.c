@@ -35,19 +35,6 @@
 #define WASM_GRACE 5.0
 #define RUNNER_STACK_BYTES (256ul * 1024 * 1024)
 
-const char *pc_job_status_name(pc_job_status s)
-{
-    switch (s) {
-    case PC_JOB_NOT_RUN: return "not-run";
-    case PC_JOB_OK: return "ok";
-    case PC_JOB_TIMEOUT: return "timeout";
-    case PC_JOB_CRASH: return "crash";
-    case PC_JOB_ERROR: return "error";
-    case PC_JOB_SKIPPED: return "skipped";
-    }
-    return "error";
-}
-
 /* The life of a slot's runner process. */
 typedef enum slot_state {
     SLOT_IDLE,     /* no process */
@@ -59,9 +46,8 @@ typedef enum slot_state {
 /* The job in flight, kept across runner restarts while it is resumed. */
 typedef struct job_progress {
     long idx;          /* plan index, or -1 when none */
-    json_t *result;    /* {"id", "module", "functions"} being assembled */
-    json_t *calls;     /* borrowed from result.module */
-    size_t next_call;  /* index in calls of the call in flight */
+    pc_job_result result; /* being assembled, line by line (result.h) */
+    size_t next_call;  /* index in result.parts of the call in flight */
     bool module_seen;  /* this attempt sent its module line */
     size_t attempt;    /* 0, then 1 per resume */
     char *rerun;       /* why later calls run in a fresh child (owned) */
@@ -89,7 +75,8 @@ typedef struct slot {
 typedef struct exec_ctx {
     const pc_plan *plan;
     const pc_exec_options *opt;
-    pc_job_result *results;
+    pc_exec_on_result on_result;
+    void *ctx;
     pc_job_limits limits;
     size_t max_line;
 } exec_ctx;
@@ -121,14 +108,21 @@ static int slot_prepare(slot *s, const pc_exec_options *opt, pc_error *err)
     return 0;
 }
 
-static void set_result(pc_job_result *r, pc_job_status st, json_t *res, char *detail, double secs)
+/* Hand a final result over (the callback takes its content), then clear it. */
+static int deliver(const exec_ctx *x, size_t idx, pc_job_result *r, pc_error *err)
 {
-    r->status = st;
-    json_decref(r->result);
-    r->result = res;
-    free(r->detail);
-    r->detail = detail;
-    r->seconds = secs;
+    int rc = x->on_result(x->ctx, idx, r, err);
+    pc_job_result_clear(r);
+    return rc;
+}
+
+/* A job answered without running: `st` with `detail` (taken). */
+static int deliver_failed(const exec_ctx *x, size_t idx, pc_job_status st, char *detail,
+                          pc_error *err)
+{
+    pc_job_result r = {0};
+    pc_job_result_fail(&r, st, detail, 0);
+    return deliver(x, idx, &r, err);
 }
 
 /* "what; stderr: TAIL" (the tail of what the job's processes wrote on stderr). The
@@ -151,7 +145,7 @@ static char *with_tail(const slot *s, const char *what, pc_error *err)
 
 static void progress_clear(job_progress *p)
 {
-    json_decref(p->result);
+    pc_job_result_clear(&p->result);
     free(p->rerun);
     memset(p, 0, sizeof *p);
     p->idx = -1;
@@ -220,28 +214,25 @@ static int send_job(slot *s, const exec_ctx *x, pc_error *err)
 /* Take the next job of the slot, if any. */
 static int next_job(slot *s, const exec_ctx *x, pc_error *err)
 {
-    json_t *res;
     if (s->next >= s->njobs) {
         s->state = SLOT_READY;
         return 0;
     }
     progress_clear(&s->job);
     s->job.idx = (long)s->jobs[s->next++];
-    res = json_pack("{s:I, s:n, s:[]}", "id", (json_int_t)s->job.idx, "module", "functions");
-    if (!res)
-        return pc_oom(err);
-    s->job.result = res;
     return send_job(s, x, err);
 }
 
 /* The job is over: hand its result over. */
-static void finish_job(slot *s, const exec_ctx *x)
+static int finish_job(slot *s, const exec_ctx *x, pc_error *err)
 {
-    pc_job_result *r = &x->results[s->job.idx];
-    set_result(r, PC_JOB_OK, s->job.result, NULL, pc_now() - s->job.started);
+    int rc;
+    s->job.result.status = PC_JOB_OK;
+    s->job.result.seconds = pc_now() - s->job.started;
+    rc = deliver(x, (size_t)s->job.idx, &s->job.result, err);
     s->answered = s->job.idx;
-    s->job.result = NULL;
     progress_clear(&s->job);
+    return rc;
 }
 
 /* The whole job failed (before its module line on the first attempt). */
@@ -249,35 +240,24 @@ static int fail_job(slot *s, const exec_ctx *x, pc_job_status st, const char *wh
                     pc_error *err)
 {
     char *detail = with_tail(s, what, err);
+    int rc;
     if (!detail)
         return -1;
-    set_result(&x->results[s->job.idx], st, NULL, detail, pc_now() - s->job.started);
+    pc_job_result_fail(&s->job.result, st, detail, pc_now() - s->job.started);
+    rc = deliver(x, (size_t)s->job.idx, &s->job.result, err);
     s->answered = s->job.idx;
     progress_clear(&s->job);
-    return 0;
+    return rc;
 }
 
-static int append_entry(slot *s, const char *name, const char *status, const char *detail,
-                        double secs, pc_error *err)
-{
-    json_t *e = json_pack("{s:s, s:s, s:s, s:f}", "name", name, "status", status, "detail",
-                          detail, "seconds", secs);
-    if (!e || json_array_append_new(json_object_get(s->job.result, "functions"), e))
-        return pc_oom(err);
-    return 0;
-}
-
-/* Every call not yet run gets `status` with `why`; the job is then complete. */
-static int close_calls(slot *s, const exec_ctx *x, const char *status, const char *why,
+/* Every call not yet run gets `st` with `why`; the job is then complete. */
+static int close_calls(slot *s, const exec_ctx *x, pc_job_status st, const char *why,
                        pc_error *err)
 {
-    while (s->job.calls && s->job.next_call < json_array_size(s->job.calls)) {
-        const char *name = json_string_value(json_array_get(s->job.calls, s->job.next_call++));
-        if (append_entry(s, name, status, why, 0, err))
+    while (s->job.next_call < s->job.result.ncalls)
+        if (pc_result_fail_call(&s->job.result, s->job.next_call++, st, why, 0, err))
             return -1;
-    }
-    finish_job(s, x);
-    return 0;
+    return finish_job(s, x, err);
 }
 
 /* The job's process ended, or was killed, before the job was complete: charge the call
@@ -286,8 +266,7 @@ static int close_calls(slot *s, const exec_ctx *x, const char *status, const cha
 static int charge_failure(slot *s, const exec_ctx *x, pc_job_status st, const char *what,
                           pc_error *err)
 {
-    const char *stname = pc_job_status_name(st);
-    size_t ncalls = s->job.calls ? json_array_size(s->job.calls) : 0;
+    size_t ncalls = s->job.result.ncalls;
     char *detail;
     const char *name;
     if (!s->job.module_seen && s->job.attempt == 0)
@@ -299,30 +278,26 @@ static int charge_failure(slot *s, const exec_ctx *x, pc_job_status st, const ch
         /* the module body failed when it was executed again: nothing more can run */
         char *why = pc_asprintf(err, "not run: the module body, executed again after %s, "
                                      "failed: %s", s->job.rerun, detail);
-        int rc = why ? close_calls(s, x, "error", why, err) : -1;
+        int rc = why ? close_calls(s, x, PC_JOB_ERROR, why, err) : -1;
         free(why);
         free(detail);
         return rc;
     }
     if (s->job.next_call >= ncalls) {
         /* every call had answered: the process died on its way out; keep the results */
-        json_t *m = json_object_get(s->job.result, "module");
-        int rc = json_object_set_new(m, "exit_problem", json_string(detail)) ? pc_oom(err) : 0;
+        int rc = pc_result_note_module(&s->job.result, detail, err);
         free(detail);
-        if (!rc)
-            finish_job(s, x);
-        return rc;
+        return rc ? -1 : finish_job(s, x, err);
     }
-    name = json_string_value(json_array_get(s->job.calls, s->job.next_call++));
-    if (append_entry(s, name, stname, detail, pc_now() - s->job.call_start, err)) {
+    name = s->job.result.parts[s->job.next_call].name;
+    if (pc_result_fail_call(&s->job.result, s->job.next_call++, st, detail,
+                            pc_now() - s->job.call_start, err)) {
         free(detail);
         return -1;
     }
     free(detail);
-    if (s->job.next_call >= ncalls) {
-        finish_job(s, x);
-        return 0;
-    }
+    if (s->job.next_call >= ncalls)
+        return finish_job(s, x, err);
     free(s->job.rerun);
     s->job.rerun = pc_asprintf(err, "`%s` %s", name,
                                st == PC_JOB_TIMEOUT ? "timed out" : st == PC_JOB_CRASH ? "crashed"
@@ -341,7 +316,7 @@ static int fail_interpreter(slot *s, const exec_ctx *x, const char *why, pc_erro
     if (!detail)
         return -1;
     slot_stop(s);
-    if (s->job.idx >= 0 && close_calls(s, x, "error", detail, err)) {
+    if (s->job.idx >= 0 && close_calls(s, x, PC_JOB_ERROR, detail, err)) {
         free(detail);
         return -1;
     }
@@ -351,7 +326,10 @@ static int fail_interpreter(slot *s, const exec_ctx *x, const char *why, pc_erro
             free(detail);
             return -1;
         }
-        set_result(&x->results[s->jobs[s->next++]], PC_JOB_ERROR, NULL, d, 0);
+        if (deliver_failed(x, s->jobs[s->next++], PC_JOB_ERROR, d, err)) {
+            free(detail);
+            return -1;
+        }
     }
     free(detail);
     return 0;
@@ -377,7 +355,6 @@ static bool interrupted_at_timeout(const slot *s, const exec_ctx *x, json_t *fai
 
 static int on_module(slot *s, const exec_ctx *x, pc_msg *m, pc_error *err)
 {
-    json_t *calls = json_object_get(m->body, "calls");
     double now = pc_now();
     char what[160];
     /* the calls are then not made: the end line that follows finds no job */
@@ -387,37 +364,40 @@ static int on_module(slot *s, const exec_ctx *x, pc_msg *m, pc_error *err)
     s->job.module_seen = true;
     s->job.call_start = now;
     if (s->job.attempt == 0) {
-        if (json_object_set(s->job.result, "module", m->body))
-            return pc_oom(err);
-        s->job.calls = calls; /* owned by the module object, now in the result */
+        int rc = pc_result_set_module(&s->job.result, m->body, err);
+        if (rc)
+            return rc; /* 1: a malformed module line (a protocol error) */
     }
     return 0;
 }
 
 static int on_function(slot *s, const exec_ctx *x, pc_msg *m, pc_error *err)
 {
-    json_t *fns = json_object_get(s->job.result, "functions");
     const char *name = json_string_value(json_object_get(m->body, "name"));
-    size_t ncalls = json_array_size(s->job.calls);
+    size_t ncalls = s->job.result.ncalls;
     double now = pc_now();
     char what[160];
     if (json_object_get(m->body, "not_defined")) {
         /* named again by every resumed attempt: kept once */
-        return s->job.attempt == 0 && json_array_append(fns, m->body) ? pc_oom(err) : 0;
+        return pc_result_add_not_defined(&s->job.result, m->body, err);
     }
-    if (s->job.next_call >= ncalls ||
-        strcmp(name, json_string_value(json_array_get(s->job.calls, s->job.next_call))) != 0)
+    if (s->job.next_call >= ncalls || !name ||
+        strcmp(name, s->job.result.parts[s->job.next_call].name) != 0)
         return 1; /* not the call expected: a protocol error */
     if (interrupted_at_timeout(s, x, json_object_get(m->body, "outcome"), now, what, sizeof what)) {
-        if (append_entry(s, name, "timeout", what, now - s->job.call_start, err))
+        if (pc_result_fail_call(&s->job.result, s->job.next_call, PC_JOB_TIMEOUT, what,
+                                now - s->job.call_start, err))
             return -1;
     } else {
-        if (s->job.rerun && json_object_set_new(m->body, "rerun", json_sprintf(
-                "ran in a fresh process after %s; the module body was executed again",
-                s->job.rerun)))
-            return pc_oom(err);
-        if (json_array_append(fns, m->body))
-            return pc_oom(err);
+        char *note = NULL;
+        int rc;
+        if (s->job.rerun && !(note = pc_asprintf(err, "ran in a fresh process after %s; the module "
+                                                      "body was executed again", s->job.rerun)))
+            return -1;
+        rc = pc_result_set_call(&s->job.result, s->job.next_call, m->body, note, err);
+        free(note);
+        if (rc)
+            return -1;
     }
     s->job.next_call++;
     s->job.call_start = now;
@@ -427,14 +407,12 @@ static int on_function(slot *s, const exec_ctx *x, pc_msg *m, pc_error *err)
 static int on_end(slot *s, const exec_ctx *x, pc_msg *m, pc_error *err)
 {
     char desc[200];
-    size_t ncalls = s->job.calls ? json_array_size(s->job.calls) : 0;
+    size_t ncalls = s->job.result.ncalls;
     int rc;
     if (s->job.idx < 0) /* already answered (runner_error) */
         return next_job(s, x, err);
-    if (m->exit_code == 0 && s->job.module_seen && s->job.next_call >= ncalls) {
-        finish_job(s, x);
-        return next_job(s, x, err);
-    }
+    if (m->exit_code == 0 && s->job.module_seen && s->job.next_call >= ncalls)
+        return finish_job(s, x, err) ? -1 : next_job(s, x, err);
     if (m->term_signal > 0)
         snprintf(desc, sizeof desc, "the job's process was killed by signal %d (%s)",
                  m->term_signal, strsignal(m->term_signal));
@@ -503,7 +481,7 @@ static int handle_line(slot *s, const exec_ctx *x, const char *line, size_t len,
         else if (!s->job.module_seen && s->job.attempt == 0)
             rc = fail_job(s, x, PC_JOB_ERROR, what, err);
         else
-            rc = close_calls(s, x, "error", what, err);
+            rc = close_calls(s, x, PC_JOB_ERROR, what, err);
         free(what);
     } else if (s->job.idx < 0) {
         if (m.id != s->answered) /* lines of a job answered early are dropped */
@@ -513,6 +491,8 @@ static int handle_line(slot *s, const exec_ctx *x, const char *line, size_t len,
     } else if (m.kind == PC_MSG_MODULE) {
         rc = s->job.module_seen ? protocol_error(s, x, "second module line", err)
                                 : on_module(s, x, &m, err);
+        if (rc == 1)
+            rc = protocol_error(s, x, "module line without a list of calls", err);
     } else if (m.kind == PC_MSG_FUNCTION) {
         rc = s->job.module_seen ? on_function(s, x, &m, err) : 1;
         if (rc == 1)
@@ -642,7 +622,7 @@ static bool slot_has_work(const slot *s)
 /* One slot per interpreter, holding its jobs in plan order; skipped jobs, jobs of a
  * build that could not be probed, and jobs whose translation failed, are answered here
  * and never sent. */
-static int make_slots(const pc_plan *plan, pc_job_result *results, slot **out, size_t *nout,
+static int make_slots(const pc_plan *plan, const exec_ctx *x, slot **out, size_t *nout,
                       pc_error *err)
 {
     slot *slots = NULL;
@@ -661,8 +641,8 @@ static int make_slots(const pc_plan *plan, pc_job_result *results, slot **out, s
             char *d = pc_strdup(why, err);
             if (!d)
                 goto fail;
-            set_result(&results[i], plan->jobs[i].skip[0] ? PC_JOB_SKIPPED : PC_JOB_ERROR, NULL, d,
-                       0);
+            if (deliver_failed(x, i, plan->jobs[i].skip[0] ? PC_JOB_SKIPPED : PC_JOB_ERROR, d, err))
+                goto fail;
             continue;
         }
         for (k = 0; k < nslots && !s; k++)
@@ -714,20 +694,20 @@ static int read_stop(int fd)
     return n == (ssize_t)sizeof si ? (int)si.ssi_signo : n > 0 ? SIGTERM : 0;
 }
 
-int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_job_result *results,
-               int *stopped_by, pc_error *err)
+int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_exec_on_result on_result,
+               void *ctx, int *stopped_by, pc_error *err)
 {
     slot *slots = NULL;
     size_t nslots = 0, i, turn = 0;
     struct pollfd *fds = NULL;
     slot **owners = NULL;
-    exec_ctx x = {plan, opt, results, {opt->timeout, opt->max_output, opt->max_memory, 0}, 0};
+    exec_ctx x = {plan, opt, on_result, ctx, {opt->timeout, opt->max_output, opt->max_memory, 0}, 0};
     int rc = -1;
 
     *stopped_by = 0;
     x.limits.max_line = 4 * opt->max_output + LINE_SLACK;
     x.max_line = x.limits.max_line + (1u << 20);
-    if (make_slots(plan, results, &slots, &nslots, err))
+    if (make_slots(plan, &x, &slots, &nslots, err))
         return -1;
     fds = calloc(2 * nslots + 1, sizeof *fds);
     owners = calloc(2 * nslots + 1, sizeof *owners);
@@ -843,7 +823,7 @@ stop:
         if (s->job.idx >= 0 && s->job.module_seen) {
             char why[64];
             snprintf(why, sizeof why, "not run: interrupted by signal %d", *stopped_by);
-            if (close_calls(s, &x, "not-run", why, err))
+            if (close_calls(s, &x, PC_JOB_NOT_RUN, why, err))
                 goto out;
         }
     }
@@ -853,13 +833,4 @@ out:
     free(fds);
     free(owners);
     return rc;
-}
-
-void pc_job_results_free(pc_job_result *results, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        json_decref(results[i].result);
-        free(results[i].detail);
-    }
 }

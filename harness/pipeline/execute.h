@@ -14,7 +14,7 @@
  *  - a failure before the module line charges the whole job (`<module>`).
  * A runner that will not start (no hello within the start-up timeout, exit, garbage)
  * answers every remaining job of its interpreter with ERROR at once. Every planned job
- * gets exactly one result; one interrupted by a signal (stop_fd) is NOT_RUN.
+ * gets at most one result, delivered as soon as it is final (result.h is the model).
  */
 #ifndef PC_EXECUTE_H
 #define PC_EXECUTE_H
@@ -23,28 +23,13 @@
 
 #include "error.h"
 #include "plan.h"
+#include "result.h"
 
-typedef enum pc_job_status {
-    PC_JOB_NOT_RUN, /* the zero value: never filled, or the run was interrupted first */
-    PC_JOB_OK,      /* `result` holds the job's result object */
-    PC_JOB_TIMEOUT, /* the module body ran past the timeout */
-    PC_JOB_CRASH,   /* the job's process died in the module body */
-    PC_JOB_ERROR,   /* could not start, or the runner broke the protocol */
-    PC_JOB_SKIPPED, /* not run on this build (see the job's skip reason) */
-} pc_job_status;
-
-const char *pc_job_status_name(pc_job_status s);
-
-/* An OK job's result: {"id", "module": {...}, "functions": [ENTRY...]}, where a call
- * that did not complete has an ENTRY {"name", "status": "timeout"|"crash"|"error"|
- * "not-run", "detail", "seconds"} and a module body that raised before defining a
- * function gives {"name", "not_defined": why}. */
-typedef struct pc_job_result {
-    pc_job_status status;
-    json_t *result;  /* owned; the job's result object when OK */
-    char *detail;    /* owned; why, when not OK (signal, stderr tail, protocol problem) */
-    double seconds;  /* wall time from sending the job to its end */
-} pc_job_result;
+/* Called once for every planned job, when its result is final (skipped and unrunnable
+ * jobs first, then as runners answer), in no set order. The callee takes what it needs
+ * of *r (it may move the parts' JSON out); execute clears *r afterwards. A nonzero
+ * return stops the run with that error. */
+typedef int (*pc_exec_on_result)(void *ctx, size_t job, pc_job_result *r, pc_error *err);
 
 typedef struct pc_exec_options {
     int parallel;            /* interpreters at once (>= 1) */
@@ -57,11 +42,12 @@ typedef struct pc_exec_options {
     int stop_fd;             /* readable when the run must stop (a signalfd), or -1 */
 } pc_exec_options;
 
-/* results: plan->len entries, zeroed by the caller. Returns 0, or -1 on a harness
- * error; *stopped_by is the signal read from stop_fd (0 when none): the children are
- * then killed and reaped, and the jobs not finished are NOT_RUN. */
-int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_job_result *results,
-               int *stopped_by, pc_error *err);
-void pc_job_results_free(pc_job_result *results, size_t n);
+/* Run the plan, handing each job's result to on_result(ctx, ...). Returns 0, or -1 on a
+ * harness error; *stopped_by is the signal read from stop_fd (0 when none): the
+ * children are then killed and reaped, the calls left of a job in flight are delivered
+ * as NOT_RUN, and the jobs never started are not delivered at all (the caller counts
+ * them: see pc_judge_finish). */
+int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_exec_on_result on_result,
+               void *ctx, int *stopped_by, pc_error *err);
 
 #endif

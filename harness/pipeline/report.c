@@ -3,12 +3,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "groups.h"
 #include "util.h"
 
 /* A list of outside strings (argv, environment) as JSON; NULL when out of memory. */
@@ -35,23 +37,6 @@ json_t *pc_interp_json(const pc_interp *in)
                      pc_json_textz(in->origin), "path", pc_json_textz(in->path), "supported",
                      in->supported, "selected", in->selected, "problem", pc_json_textz(in->problem),
                      "probe", in->probe);
-}
-
-static json_t *row_json(const pc_row *r)
-{
-    json_t *row = json_pack("{s:o, s:o, s:s, s:o, s:s, s:O?, s:O?, s:O?, s:o, s:o, s:f, s:I}",
-                            "case", pc_json_textz(r->kase->name), "function",
-                            pc_json_textz(r->function), "mode", pc_mode_name(r->mode),
-                            "interpreter", pc_json_textz(r->interp->name), "verdict",
-                            pc_verdict_name(r->verdict), "observation", r->observation, "expected",
-                            r->expected, "diff", r->diff, "reason", pc_json_textz(r->reason),
-                            "detail", pc_json_textz(r->detail), "duration", r->seconds, "job",
-                            (json_int_t)r->job);
-    if (row && r->recorded && json_object_set(row, "recorded", r->recorded)) {
-        json_decref(row);
-        return NULL;
-    }
-    return row;
 }
 
 /* The desugarer's stderr as [{"line": N, "construct": "..."}], one per
@@ -89,13 +74,17 @@ static json_t *untranslated_json(const char *notes)
     return a;
 }
 
-static json_t *job_json(const pc_job *j, const pc_job_result *r)
+static json_t *job_json(const pc_job *j, const pc_job_record *r)
 {
-    json_t *o = json_pack("{s:I, s:o, s:o, s:i, s:s, s:o, s:s, s:f, s:o}", "id", (json_int_t)j->id,
+    json_t *o = json_pack("{s:I, s:o, s:o, s:i, s:s, s:o, s:s, s:f}", "id", (json_int_t)j->id,
                           "case", pc_json_textz(j->kase->name), "file", pc_json_textz(j->kase->file),
                           "line", j->kase->line, "mode", pc_mode_name(j->mode), "interpreter",
-                          pc_json_textz(j->interp->name), "status", pc_job_status_name(r->status),
-                          "duration", r->seconds, "detail", pc_json_textz(r->detail));
+                          pc_json_textz(j->interp->name), "status",
+                          pc_job_status_name((pc_job_status)r->status), "duration", (double)r->seconds);
+    if (o && r->detail && json_object_set_new(o, "detail", pc_json_textz(r->detail))) {
+        json_decref(o);
+        return NULL;
+    }
     if (o && j->translation &&
         (json_object_set_new(o, "translation",
                              json_string(pc_translation_source_name(j->translation->source))) ||
@@ -107,84 +96,101 @@ static json_t *job_json(const pc_job *j, const pc_job_result *r)
     return o;
 }
 
-json_t *pc_report_build(const pc_run_info *run, const pc_registry *reg, const pc_plan *plan,
-                        const pc_job_result *results, const pc_comparison *cmp, pc_error *err)
+/* ---- the streamed document ------------------------------------------------------------ */
+
+/* Compact, one value per line; durations to the microsecond. */
+#define DUMP_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(6))
+
+/* Write `v` (taken) after `sep`; the writer's error state records a failure. */
+static int put(pc_report_writer *w, const char *sep, json_t *v, pc_error *err)
 {
-    char host[256] = "", started[32], finished[32];
-    json_t *doc, *interps, *jobs, *rows, *verdicts, *cmdline, *status_counts;
-    size_t i, statuses[PC_JOB_SKIPPED + 1] = {0};
-    gethostname(host, sizeof host - 1);
-    pc_format_time(run->started, false, started, sizeof started);
-    pc_format_time(run->finished, false, finished, sizeof finished);
-    interps = json_array();
-    jobs = json_array();
-    rows = json_array();
-    verdicts = json_object();
-    cmdline = json_array();
-    status_counts = json_object();
-    if (!interps || !jobs || !rows || !verdicts || !cmdline || !status_counts)
-        goto oom;
-    /* Every string from outside (command line, names, paths, details, stderr, the
-     * desugarer's notes) goes through pc_json_text: bytes that are not UTF-8 are kept
-     * escaped, so building the report fails only when memory does. */
-    for (i = 0; i < (size_t)run->argc; i++)
-        if (json_array_append_new(cmdline, pc_json_textz(run->argv[i])))
-            goto oom;
-    for (i = 0; i < reg->len; i++)
-        if (json_array_append_new(interps, pc_interp_json(&reg->items[i])))
-            goto oom;
-    for (i = 0; i < plan->len; i++)
-        if (json_array_append_new(jobs, job_json(&plan->jobs[i], &results[i])))
-            goto oom;
-    for (i = 0; i < cmp->len; i++)
-        if (json_array_append_new(rows, row_json(&cmp->rows[i])))
-            goto oom;
-    for (i = 0; i < PC_VERDICT_COUNT; i++)
-        if (json_object_set_new(verdicts, pc_verdict_name((pc_verdict)i),
-                                json_integer((json_int_t)cmp->counts[i])))
-            goto oom;
-    for (i = 0; i < plan->len; i++)
-        statuses[results[i].status]++;
-    for (i = 0; i < sizeof statuses / sizeof *statuses; i++)
-        if (json_object_set_new(status_counts, pc_job_status_name((pc_job_status)i),
-                                json_integer((json_int_t)statuses[i])))
-            goto oom;
-    doc = json_pack("{s:i, s:{s:s, s:s}, s:{s:o, s:s, s:s, s:f, s:o, s:f, s:f, s:I, s:I, s:i, s:I}, "
-                    "s:b, s:i, s:o, s:{s:I, s:I, s:o, s:I, s:o, s:I}, s:o, s:o, s:O}",
-                    "schema_version", PC_REPORT_SCHEMA,
-                    "harness", "name", "pyconform", "version", PYCONFORM_VERSION,
-                    "run", "host", pc_json_textz(host), "started", started, "finished", finished,
-                    "seconds", run->seconds, "command", cmdline, "timeout", run->timeout, "startup_timeout",
-                    run->startup_timeout, "max_output", (json_int_t)run->max_output, "max_memory",
-                    (json_int_t)run->max_memory, "parallel", run->parallel, "peak_rss", (json_int_t)run->peak_rss,
-                    "interrupted", run->interrupted != 0, "signal", run->interrupted,
-                    "interpreters", interps,
-                    "summary", "jobs_planned", (json_int_t)plan->len, "jobs_reported",
-                    (json_int_t)(plan->len - statuses[PC_JOB_NOT_RUN]), "jobs", status_counts,
-                    "results", (json_int_t)cmp->len, "verdicts", verdicts,
-                    "unexpected", (json_int_t)cmp->unexpected,
-                    "jobs", jobs, "results", rows, "groups", cmp->groups);
-    if (!doc)
-        pc_oom(err);
-    return doc;
-oom:
-    json_decref(interps);
-    json_decref(jobs);
-    json_decref(rows);
-    json_decref(verdicts);
-    json_decref(cmdline);
-    json_decref(status_counts);
-    pc_oom(err);
-    return NULL;
+    int rc;
+    if (!v)
+        return pc_oom(err);
+    rc = fputs(sep, w->f) < 0 || json_dumpf(v, w->f, DUMP_FLAGS) != 0 ? -1 : 0;
+    json_decref(v);
+    if (rc)
+        return pc_fail(err, "%s: cannot write the report: %s", w->tmp, strerror(errno));
+    return 0;
 }
 
-int pc_report_add_stale(json_t *report, const pc_stale_list *stale, pc_error *err)
+int pc_report_open(pc_report_writer *w, const char *dir, double started, pc_error *err)
+{
+    char stamp[32];
+    memset(w, 0, sizeof *w);
+    if (pc_mkdir_p(dir, err))
+        return -1;
+    pc_format_time(started, true, stamp, sizeof stamp);
+    if (!(w->dir = pc_strdup(dir, err)) ||
+        !(w->dated = pc_asprintf(err, "%s/run-%s-%ld.json", dir, stamp, (long)getpid())) ||
+        !(w->tmp = pc_asprintf(err, "%s.tmp", w->dated))) {
+        pc_report_abort(w);
+        return -1;
+    }
+    if (!(w->f = fopen(w->tmp, "w"))) {
+        pc_fail(err, "%s: cannot create the report: %s", w->tmp, strerror(errno));
+        pc_report_abort(w);
+        return -1;
+    }
+    if (put(w, "{\"schema_version\":", json_integer(PC_REPORT_SCHEMA), err) ||
+        put(w, ",\n\"harness\":", json_pack("{s:s, s:s}", "name", "pyconform", "version",
+                                             PYCONFORM_VERSION), err) ||
+        fputs(",\n\"results\":[", w->f) < 0) {
+        pc_report_abort(w);
+        return pc_fail(err, "%s: cannot write the report", dir);
+    }
+    return 0;
+}
+
+int pc_report_row(void *writer, const pc_comparison *cmp, const pc_row *r, json_t *expected,
+                  pc_error *err)
+{
+    pc_report_writer *w = writer;
+    json_t *o = json_pack("{s:o, s:o, s:s, s:o, s:s, s:I, s:f}", "case", pc_json_textz(r->kase->name),
+                          "function", pc_json_textz(r->function), "mode", pc_mode_name((pc_mode)r->mode),
+                          "interpreter", pc_json_textz(r->interp->name), "verdict",
+                          pc_verdict_name((pc_verdict)r->verdict), "job", (json_int_t)r->job,
+                          "duration", (double)r->seconds);
+    (void)cmp;
+    if (!o)
+        return pc_oom(err);
+    /* only what the row has: a PASS row names its observation and nothing else */
+    if ((r->observation && json_object_set_new(o, "observation", json_integer(r->observation))) ||
+        (r->recorded && json_object_set_new(o, "recorded", json_integer(r->recorded))) ||
+        (r->reason && json_object_set_new(o, "reason", pc_json_textz(r->reason))) ||
+        (r->detail && json_object_set_new(o, "detail", pc_json_textz(r->detail))) ||
+        (r->verdict != PC_PASS && expected && json_object_set(o, "expected", expected)) ||
+        (r->verdict != PC_PASS && r->diff && json_object_set(o, "diff", r->diff))) {
+        json_decref(o);
+        return pc_oom(err);
+    }
+    return put(w, w->rows++ ? ",\n" : "\n", o, err);
+}
+
+static int put_group(void *writer, json_t *entry, pc_error *err)
+{
+    pc_report_writer *w = writer;
+    return put(w, w->groups++ ? ",\n" : "\n", json_incref(entry), err);
+}
+
+/* "observations": [null, TEXT...]: the interned texts, written as they are held (each
+ * is canonical JSON already), so that a row's "observation": ID is an index. */
+static int put_observations(pc_report_writer *w, const pc_comparison *cmp, pc_error *err)
+{
+    size_t i;
+    if (fputs("],\n\"observations\":[null", w->f) < 0)
+        return pc_fail(err, "%s: cannot write the report: %s", w->tmp, strerror(errno));
+    for (i = 1; i <= cmp->observations.len; i++)
+        if (fputs(",\n", w->f) < 0 || fputs(pc_intern_text(&cmp->observations, (uint32_t)i), w->f) < 0)
+            return pc_fail(err, "%s: cannot write the report: %s", w->tmp, strerror(errno));
+    return 0;
+}
+
+static json_t *stale_json(const pc_stale_list *stale)
 {
     json_t *a = json_array();
     size_t i;
-    if (!a)
-        return pc_oom(err);
-    for (i = 0; i < stale->len; i++) {
+    for (i = 0; a && stale && i < stale->len; i++) {
         const pc_stale *s = &stale->items[i];
         char why[512];
         json_t *o;
@@ -194,41 +200,126 @@ int pc_report_add_stale(json_t *report, const pc_stale_list *stale, pc_error *er
                       s->kind == PC_STALE_CASE ? "case" : "function", "interpreter", s->interp, "why", why);
         if (!o || json_array_append_new(a, o)) {
             json_decref(a);
-            return pc_oom(err);
+            return NULL;
         }
     }
-    if (json_object_set_new(report, "stale", a))
-        return pc_oom(err);
-    return 0;
+    return a;
 }
 
-int pc_report_write(json_t *report, const char *dir, double started, char **written,
-                    pc_error *err)
+static json_t *summary_json(const pc_plan *plan, const pc_comparison *cmp)
 {
-    char stamp[32];
-    char *text, *latest = NULL, *dated = NULL;
-    size_t len;
+    json_t *verdicts = json_object(), *statuses = json_object();
+    size_t i;
+    for (i = 0; verdicts && i < PC_VERDICT_COUNT; i++)
+        if (json_object_set_new(verdicts, pc_verdict_name((pc_verdict)i),
+                                json_integer((json_int_t)cmp->counts[i])))
+            goto oom;
+    for (i = PC_JOB_OK; statuses && i < PC_JOB_STATUS_COUNT; i++)
+        if (json_object_set_new(statuses, pc_job_status_name((pc_job_status)i),
+                                json_integer((json_int_t)cmp->statuses[i])))
+            goto oom;
+    return json_pack("{s:I, s:I, s:o, s:I, s:o, s:I, s:I}", "jobs_planned", (json_int_t)plan->len,
+                     "jobs_reported", (json_int_t)cmp->jobs_reported, "jobs", statuses, "results",
+                     (json_int_t)cmp->len, "verdicts", verdicts, "unexpected",
+                     (json_int_t)cmp->unexpected, "observations", (json_int_t)cmp->observations.len);
+oom:
+    json_decref(verdicts);
+    json_decref(statuses);
+    return NULL;
+}
+
+static json_t *run_json(const pc_run_info *run)
+{
+    char host[256] = "", started[32], finished[32];
+    json_t *cmdline = json_array();
+    int i;
+    gethostname(host, sizeof host - 1);
+    pc_format_time(run->started, false, started, sizeof started);
+    pc_format_time(run->finished, false, finished, sizeof finished);
+    for (i = 0; cmdline && i < run->argc; i++)
+        if (json_array_append_new(cmdline, pc_json_textz(run->argv[i]))) {
+            json_decref(cmdline);
+            return NULL;
+        }
+    return json_pack("{s:o, s:s, s:s, s:f, s:o, s:f, s:f, s:I, s:I, s:i, s:I}", "host",
+                     pc_json_textz(host), "started", started, "finished", finished, "seconds",
+                     run->seconds, "command", cmdline, "timeout", run->timeout, "startup_timeout",
+                     run->startup_timeout, "max_output", (json_int_t)run->max_output, "max_memory",
+                     (json_int_t)run->max_memory, "parallel", run->parallel, "peak_rss",
+                     (json_int_t)run->peak_rss);
+}
+
+int pc_report_close(pc_report_writer *w, const pc_run_info *run, const pc_registry *reg,
+                    const pc_plan *plan, const pc_comparison *cmp, const pc_stale_list *stale,
+                    char **written, pc_error *err)
+{
+    char *latest = NULL, *link_tmp = NULL;
+    size_t i;
     int rc = -1;
     *written = NULL;
-    if (pc_mkdir_p(dir, err))
-        return -1;
-    text = json_dumps(report, JSON_INDENT(1));
-    if (!text)
-        return pc_oom(err);
-    len = strlen(text);
-    pc_format_time(started, true, stamp, sizeof stamp);
-    latest = pc_asprintf(err, "%s/latest.json", dir);
-    dated = pc_asprintf(err, "%s/run-%s-%ld.json", dir, stamp, (long)getpid());
-    if (latest && dated && pc_write_atomic(dated, text, len, err) == 0 &&
-        pc_write_atomic(latest, text, len, err) == 0) {
-        *written = dated;
-        dated = NULL;
-        rc = 0;
+    w->groups = 0;
+    if (put_observations(w, cmp, err) || fputs("],\n\"groups\":[", w->f) < 0 ||
+        pc_groups_each(cmp, put_group, w, err) || fputs("],\n\"jobs\":[", w->f) < 0)
+        goto out;
+    for (i = 0; i < plan->len; i++)
+        if (put(w, i ? ",\n" : "\n", job_json(&plan->jobs[i], &cmp->jobs[i]), err))
+            goto out;
+    if (fputs("],\n\"interpreters\":[", w->f) < 0)
+        goto io;
+    for (i = 0; i < reg->len; i++)
+        if (put(w, i ? ",\n" : "\n", pc_interp_json(&reg->items[i]), err))
+            goto out;
+    if (fputs("],\n", w->f) < 0 || put(w, "\"stale\":", stale_json(stale), err) ||
+        put(w, ",\n\"run\":", run_json(run), err) ||
+        put(w, ",\n\"interrupted\":", json_boolean(run->interrupted != 0), err) ||
+        put(w, ",\n\"signal\":", json_integer(run->interrupted), err) ||
+        put(w, ",\n\"summary\":", summary_json(plan, cmp), err) || fputs("}\n", w->f) < 0)
+        goto out;
+    if (fflush(w->f) != 0 || fsync(fileno(w->f)) != 0)
+        goto io;
+    if (fclose(w->f) != 0) {
+        w->f = NULL;
+        goto io;
     }
-    free(text);
+    w->f = NULL;
+    /* the dated report appears whole or not at all; latest.json is a second name of the
+     * same file (a hard link), not a copy */
+    if (rename(w->tmp, w->dated) != 0)
+        goto io;
+    if (!(latest = pc_asprintf(err, "%s/latest.json", w->dir)) ||
+        !(link_tmp = pc_asprintf(err, "%s/.latest.json.%ld", w->dir, (long)getpid())))
+        goto out;
+    unlink(link_tmp);
+    if (link(w->dated, link_tmp) != 0 || rename(link_tmp, latest) != 0) {
+        pc_fail(err, "%s: cannot point latest.json at the report: %s", w->dir, strerror(errno));
+        unlink(link_tmp);
+        goto out;
+    }
+    *written = w->dated;
+    w->dated = NULL;
+    rc = 0;
+    goto out;
+io:
+    pc_fail(err, "%s: cannot write the report: %s", w->tmp, strerror(errno));
+out:
     free(latest);
-    free(dated);
+    free(link_tmp);
+    pc_report_abort(w);
     return rc;
+}
+
+void pc_report_abort(pc_report_writer *w)
+{
+    if (w->f) {
+        fclose(w->f);
+        w->f = NULL;
+    }
+    if (w->tmp)
+        unlink(w->tmp); /* nothing after a successful rename */
+    free(w->tmp);
+    free(w->dated);
+    free(w->dir);
+    memset(w, 0, sizeof *w);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -371,7 +462,7 @@ void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
         size_t end = r;
         char name[256];
         while (end < cmp->len && cmp->rows[end].kase == cmp->rows[r].kase &&
-               strcmp(cmp->rows[end].function, cmp->rows[r].function) == 0)
+               cmp->rows[end].function == cmp->rows[r].function)
             end++;
         snprintf(name, sizeof name, "%s / %s", cmp->rows[r].kase->name, cmp->rows[r].function);
         print_padded(out, name, namew);

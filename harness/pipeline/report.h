@@ -1,7 +1,18 @@
-/* report.h - step 5: the JSON report and the terminal summary.
+/* report.h - the last step: the JSON report, streamed, and the terminal summary.
  *
- * reports/latest.json and reports/run-<UTC time>.json, written with jansson,
- * atomically. Schema: docs/report-schema.json (see README "The report").
+ * The report (schema version 2, docs/report-schema.json; README "The report") is
+ * written while the run goes: pc_report_open starts reports/run-<UTC time>-<pid>.json.tmp,
+ * pc_report_row (a pc_row_sink) appends each row as it is judged, and pc_report_close
+ * writes what is only known at the end (the distinct observations, groups, jobs,
+ * interpreters, stale expectations, run information, summary), then renames the file
+ * into place and makes reports/latest.json a second name (hard link) of it. A run that
+ * fails calls pc_report_abort, which removes the partial file.
+ *
+ * The document, compact, one value per line:
+ *   schema_version, harness, results[ROW...], observations[null, OBS...], groups[...],
+ *   jobs[...], interpreters[...], stale[...], run{...}, interrupted, signal, summary{...}
+ * A row names its observation by index in "observations" (index 0 is null: nothing
+ * observed); "expected" and "diff" appear only in rows whose verdict is not PASS.
  */
 #ifndef PC_REPORT_H
 #define PC_REPORT_H
@@ -9,12 +20,12 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "bless.h"
 #include "compare.h"
-#include "execute.h"
 #include "plan.h"
 #include "registry.h"
 
-#define PC_REPORT_SCHEMA 1
+#define PC_REPORT_SCHEMA 2
 
 typedef struct pc_run_info {
     double started, finished; /* wall clock, epoch seconds */
@@ -33,18 +44,27 @@ typedef struct pc_run_info {
  * argv, env, origin, path, supported, selected, problem, probe; outside text escaped
  * (util.h). New reference, NULL only when out of memory. */
 json_t *pc_interp_json(const pc_interp *in);
-/* Build the report document (new reference). Text from outside (names, paths, the
- * command line, job details, stderr tails, the desugarer's notes) is kept escaped where
- * it is not UTF-8 (util.h), so this fails only when an allocation fails. */
-json_t *pc_report_build(const pc_run_info *run, const pc_registry *reg, const pc_plan *plan,
-                        const pc_job_result *results, const pc_comparison *cmp, pc_error *err);
-/* Add the top-level "stale" array: one object per stale expectation (file, case_file,
- * case, function, kind "case" or "function", interpreter, why). */
-int pc_report_add_stale(json_t *report, const pc_stale_list *stale, pc_error *err);
-/* Write it as DIR/latest.json and DIR/run-<time>.json; *written gets the timestamped path
- * (malloc'd). */
-int pc_report_write(json_t *report, const char *dir, double started, char **written,
-                    pc_error *err);
+/* The report being written; fields are the writer's own. */
+typedef struct pc_report_writer {
+    FILE *f;
+    char *dir, *dated, *tmp;
+    size_t rows, groups;
+} pc_report_writer;
+
+/* Start the report in DIR (created when missing). */
+int pc_report_open(pc_report_writer *w, const char *dir, double started, pc_error *err);
+/* Append one judged row (the pc_row_sink of compare.h; writer is the pc_report_writer).
+ * Text from outside (names, details, stderr tails) is kept escaped where it is not
+ * UTF-8 (util.h), so this fails only when memory or the disk does. */
+int pc_report_row(void *writer, const pc_comparison *cmp, const pc_row *row, json_t *expected,
+                  pc_error *err);
+/* Finish the document, put it in place, and point latest.json at it; *written gets
+ * its path (malloc'd). The writer is released whatever happens. */
+int pc_report_close(pc_report_writer *w, const pc_run_info *run, const pc_registry *reg,
+                    const pc_plan *plan, const pc_comparison *cmp, const pc_stale_list *stale,
+                    char **written, pc_error *err);
+/* Drop a report that will not be finished (its partial file is removed). */
+void pc_report_abort(pc_report_writer *w);
 /* Keep the newest `keep` timestamped reports (DIR/run-*.json, whose names sort in time
  * order) and remove the older ones; keep 0 keeps all. latest.json is never removed.
  * *removed gets how many went. */

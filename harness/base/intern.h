@@ -1,0 +1,44 @@
+/* intern.h - a store of distinct texts: each is kept once and named by a small id.
+ *
+ * The run keeps every observation this way (as compact JSON text with sorted keys), so
+ * memory holds each distinct observation once however many builds saw it, and two
+ * observations are equal exactly when their ids (or text pointers) are.
+ *
+ * Ids count from 1 in the order texts were first added; 0 means "no text". A text's
+ * pointer stays valid, and its bytes unchanged, until pc_intern_free.
+ */
+#ifndef PC_INTERN_H
+#define PC_INTERN_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+typedef struct pc_intern {
+    char **texts;     /* texts[id - 1], NUL-terminated, owned */
+    size_t len, cap;  /* texts held */
+    uint32_t *slots;  /* open addressing: an id, or 0 for an empty slot */
+    size_t nslots;    /* a power of two, at least twice len */
+    size_t bytes;     /* total text bytes held */
+} pc_intern;
+
+/* The id of `text` (len bytes, no NUL inside), adding a copy when it is new; 0 only
+ * when out of memory (err set). */
+uint32_t pc_intern_add(pc_intern *in, const char *text, size_t len, pc_error *err);
+/* The id of `text` if it is held, else 0; never adds. */
+uint32_t pc_intern_find(const pc_intern *in, const char *text, size_t len);
+/* The text of an id, or NULL for 0 or an id not given out. */
+const char *pc_intern_text(const pc_intern *in, uint32_t id);
+void pc_intern_free(pc_intern *in);
+
+/* JSON values by their canonical text (compact, keys sorted): the id of `value`,
+ * added when new (0 when out of memory), and the lookup that never adds (0 when no
+ * held text equals it). */
+uint32_t pc_intern_json(pc_intern *in, json_t *value, pc_error *err);
+uint32_t pc_intern_find_json(const pc_intern *in, json_t *value);
+/* The held JSON value of an id, parsed anew (new reference), or NULL. */
+json_t *pc_intern_load(const pc_intern *in, uint32_t id);
+
+#endif

@@ -84,7 +84,7 @@ void teardown(fixture *fx)
     free(path);
     remove(fx->dir);
     pc_comparison_free(&fx->cmp);
-    pc_job_results_free(fx->results, fx->plan.len);
+    fx_results_free(fx->results, fx->plan.len);
     pc_plan_free(&fx->plan);
     for (size_t i = 0; i < fx->reg.len; i++)
         fx->reg.items[i].impl = fx->reg.items[i].version = NULL;
@@ -96,6 +96,7 @@ void teardown(fixture *fx)
 void returned(fixture *fx, size_t i, json_t *v)
 {
     fx->results[i].status = PC_JOB_OK;
+    json_decref(fx->results[i].result);
     fx->results[i].result = json_pack(
         "{s:I, s:{s:n, s:n, s:s}, s:[{s:s, s:{s:s, s:o}, s:s, s:f}]}", "id", (json_int_t)i,
         "module", "compile_error", "error", "stdout", "", "functions", "name", "f", "outcome",
@@ -113,10 +114,78 @@ const pc_row *row(fixture *fx, const char *fn, const char *interp, pc_mode mode)
     return NULL;
 }
 
-void compare(fixture *fx)
+/* The runner-shaped JSON of one job into the result model, as execute.c builds it. */
+static void to_model(const fx_result *in, pc_job_result *out)
 {
     pc_error err;
-    cr_assert_eq(pc_compare(&fx->cases, &fx->plan, fx->results, &fx->ex, &fx->cmp, &err), 0, "%s", err.msg);
+    json_t *module, *fns, *f, *calls;
+    size_t i, k = 0;
+    memset(out, 0, sizeof *out);
+    if (in->status != PC_JOB_OK) {
+        pc_job_result_fail(out, in->status, in->detail ? strdup(in->detail) : NULL, in->seconds);
+        return;
+    }
+    module = json_deep_copy(json_object_get(in->result, "module"));
+    fns = json_object_get(in->result, "functions");
+    calls = json_array();
+    json_array_foreach(fns, i, f)
+        if (!json_object_get(f, "not_defined"))
+            json_array_append_new(calls, json_string(json_string_value(json_object_get(f, "name"))));
+    json_object_set_new(module, "calls", calls);
+    cr_assert_eq(pc_result_set_module(out, module, &err), 0, "%s", err.msg);
+    json_decref(module);
+    json_array_foreach(fns, i, f) {
+        const char *st = json_string_value(json_object_get(f, "status"));
+        if (json_object_get(f, "not_defined")) {
+            cr_assert_eq(pc_result_add_not_defined(out, f, &err), 0, "%s", err.msg);
+            continue;
+        }
+        if (st) {
+            pc_job_status s = !strcmp(st, "timeout") ? PC_JOB_TIMEOUT : !strcmp(st, "crash") ? PC_JOB_CRASH
+                              : !strcmp(st, "not-run") ? PC_JOB_NOT_RUN : PC_JOB_ERROR;
+            cr_assert_eq(pc_result_fail_call(out, k++, s, json_string_value(json_object_get(f, "detail")),
+                                             json_number_value(json_object_get(f, "seconds")), &err), 0);
+        } else {
+            cr_assert_eq(pc_result_set_call(out, k++, f, json_string_value(json_object_get(f, "rerun")), &err),
+                         0, "%s", err.msg);
+        }
+    }
+    out->status = PC_JOB_OK;
+    out->seconds = in->seconds;
+}
+
+void judge_results(const pc_caseset *cases, const pc_plan *plan, const pc_expectations *ex,
+                   fx_result *results, int interrupted, pc_comparison *cmp, pc_row_sink sink,
+                   void *ctx)
+{
+    pc_error err;
+    pc_judge j;
+    size_t i;
+    cr_assert_eq(pc_judge_init(&j, cases, plan, ex, cmp, sink, ctx, &err), 0, "%s", err.msg);
+    for (i = 0; i < plan->len; i++) {
+        pc_job_result r;
+        if (results[i].status == PC_JOB_PENDING)
+            continue;
+        to_model(&results[i], &r);
+        cr_assert_eq(pc_judge_job(&j, i, &r, &err), 0, "%s", err.msg);
+        pc_job_result_clear(&r);
+    }
+    cr_assert_eq(pc_judge_finish(&j, interrupted, &err), 0, "%s", err.msg);
+    pc_judge_free(&j);
+}
+
+void compare(fixture *fx)
+{
+    judge_results(&fx->cases, &fx->plan, &fx->ex, fx->results, 0, &fx->cmp, NULL, NULL);
+}
+
+void fx_results_free(fx_result *results, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        json_decref(results[i].result);
+        free(results[i].detail);
+        memset(&results[i], 0, sizeof results[i]);
+    }
 }
 
 

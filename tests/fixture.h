@@ -7,11 +7,22 @@
 #include "compare.h"
 #include "util.h"
 
+/* A job's result in the runner's own terms (what protocol 2 sends), turned into the
+ * result model (result.h) and judged by compare(): `result` is {"module": MODULE,
+ * "functions": [ENTRY...]}, where an ENTRY with "status" is a call that did not
+ * complete and one with "not_defined" a function the module never defined. */
+typedef struct fx_result {
+    pc_job_status status; /* PENDING (zero): not delivered, as an interrupted run leaves it */
+    json_t *result;       /* owned */
+    char *detail;         /* owned */
+    double seconds;
+} fx_result;
+
 typedef struct fixture {
     pc_caseset cases;
     pc_registry reg;
     pc_plan plan;
-    pc_job_result results[8];
+    fx_result results[8];
     pc_expectations ex;
     pc_comparison cmp;
     char dir[32];
@@ -22,7 +33,15 @@ void teardown(fixture *fx);
 /* Job i (plan order: 3.8 source, 3.8 desugared, 3.13 source, 3.13 desugared) returned v. */
 void returned(fixture *fx, size_t i, json_t *v);
 const pc_row *row(fixture *fx, const char *fn, const char *interp, pc_mode mode);
+/* Deliver every job that has a status to a judge, in plan order, and finish it
+ * (interrupted 0); then fx->cmp holds the rows. */
 void compare(fixture *fx);
+/* The same with the results given, into cmp (the caller frees it); rows are also
+ * handed to sink(ctx) when sink is given. */
+void judge_results(const pc_caseset *cases, const pc_plan *plan, const pc_expectations *ex,
+                   fx_result *results, int interrupted, pc_comparison *cmp, pc_row_sink sink,
+                   void *ctx);
+void fx_results_free(fx_result *results, size_t n);
 /* Write DIR/NAME with text (the test fails if it cannot); returns the malloc'd path. */
 char *write_tmp(const char *dir, const char *name, const char *text);
 /* Remove a temp directory and everything under it (best effort, for cleanup). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "groups.h"
 #include "util.h"
 
 #include "fixture.h"
@@ -124,19 +125,27 @@ Test(compare, absent_function_diverges)
     teardown(&fx);
 }
 
+static int keep_group(void *ctx, json_t *entry, pc_error *err)
+{
+    (void)err;
+    return json_array_append(ctx, entry);
+}
+
 Test(compare, groups_across_builds)
 {
     fixture fx;
-    json_t *g, *groups;
+    json_t *g, *groups, *all = json_array();
     size_t i;
+    pc_error err;
     setup(&fx, NULL);
     returned(&fx, 0, json_integer(1));
     returned(&fx, 1, json_integer(1));
     returned(&fx, 2, json_integer(2));
     returned(&fx, 3, json_integer(1));
     compare(&fx);
+    cr_assert_eq(pc_groups_each(&fx.cmp, keep_group, all, &err), 0, "%s", err.msg);
     groups = NULL;
-    json_array_foreach(fx.cmp.groups, i, g) {
+    json_array_foreach(all, i, g) {
         if (!strcmp(json_string_value(json_object_get(g, "function")), "f") &&
             !strcmp(json_string_value(json_object_get(g, "mode")), "source"))
             groups = json_object_get(g, "groups");
@@ -145,7 +154,12 @@ Test(compare, groups_across_builds)
     cr_assert_eq(json_array_size(groups), 2);
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(groups, 0), "builds")), "cpython 3.8");
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(groups, 1), "builds")), "cpython 3.13+");
-    json_array_foreach(fx.cmp.groups, i, g) {
+    /* each group names its observation by interned id: the two differ, and are the rows' */
+    cr_assert_neq(json_integer_value(json_object_get(json_array_get(groups, 0), "observation")),
+                  json_integer_value(json_object_get(json_array_get(groups, 1), "observation")));
+    cr_assert_eq(json_integer_value(json_object_get(json_array_get(groups, 0), "observation")),
+                 row(&fx, "f", "cpython-3.8.18", PC_MODE_SOURCE)->observation);
+    json_array_foreach(all, i, g) {
         if (!strcmp(json_string_value(json_object_get(g, "function")), "f") &&
             !strcmp(json_string_value(json_object_get(g, "mode")), "desugared")) {
             cr_assert_eq(json_array_size(json_object_get(g, "groups")), 1);
@@ -153,6 +167,7 @@ Test(compare, groups_across_builds)
                              "cpython 3.8+");
         }
     }
+    json_decref(all);
     teardown(&fx);
 }
 
@@ -202,8 +217,15 @@ Test(compare, scopes_and_f_locals_are_judged_translation_fields_only_recorded)
     compare(&fx);
     r = row(&fx, "f", "cpython-3.8.18", PC_MODE_DESUGARED);
     cr_assert_eq(r->verdict, PC_PASS, "translation_frames differ from build to build but are not judged");
-    cr_assert(json_object_get(r->recorded, "translation_frames") != NULL, "shown in the report");
-    cr_assert(json_object_get(r->observation, "translation_frames") == NULL);
+    {
+        json_t *rec = pc_intern_load(&fx.cmp.observations, r->recorded);
+        json_t *obs = pc_row_observation(&fx.cmp, r);
+        cr_assert(json_object_get(rec, "translation_frames") != NULL, "shown in the report");
+        cr_assert(json_object_get(obs, "translation_frames") == NULL);
+        cr_assert(json_object_get(obs, "outcome") != NULL);
+        json_decref(rec);
+        json_decref(obs);
+    }
     r = row(&fx, "f", "cpython-3.13.0", PC_MODE_SOURCE);
     cr_assert_eq(r->verdict, PC_FAIL, "a different scope classification fails");
     cr_assert_str_eq(json_string_value(json_object_get(r->diff, "path")), "scopes.f.varnames[0]");
@@ -216,21 +238,69 @@ Test(compare, scopes_and_f_locals_are_judged_translation_fields_only_recorded)
 
 Test(compare, job_and_call_statuses_map_to_verdicts_by_the_table)
 {
-    static const char *const statuses[] = {"ok", "timeout", "crash", "error", "skipped", "not-run"};
+    static const char *const statuses[] = {"pending", "ok", "timeout", "crash", "error", "skipped", "not-run"};
+    int v;
     size_t i;
-    cr_assert_eq(pc_verdict_for_status("timeout"), PC_TIMEOUT);
-    cr_assert_eq(pc_verdict_for_status("crash"), PC_CRASH);
-    cr_assert_eq(pc_verdict_for_status("error"), PC_ERROR);
-    cr_assert_eq(pc_verdict_for_status("skipped"), PC_SKIP);
-    cr_assert_eq(pc_verdict_for_status("not-run"), PC_NOT_RUN);
-    /* a status the table does not know is never a success */
-    cr_assert_eq(pc_verdict_for_status("ok"), PC_ERROR);
-    cr_assert_eq(pc_verdict_for_status("bogus"), PC_ERROR);
-    cr_assert_eq(pc_verdict_for_status(NULL), PC_ERROR);
-    /* every status execute.h names is spelled as the table spells it */
+    cr_assert_eq(pc_verdict_for_status(PC_JOB_TIMEOUT), PC_TIMEOUT);
+    cr_assert_eq(pc_verdict_for_status(PC_JOB_CRASH), PC_CRASH);
+    cr_assert_eq(pc_verdict_for_status(PC_JOB_ERROR), PC_ERROR);
+    cr_assert_eq(pc_verdict_for_status(PC_JOB_SKIPPED), PC_SKIP);
+    cr_assert_eq(pc_verdict_for_status(PC_JOB_NOT_RUN), PC_NOT_RUN);
+    /* OK is judged, and a result never filled (PENDING) is never a success */
+    cr_assert_eq(pc_verdict_for_status(PC_JOB_OK), PC_ERROR);
+    cr_assert_eq(pc_verdict_for_status(PC_JOB_PENDING), PC_ERROR);
+    cr_assert_eq(pc_verdict_for_status((pc_job_status)99), PC_ERROR);
     for (i = 0; i < sizeof statuses / sizeof *statuses; i++)
-        cr_assert_str_eq(pc_job_status_name((pc_job_status)(i == 0 ? PC_JOB_OK : i == 1 ? PC_JOB_TIMEOUT
-                                                               : i == 2 ? PC_JOB_CRASH : i == 3 ? PC_JOB_ERROR
-                                                               : i == 4 ? PC_JOB_SKIPPED : PC_JOB_NOT_RUN)),
-                         statuses[i]);
+        cr_assert_str_eq(pc_job_status_name((pc_job_status)i), statuses[i]);
+    /* the table's rules: what it gives without judging is incomplete and unexpected,
+     * except SKIP; judged verdicts observed something */
+    for (v = 0; v < PC_VERDICT_COUNT; v++) {
+        const pc_verdict_info *info = pc_verdict_get((pc_verdict)v);
+        cr_assert_eq(info->incomplete, info->status != PC_JOB_PENDING, "%s", info->name);
+        if (info->incomplete && v != PC_SKIP)
+            cr_assert_not(info->expected, "%s", info->name);
+        cr_assert_eq(pc_verdict_by_name(info->name), v);
+    }
+    cr_assert_eq(pc_verdict_by_name("NOPE"), -1);
+}
+
+/* Every planned job gets exactly one result: one that never arrived is NOT-RUN after an
+ * interruption and ERROR otherwise, and jobs_reported counts only what arrived. */
+Test(compare, jobs_without_a_result_are_counted_and_never_pass)
+{
+    fixture fx;
+    setup(&fx, NULL);
+    returned(&fx, 0, json_integer(1));
+    returned(&fx, 2, json_integer(1));
+    judge_results(&fx.cases, &fx.plan, &fx.ex, fx.results, 2, &fx.cmp, NULL, NULL);
+    cr_assert_eq(fx.cmp.jobs_reported, 2);
+    cr_assert_eq(fx.cmp.statuses[PC_JOB_NOT_RUN], 2);
+    cr_assert_eq(row(&fx, "f", "cpython-3.8.18", PC_MODE_DESUGARED)->verdict, PC_NOT_RUN);
+    pc_comparison_free(&fx.cmp);
+    judge_results(&fx.cases, &fx.plan, &fx.ex, fx.results, 0, &fx.cmp, NULL, NULL);
+    cr_assert_eq(fx.cmp.jobs_reported, 2);
+    cr_assert_eq(row(&fx, "f", "cpython-3.13.0", PC_MODE_DESUGARED)->verdict, PC_ERROR);
+    cr_assert(strstr(row(&fx, "f", "cpython-3.13.0", PC_MODE_DESUGARED)->detail, "lost") != NULL);
+    teardown(&fx);
+}
+
+/* A result arriving twice for one job is the harness's bug, and is refused. */
+Test(compare, a_second_result_for_a_job_is_refused)
+{
+    fixture fx;
+    pc_judge j;
+    pc_error err;
+    pc_job_result r = {0};
+    setup(&fx, NULL);
+    cr_assert_eq(pc_judge_init(&j, &fx.cases, &fx.plan, &fx.ex, &fx.cmp, NULL, NULL, &err), 0);
+    pc_job_result_fail(&r, PC_JOB_ERROR, strdup("x"), 0);
+    cr_assert_eq(pc_judge_job(&j, 0, &r, &err), 0);
+    pc_job_result_clear(&r);
+    pc_job_result_fail(&r, PC_JOB_ERROR, strdup("x"), 0);
+    cr_assert_eq(pc_judge_job(&j, 0, &r, &err), -1);
+    cr_assert(strstr(err.msg, "twice") != NULL, "%s", err.msg);
+    cr_assert_eq(pc_judge_job(&j, 99, &r, &err), -1);
+    pc_job_result_clear(&r);
+    pc_judge_free(&j);
+    teardown(&fx);
 }

@@ -141,6 +141,7 @@ static bool obs_equal(const pc_comparison *cmp, uint32_t obs, json_t *want)
 typedef struct judged {
     pc_verdict verdict;
     json_t *want;          /* borrowed */
+    bool want_source;      /* judged against the source run's observation instead */
     const char *reason;    /* borrowed */
     const char *detail;    /* static text */
 } judged;
@@ -152,8 +153,8 @@ static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32
     json_t *exp_src = entry ? json_object_get(entry, "source") : NULL;
     json_t *exp_des = entry ? json_object_get(entry, "desugared") : NULL;
     const char *divergence = entry ? json_string_value(json_object_get(entry, "divergence")) : NULL;
-    judged j = {PC_PASS, NULL, entry ? json_string_value(json_object_get(entry, "reason")) : NULL,
-                NULL};
+    judged j = {PC_PASS, NULL, false,
+                entry ? json_string_value(json_object_get(entry, "reason")) : NULL, NULL};
 
     if (mode == PC_MODE_SOURCE) {
         j.want = exp_src;
@@ -167,6 +168,7 @@ static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32
     } else if (have_src && obs != src_obs) {
         /* (a) the translation diverges from the source on this interpreter */
         j.want = exp_des;
+        j.want_source = !exp_des;
         if (exp_des && obs_equal(cmp, obs, exp_des) && divergence && *divergence) {
             j.verdict = PC_XFAIL;
             j.reason = divergence;
@@ -238,7 +240,8 @@ static int judge_row(pc_judge *jd, size_t jidx, const char *function, const stru
     const pc_job_record *rec = &cmp->jobs[jidx];
     const held_part *part = held_find(&jd->held[jidx], function), *sp = held_find(src, function);
     pc_row *row = new_row(cmp, job, function, err);
-    json_t *want = NULL;
+    json_t *want = NULL, *src_want = NULL;
+    int rc;
     if (!row)
         return -1;
     if (rec->status != PC_JOB_OK || broken) {
@@ -265,8 +268,14 @@ static int judge_row(pc_judge *jd, size_t jidx, const char *function, const stru
                                                                             : part->seconds;
         row->reason = j.reason;
         want = j.want;
-        if (set_detail(row, j.detail ? j.detail : part ? part->note : NULL, err))
+        if (j.want_source) /* NULL, like JSON null, when the source run had no such function */
+            want = src_want = pc_intern_load(&cmp->observations, sp ? sp->observation : 0);
+        if (j.want_source && !want)
+            want = json_null();
+        if (set_detail(row, j.detail ? j.detail : part ? part->note : NULL, err)) {
+            json_decref(src_want);
             return -1;
+        }
         if (want && (!pc_verdict_get(j.verdict)->expected || j.verdict == PC_XFAIL)) {
             json_t *obs = pc_row_observation(cmp, row);
             row->diff = pc_json_diff(want, obs ? obs : json_null());
@@ -276,7 +285,9 @@ static int judge_row(pc_judge *jd, size_t jidx, const char *function, const stru
     cmp->counts[row->verdict]++;
     if (!pc_verdict_get(row->verdict)->expected)
         cmp->unexpected++;
-    return jd->sink ? jd->sink(jd->sink_ctx, cmp, row, want, err) : 0;
+    rc = jd->sink ? jd->sink(jd->sink_ctx, cmp, row, want, err) : 0;
+    json_decref(src_want);
+    return rc;
 }
 
 /* A translation that does not compile where the source does is the desugarer's error,
@@ -322,6 +333,7 @@ static int judge_case(pc_judge *jd, size_t c, pc_error *err)
     pc_judge_case *pc = &jd->pending[c];
     const char **names = NULL;
     long *by = NULL; /* [interp][mode] -> plan index or -1 */
+    char **broken = NULL; /* [interp]: why its translation is unusable, or NULL */
     size_t nnames = 0, cap = 0, i, k, f;
     int mode, rc = -1;
     if (!(by = malloc((jd->ninterps * PC_MODE_COUNT + 1) * sizeof *by)))
@@ -352,28 +364,37 @@ static int judge_case(pc_judge *jd, size_t c, pc_error *err)
             }
         }
     }
+    /* a translation that does not compile, per interpreter */
+    if (!(broken = calloc(jd->ninterps + 1, sizeof *broken))) {
+        pc_oom(err);
+        goto out;
+    }
     for (i = 0; i < jd->ninterps; i++) {
         long js = by[i * PC_MODE_COUNT + PC_MODE_SOURCE], jdes = by[i * PC_MODE_COUNT + PC_MODE_DESUGARED];
-        const struct pc_held *src = js >= 0 && jd->cmp->jobs[js].status == PC_JOB_OK ? &jd->held[js] : NULL;
-        char *broken = NULL;
         bool oom = false;
-        if (src && jdes >= 0 && !(broken = translation_broken(jd, (size_t)js, (size_t)jdes, &oom)) && oom) {
+        if (js >= 0 && jdes >= 0 && jd->cmp->jobs[js].status == PC_JOB_OK &&
+            !(broken[i] = translation_broken(jd, (size_t)js, (size_t)jdes, &oom)) && oom) {
             pc_oom(err);
             goto out;
         }
-        for (f = 0; f < nnames; f++) {
+    }
+    /* rows in the documented order: function, interpreter, mode */
+    for (f = 0; f < nnames; f++) {
+        for (i = 0; i < jd->ninterps; i++) {
+            long js = by[i * PC_MODE_COUNT + PC_MODE_SOURCE], jdes = by[i * PC_MODE_COUNT + PC_MODE_DESUGARED];
+            const struct pc_held *src = js >= 0 && jd->cmp->jobs[js].status == PC_JOB_OK ? &jd->held[js] : NULL;
             if ((js >= 0 && judge_row(jd, (size_t)js, names[f], NULL, NULL, err)) ||
-                (jdes >= 0 && judge_row(jd, (size_t)jdes, names[f], src, broken, err))) {
-                free(broken);
+                (jdes >= 0 && judge_row(jd, (size_t)jdes, names[f], src, broken[i], err)))
                 goto out;
-            }
         }
-        free(broken);
     }
     rc = 0;
 out:
     for (i = 0; i < pc->njobs; i++)
         held_free(&jd->held[pc->jobs[i]]);
+    for (i = 0; broken && i < jd->ninterps; i++)
+        free(broken[i]);
+    free(broken);
     free(names);
     free(by);
     return rc;

@@ -17,11 +17,15 @@ static int member_order(const void *a, const void *b)
     return pc_builds_cmp(((const member *)a)->interp, ((const member *)b)->interp);
 }
 
-/* Label every maximal run of group g within a build class, e.g. "cpython 3.8-3.10". */
-static int label_group(const member *ms, const pc_interp **ins, size_t n, int g, pc_buf *label,
-                       json_t *names, pc_error *err)
+/* Label every maximal run of group g within a build class, e.g. "cpython 3.8-3.10",
+ * and list its interpreters, into *out. */
+static int label_group(const member *ms, const pc_interp **ins, size_t n, int g, pc_group *out,
+                       pc_error *err)
 {
+    pc_buf label = {0};
     size_t start = 0, i;
+    if (!(out->interps = calloc(n, sizeof *out->interps)))
+        return pc_oom(err);
     while (start < n) {
         /* the class segment [start, end): one class string */
         size_t end = start + 1;
@@ -38,66 +42,35 @@ static int label_group(const member *ms, const pc_interp **ins, size_t n, int g,
             char lab[256];
             if (ms[i].group != g)
                 continue;
+            out->observation = ms[i].obs;
             while (last + 1 < end && ms[last + 1].group == g)
                 last++;
             pc_builds_label(ins + start, end - start, i - start, last - start, lab, sizeof lab);
-            if (pc_buf_appendf(label, err, "%s%s", label->len ? " | " : "", lab))
+            if (pc_buf_appendf(&label, err, "%s%s", label.len ? " | " : "", lab)) {
+                pc_buf_free(&label);
                 return -1;
+            }
             for (; i <= last; i++)
-                if (json_array_append_new(names, pc_json_textz(ms[i].interp->name)))
-                    return pc_oom(err);
+                out->interps[out->n++] = ms[i].interp;
             i = last;
         }
         start = end;
     }
+    if (!label.data && pc_buf_append(&label, "", 0, err))
+        return -1;
+    out->builds = label.data; /* taken */
     return 0;
 }
 
-/* The entry of one case function and mode from its members (n > 0, grouped). */
-static json_t *entry_json(const pc_row *first, pc_mode mode, member *ms, const pc_interp **ins,
-                          size_t n, int ngroups, pc_error *err)
+static void set_clear(pc_group_set *set)
 {
-    json_t *groups = json_array(), *entry;
     size_t i;
-    int g;
-    if (!groups) {
-        pc_oom(err);
-        return NULL;
+    for (i = 0; i < set->n; i++) {
+        free(set->groups[i].builds);
+        free(set->groups[i].interps);
     }
-    qsort(ms, n, sizeof *ms, member_order);
-    for (i = 0; i < n; i++)
-        ins[i] = ms[i].interp;
-    for (g = 0; g < ngroups; g++) {
-        pc_buf label = {0};
-        json_t *names = json_array(), *gobj;
-        uint32_t obs = 0;
-        if (!names || label_group(ms, ins, n, g, &label, names, err)) {
-            if (!names)
-                pc_oom(err);
-            json_decref(names);
-            json_decref(groups);
-            pc_buf_free(&label);
-            return NULL;
-        }
-        for (i = 0; i < n; i++)
-            if (ms[i].group == g) {
-                obs = ms[i].obs;
-                break;
-            }
-        gobj = json_pack("{s:o, s:o, s:I}", "builds", pc_json_textz(label.data ? label.data : ""),
-                         "interpreters", names, "observation", (json_int_t)obs);
-        pc_buf_free(&label);
-        if (!gobj || json_array_append_new(groups, gobj)) {
-            json_decref(groups);
-            pc_oom(err);
-            return NULL;
-        }
-    }
-    entry = json_pack("{s:o, s:o, s:s, s:o}", "case", pc_json_textz(first->kase->name), "function",
-                      pc_json_textz(first->function), "mode", pc_mode_name(mode), "groups", groups);
-    if (!entry)
-        pc_oom(err);
-    return entry;
+    free(set->groups);
+    memset(set, 0, sizeof *set);
 }
 
 int pc_groups_each(const pc_comparison *cmp, pc_group_sink sink, void *ctx, pc_error *err)
@@ -125,9 +98,9 @@ int pc_groups_each(const pc_comparison *cmp, pc_group_sink sink, void *ctx, pc_e
             }
         }
         for (mode = 0; mode < PC_MODE_COUNT; mode++) {
+            pc_group_set set = {cmp->rows[r].kase, cmp->rows[r].function, (pc_mode)mode, NULL, 0};
             size_t n = 0;
-            int ngroups = 0;
-            json_t *entry;
+            int ngroups = 0, g, src;
             for (i = r; i < end; i++) {
                 const pc_row *row = &cmp->rows[i];
                 if (row->mode != mode || pc_verdict_get((pc_verdict)row->verdict)->incomplete)
@@ -144,11 +117,23 @@ int pc_groups_each(const pc_comparison *cmp, pc_group_sink sink, void *ctx, pc_e
             }
             if (n == 0)
                 continue;
-            if (!(entry = entry_json(&cmp->rows[r], (pc_mode)mode, ms, ins, n, ngroups, err)))
+            qsort(ms, n, sizeof *ms, member_order);
+            for (i = 0; i < n; i++)
+                ins[i] = ms[i].interp;
+            if (!(set.groups = calloc((size_t)ngroups, sizeof *set.groups))) {
+                pc_oom(err);
                 goto out;
-            k = (size_t)sink(ctx, entry, err);
-            json_decref(entry);
-            if (k)
+            }
+            for (g = 0; g < ngroups; g++) {
+                set.n++;
+                if (label_group(ms, ins, n, g, &set.groups[g], err)) {
+                    set_clear(&set);
+                    goto out;
+                }
+            }
+            src = sink(ctx, &set, err);
+            set_clear(&set);
+            if (src)
                 goto out;
         }
         r = end;

@@ -146,18 +146,22 @@ int pc_report_row(void *writer, const pc_comparison *cmp, const pc_row *r, json_
                   pc_error *err)
 {
     pc_report_writer *w = writer;
-    json_t *o = json_pack("{s:o, s:o, s:s, s:o, s:s, s:I, s:f}", "case", pc_json_textz(r->kase->name),
-                          "function", pc_json_textz(r->function), "mode", pc_mode_name((pc_mode)r->mode),
-                          "interpreter", pc_json_textz(r->interp->name), "verdict",
-                          pc_verdict_name((pc_verdict)r->verdict), "job", (json_int_t)r->job,
+    /* the job names the case, mode and interpreter ("jobs"[job]); the row adds only what
+     * is its own: a PASS row is its function, verdict, duration and observation */
+    json_t *o = json_pack("{s:I, s:o, s:s, s:f}", "job", (json_int_t)r->job, "function",
+                          pc_json_textz(r->function), "verdict", pc_verdict_name((pc_verdict)r->verdict),
                           "duration", (double)r->seconds);
+    uint32_t reason = 0;
     (void)cmp;
     if (!o)
         return pc_oom(err);
-    /* only what the row has: a PASS row names its observation and nothing else */
+    if (r->reason && !(reason = pc_intern_add(&w->reasons, r->reason, strlen(r->reason), err))) {
+        json_decref(o);
+        return -1;
+    }
     if ((r->observation && json_object_set_new(o, "observation", json_integer(r->observation))) ||
         (r->recorded && json_object_set_new(o, "recorded", json_integer(r->recorded))) ||
-        (r->reason && json_object_set_new(o, "reason", pc_json_textz(r->reason))) ||
+        (reason && json_object_set_new(o, "reason", json_integer(reason))) ||
         (r->detail && json_object_set_new(o, "detail", pc_json_textz(r->detail))) ||
         (r->verdict != PC_PASS && expected && json_object_set(o, "expected", expected)) ||
         (r->verdict != PC_PASS && r->diff && json_object_set(o, "diff", r->diff))) {
@@ -167,10 +171,46 @@ int pc_report_row(void *writer, const pc_comparison *cmp, const pc_row *r, json_
     return put(w, w->rows++ ? ",\n" : "\n", o, err);
 }
 
-static int put_group(void *writer, json_t *entry, pc_error *err)
+/* {"case", "function", "mode", "groups": [{"builds", "interpreters": [INDEX...],
+ * "observation": ID}]}: interpreters by index in "interpreters". */
+static int put_group(void *writer, const pc_group_set *set, pc_error *err)
 {
     pc_report_writer *w = writer;
-    return put(w, w->groups++ ? ",\n" : "\n", json_incref(entry), err);
+    json_t *groups = json_array(), *o;
+    size_t g, i;
+    for (g = 0; groups && g < set->n; g++) {
+        const pc_group *gr = &set->groups[g];
+        json_t *ins = json_array();
+        for (i = 0; ins && i < gr->n; i++)
+            if (json_array_append_new(ins, json_integer((json_int_t)(gr->interps[i] - w->reg->items)))) {
+                json_decref(ins);
+                ins = NULL;
+            }
+        o = json_pack("{s:o, s:o, s:I}", "builds", pc_json_textz(gr->builds), "interpreters", ins,
+                      "observation", (json_int_t)gr->observation);
+        if (!o || json_array_append_new(groups, o)) {
+            json_decref(groups);
+            groups = NULL;
+        }
+    }
+    o = groups ? json_pack("{s:o, s:o, s:s, s:o}", "case", pc_json_textz(set->kase->name), "function",
+                           pc_json_textz(set->function), "mode", pc_mode_name(set->mode), "groups", groups)
+               : NULL;
+    return put(w, w->groups++ ? ",\n" : "\n", o, err);
+}
+
+/* "reasons": [TEXT...]: each recorded reason once; a row's "reason": N is reasons[N - 1]. */
+static int put_reasons(pc_report_writer *w, pc_error *err)
+{
+    size_t i;
+    if (fputs(",\n\"reasons\":[", w->f) < 0)
+        return pc_fail(err, "%s: cannot write the report: %s", w->tmp, strerror(errno));
+    for (i = 1; i <= w->reasons.len; i++)
+        if (put(w, i > 1 ? ",\n" : "\n", pc_json_textz(pc_intern_text(&w->reasons, (uint32_t)i)), err))
+            return -1;
+    if (fputs("]", w->f) < 0)
+        return pc_fail(err, "%s: cannot write the report: %s", w->tmp, strerror(errno));
+    return 0;
 }
 
 /* "observations": [null, TEXT...]: the interned texts, written as they are held (each
@@ -258,7 +298,9 @@ int pc_report_close(pc_report_writer *w, const pc_run_info *run, const pc_regist
     int rc = -1;
     *written = NULL;
     w->groups = 0;
-    if (put_observations(w, cmp, err) || fputs("],\n\"groups\":[", w->f) < 0 ||
+    w->reg = reg;
+    if (put_observations(w, cmp, err) || fputs("]", w->f) < 0 || put_reasons(w, err) ||
+        fputs(",\n\"groups\":[", w->f) < 0 ||
         pc_groups_each(cmp, put_group, w, err) || fputs("],\n\"jobs\":[", w->f) < 0)
         goto out;
     for (i = 0; i < plan->len; i++)
@@ -319,6 +361,7 @@ void pc_report_abort(pc_report_writer *w)
     free(w->tmp);
     free(w->dated);
     free(w->dir);
+    pc_intern_free(&w->reasons);
     memset(w, 0, sizeof *w);
 }
 

@@ -9,10 +9,14 @@
  * fails calls pc_report_abort, which removes the partial file.
  *
  * The document, compact, one value per line:
- *   schema_version, harness, results[ROW...], observations[null, OBS...], groups[...],
- *   jobs[...], interpreters[...], stale[...], run{...}, interrupted, signal, summary{...}
- * A row names its observation by index in "observations" (index 0 is null: nothing
- * observed); "expected" and "diff" appear only in rows whose verdict is not PASS.
+ *   schema_version, harness, results[ROW...], observations[null, OBS...], reasons[...],
+ *   groups[...], jobs[...], interpreters[...], stale[...], run{...}, interrupted, signal,
+ *   summary{...}
+ * Everything that repeats is stored once and named by index: a row names its job
+ * ("jobs"[job]: case, mode, interpreter), its observation ("observations"[i], where 0
+ * is null: nothing observed) and its reason ("reasons"[i - 1]); a group names its
+ * interpreters by index in "interpreters". "expected" and "diff" appear only in rows
+ * whose verdict is not PASS.
  */
 #ifndef PC_REPORT_H
 #define PC_REPORT_H
@@ -22,6 +26,7 @@
 
 #include "bless.h"
 #include "compare.h"
+#include "intern.h"
 #include "plan.h"
 #include "registry.h"
 
@@ -49,6 +54,8 @@ typedef struct pc_report_writer {
     FILE *f;
     char *dir, *dated, *tmp;
     size_t rows, groups;
+    pc_intern reasons;       /* each recorded reason once */
+    const pc_registry *reg;  /* at close: interpreters are named by index */
 } pc_report_writer;
 
 /* Start the report in DIR (created when missing). */

@@ -189,6 +189,28 @@ void fx_results_free(fx_result *results, size_t n)
 }
 
 
+json_t *load_report(const char *path)
+{
+    json_t *doc = json_load_file(path, 0, NULL), *row;
+    json_t *jobs = json_object_get(doc, "jobs"), *obs = json_object_get(doc, "observations");
+    json_t *reasons = json_object_get(doc, "reasons");
+    size_t i;
+    json_array_foreach(json_object_get(doc, "results"), i, row) {
+        json_t *job = json_array_get(jobs, (size_t)json_integer_value(json_object_get(row, "job")));
+        json_t *o = json_object_get(row, "observation"), *rec = json_object_get(row, "recorded");
+        json_t *why = json_object_get(row, "reason");
+        cr_assert_not_null(job, "row %zu names a job the report has", i);
+        json_object_set(row, "case", json_object_get(job, "case"));
+        json_object_set(row, "interpreter", json_object_get(job, "interpreter"));
+        json_object_set(row, "mode", json_object_get(job, "mode"));
+        cr_assert(!o || json_array_get(obs, (size_t)json_integer_value(o)), "row %zu: observation index", i);
+        json_object_set(row, "observation", o ? json_array_get(obs, (size_t)json_integer_value(o)) : json_null());
+        json_object_set(row, "recorded", rec ? json_array_get(obs, (size_t)json_integer_value(rec)) : json_null());
+        json_object_set(row, "reason", why ? json_array_get(reasons, (size_t)json_integer_value(why) - 1) : json_null());
+    }
+    return doc;
+}
+
 char *write_tmp(const char *dir, const char *name, const char *text)
 {
     char *p = pc_asprintf(NULL, "%s/%s", dir, name);

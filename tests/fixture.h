@@ -42,6 +42,12 @@ void judge_results(const pc_caseset *cases, const pc_plan *plan, const pc_expect
                    fx_result *results, int interrupted, pc_comparison *cmp, pc_row_sink sink,
                    void *ctx);
 void fx_results_free(fx_result *results, size_t n);
+/* Load a report (schema 2) with every row expanded in place: its job's "case",
+ * "interpreter" and "mode", and its "observation", "recorded" and "reason" indices
+ * replaced by the values they name (null when the row has none). NULL when the file
+ * is missing or does not parse. */
+json_t *load_report(const char *path);
+
 /* Write DIR/NAME with text (the test fails if it cannot); returns the malloc'd path. */
 char *write_tmp(const char *dir, const char *name, const char *text);
 /* Remove a temp directory and everything under it (best effort, for cleanup). */

@@ -1,6 +1,7 @@
 /* tagged_run.c - see tagged_run.h. */
 #define _GNU_SOURCE /* memmem, __WALL, ptrace requests */
 #include "tagged_run.h"
+#include "fixture.h"
 
 #include <criterion/criterion.h>
 #include <ctype.h>
@@ -275,7 +276,7 @@ void tr_wait(tagged_run *r, double timeout)
         r->err = strdup("");
     cr_assert(r->out && r->err);
     snprintf(path, sizeof path, "%s/latest.json", r->reports);
-    r->report = json_load_file(path, 0, NULL);
+    r->report = load_report(path);
 }
 
 static void remove_tree(const char *dir)

@@ -157,7 +157,7 @@ Test(broken_interp, configured_broken_builds_run_as_error_beside_a_real_one, .ti
     }
     cr_assert_eq(r.code, 1, "unexpected verdicts: exit 1\n%s\n%s", r.out.data, r.err.data);
     latest = pc_asprintf(NULL, "%s/latest.json", e.reports);
-    report = json_load_file(latest, 0, NULL);
+    report = load_report(latest);
     cr_assert_not_null(report, "the report is written: %s", r.err.data);
     free(latest);
 
@@ -222,7 +222,7 @@ Test(broken_interp, only_broken_builds_still_run_and_fail, .timeout = 600)
     }
     cr_assert_eq(r.code, 1, "%s\n%s", r.out.data, r.err.data);
     latest = pc_asprintf(NULL, "%s/latest.json", e.reports);
-    report = json_load_file(latest, 0, NULL);
+    report = load_report(latest);
     cr_assert_not_null(report);
     free(latest);
     cr_assert_eq(json_array_size(json_object_get(report, "jobs")), 3, "three configured broken builds, source");

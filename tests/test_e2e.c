@@ -39,7 +39,7 @@ static void run_pc(run_out *r, const char *const *args, size_t nargs)
                          nargs && (!strcmp(args[0], "run") || !strcmp(args[0], "bless")) ? reports : NULL,
                          600, &r->out, &r->err);
     latest = pc_asprintf(NULL, "%s/latest.json", r->dir);
-    r->report = json_load_file(latest, 0, NULL);
+    r->report = load_report(latest);
     free(latest);
 }
 

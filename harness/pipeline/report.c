@@ -226,7 +226,7 @@ static int put_observations(pc_report_writer *w, const pc_comparison *cmp, pc_er
     return 0;
 }
 
-static json_t *stale_json(const pc_stale_list *stale)
+json_t *pc_report_stale_json(const pc_stale_list *stale)
 {
     json_t *a = json_array();
     size_t i;
@@ -311,7 +311,7 @@ int pc_report_close(pc_report_writer *w, const pc_run_info *run, const pc_regist
     for (i = 0; i < reg->len; i++)
         if (put(w, i ? ",\n" : "\n", pc_interp_json(&reg->items[i]), err))
             goto out;
-    if (fputs("],\n", w->f) < 0 || put(w, "\"stale\":", stale_json(stale), err) ||
+    if (fputs("],\n", w->f) < 0 || put(w, "\"stale\":", pc_report_stale_json(stale), err) ||
         put(w, ",\n\"run\":", run_json(run), err) ||
         put(w, ",\n\"interrupted\":", json_boolean(run->interrupted != 0), err) ||
         put(w, ",\n\"signal\":", json_integer(run->interrupted), err) ||

@@ -70,6 +70,9 @@ int pc_report_row(void *writer, const pc_comparison *cmp, const pc_row *row, jso
 int pc_report_close(pc_report_writer *w, const pc_run_info *run, const pc_registry *reg,
                     const pc_plan *plan, const pc_comparison *cmp, const pc_stale_list *stale,
                     char **written, pc_error *err);
+/* The "stale" array: one object per stale expectation (file, case_file, case, function,
+ * kind "case" or "function", interpreter, why); new reference, NULL when out of memory. */
+json_t *pc_report_stale_json(const pc_stale_list *stale);
 /* Drop a report that will not be finished (its partial file is removed). */
 void pc_report_abort(pc_report_writer *w);
 /* Keep the newest `keep` timestamped reports (DIR/run-*.json, whose names sort in time

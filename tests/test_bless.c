@@ -293,3 +293,87 @@ Test(bless, creates_the_expected_directory)
     free(sub);
     teardown(&fx);
 }
+
+/* ---- bless writes through the store: byte for byte ---------------------------------- */
+
+static char *file_text(fixture *fx)
+{
+    char *path = pc_asprintf(NULL, "%s/c.json", fx->dir);
+    pc_buf b = {0};
+    pc_error err;
+    cr_assert_eq(pc_read_file(path, &b, &err), 0, "%s", err.msg);
+    free(path);
+    return b.data;
+}
+
+/* What bless writes is the store's text; blessing the result again changes no byte. */
+Test(bless, writes_the_store_text_and_a_second_bless_changes_nothing)
+{
+    fixture fx;
+    pc_bless_stats st;
+    pc_error err;
+    char *first, *second, *want;
+    size_t len;
+    setup(&fx, NULL);
+    returned(&fx, 0, json_integer(1));
+    returned(&fx, 1, json_integer(9));
+    returned(&fx, 2, json_integer(2));
+    returned(&fx, 3, json_integer(2));
+    compare(&fx);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(st.files_written, 1);
+    first = file_text(&fx);
+    want = pc_expect_text(&fx.ex.files[0], &len, &err);
+    cr_assert_str_eq(first, want);
+    cr_assert(strstr(first, "\"builds\": \"cpython 3.8\",\n          \"source\": {") != NULL, "%s", first);
+    free(want);
+    teardown(&fx);
+
+    /* the same run against what it wrote: the divergence is DIVERGE (no reason yet), so
+     * the function is regenerated, to the same entries: nothing is written */
+    setup(&fx, first);
+    returned(&fx, 0, json_integer(1));
+    returned(&fx, 1, json_integer(9));
+    returned(&fx, 2, json_integer(2));
+    returned(&fx, 3, json_integer(2));
+    compare(&fx);
+    cr_assert_gt(fx.cmp.unexpected, 0);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(st.files_written, 0);
+    cr_assert_eq(st.functions_updated, 0);
+    second = file_text(&fx);
+    cr_assert_str_eq(second, first);
+    free(second);
+    free(first);
+    teardown(&fx);
+}
+
+/* A regenerated function keeps the entries of classes the run did not cover as they
+ * were written (a hand-written selector too), after the new ones. */
+Test(bless, kept_entries_keep_their_selector_text)
+{
+    fixture fx;
+    pc_bless_stats st;
+    pc_error err;
+    json_t *doc, *f;
+    setup(&fx, "{\"schema\": 1, \"cases\": {\"c\": {" MODULE ", \"f\": ["
+               "{\"builds\": \"pypy 3.09-3.9\", \"source\": " OBS("7") ", \"reason\": \"pypy\"},"
+               "{\"builds\": \"cpython 3.8+\", \"source\": " OBS("5") "}]}}}");
+    returned(&fx, 0, json_integer(1));
+    returned(&fx, 1, json_integer(1));
+    returned(&fx, 2, json_integer(1));
+    returned(&fx, 3, json_integer(1));
+    compare(&fx);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(st.functions_updated, 1);
+    doc = file_json(&fx);
+    f = json_object_get(json_object_get(json_object_get(doc, "cases"), "c"), "f");
+    cr_assert_eq(json_array_size(f), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(f, 0), "builds")), "cpython 3.8+");
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(json_object_get(json_array_get(f, 0), "source"), "outcome"), "value")), 1);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(f, 1), "builds")), "pypy 3.09-3.9",
+                     "written as it was");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(f, 1), "reason")), "pypy");
+    json_decref(doc);
+    teardown(&fx);
+}

@@ -430,3 +430,288 @@ Test(expected, traits_fall_back_to_the_plain_implementation)
     pc_expect_free(&ex);
     pc_caseset_free(&cases);
 }
+
+/* ---- printing selectors, and saving ------------------------------------------------ */
+
+Test(expected, selectors_print_as_they_parse)
+{
+    /* canonical texts print back unchanged; others print in their canonical form */
+    static const char *const same[] = {
+        "*", "cpython *", "cpython 3.8-3.10", "cpython 3.11+", "cpython 3.13.0", "pypy 3.9+",
+        "cpython+debug 3.14+", "cpython+ft 3.13+", "cpython+wasm 3.12", "cpython+debug+ft+wasm 3.14+",
+        "cpython 3.15.0a2-3.15.0rc1", "cpython 3.13.1-3.13", "cpython 3+", "graalpy 3.10+",
+        "cpython 2147483647+", "cpython 3.15.0b1", "micro_python2 3.4+", "cpython 3.13.1+", NULL};
+    static const char *const canon[][2] = {{"cpython 3.8-3.8", "cpython 3.8"},
+                                           {"cpython 03.08+", "cpython 3.8+"},
+                                           {"cpython 3.13.0-3.13.0", "cpython 3.13.0"},
+                                           {"cpython 3.13.0final", NULL}};
+    pc_selector sel, again;
+    pc_error err;
+    char buf[256];
+    size_t i;
+    for (i = 0; same[i]; i++) {
+        cr_assert_eq(pc_selector_parse(same[i], &sel, &err), 0, "%s: %s", same[i], err.msg);
+        pc_selector_format(&sel, buf, sizeof buf);
+        cr_assert_str_eq(buf, same[i]);
+        cr_assert_eq(pc_selector_parse(buf, &again, &err), 0, "%s", err.msg);
+        cr_assert(pc_selector_equal(&sel, &again), "%s", buf);
+    }
+    for (i = 0; i < sizeof canon / sizeof *canon; i++) {
+        int rc = pc_selector_parse(canon[i][0], &sel, &err);
+        if (!canon[i][1]) {
+            cr_assert_eq(rc, -1, "%s is no selector", canon[i][0]);
+            continue;
+        }
+        cr_assert_eq(rc, 0, "%s", err.msg);
+        pc_selector_format(&sel, buf, sizeof buf);
+        cr_assert_str_eq(buf, canon[i][1]);
+        cr_assert_eq(pc_selector_parse(buf, &again, &err), 0);
+        cr_assert(pc_selector_equal(&sel, &again), "%s", buf);
+    }
+    /* equality is field for field: bounds of different precision differ */
+    cr_assert_eq(pc_selector_parse("cpython 3.13+", &sel, &err), 0);
+    cr_assert_eq(pc_selector_parse("cpython 3.13.0+", &again, &err), 0);
+    cr_assert(!pc_selector_equal(&sel, &again));
+    cr_assert_eq(pc_selector_parse("cpython+debug 3.13+", &again, &err), 0);
+    cr_assert(!pc_selector_equal(&sel, &again));
+    cr_assert_eq(pc_selector_parse("*", &again, &err), 0);
+    cr_assert(!pc_selector_equal(&sel, &again));
+}
+
+static const char *const corpus_files[] = {"000_scope_locals", "001_notebook", "002_pep667_backcompat",
+                                           "002_pep667_deletion", "002_pep667_eval_exec", "002_pep667_f_locals",
+                                           "002_pep667_generators", "002_pep667_locals_snapshot",
+                                           "002_pep667_motivation", "002_pep667_threads", "002_pep667_tracing",
+                                           "003_around", NULL};
+
+static void load_corpus(pc_caseset *cases, pc_expectations *ex, const char *dir)
+{
+    pc_error err;
+    size_t i;
+    for (i = 0; corpus_files[i]; i++) {
+        char *p = pc_asprintf(NULL, TESTS_DIR "/../cases/%s.case", corpus_files[i]);
+        cr_assert_eq(pc_parse_file(cases, p, &err), 0, "%s", err.msg);
+        free(p);
+    }
+    cr_assert_eq(pc_expect_load(ex, dir, cases, &err), 0, "%s", err.msg);
+}
+
+static void assert_file_is(const char *path, const char *text, size_t len)
+{
+    pc_buf have = {0};
+    pc_error err;
+    cr_assert_eq(pc_read_file(path, &have, &err), 0, "%s", err.msg);
+    cr_assert_eq(have.len, len, "%s: %zu bytes, want %zu", path, have.len, len);
+    cr_assert(memcmp(have.data, text, len) == 0, "%s differs", path);
+    pc_buf_free(&have);
+}
+
+/* Every committed file saves as the very bytes it was loaded from; rewriting every
+ * function through the API (drop, then the same entries again) changes no byte. */
+Test(expected, corpus_round_trips_byte_for_byte)
+{
+    char dir[] = "/tmp/pc-expected-XXXXXX";
+    pc_caseset cases = {0};
+    pc_expectations ex = {0}, copy = {0};
+    pc_error err;
+    size_t i, c, written = 99, rewritten = 0;
+    cr_assert_not_null(mkdtemp(dir));
+    load_corpus(&cases, &ex, TESTS_DIR "/../expected");
+    cr_assert_eq(ex.len, 12);
+    for (i = 0; i < ex.len; i++) {
+        size_t len;
+        char *text = pc_expect_text(&ex.files[i], &len, &err);
+        cr_assert_not_null(text, "%s", err.msg);
+        assert_file_is(ex.files[i].path, text, len);
+        free(text);
+        free(write_tmp(dir, strrchr(ex.files[i].path, '/') + 1, "stale\n"));
+    }
+    /* nothing changed: nothing is written, even where the disk holds something else */
+    cr_assert_eq(pc_expect_save(&ex, NULL, &written, &err), 0, "%s", err.msg);
+    cr_assert_eq(written, 0);
+
+    /* a copy, every function dropped and set again entry by entry: same bytes */
+    pc_caseset_free(&cases);
+    memset(&cases, 0, sizeof cases);
+    for (i = 0; i < ex.len; i++) {
+        size_t len;
+        char *text = pc_expect_text(&ex.files[i], &len, &err);
+        char *p = pc_asprintf(NULL, "%s/%s", dir, strrchr(ex.files[i].path, '/') + 1);
+        cr_assert_eq(pc_write_atomic(p, text, len, &err), 0, "%s", err.msg);
+        free(p);
+        free(text);
+    }
+    load_corpus(&cases, &copy, dir);
+    for (c = 0; c < cases.len; c++) {
+        const pc_case *k = &cases.items[c];
+        pc_expect_iter it;
+        const char *fn;
+        size_t nfn = 0, f;
+        const char *names[256];
+        pc_expect_functions(&copy, k, &it);
+        while ((fn = pc_expect_next(&it)) != NULL && nfn < 256)
+            names[nfn++] = fn;
+        for (f = 0; f < nfn; f++) {
+            /* the names are keys of the block: keep a copy across the drop */
+            char *name = pc_strdup(names[f], NULL);
+            size_t n = pc_expect_count(&copy, k, name), e;
+            pc_expect_entry *views = calloc(n + 1, sizeof *views);
+            json_t **held = calloc(n + 1, sizeof *held);
+            for (e = 0; e < n; e++) {
+                cr_assert(pc_expect_get(&copy, k, name, e, &views[e]));
+                /* hold what the views borrow while the entries are dropped */
+                held[e] = json_pack("[O, O?, s?, s?, s]", views[e].source, views[e].desugared,
+                                    views[e].divergence, views[e].reason, views[e].builds_text);
+                views[e].source = json_array_get(held[e], 0);
+                views[e].desugared = views[e].desugared ? json_array_get(held[e], 1) : NULL;
+                views[e].divergence = json_string_value(json_array_get(held[e], 2));
+                views[e].reason = json_string_value(json_array_get(held[e], 3));
+                views[e].builds_text = json_string_value(json_array_get(held[e], 4));
+            }
+            cr_assert_eq(pc_expect_drop(&copy, k, name, NULL), n);
+            cr_assert_eq(pc_expect_count(&copy, k, name), 0, "the function is gone");
+            for (e = 0; e < n; e++)
+                cr_assert_eq(pc_expect_set(&copy, k, name, &views[e], &err), 0, "%s", err.msg);
+            cr_assert_eq(pc_expect_count(&copy, k, name), n);
+            for (e = 0; e < n; e++)
+                json_decref(held[e]);
+            free(held);
+            free(views);
+            free(name);
+            rewritten++;
+        }
+    }
+    cr_assert_gt(rewritten, 100);
+    cr_assert_eq(pc_expect_save(&copy, NULL, &written, &err), 0, "%s", err.msg);
+    cr_assert_eq(written, 0, "the same content saves as the same bytes");
+    for (i = 0; i < copy.len; i++) {
+        size_t len;
+        char *text = pc_expect_text(&ex.files[i], &len, &err);
+        assert_file_is(copy.files[i].path, text, len);
+        free(text);
+    }
+    pc_expect_free(&copy);
+    pc_expect_free(&ex);
+    pc_caseset_free(&cases);
+    remove_tree(dir);
+}
+
+/* set, replace, mark a divergence, drop: the file says exactly that. */
+Test(expected, set_mark_and_drop)
+{
+    char dir[] = "/tmp/pc-expected-XXXXXX";
+    pc_caseset cases = {0};
+    pc_expectations ex = {0};
+    pc_error err;
+    pc_expect_entry e, got;
+    pc_interp in38 = mk("cpython", "3.8.18", false), in313 = mk("cpython", "3.13.1", false);
+    json_t *one = json_pack("{s:i}", "n", 1), *two = json_pack("{s:i}", "n", 2), *nine = json_pack("{s:i}", "n", 9);
+    size_t written, len;
+    char *path, *text;
+    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(pc_parse_text(&cases, "cases/x.case", "$ b\n", 4, &err), 0);
+    cr_assert_eq(pc_expect_load(&ex, dir, &cases, &err), 0, "%s", err.msg);
+    cr_assert(!pc_expect_lookup(&ex, &cases.items[0], "f", &in38, &got));
+
+    memset(&e, 0, sizeof e);
+    cr_assert_eq(pc_selector_parse("cpython 3.8-3.12", &e.builds, &err), 0);
+    e.source = one;
+    cr_assert_eq(pc_expect_set(&ex, &cases.items[0], "f", &e, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_selector_parse("cpython 3.13+", &e.builds, &err), 0);
+    e.source = NULL; /* not defined there */
+    e.reason = "gone in 3.13";
+    cr_assert_eq(pc_expect_set(&ex, &cases.items[0], "f", &e, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_expect_count(&ex, &cases.items[0], "f"), 2);
+    cr_assert(pc_expect_lookup(&ex, &cases.items[0], "f", &in313, &got));
+    cr_assert(json_is_null(got.source));
+    cr_assert_str_eq(got.reason, "gone in 3.13");
+    cr_assert_str_eq(got.builds_text, "cpython 3.13+");
+    /* the same selector replaces in place */
+    e.source = two;
+    e.reason = NULL;
+    cr_assert_eq(pc_expect_set(&ex, &cases.items[0], "f", &e, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_expect_count(&ex, &cases.items[0], "f"), 2);
+    cr_assert(pc_expect_get(&ex, &cases.items[0], "f", 1, &got));
+    cr_assert(json_equal(got.source, two));
+    cr_assert_null(got.reason);
+    /* a divergence: first without its reason, then with it */
+    cr_assert_eq(pc_selector_parse("cpython 3.8-3.12", &e.builds, &err), 0);
+    cr_assert_eq(pc_expect_mark_divergence(&ex, &cases.items[0], "f", &e.builds, nine, NULL, &err), 0, "%s", err.msg);
+    cr_assert(pc_expect_lookup(&ex, &cases.items[0], "f", &in38, &got));
+    cr_assert(json_equal(got.desugared, nine));
+    cr_assert_null(got.divergence);
+    cr_assert(json_equal(pc_expect_want(&got, true), nine));
+    cr_assert(json_equal(pc_expect_want(&got, false), one));
+    cr_assert_eq(pc_expect_mark_divergence(&ex, &cases.items[0], "f", &e.builds, nine, "adds nine", &err), 0);
+    cr_assert(pc_expect_lookup(&ex, &cases.items[0], "f", &in38, &got));
+    cr_assert_str_eq(got.divergence, "adds nine");
+    cr_assert_eq(pc_selector_parse("pypy 3.9+", &e.builds, &err), 0);
+    cr_assert_eq(pc_expect_mark_divergence(&ex, &cases.items[0], "f", &e.builds, nine, NULL, &err), -1);
+    cr_assert_str_eq(err.msg, "cases/x.case: case \"b\" function \"f\": no entry for \"pypy 3.9+\" to mark a divergence on");
+    /* a second function, then dropped by its selector: the function goes with it */
+    e.source = one;
+    cr_assert_eq(pc_expect_set(&ex, &cases.items[0], "g", &e, &err), 0);
+    cr_assert_eq(pc_expect_drop(&ex, &cases.items[0], "g", &e.builds), 1);
+    cr_assert_eq(pc_expect_count(&ex, &cases.items[0], "g"), 0);
+    cr_assert_eq(pc_expect_drop(&ex, &cases.items[0], "g", &e.builds), 0);
+
+    cr_assert_eq(pc_expect_save(&ex, NULL, &written, &err), 0, "%s", err.msg);
+    cr_assert_eq(written, 1);
+    path = pc_asprintf(NULL, "%s/x.json", dir);
+    text = "{\n"
+           "  \"schema\": 1,\n"
+           "  \"case_file\": \"x.case\",\n"
+           "  \"cases\": {\n"
+           "    \"b\": {\n"
+           "      \"f\": [\n"
+           "        {\n"
+           "          \"builds\": \"cpython 3.8-3.12\",\n"
+           "          \"source\": {\n"
+           "            \"n\": 1\n"
+           "          },\n"
+           "          \"desugared\": {\n"
+           "            \"n\": 9\n"
+           "          },\n"
+           "          \"divergence\": \"adds nine\"\n"
+           "        },\n"
+           "        {\n"
+           "          \"builds\": \"cpython 3.13+\",\n"
+           "          \"source\": {\n"
+           "            \"n\": 2\n"
+           "          }\n"
+           "        }\n"
+           "      ]\n"
+           "    }\n"
+           "  }\n"
+           "}\n";
+    assert_file_is(path, text, strlen(text));
+    /* saved: nothing more to write */
+    cr_assert_eq(pc_expect_save(&ex, NULL, &written, &err), 0);
+    cr_assert_eq(written, 0);
+    /* unmark, drop one entry, then the whole block */
+    cr_assert_eq(pc_selector_parse("cpython 3.8-3.12", &e.builds, &err), 0);
+    cr_assert_eq(pc_expect_mark_divergence(&ex, &cases.items[0], "f", &e.builds, NULL, NULL, &err), 0);
+    cr_assert(pc_expect_get(&ex, &cases.items[0], "f", 0, &got));
+    cr_assert_null(got.desugared);
+    cr_assert_eq(pc_expect_drop(&ex, &cases.items[0], "f", &e.builds), 1);
+    cr_assert(!pc_expect_lookup(&ex, &cases.items[0], "f", &in38, &got), "3.8 has no entry now");
+    {
+        size_t nfns = 0;
+        cr_assert(pc_expect_drop_case(&ex, "cases/x.case", "b", &nfns));
+        cr_assert_eq(nfns, 1);
+        cr_assert(!pc_expect_drop_case(&ex, "cases/x.case", "b", NULL));
+    }
+    cr_assert_eq(pc_expect_save(&ex, NULL, &written, &err), 0);
+    cr_assert_eq(written, 1);
+    text = pc_expect_text(&ex.files[0], &len, &err);
+    cr_assert_str_eq(text, "{\n  \"schema\": 1,\n  \"case_file\": \"x.case\",\n  \"cases\": {}\n}\n");
+    assert_file_is(path, text, len);
+    free(text);
+    free(path);
+    json_decref(one);
+    json_decref(two);
+    json_decref(nine);
+    pc_expect_free(&ex);
+    pc_caseset_free(&cases);
+    remove_tree(dir);
+}

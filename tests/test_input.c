@@ -228,7 +228,7 @@ Test(input, stale_expectations_listed_then_blessed_away)
 
 Test(input, report_stale_array)
 {
-    pc_expect_file f = {"expected/x.json", "cases/x.case", NULL, NULL, 0};
+    pc_expect_file f = {.path = "expected/x.json", .case_file = "cases/x.case"};
     pc_stale_list l = {0};
     pc_error err;
     json_t *a;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "parse.h"
+#include "plan.h"
 
 static int parse(pc_caseset *set, const char *text, pc_error *err)
 {
@@ -152,13 +153,66 @@ Test(parse, requirements)
 {
     pc_caseset set = {0};
     pc_error err;
-    const char *text = "$ a\n# pyconform: requires threads\nx = 1\n$ b\n# pyconform: requires subprocess, threads\n$ c\n";
+    const char *text = "$ a\n# pyconform: requires threads\nx = 1\n$ b\n# pyconform: requires subprocess, threads\n"
+                       "# pyconform: requires threads subprocess\n$ c\n";
     cr_assert_eq(parse(&set, text, &err), 0, "%s", err.msg);
-    cr_assert_eq(set.items[0].requires, PC_REQUIRES_THREADS);
-    cr_assert_eq(set.items[1].requires, PC_REQUIRES_THREADS | PC_REQUIRES_SUBPROCESS);
-    cr_assert_eq(set.items[2].requires, 0);
+    cr_assert_eq(set.items[0].nrequires, 1);
+    cr_assert_str_eq(set.items[0].requires[0], "threads");
+    cr_assert_eq(set.items[1].nrequires, 2, "each word once, however often it is written");
+    cr_assert_str_eq(set.items[1].requires[0], "subprocess", "in the order written");
+    cr_assert_str_eq(set.items[1].requires[1], "threads");
+    cr_assert_eq(set.items[2].nrequires, 0);
     pc_caseset_free(&set);
     expect_error("$ a\nx = 1\n# pyconform: requires gpu\n", "t.case:3: unknown requirement 'gpu' (known: threads, subprocess)");
+    /* a word is a whole word: neither a prefix nor a longer name is known */
+    expect_error("$ a\n# pyconform: requires thread\n", "t.case:2: unknown requirement 'thread' (known: threads, subprocess)");
+    expect_error("$ a\n\n# pyconform: requires threads, subprocesses\n",
+                 "t.case:3: unknown requirement 'subprocesses' (known: threads, subprocess)");
+}
+
+/* The plan evaluates each requirement against the build's capabilities; the skip
+ * reason names the one missing; a tag of that name gives a build the capability. */
+Test(parse, requirements_are_evaluated_against_builds)
+{
+    pc_caseset set = {0};
+    pc_registry reg = {0};
+    pc_plan plan = {0};
+    pc_error err;
+    char *threads_tag[] = {"threads", NULL}, *no_tags[] = {NULL};
+    size_t i;
+    const char *text = "$ t\n# pyconform: requires threads\nx = 1\n$ s\n# pyconform: requires subprocess\n$ n\ny = 1\n";
+    cr_assert_eq(parse(&set, text, &err), 0, "%s", err.msg);
+    reg.items = calloc(3, sizeof *reg.items);
+    cr_assert_not_null(reg.items);
+    reg.len = 3;
+    for (i = 0; i < 3; i++) {
+        reg.items[i].selected = reg.items[i].supported = true;
+        reg.items[i].tags = no_tags;
+    }
+    reg.items[0].name = "native";
+    reg.items[0].threads = true;
+    reg.items[1].name = "wasm";
+    reg.items[1].wasm = true;
+    reg.items[2].name = "wasm-tagged";
+    reg.items[2].wasm = true;
+    reg.items[2].tags = threads_tag;
+    cr_assert_eq(pc_plan_build(&plan, &set, &reg, PC_MODES_SOURCE, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan.len, 9);
+    for (i = 0; i < plan.len; i++) {
+        const pc_job *j = &plan.jobs[i];
+        const char *want = "";
+        if (j->interp == &reg.items[1] && !strcmp(j->kase->name, "t"))
+            want = "requires threads; wasm cannot start threads";
+        else if (j->interp != &reg.items[0] && !strcmp(j->kase->name, "s"))
+            want = j->interp == &reg.items[1] ? "requires subprocess; wasm is a WebAssembly build (no subprocess)"
+                                              : "requires subprocess; wasm-tagged is a WebAssembly build (no subprocess)";
+        cr_assert_str_eq(j->skip, want, "%s on %s", j->kase->name, j->interp->name);
+    }
+    cr_assert_null(pc_interp_lacks(&reg.items[2], "threads"), "the tag gives the capability");
+    cr_assert_str_eq(pc_interp_lacks(&reg.items[0], "gpu"), "does not know this capability");
+    pc_plan_free(&plan);
+    free(reg.items);
+    pc_caseset_free(&set);
 }
 
 Test(parse, cr_only_line_endings)
@@ -178,7 +232,8 @@ Test(parse, crlf_line_endings)
     cr_assert_eq(set.len, 2);
     cr_assert_str_eq(set.items[0].name, "one", "the CR is not part of the name");
     cr_assert_eq(set.items[0].line, 2);
-    cr_assert_eq(set.items[0].requires, PC_REQUIRES_THREADS);
+    cr_assert_eq(set.items[0].nrequires, 1);
+    cr_assert_str_eq(set.items[0].requires[0], "threads");
     cr_assert_str_eq(set.items[0].source, "# pyconform: requires threads\r\nx = 1\r\n", "the Python text keeps its CRLF");
     cr_assert_str_eq(set.items[0].desugared, "y = 2\r\n", "'=\\r' separates the translation");
     cr_assert_eq(set.items[0].desugared_line, 6);

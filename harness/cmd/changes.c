@@ -68,12 +68,16 @@ static int row(pc_buf *out, const char *c1, const char *c2, const char *builds, 
     return rc ? -1 : 0;
 }
 
-static bool differs(json_t *entries)
+/* Do the builds of a function disagree (an entry's source observation differs from the
+ * first's)? */
+static bool differs(const pc_expectations *ex, const pc_case *k, const char *fn)
 {
+    pc_expect_entry first, e;
     size_t i;
-    json_t *e;
-    json_array_foreach(entries, i, e)
-        if (!json_equal(json_object_get(e, "source"), json_object_get(json_array_get(entries, 0), "source")))
+    if (!pc_expect_get(ex, k, fn, 0, &first))
+        return false;
+    for (i = 1; pc_expect_get(ex, k, fn, i, &e); i++)
+        if (!json_equal(e.source, first.source))
             return true;
     return false;
 }
@@ -83,26 +87,25 @@ static bool differs(json_t *entries)
 static int section(const pc_expectations *ex, const pc_caseset *cases, bool divergences,
                    pc_buf *out, pc_buf *missing, pc_changes_stats *st, pc_error *err)
 {
-    const char *obs_key = divergences ? "desugared" : "source";
-    const char *why_key = divergences ? "divergence" : "reason";
     size_t c, i;
-    const char *fn;
-    json_t *entries, *e;
     for (c = 0; c < cases->len; c++) {
         const pc_case *k = &cases->items[c];
-        json_object_foreach(pc_expect_case(ex, k), fn, entries) {
+        pc_expect_iter it;
+        const char *fn;
+        pc_expect_functions(ex, k, &it);
+        while ((fn = pc_expect_next(&it)) != NULL) {
+            pc_expect_entry e;
             if (!divergences) {
-                if (!differs(entries))
+                if (!differs(ex, k, fn))
                     continue;
                 st->functions_differing++;
             }
-            json_array_foreach(entries, i, e) {
-                if (divergences && !json_object_get(e, "desugared"))
+            for (i = 0; pc_expect_get(ex, k, fn, i, &e); i++) {
+                if (divergences && !e.desugared)
                     continue;
                 st->divergences += divergences;
-                if (row(out, k->name, fn, json_string_value(json_object_get(e, "builds")),
-                        json_object_get(e, obs_key), json_string_value(json_object_get(e, why_key)),
-                        missing, st, err))
+                if (row(out, k->name, fn, e.builds_text, divergences ? e.desugared : e.source,
+                        divergences ? e.divergence : e.reason, missing, st, err))
                     return -1;
             }
         }

@@ -735,3 +735,389 @@ void pc_builds_label(const pc_interp *const *members, size_t n, size_t first, si
     else
         snprintf(out, size, "%s %s-%s", cls, lo, hi);
 }
+
+int pc_builds_label_sel(const pc_interp *const *members, size_t n, size_t first, size_t last,
+                        pc_selector *out, pc_error *err)
+{
+    char label[256];
+    pc_builds_label(members, n, first, last, label, sizeof label);
+    return pc_selector_parse(label, out, err);
+}
+
+/* ---- selectors: printing ----------------------------------------------------------- */
+
+static void format_bound(const pc_version *v, char *out, size_t size)
+{
+    pc_version_format(v, v->parts, out, size);
+}
+
+void pc_selector_format(const pc_selector *sel, char *out, size_t size)
+{
+    char lo[48], hi[48];
+    if (sel->any) {
+        snprintf(out, size, "*");
+        return;
+    }
+    if (sel->has_lo)
+        format_bound(&sel->lo, lo, sizeof lo);
+    if (sel->has_hi)
+        format_bound(&sel->hi, hi, sizeof hi);
+    snprintf(out, size, "%s%s%s%s %s%s%s", sel->impl, sel->traits & PC_TRAIT_DEBUG ? "+debug" : "",
+             sel->traits & PC_TRAIT_FT ? "+ft" : "", sel->traits & PC_TRAIT_WASM ? "+wasm" : "",
+             !sel->has_lo ? "*" : lo,
+             sel->has_lo && !sel->has_hi ? "+" : sel->has_hi && strcmp(lo, hi) != 0 ? "-" : "",
+             sel->has_hi && strcmp(lo, hi) != 0 ? hi : "");
+}
+
+static bool bound_equal(const pc_version *a, const pc_version *b)
+{
+    return a->parts == b->parts && pc_version_cmp(a, b, a->parts) == 0;
+}
+
+bool pc_selector_equal(const pc_selector *a, const pc_selector *b)
+{
+    if (a->any || b->any)
+        return a->any == b->any;
+    return strcmp(a->impl, b->impl) == 0 && a->traits == b->traits && a->has_lo == b->has_lo &&
+           a->has_hi == b->has_hi && (!a->has_lo || bound_equal(&a->lo, &b->lo)) &&
+           (!a->has_hi || bound_equal(&a->hi, &b->hi));
+}
+
+bool pc_selector_is_class(const pc_selector *sel, const pc_interp *in)
+{
+    return !sel->any && strcmp(sel->impl, in->impl ? in->impl : "unknown") == 0 &&
+           sel->traits == interp_traits(in);
+}
+
+/* ---- reading: views ---------------------------------------------------------------- */
+
+/* Fill a view of entry e of file f; false when its selector does not parse (an entry
+ * put in by hand since loading). */
+static bool view_of(const pc_expect_file *f, json_t *e, pc_expect_entry *out)
+{
+    const pc_selector *sel = loaded_sel(f, e);
+    json_t *d;
+    memset(out, 0, sizeof *out);
+    out->builds_text = json_string_value(json_object_get(e, "builds"));
+    if (sel)
+        out->builds = *sel;
+    else if (!out->builds_text || pc_selector_parse(out->builds_text, &out->builds, NULL))
+        return false;
+    out->source = json_object_get(e, "source");
+    if (!out->source)
+        out->source = json_null();
+    d = json_object_get(e, "desugared");
+    out->desugared = d;
+    out->divergence = d ? json_string_value(json_object_get(e, "divergence")) : NULL;
+    out->reason = json_string_value(json_object_get(e, "reason"));
+    return true;
+}
+
+bool pc_expect_lookup(const pc_expectations *ex, const pc_case *kase, const char *function,
+                      const pc_interp *in, pc_expect_entry *out)
+{
+    json_t *e = pc_expect_find(ex, kase, function, in);
+    if (e && view_of(pc_expect_file_for(ex, kase->file), e, out))
+        return true;
+    memset(out, 0, sizeof *out);
+    return false;
+}
+
+json_t *pc_expect_want(const pc_expect_entry *e, bool desugared)
+{
+    return desugared && e->desugared ? e->desugared : e->source;
+}
+
+size_t pc_expect_count(const pc_expectations *ex, const pc_case *kase, const char *function)
+{
+    return json_array_size(pc_expect_entries(ex, kase, function));
+}
+
+bool pc_expect_get(const pc_expectations *ex, const pc_case *kase, const char *function, size_t i,
+                   pc_expect_entry *out)
+{
+    json_t *e = json_array_get(pc_expect_entries(ex, kase, function), i);
+    if (e && view_of(pc_expect_file_for(ex, kase->file), e, out))
+        return true;
+    memset(out, 0, sizeof *out);
+    return false;
+}
+
+void pc_expect_functions(const pc_expectations *ex, const pc_case *kase, pc_expect_iter *it)
+{
+    it->block = pc_expect_case(ex, kase);
+    it->at = it->block ? json_object_iter(it->block) : NULL;
+}
+
+const char *pc_expect_next(pc_expect_iter *it)
+{
+    const char *name;
+    if (!it->at)
+        return NULL;
+    name = json_object_iter_key(it->at);
+    it->at = json_object_iter_next(it->block, it->at);
+    return name;
+}
+
+/* ---- writing ------------------------------------------------------------------------ */
+
+/* A new entry object, keys in the canonical order. */
+static json_t *entry_json(const pc_expect_entry *e, pc_error *err)
+{
+    char builds[256];
+    json_t *o;
+    pc_selector parsed;
+    /* the text as written when it says the same (a hand-written selector stays) */
+    if (e->builds_text && strlen(e->builds_text) < sizeof builds &&
+        pc_selector_parse(e->builds_text, &parsed, NULL) == 0 && pc_selector_equal(&parsed, &e->builds))
+        snprintf(builds, sizeof builds, "%s", e->builds_text);
+    else
+        pc_selector_format(&e->builds, builds, sizeof builds);
+    o = json_pack("{s:s, s:O}", "builds", builds, "source", e->source ? e->source : json_null());
+    if (!o)
+        goto oom;
+    if (e->desugared &&
+        (json_object_set(o, "desugared", e->desugared) ||
+         json_object_set_new(o, "divergence", e->divergence ? json_string(e->divergence) : json_null())))
+        goto oom;
+    if (e->reason && json_object_set_new(o, "reason", json_string(e->reason)))
+        goto oom;
+    return o;
+oom:
+    json_decref(o);
+    pc_oom(err);
+    return NULL;
+}
+
+/* The entries array of a function; with `create`, the case block and the array are
+ * made when missing. NULL (err set only with create) when there is none. */
+static json_t *fn_array(pc_expectations *ex, const pc_case *kase, const char *function, bool create,
+                        pc_expect_file **fp, pc_error *err)
+{
+    pc_expect_file *f = pc_expect_file_for(ex, kase->file);
+    json_t *all, *block, *arr;
+    *fp = f;
+    if (!f) {
+        if (create)
+            pc_fail(err, "%s: no expectation file loaded for this case file", kase->file);
+        return NULL;
+    }
+    all = json_object_get(f->root, "cases");
+    block = json_object_get(all, kase->name);
+    if (!block) {
+        if (!create)
+            return NULL;
+        if (json_object_set_new(all, kase->name, json_object()) || !(block = json_object_get(all, kase->name))) {
+            pc_oom(err);
+            return NULL;
+        }
+        f->dirty = true;
+    }
+    arr = json_object_get(block, function);
+    if (!arr && create) {
+        if (json_object_set_new(block, function, json_array()) || !(arr = json_object_get(block, function))) {
+            pc_oom(err);
+            return NULL;
+        }
+        f->dirty = true;
+    }
+    return arr;
+}
+
+/* The index of the entry with selector sel in arr, or -1. */
+static long find_sel(const pc_expect_file *f, json_t *arr, const pc_selector *sel)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(arr, i, e) {
+        pc_expect_entry v;
+        if (view_of(f, e, &v) && pc_selector_equal(&v.builds, sel))
+            return (long)i;
+    }
+    return -1;
+}
+
+int pc_expect_set(pc_expectations *ex, const pc_case *kase, const char *function,
+                  const pc_expect_entry *e, pc_error *err)
+{
+    pc_expect_file *f;
+    json_t *arr = fn_array(ex, kase, function, true, &f, err), *o;
+    long at;
+    if (!arr)
+        return -1;
+    if (!(o = entry_json(e, err)))
+        return -1;
+    at = find_sel(f, arr, &e->builds);
+    if (at >= 0 && json_equal(json_array_get(arr, (size_t)at), o)) {
+        json_decref(o);
+        return 0;
+    }
+    if (at >= 0 ? json_array_set_new(arr, (size_t)at, o) : json_array_append_new(arr, o))
+        return pc_oom(err);
+    f->dirty = true;
+    return 0;
+}
+
+int pc_expect_mark_divergence(pc_expectations *ex, const pc_case *kase, const char *function,
+                              const pc_selector *builds, json_t *desugared, const char *reason,
+                              pc_error *err)
+{
+    pc_expect_file *f;
+    json_t *arr = fn_array(ex, kase, function, false, &f, err);
+    pc_expect_entry v;
+    long at = arr ? find_sel(f, arr, builds) : -1;
+    char text[256];
+    if (at < 0) {
+        pc_selector_format(builds, text, sizeof text);
+        return pc_fail(err, "%s: case \"%s\" function \"%s\": no entry for \"%s\" to mark a divergence on",
+                       kase->file, kase->name, function, text);
+    }
+    view_of(f, json_array_get(arr, (size_t)at), &v);
+    v.desugared = desugared;
+    v.divergence = reason;
+    return pc_expect_set(ex, kase, function, &v, err);
+}
+
+int pc_expect_replace(pc_expectations *ex, const pc_case *kase, const char *function,
+                      const pc_expect_entry *entries, size_t n, bool *changed, pc_error *err)
+{
+    pc_expect_file *f;
+    json_t *old = fn_array(ex, kase, function, false, &f, err), *arr = json_array();
+    size_t i;
+    if (changed)
+        *changed = false;
+    if (!arr)
+        return pc_oom(err);
+    for (i = 0; i < n; i++) {
+        json_t *o = entry_json(&entries[i], err);
+        if (!o || json_array_append_new(arr, o)) {
+            json_decref(arr);
+            return o ? pc_oom(err) : -1;
+        }
+    }
+    if ((!old && n == 0) || (old && json_equal(old, arr))) {
+        json_decref(arr);
+        return 0;
+    }
+    if (changed)
+        *changed = true;
+    if (n == 0) {
+        json_decref(arr);
+        pc_expect_drop(ex, kase, function, NULL);
+        return 0;
+    }
+    if (!old && !fn_array(ex, kase, function, true, &f, err)) {
+        json_decref(arr);
+        return -1;
+    }
+    if (json_object_set_new(pc_expect_case(ex, kase), function, arr))
+        return pc_oom(err);
+    f->dirty = true;
+    return 0;
+}
+
+size_t pc_expect_drop(pc_expectations *ex, const pc_case *kase, const char *function,
+                      const pc_selector *builds)
+{
+    pc_expect_file *f;
+    json_t *arr = fn_array(ex, kase, function, false, &f, NULL);
+    size_t dropped = 0;
+    long at;
+    if (!arr)
+        return 0;
+    if (!builds) {
+        dropped = json_array_size(arr);
+        json_array_clear(arr);
+    }
+    while (builds && (at = find_sel(f, arr, builds)) >= 0) {
+        json_array_remove(arr, (size_t)at);
+        dropped++;
+    }
+    if (json_array_size(arr) == 0) {
+        json_object_del(pc_expect_case(ex, kase), function);
+        f->dirty = true;
+    }
+    f->dirty |= dropped > 0;
+    return dropped;
+}
+
+bool pc_expect_drop_case(pc_expectations *ex, const char *case_file, const char *name,
+                         size_t *functions)
+{
+    pc_expect_file *f = pc_expect_file_for(ex, case_file);
+    json_t *all = f ? json_object_get(f->root, "cases") : NULL, *block = json_object_get(all, name);
+    if (functions)
+        *functions = json_object_size(block);
+    if (!block)
+        return false;
+    json_object_del(all, name);
+    f->dirty = true;
+    return true;
+}
+
+char *pc_expect_text(const pc_expect_file *f, size_t *len, pc_error *err)
+{
+    char *text = json_dumps(f->root, JSON_INDENT(2) | JSON_ENSURE_ASCII), *out;
+    if (!text) {
+        pc_oom(err);
+        return NULL;
+    }
+    out = pc_asprintf(err, "%s\n", text);
+    free(text);
+    if (out)
+        *len = strlen(out);
+    return out;
+}
+
+/* Is the file at path exactly text[0..len)? */
+static bool same_on_disk(const char *path, const char *text, size_t len)
+{
+    pc_buf have = {0};
+    bool same = pc_read_file(path, &have, NULL) == 0 && have.len == len && memcmp(have.data, text, len) == 0;
+    pc_buf_free(&have);
+    return same;
+}
+
+/* mkdir -p the directory of a file path. */
+static int make_parent(const char *path, pc_error *err)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    int rc;
+    if (!slash || slash == path)
+        return 0;
+    if (!(dir = pc_strndup(path, (size_t)(slash - path), err)))
+        return -1;
+    rc = pc_mkdir_p(dir, err);
+    free(dir);
+    return rc;
+}
+
+int pc_expect_save(pc_expectations *ex, FILE *log, size_t *written, pc_error *err)
+{
+    size_t i, n = 0;
+    int rc = 0;
+    for (i = 0; i < ex->len && rc == 0; i++) {
+        pc_expect_file *f = &ex->files[i];
+        size_t len;
+        char *text;
+        if (!f->dirty)
+            continue;
+        if (!(text = pc_expect_text(f, &len, err)))
+            rc = -1;
+        else if (!same_on_disk(f->path, text, len)) {
+            rc = make_parent(f->path, err) || pc_write_atomic(f->path, text, len, err) ? -1 : 0;
+            if (rc == 0) {
+                n++;
+                if (log)
+                    fprintf(log, "pyconform: wrote %s\n", f->path);
+            }
+        }
+        free(text);
+        if (rc == 0)
+            f->dirty = false;
+    }
+    if (written)
+        *written = n;
+    return rc;
+}

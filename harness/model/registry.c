@@ -1044,3 +1044,35 @@ void pc_registry_free(pc_registry *reg)
     free(reg->items);
     memset(reg, 0, sizeof *reg);
 }
+
+/* ---- capabilities ----------------------------------------------------------------- */
+
+/* What a case block can require (`# pyconform: requires NAME`), and why a build lacks
+ * it. A build has a capability when it carries a tag of that name, or when its probe
+ * says so. */
+static const struct {
+    const char *name;
+    const char *lacking; /* completes "NAME " in a skip reason */
+} capabilities[] = {
+    {"threads", "cannot start threads"},
+    {"subprocess", "is a WebAssembly build (no subprocess)"},
+};
+
+const char *pc_capability_name(size_t i)
+{
+    return i < sizeof capabilities / sizeof *capabilities ? capabilities[i].name : NULL;
+}
+
+const char *pc_interp_lacks(const pc_interp *in, const char *capability)
+{
+    size_t i;
+    bool has;
+    for (i = 0; pc_capability_name(i) && strcmp(capabilities[i].name, capability) != 0; i++)
+        ;
+    if (!pc_capability_name(i))
+        return "does not know this capability";
+    if (pc_interp_has_tag(in, capability))
+        return NULL;
+    has = i == 0 ? in->threads : !in->wasm;
+    return has ? NULL : capabilities[i].lacking;
+}

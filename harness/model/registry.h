@@ -110,6 +110,14 @@ bool pc_interp_has_tag(const pc_interp *in, const char *tag);
 void pc_registry_sort(pc_registry *reg);
 void pc_registry_free(pc_registry *reg);
 
+/* Capabilities a case block can require (`# pyconform: requires NAME`, parse.h): the
+ * i-th known name (static storage), NULL past the last. */
+const char *pc_capability_name(size_t i);
+/* NULL when the build has the capability (a tag of that name, or its probe says so:
+ * threads, the probe started a thread; subprocess, not a WebAssembly build); else why
+ * not, completing "BUILD ...": "cannot start threads". */
+const char *pc_interp_lacks(const pc_interp *in, const char *capability);
+
 /* Trait string for a build: "" for a plain build, else "+debug", "+ft", "+wasm" joined. */
 void pc_interp_traits(const pc_interp *in, char *out, size_t size);
 

@@ -1,4 +1,5 @@
-/* bless.c - see bless.h. */
+/* bless.c - see bless.h. Reads the comparison in one place (read_rows) and records
+ * through the expectation store's API (expected.h); it never looks at expected/'s JSON. */
 #include "bless.h"
 
 #include <stdlib.h>
@@ -6,82 +7,210 @@
 
 #include "util.h"
 
-/* Rows of one (case, function) are contiguous in cmp, source and desugared interleaved
- * per interpreter (compare.h states the row order). */
-typedef struct fn_rows {
-    const pc_row *first;
-    size_t n;
-    const pc_comparison *cmp; /* holds the rows' observations */
-} fn_rows;
+/* ---- what bless reads of the comparison -------------------------------------------- */
 
-static const pc_row *desugared_row(const fn_rows *fr, const pc_interp *in)
-{
-    size_t i;
-    for (i = 0; i < fr->n; i++)
-        if (fr->first[i].interp == in && fr->first[i].mode == PC_MODE_DESUGARED)
-            return &fr->first[i];
-    return NULL;
-}
-
-static bool all_expected(const fn_rows *fr, json_t *old)
-{
-    size_t i;
-    if (!old)
-        return false;
-    for (i = 0; i < fr->n; i++)
-        if (!pc_verdict_get(fr->first[i].verdict)->expected)
-            return false;
-    return true;
-}
-
-/* A string field of the first old entry whose `key` equals v; with `cls`, only among
- * entries of that build class (a version reason is about its implementation, a
- * divergence reason about the translation, whatever the build). */
-static json_t *carried(json_t *old, const char *key, json_t *v, const char *field, const char *cls)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(old, i, e) {
-        json_t *r = json_object_get(e, field);
-        const char *b = json_string_value(json_object_get(e, "builds"));
-        if (cls && (!b || strncmp(b, cls, strlen(cls)) != 0 || b[strlen(cls)] != ' '))
-            continue;
-        if (json_is_string(r) && json_equal(json_object_get(e, key), v))
-            return r;
-    }
-    return NULL;
-}
-
-static bool class_in(const char *builds, json_t *classes)
-{
-    size_t i, l;
-    json_t *c;
-    const char *sp = builds ? strchr(builds, ' ') : NULL;
-    if (!sp)
-        return false;
-    l = (size_t)(sp - builds);
-    json_array_foreach(classes, i, c) {
-        const char *s = json_string_value(c);
-        if (strlen(s) == l && strncmp(s, builds, l) == 0)
-            return true;
-    }
-    return false;
-}
-
-static bool job_incomplete(const pc_row *r)
-{
-    return pc_verdict_get((pc_verdict)r->verdict)->incomplete;
-}
-
-typedef struct bmember {
+/* A build whose source job completed, with what it observed of one function. */
+typedef struct fn_member {
     const pc_interp *interp;
-    json_t *key;   /* owned: [source observation, desugared observation or null] */
-    bool covered;  /* a build with traits that its plain implementation's entries cover */
-} bmember;
+    uint32_t source_id; /* the interned observation (compare.h), 0 when absent */
+    json_t *source;    /* owned; JSON null when the function was absent */
+    json_t *desugared; /* owned; NULL unless the desugared run observed something else */
+    bool covered;      /* regenerate: a build with traits its plain implementation covers */
+} fn_member;
 
-static int bmember_order(const void *a, const void *b)
+/* One function the run reported for a case block (a row exists for it). */
+typedef struct fn_run {
+    const char *function;
+    bool all_expected; /* every row of it has an expected verdict */
+    fn_member *members;
+    size_t n, cap;
+} fn_run;
+
+/* A build and mode that completed a job of the block (its rows hold an observation:
+ * every completed job observes <module>). */
+typedef struct done_job {
+    const pc_interp *interp;
+    pc_mode mode;
+} done_job;
+
+typedef struct case_run {
+    fn_run *fns;
+    size_t nfns, capfns;
+    done_job *done;
+    size_t ndone, capdone;
+} case_run;
+
+static void case_run_free(case_run *cr)
 {
-    return pc_builds_cmp(((const bmember *)a)->interp, ((const bmember *)b)->interp);
+    size_t i, j;
+    for (i = 0; i < cr->nfns; i++) {
+        for (j = 0; j < cr->fns[i].n; j++) {
+            json_decref(cr->fns[i].members[j].source);
+            json_decref(cr->fns[i].members[j].desugared);
+        }
+        free(cr->fns[i].members);
+    }
+    free(cr->fns);
+    free(cr->done);
+    memset(cr, 0, sizeof *cr);
+}
+
+static fn_run *fn_of(case_run *cr, const char *function)
+{
+    size_t i;
+    for (i = 0; i < cr->nfns; i++)
+        if (strcmp(cr->fns[i].function, function) == 0)
+            return &cr->fns[i];
+    return NULL;
+}
+
+/* The first row of case block k: rows are grouped by case in case order (compare.h). */
+static size_t first_row(const pc_comparison *cmp, const pc_case *k)
+{
+    size_t lo = 0, hi = cmp->len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp->rows[mid].kase < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The only place bless reads rows: everything it needs of case block k. Within the
+ * block, rows are matched by function, build and mode, whatever their order. */
+static int read_rows(const pc_comparison *cmp, const pc_case *k, case_run *out, pc_error *err)
+{
+    size_t start = first_row(cmp, k), i, j;
+    int pass;
+    memset(out, 0, sizeof *out);
+    for (pass = 0; pass < 2; pass++) {
+        for (i = start; i < cmp->len && cmp->rows[i].kase == k; i++) {
+            const pc_row *r = &cmp->rows[i];
+            bool incomplete = pc_verdict_get((pc_verdict)r->verdict)->incomplete;
+            fn_run *fr;
+            fr = fn_of(out, r->function);
+            if (pass == 1) {
+                /* the desugared run of a member: a divergence when it completed and saw
+                 * something else (an absent function there records no divergence);
+                 * interned observations are equal exactly when their ids are */
+                for (j = 0; r->mode == PC_MODE_DESUGARED && !incomplete && r->observation && j < fr->n; j++)
+                    if (fr->members[j].interp == r->interp && r->observation != fr->members[j].source_id &&
+                        !fr->members[j].desugared &&
+                        !(fr->members[j].desugared = pc_row_observation(cmp, r)))
+                        return pc_oom(err);
+                continue;
+            }
+            if (!fr) {
+                if (pc_grow(&out->fns, &out->capfns, out->nfns + 1, sizeof *out->fns, err))
+                    return -1;
+                fr = &out->fns[out->nfns++];
+                memset(fr, 0, sizeof *fr);
+                fr->function = r->function;
+                fr->all_expected = true;
+            }
+            fr->all_expected &= pc_verdict_get((pc_verdict)r->verdict)->expected;
+            if (r->observation) {
+                for (j = 0; j < out->ndone && (out->done[j].interp != r->interp || out->done[j].mode != r->mode); j++)
+                    ;
+                if (j == out->ndone) {
+                    if (pc_grow(&out->done, &out->capdone, out->ndone + 1, sizeof *out->done, err))
+                        return -1;
+                    out->done[out->ndone].interp = r->interp;
+                    out->done[out->ndone++].mode = r->mode;
+                }
+            }
+            /* rows of jobs that did not complete say nothing; a completed job without
+             * the function records it as absent (null) */
+            if (r->mode != PC_MODE_SOURCE || incomplete)
+                continue;
+            if (pc_grow(&fr->members, &fr->cap, fr->n + 1, sizeof *fr->members, err))
+                return -1;
+            memset(&fr->members[fr->n], 0, sizeof *fr->members);
+            fr->members[fr->n].interp = r->interp;
+            fr->members[fr->n].source_id = r->observation;
+            fr->members[fr->n].source = r->observation ? pc_row_observation(cmp, r) : json_null();
+            if (!fr->members[fr->n++].source)
+                return pc_oom(err);
+        }
+    }
+    return 0;
+}
+
+/* ---- regenerating a function's entries ---------------------------------------------- */
+
+/* The entries of one function as they are (views into the store). */
+typedef struct entries {
+    pc_expect_entry *items;
+    size_t n, cap;
+} entries;
+
+static int entries_add(entries *l, const pc_expect_entry *e, pc_error *err)
+{
+    if (pc_grow(&l->items, &l->cap, l->n + 1, sizeof *l->items, err))
+        return -1;
+    l->items[l->n++] = *e;
+    return 0;
+}
+
+static int entries_read(const pc_expectations *ex, const pc_case *k, const char *function, entries *out,
+                        pc_error *err)
+{
+    size_t i, n = pc_expect_count(ex, k, function);
+    memset(out, 0, sizeof *out);
+    for (i = 0; i < n; i++) {
+        pc_expect_entry e;
+        if (pc_expect_get(ex, k, function, i, &e) && entries_add(out, &e, err))
+            return -1;
+    }
+    return 0;
+}
+
+/* A reason of the first old entry whose observation equals v: the version reason of an
+ * entry of the build's class (`cls`), or the divergence reason of any entry (it is
+ * about the translation, whatever the build). */
+static const char *carried(const entries *old, json_t *v, bool divergence, const pc_interp *cls)
+{
+    size_t i;
+    for (i = 0; i < old->n; i++) {
+        const pc_expect_entry *e = &old->items[i];
+        if (divergence ? e->divergence && json_equal(e->desugared, v)
+                       : e->reason && pc_selector_is_class(&e->builds, cls) && json_equal(e->source, v))
+            return divergence ? e->divergence : e->reason;
+    }
+    return NULL;
+}
+
+/* The first entry of the plain implementation (no traits) matching this build. */
+static const pc_expect_entry *plain_entry(const entries *l, const pc_interp *in)
+{
+    size_t i;
+    for (i = 0; i < l->n; i++)
+        if (pc_selector_match(&l->items[i].builds, in, true))
+            return &l->items[i];
+    return NULL;
+}
+
+static bool same_obs(const fn_member *a, json_t *source, json_t *desugared)
+{
+    return json_equal(a->source, source) &&
+           (a->desugared ? desugared && json_equal(a->desugared, desugared) : !desugared);
+}
+
+/* Do the plain implementation's entries (new ones first, else the old) give this
+ * member's observations? */
+static bool plain_covers(const entries *out, const entries *old, const fn_member *m)
+{
+    const pc_expect_entry *e = plain_entry(out, m->interp);
+    if (!e)
+        e = plain_entry(old, m->interp);
+    return e && same_obs(m, e->source, e->desugared);
+}
+
+static int member_order(const void *a, const void *b)
+{
+    return pc_builds_cmp(((const fn_member *)a)->interp, ((const fn_member *)b)->interp);
 }
 
 static bool has_traits(const pc_interp *in)
@@ -89,214 +218,123 @@ static bool has_traits(const pc_interp *in)
     return in->debug || in->free_threaded || in->wasm;
 }
 
-/* The first entry of the plain implementation (no traits) matching this build. */
-static json_t *plain_entry(json_t *entries, const pc_interp *in)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(entries, i, e) {
-        if (pc_builds_match_plain(json_string_value(json_object_get(e, "builds")), in))
-            return e;
-    }
-    return NULL;
-}
-
-/* Do the plain implementation's entries (new ones first, else the old) give this
- * member's observations? */
-static bool plain_covers(json_t *out, json_t *old, const bmember *m)
-{
-    json_t *e = plain_entry(out, m->interp), *d;
-    if (!e)
-        e = plain_entry(old, m->interp);
-    if (!e)
-        return false;
-    d = json_object_get(e, "desugared");
-    return json_equal(json_object_get(e, "source"), json_array_get(m->key, 0)) &&
-           json_equal(d ? d : json_null(), json_array_get(m->key, 1));
-}
-
-/* Append one entry per run of equal keys among the uncovered members of the class
- * segment ms[start, end); labels are bounded by all the segment's members. */
-static int emit_runs(const bmember *ms, size_t start, size_t end, json_t *old, json_t *out,
+/* Append one entry per run of equal observations among the uncovered members of the
+ * class segment ms[start, end); labels are bounded by all the segment's members. */
+static int emit_runs(const fn_member *ms, size_t start, size_t end, const entries *old, entries *out,
                      pc_bless_stats *st, pc_error *err)
 {
     const pc_interp **ins = calloc(end - start + 1, sizeof *ins);
     size_t i, first;
+    int rc = 0;
     if (!ins)
         return pc_oom(err);
     for (i = start; i < end; i++)
         ins[i - start] = ms[i].interp;
-    for (first = start; first < end;) {
+    for (first = start; first < end && rc == 0;) {
         size_t last = first;
-        char label[256], cls[128];
-        json_t *entry, *sobs, *dobs, *reason;
+        pc_expect_entry e;
         if (ms[first].covered) {
             first++;
             continue;
         }
-        while (last + 1 < end && !ms[last + 1].covered && json_equal(ms[last + 1].key, ms[first].key))
+        while (last + 1 < end && !ms[last + 1].covered && same_obs(&ms[last + 1], ms[first].source, ms[first].desugared))
             last++;
-        pc_builds_label(ins, end - start, first - start, last - start, label, sizeof label);
-        sobs = json_array_get(ms[first].key, 0);
-        dobs = json_array_get(ms[first].key, 1);
-        entry = json_pack("{s:s, s:O}", "builds", label, "source", sobs);
-        if (!entry || json_array_append_new(out, entry)) {
-            free(ins);
-            return pc_oom(err);
-        }
-        if (!json_is_null(dobs)) {
-            json_t *div = carried(old, "desugared", dobs, "divergence", NULL);
-            json_object_set(entry, "desugared", dobs);
-            json_object_set(entry, "divergence", div ? div : json_null());
-            if (!div)
-                st->divergences_without_reason++;
-        }
-        pc_builds_class(ms[first].interp, cls, sizeof cls);
-        reason = carried(old, "source", sobs, "reason", cls);
-        if (reason)
-            json_object_set(entry, "reason", reason);
+        memset(&e, 0, sizeof e);
+        if ((rc = pc_builds_label_sel(ins, end - start, first - start, last - start, &e.builds, err)) != 0)
+            break;
+        e.source = ms[first].source;
+        e.desugared = ms[first].desugared;
+        if (e.desugared && !(e.divergence = carried(old, e.desugared, true, NULL)))
+            st->divergences_without_reason++;
+        e.reason = carried(old, e.source, false, ms[first].interp);
+        rc = entries_add(out, &e, err);
         first = last + 1;
     }
     free(ins);
-    return 0;
+    return rc;
 }
 
-/* Regenerate the entries of one function. Returns a new array. Plain classes are
- * written first; a build with traits gets entries only where it behaves differently
- * from its plain implementation. */
-static json_t *regenerate(const fn_rows *fr, json_t *old, pc_bless_stats *st, pc_error *err)
+/* The new entries of one function (views borrowing from old and the rows): per class,
+ * plain classes first; a build with traits gets entries only where it behaves
+ * differently from its plain implementation; then the old entries of classes the run
+ * did not cover. */
+static int regenerate(fn_run *fr, const entries *old, entries *out, pc_bless_stats *st, pc_error *err)
 {
-    bmember *ms = calloc(fr->n + 1, sizeof *ms);
-    json_t *out = json_array(), *classes = json_array(), *e;
-    size_t n = 0, i, start;
+    fn_member *ms = fr->members;
+    size_t i, start;
     int pass;
-    if (!ms || !out || !classes) {
-        pc_oom(err);
-        goto fail;
-    }
-    for (i = 0; i < fr->n; i++) {
-        const pc_row *r = &fr->first[i];
-        const pc_row *d;
-        json_t *obs, *dobs = NULL;
-        /* rows of jobs that did not complete say nothing; a completed job without the
-         * function records it as absent (null) */
-        if (r->mode != PC_MODE_SOURCE || job_incomplete(r))
-            continue;
-        d = desugared_row(fr, r->interp);
-        /* interned observations: equal exactly when their ids are */
-        if (d && !job_incomplete(d) && d->observation != r->observation)
-            dobs = d->observation ? pc_row_observation(fr->cmp, d) : json_null();
-        obs = r->observation ? pc_row_observation(fr->cmp, r) : json_null();
-        ms[n].interp = r->interp;
-        ms[n].key = obs && dobs ? json_pack("[o, o]", obs, dobs)
-                                : obs ? json_pack("[o, n]", obs) : NULL;
-        if (!obs)
-            json_decref(dobs);
-        if (!ms[n].key) {
-            pc_oom(err);
-            goto fail;
-        }
-        n++;
-    }
-    qsort(ms, n, sizeof *ms, bmember_order);
+    memset(out, 0, sizeof *out);
+    if (fr->n)
+        qsort(ms, fr->n, sizeof *ms, member_order);
     for (pass = 0; pass < 2; pass++) {
-        for (start = 0; start < n;) {
+        for (start = 0; start < fr->n;) {
             char cls[128], cls2[128];
             size_t end = start + 1;
             pc_builds_class(ms[start].interp, cls, sizeof cls);
-            while (end < n) {
+            while (end < fr->n) {
                 pc_builds_class(ms[end].interp, cls2, sizeof cls2);
                 if (strcmp(cls, cls2) != 0)
                     break;
                 end++;
             }
             if (has_traits(ms[start].interp) == (pass == 1)) {
-                if (pass == 1) {
-                    for (i = start; i < end; i++)
-                        ms[i].covered = plain_covers(out, old, &ms[i]);
-                }
-                if (json_array_append_new(classes, json_string(cls)) ||
-                    emit_runs(ms, start, end, old, out, st, err))
-                    goto fail;
+                for (i = start; pass == 1 && i < end; i++)
+                    ms[i].covered = plain_covers(out, old, &ms[i]);
+                if (emit_runs(ms, start, end, old, out, st, err))
+                    return -1;
             }
             start = end;
         }
     }
     /* keep what the run says nothing about */
-    json_array_foreach(old, i, e) {
-        if (!class_in(json_string_value(json_object_get(e, "builds")), classes))
-            json_array_append(out, e);
-    }
-    for (i = 0; i < n; i++)
-        json_decref(ms[i].key);
-    free(ms);
-    json_decref(classes);
-    return out;
-fail:
-    for (i = 0; ms && i < n; i++)
-        json_decref(ms[i].key);
-    free(ms);
-    json_decref(out);
-    json_decref(classes);
-    return NULL;
-}
-
-/* ---- stale expectations ---------------------------------------------------------- */
-
-/* A build and mode that completed a job of a case block. */
-typedef struct done_job {
-    const pc_interp *interp;
-    pc_mode mode;
-} done_job;
-
-/* The completed jobs of case k: those whose rows hold an observation (every completed
- * job observes <module>). */
-static int completed_jobs(const pc_comparison *cmp, const pc_case *k, done_job **out, size_t *n,
-                          pc_error *err)
-{
-    size_t cap = 0, i, j;
-    *out = NULL;
-    *n = 0;
-    for (i = 0; i < cmp->len; i++) {
-        const pc_row *r = &cmp->rows[i];
-        if (r->kase != k || !r->observation)
-            continue;
-        for (j = 0; j < *n && ((*out)[j].interp != r->interp || (*out)[j].mode != r->mode); j++)
+    for (i = 0; i < old->n; i++) {
+        size_t m;
+        for (m = 0; m < fr->n && !pc_selector_is_class(&old->items[i].builds, ms[m].interp); m++)
             ;
-        if (j < *n)
-            continue;
-        if (pc_grow(out, &cap, *n + 1, sizeof **out, err))
+        if (m == fr->n && entries_add(out, &old->items[i], err))
             return -1;
-        (*out)[*n].interp = r->interp;
-        (*out)[*n].mode = r->mode;
-        (*n)++;
     }
     return 0;
 }
 
-/* Some job of the run knows the function: a row for it exists, observed or not (a call
- * that timed out, crashed or was not run still names a function the case defines). */
-static bool reported(const pc_comparison *cmp, const pc_case *k, const char *function)
-{
-    size_t i;
-    for (i = 0; i < cmp->len; i++)
-        if (cmp->rows[i].kase == k && !strcmp(cmp->rows[i].function, function))
-            return true;
-    return false;
-}
+/* ---- stale expectations ---------------------------------------------------------- */
 
 /* The entry that a completed job contradicts by not reporting the function: the one
  * for its build, when it expects an observation in that job's mode. */
-static json_t *contradicted(const pc_expectations *ex, const pc_case *k, const char *function,
-                            const done_job *d)
+static bool contradicted(const pc_expectations *ex, const pc_case *k, const char *function,
+                         const done_job *d, pc_expect_entry *e)
 {
-    json_t *e = pc_expect_find(ex, k, function, d->interp), *want;
-    if (!e)
-        return NULL;
-    want = json_object_get(e, "desugared");
-    if (d->mode != PC_MODE_DESUGARED || !want)
-        want = json_object_get(e, "source");
-    return want && !json_is_null(want) ? e : NULL;
+    json_t *want;
+    if (!pc_expect_lookup(ex, k, function, d->interp, e))
+        return false;
+    want = pc_expect_want(e, d->mode == PC_MODE_DESUGARED);
+    return want && !json_is_null(want);
+}
+
+/* Append the stale functions of case block k (cr: what the run says of it). */
+static int stale_functions(const pc_expectations *ex, const pc_case *k, const case_run *cr,
+                           pc_stale_list *out, pc_error *err)
+{
+    const pc_expect_file *f = pc_expect_file_for(ex, k->file);
+    pc_expect_iter it;
+    const char *fname;
+    size_t d;
+    if (!f || cr->ndone == 0)
+        return 0;
+    pc_expect_functions(ex, k, &it);
+    while ((fname = pc_expect_next(&it)) != NULL) {
+        if (fn_of((case_run *)cr, fname))
+            continue;
+        for (d = 0; d < cr->ndone; d++) {
+            pc_expect_entry e;
+            if (!contradicted(ex, k, fname, &cr->done[d], &e))
+                continue;
+            if (pc_stale_add(out, PC_STALE_FUNCTION, f, k->name, fname, cr->done[d].interp->name, err))
+                return -1;
+            break;
+        }
+    }
+    return 0;
 }
 
 int pc_stale_find(const pc_expectations *ex, const pc_caseset *cases, const pc_comparison *cmp,
@@ -307,29 +345,16 @@ int pc_stale_find(const pc_expectations *ex, const pc_caseset *cases, const pc_c
         return -1;
     for (c = 0; c < cases->len; c++) {
         const pc_case *k = &cases->items[c];
-        const pc_expect_file *f = pc_expect_file_for(ex, k->file);
-        json_t *kc = pc_expect_case(ex, k), *fval;
-        const char *fname;
-        done_job *done;
-        size_t ndone, d;
-        if (!f || json_object_size(kc) == 0)
+        pc_expect_iter it;
+        case_run cr;
+        int rc;
+        pc_expect_functions(ex, k, &it);
+        if (!pc_expect_next(&it))
             continue;
-        if (completed_jobs(cmp, k, &done, &ndone, err))
+        rc = read_rows(cmp, k, &cr, err) || stale_functions(ex, k, &cr, out, err);
+        case_run_free(&cr);
+        if (rc)
             return -1;
-        json_object_foreach(kc, fname, fval) {
-            if (ndone == 0 || reported(cmp, k, fname))
-                continue;
-            for (d = 0; d < ndone; d++) {
-                if (!contradicted(ex, k, fname, &done[d]))
-                    continue;
-                if (pc_stale_add(out, PC_STALE_FUNCTION, f, k->name, fname, done[d].interp->name, err)) {
-                    free(done);
-                    return -1;
-                }
-                break;
-            }
-        }
-        free(done);
     }
     return 0;
 }
@@ -349,206 +374,101 @@ void pc_stale_print(FILE *out, const pc_stale_list *l)
     }
 }
 
-/* Remove from new_case[function] the entries the run contradicted (see
- * pc_stale_find); the function goes when none is left. ex is the store as loaded. */
-static int drop_stale_function(const pc_expectations *ex, const pc_case *k, const char *function,
-                               const pc_comparison *cmp, json_t *new_case, FILE *log, const char *file,
+/* Drop the entries of a stale function that the run's completed jobs contradicted
+ * (all found before any is dropped: dropping one changes what the next lookup finds). */
+static int drop_stale_function(pc_expectations *ex, const pc_case *k, const char *function,
+                               const case_run *cr, FILE *log, const char *file, pc_bless_stats *st,
                                pc_error *err)
 {
-    json_t *entries = json_object_get(new_case, function), *kept, *e;
-    done_job *done;
-    size_t ndone, i, d;
-    if (!entries)
-        return 0;
-    if (completed_jobs(cmp, k, &done, &ndone, err))
-        return -1;
-    if (!(kept = json_array())) {
-        free(done);
+    pc_selector *drop = calloc(cr->ndone + 1, sizeof *drop);
+    size_t n = 0, d, total = pc_expect_count(ex, k, function), dropped = 0;
+    if (!drop)
         return pc_oom(err);
+    for (d = 0; d < cr->ndone; d++) {
+        pc_expect_entry e;
+        if (contradicted(ex, k, function, &cr->done[d], &e))
+            drop[n++] = e.builds;
     }
-    json_array_foreach(entries, i, e) {
-        bool drop = false;
-        for (d = 0; d < ndone && !drop; d++)
-            drop = contradicted(ex, k, function, &done[d]) == e;
-        if (!drop && json_array_append(kept, e)) {
-            free(done);
-            json_decref(kept);
-            return pc_oom(err);
-        }
-    }
-    free(done);
+    for (d = 0; d < n; d++)
+        dropped += pc_expect_drop(ex, k, function, &drop[d]);
+    free(drop);
     if (log)
         fprintf(log, "pyconform: removed stale expectation: %s: case \"%s\" function \"%s\" (%zu of %zu entries)\n",
-                file, k->name, function, json_array_size(entries) - json_array_size(kept), json_array_size(entries));
-    if (json_array_size(kept) == 0) {
-        json_decref(kept);
-        return json_object_del(new_case, function) == 0 ? 0 : pc_fail(err, "%s: lost a function", k->name);
-    }
-    if (json_object_set_new(new_case, function, kept))
-        return pc_oom(err);
+                file, k->name, function, dropped, total);
+    st->functions_dropped += total > 0 && pc_expect_count(ex, k, function) == 0;
     return 0;
 }
 
-/* Remove the stale case blocks (kind CASE) from their files. */
-static void drop_stale_cases(pc_expectations *ex, const pc_stale_list *stale, FILE *log, pc_bless_stats *st)
-{
-    size_t i, k;
-    for (i = 0; i < stale->len; i++) {
-        const pc_stale *s = &stale->items[i];
-        for (k = 0; s->kind == PC_STALE_CASE && k < ex->len; k++) {
-            json_t *all = json_object_get(ex->files[k].root, "cases");
-            json_t *kc = json_object_get(all, s->kase);
-            if (ex->files[k].path != s->file || !kc)
-                continue;
-            st->functions_dropped += json_object_size(kc);
-            if (log)
-                fprintf(log, "pyconform: removed stale expectation: %s: case \"%s\" (%s defines no such case)\n",
-                        s->file, s->kase, s->case_file);
-            json_object_del(all, s->kase);
-        }
-    }
-}
+/* ---- bless -------------------------------------------------------------------------- */
 
-/* mkdir -p the directory of a file path. */
-static int make_parent(const char *path, pc_error *err)
+/* Record what the run says of one case block. */
+static int bless_case(pc_expectations *ex, const pc_case *k, case_run *cr, const pc_stale_list *stale,
+                      FILE *log, pc_bless_stats *st, pc_error *err)
 {
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    int rc;
-    if (!slash || slash == path)
-        return 0;
-    if (!(dir = pc_strndup(path, (size_t)(slash - path), err)))
-        return -1;
-    rc = pc_mkdir_p(dir, err);
-    free(dir);
-    return rc;
+    const pc_expect_file *f = pc_expect_file_for(ex, k->file);
+    size_t i, s;
+    for (i = 0; i < cr->nfns; i++) {
+        fn_run *fr = &cr->fns[i];
+        entries old, fresh;
+        bool changed;
+        int rc;
+        if (fr->all_expected && pc_expect_count(ex, k, fr->function) > 0) {
+            st->functions_kept++;
+            continue;
+        }
+        rc = entries_read(ex, k, fr->function, &old, err) || regenerate(fr, &old, &fresh, st, err);
+        /* nothing completed and nothing recorded: nothing to record */
+        if (rc == 0 && fresh.n > 0) {
+            rc = pc_expect_replace(ex, k, fr->function, fresh.items, fresh.n, &changed, err);
+            st->functions_updated += changed;
+            st->functions_kept += !changed;
+        }
+        free(old.items);
+        free(fresh.items);
+        if (rc)
+            return -1;
+    }
+    for (s = 0; f && s < stale->len; s++) {
+        const pc_stale *it = &stale->items[s];
+        if (it->kind == PC_STALE_FUNCTION && it->file == f->path && !strcmp(it->kase, k->name) &&
+            drop_stale_function(ex, k, it->function, cr, log, f->path, st, err))
+            return -1;
+    }
+    return 0;
 }
 
 int pc_bless(pc_expectations *ex, const pc_caseset *cases, const pc_comparison *cmp, FILE *log,
              pc_bless_stats *st, pc_error *err)
 {
-    json_t **before = calloc(ex->len + 1, sizeof *before);
     pc_stale_list stale = {0};
     size_t i, c;
     int rc = -1;
     memset(st, 0, sizeof *st);
-    if (!before)
-        return pc_oom(err);
     if (pc_stale_find(ex, cases, cmp, &stale, err))
         goto out;
-    for (i = 0; i < ex->len; i++)
-        if (!(before[i] = json_deep_copy(ex->files[i].root))) {
-            pc_oom(err);
-            goto out;
-        }
-
     for (c = 0; c < cases->len; c++) {
-        const pc_case *k = &cases->items[c];
-        pc_expect_file *f = pc_expect_file_for(ex, k->file);
-        json_t *all = f ? json_object_get(f->root, "cases") : NULL;
-        json_t *old_case, *new_case;
-        size_t r = 0, s;
-        const char *fname;
-        json_t *fval;
-        if (!all)
-            continue;
-        while (r < cmp->len && cmp->rows[r].kase != k)
-            r++;
-        if (r == cmp->len)
-            continue; /* not run: keep as it is */
-        old_case = json_object_get(all, k->name);
-        /* functions the run says nothing about are kept as they are */
-        new_case = old_case ? json_copy(old_case) : json_object();
-        if (!new_case) {
-            pc_oom(err);
+        case_run cr;
+        int brc = read_rows(cmp, &cases->items[c], &cr, err);
+        /* a block the run did not cover is kept as it is */
+        if (brc == 0 && cr.nfns > 0)
+            brc = bless_case(ex, &cases->items[c], &cr, &stale, log, st, err);
+        case_run_free(&cr);
+        if (brc)
             goto out;
-        }
-        while (r < cmp->len && cmp->rows[r].kase == k) {
-            fn_rows fr = {&cmp->rows[r], 0, cmp};
-            json_t *old = old_case ? json_object_get(old_case, cmp->rows[r].function) : NULL;
-            json_t *entries;
-            while (r + fr.n < cmp->len && cmp->rows[r + fr.n].kase == k &&
-                   cmp->rows[r + fr.n].function == fr.first->function)
-                fr.n++;
-            r += fr.n;
-            if (all_expected(&fr, old)) {
-                entries = json_incref(old);
-                st->functions_kept++;
-            } else {
-                entries = regenerate(&fr, old, st, err);
-                if (!entries) {
-                    json_decref(new_case);
-                    goto out;
-                }
-                if (json_array_size(entries) == 0) {
-                    json_decref(entries); /* nothing completed: nothing to record */
-                    continue;
-                }
-                st->functions_updated += !json_equal(entries, old);
-                st->functions_kept += json_equal(entries, old);
-            }
-            if (json_object_set_new(new_case, fr.first->function, entries)) {
-                json_decref(new_case);
-                pc_oom(err);
-                goto out;
-            }
-        }
-        for (s = 0; s < stale.len; s++) {
-            const pc_stale *it = &stale.items[s];
-            if (it->kind == PC_STALE_FUNCTION && it->file == f->path && !strcmp(it->kase, k->name) &&
-                drop_stale_function(ex, k, it->function, cmp, new_case, log, f->path, err)) {
-                json_decref(new_case);
-                goto out;
-            }
-        }
-        json_object_foreach(old_case, fname, fval) {
-            if (!json_object_get(new_case, fname))
-                st->functions_dropped++;
-        }
-        if (!old_case && json_object_size(new_case) == 0) {
-            json_decref(new_case);
-            continue;
-        }
-        if (json_object_set_new(all, k->name, new_case)) {
-            pc_oom(err);
-            goto out;
-        }
     }
-    drop_stale_cases(ex, &stale, log, st);
-
-    for (i = 0; i < ex->len; i++) {
-        pc_expect_file *f = &ex->files[i];
-        char *text;
-        int wrc;
-        if (json_equal(before[i], f->root))
+    /* the stale case blocks go from their files */
+    for (i = 0; i < stale.len; i++) {
+        const pc_stale *s = &stale.items[i];
+        size_t nfns;
+        if (s->kind != PC_STALE_CASE || !pc_expect_drop_case(ex, s->case_file, s->kase, &nfns))
             continue;
-        if (make_parent(f->path, err))
-            goto out;
-        text = json_dumps(f->root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-        if (!text) {
-            pc_oom(err);
-            goto out;
-        }
-        {
-            size_t l = strlen(text);
-            char *withnl = pc_asprintf(err, "%s\n", text);
-            free(text);
-            if (!withnl)
-                goto out;
-            wrc = pc_write_atomic(f->path, withnl, l + 1, err);
-            free(withnl);
-        }
-        if (wrc)
-            goto out;
-        st->files_written++;
+        st->functions_dropped += nfns;
         if (log)
-            fprintf(log, "pyconform: wrote %s\n", f->path);
+            fprintf(log, "pyconform: removed stale expectation: %s: case \"%s\" (%s defines no such case)\n",
+                    s->file, s->kase, s->case_file);
     }
-    rc = 0;
+    rc = pc_expect_save(ex, log, &st->files_written, err);
 out:
-    for (i = 0; i < ex->len; i++)
-        json_decref(before[i]);
-    free(before);
     pc_stale_list_free(&stale);
     return rc;
 }

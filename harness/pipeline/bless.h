@@ -14,6 +14,13 @@
  * the run did not report for other reasons (their jobs failed, or expected/ says the
  * builds that ran do not define them) are kept as they are. The expected/ directory is
  * created when missing.
+ *
+ * bless reads the comparison's rows in one function (read_rows in bless.c, matching rows
+ * by case, function, build and mode, not by their order) and records everything through
+ * the expectation store (expected.h: pc_expect_replace, pc_expect_drop,
+ * pc_expect_drop_case, pc_expect_save); it never touches expected/'s JSON itself, so
+ * blessing an unchanged tree writes no file and a regenerated function that says what
+ * it said before keeps its bytes.
  */
 #ifndef PC_BLESS_H
 #define PC_BLESS_H
@@ -42,8 +49,8 @@ int pc_stale_find(const pc_expectations *ex, const pc_caseset *cases, const pc_c
  *   pyconform: stale expectation: FILE: case "X" function "f" (why) */
 void pc_stale_print(FILE *out, const pc_stale_list *l);
 
-/* Update ex in memory from cmp, then write every file that changed (atomically).
- * Prints one line per written file on `log`. */
+/* Update ex in memory from cmp, then save it (pc_expect_save: every file whose text
+ * changed, atomically). Prints one line per written file on `log`. */
 int pc_bless(pc_expectations *ex, const pc_caseset *cases, const pc_comparison *cmp, FILE *log,
              pc_bless_stats *stats, pc_error *err);
 

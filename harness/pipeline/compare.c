@@ -148,13 +148,12 @@ typedef struct judged {
 
 /* The verdict of a completed row; obs 0: the function was absent in this run. */
 static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32_t src_obs,
-                    bool have_src, json_t *entry)
+                    bool have_src, const pc_expect_entry *entry)
 {
-    json_t *exp_src = entry ? json_object_get(entry, "source") : NULL;
-    json_t *exp_des = entry ? json_object_get(entry, "desugared") : NULL;
-    const char *divergence = entry ? json_string_value(json_object_get(entry, "divergence")) : NULL;
-    judged j = {PC_PASS, NULL, false,
-                entry ? json_string_value(json_object_get(entry, "reason")) : NULL, NULL};
+    json_t *exp_src = entry ? entry->source : NULL;
+    json_t *exp_des = entry ? entry->desugared : NULL;
+    const char *divergence = entry ? entry->divergence : NULL;
+    judged j = {PC_PASS, NULL, false, entry ? entry->reason : NULL, NULL};
 
     if (mode == PC_MODE_SOURCE) {
         j.want = exp_src;
@@ -181,7 +180,7 @@ static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32
                                : "desugared differs from source";
         }
     } else if (have_src) {
-        j.want = exp_des ? exp_des : exp_src;
+        j.want = entry ? pc_expect_want(entry, true) : NULL;
         if (exp_des) {
             j.verdict = PC_XPASS;
             j.detail = "recorded divergence no longer happens: desugared now equals source";
@@ -191,7 +190,7 @@ static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32
         } /* else PASS: equal to the source run; the source row judges expected/ */
     } else {
         /* no source observation to compare with: judge against expected/ only */
-        j.want = exp_des ? exp_des : exp_src;
+        j.want = entry ? pc_expect_want(entry, true) : NULL;
         if (!entry) {
             j.verdict = PC_FAIL;
             j.detail = "no source run and no expectation to compare with";
@@ -257,9 +256,10 @@ static int judge_row(pc_judge *jd, size_t jidx, const char *function, const stru
             return -1;
     } else {
         bool have_src = src && (!sp || sp->status == PC_JOB_OK);
+        pc_expect_entry e;
+        bool found = pc_expect_lookup(jd->ex, job->kase, function, job->interp, &e);
         judged j = judge(cmp, (pc_mode)job->mode, part ? part->observation : 0,
-                         sp ? sp->observation : 0, have_src,
-                         pc_expect_find(jd->ex, job->kase, function, job->interp));
+                         sp ? sp->observation : 0, have_src, found ? &e : NULL);
         row->verdict = (unsigned char)j.verdict;
         row->observation = part ? part->observation : 0;
         row->recorded = part ? part->recorded : 0;

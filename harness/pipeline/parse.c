@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "registry.h"
 #include "util.h"
 
 size_t pc_utf8_valid_prefix(const char *str, size_t len)
@@ -83,6 +84,33 @@ const pc_case *pc_caseset_find(const pc_caseset *set, const char *name)
     return NULL;
 }
 
+/* One requirement word: a known capability (pc_capability_name), recorded once. */
+static int add_requirement(pc_case *c, const char *w, size_t len, const char *path, int lineno, pc_error *err)
+{
+    const char *name;
+    size_t i;
+    for (i = 0; (name = pc_capability_name(i)) != NULL; i++)
+        if (strlen(name) == len && strncmp(w, name, len) == 0)
+            break;
+    if (!name) {
+        char known[160] = "";
+        size_t used = 0;
+        for (i = 0; (name = pc_capability_name(i)) != NULL && used < sizeof known; i++) {
+            int n = snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "", name);
+            used += n > 0 ? (size_t)n : 0;
+        }
+        return pc_fail(err, "%s:%d: unknown requirement '%.*s' (known: %s)", path, lineno, (int)len, w,
+                       known);
+    }
+    for (i = 0; i < c->nrequires; i++)
+        if (c->requires[i] == name)
+            return 0;
+    if (c->nrequires == PC_REQUIRES_MAX)
+        return pc_fail(err, "%s:%d: more than %d requirements", path, lineno, PC_REQUIRES_MAX);
+    c->requires[c->nrequires++] = name;
+    return 0;
+}
+
 /* `# pyconform: requires NAME...` lines of a block's source. */
 static int parse_requires(pc_case *c, const char *path, pc_error *err)
 {
@@ -103,13 +131,8 @@ static int parse_requires(pc_case *c, const char *path, pc_error *err)
                     we++;
                 if (we == w)
                     break;
-                if ((size_t)(we - w) == 7 && !strncmp(w, "threads", 7))
-                    c->requires |= PC_REQUIRES_THREADS;
-                else if ((size_t)(we - w) == 10 && !strncmp(w, "subprocess", 10))
-                    c->requires |= PC_REQUIRES_SUBPROCESS;
-                else
-                    return pc_fail(err, "%s:%d: unknown requirement '%.*s' (known: threads, subprocess)",
-                                   path, lineno, (int)(we - w), w);
+                if (add_requirement(c, w, (size_t)(we - w), path, lineno, err))
+                    return -1;
                 w = we;
             }
         }

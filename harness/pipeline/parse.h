@@ -10,8 +10,11 @@
  * byte order mark at the start of the file is skipped.
  *
  * A block may declare what it needs from a build with a comment line in its source,
- * `# pyconform: requires threads` (known: threads, subprocess); on a build without it
- * the block's jobs are SKIP with that reason.
+ * `# pyconform: requires threads` (words separated by spaces or commas); each word
+ * names a capability the registry knows (pc_capability_name: threads, subprocess), and
+ * an unknown word is an error "FILE:LINE: unknown requirement 'gpu' (known: ...)". The
+ * plan evaluates them against each build (pc_interp_lacks): on a build without one, the
+ * block's jobs are SKIP, the reason naming the missing capability.
  *
  * Ownership: a pc_caseset owns its cases and all their strings.
  */
@@ -23,6 +26,9 @@
 
 #include "error.h"
 
+/* The most distinct requirements a block can name (more than the known capabilities). */
+#define PC_REQUIRES_MAX 8
+
 typedef struct pc_case {
     char *name;
     char *file;         /* path as given */
@@ -31,11 +37,10 @@ typedef struct pc_case {
     int source_line;    /* file line of the source's first line */
     char *desugared;    /* text after `=`, or NULL when the block has none */
     int desugared_line; /* file line of the translation's first line */
-    unsigned requires;  /* PC_REQUIRES_* bits */
+    const char *requires[PC_REQUIRES_MAX]; /* capability names, each once, in the order
+                                            * written (static storage: pc_capability_name) */
+    size_t nrequires;
 } pc_case;
-
-#define PC_REQUIRES_THREADS 1u
-#define PC_REQUIRES_SUBPROCESS 2u
 
 typedef struct pc_caseset {
     pc_case *items;

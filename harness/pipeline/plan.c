@@ -28,6 +28,7 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
                 const char *text = m == PC_MODE_SOURCE ? k->source : t ? t->text : k->desugared;
                 bool failed = m == PC_MODE_DESUGARED && t && t->failure;
                 pc_job *j;
+                size_t r;
                 if (!(modes & (1u << m)) || (!text && !failed))
                     continue;
                 if (pc_grow(&plan->jobs, &plan->cap, plan->len + 1, sizeof *plan->jobs, err))
@@ -43,10 +44,11 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
                 j->skip[0] = '\0';
                 /* a broken build: nothing is known about it, so nothing is skipped */
                 j->error = in->broken ? in->problem : NULL;
-                if (!j->error && (k->requires & PC_REQUIRES_THREADS) && !in->threads)
-                    snprintf(j->skip, sizeof j->skip, "requires threads; %s cannot start threads", in->name);
-                else if (!j->error && (k->requires & PC_REQUIRES_SUBPROCESS) && in->wasm)
-                    snprintf(j->skip, sizeof j->skip, "requires subprocess; %s is a WebAssembly build", in->name);
+                for (r = 0; !j->error && !j->skip[0] && r < k->nrequires; r++) {
+                    const char *why = pc_interp_lacks(in, k->requires[r]);
+                    if (why)
+                        snprintf(j->skip, sizeof j->skip, "requires %s; %s %s", k->requires[r], in->name, why);
+                }
                 plan->len++;
             }
         }

@@ -5,7 +5,7 @@
  * - on error nothing of the file is kept (the set is as before) and the message reads
  *   "fuzz.case:LINE: ..." with LINE within the file;
  * - on success every new block has a trimmed, non-empty name unique in the set, its
- *   line numbers are consistent, `requires` holds only known bits; writing the blocks
+ *   line numbers are consistent, `requires` holds only known capabilities; writing the blocks
  *   back as "$ NAME\nSOURCE[=\nTRANSLATION]" and parsing that gives the same blocks;
  *   parsing the input a second time fails (every name is now a duplicate).
  * A broken promise aborts with a message (a crash for libFuzzer).
@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "registry.h"
 
 #define FUZZ_TARGET "fuzz_parse"
 #include "fuzz_check.h"
@@ -67,8 +68,13 @@ static void check_block(const pc_caseset *set, size_t i, int max_line)
     CHECK(c->line >= 1 && c->line <= max_line && c->source_line == c->line + 1,
           "line %d, source_line %d", c->line, c->source_line);
     CHECK(c->source != NULL, "no source");
-    CHECK((c->requires & ~(PC_REQUIRES_THREADS | PC_REQUIRES_SUBPROCESS)) == 0, "requires %u",
-          c->requires);
+    CHECK(c->nrequires <= PC_REQUIRES_MAX, "%zu requirements", c->nrequires);
+    for (k = 0; k < c->nrequires; k++) {
+        size_t q;
+        for (q = 0; pc_capability_name(q) && pc_capability_name(q) != c->requires[k]; q++)
+            ;
+        CHECK(pc_capability_name(q) != NULL, "requirement '%s' is no known capability", c->requires[k]);
+    }
     if (c->desugared)
         /* the line after the `=` line (the `=` line itself when it ends the file) */
         CHECK(c->desugared_line >= c->source_line + (c->desugared[0] ? 1 : 0) &&
@@ -122,7 +128,8 @@ static void check_round_trip(const pc_caseset *set, size_t first)
               a->name);
         CHECK(!a->desugared || strcmp(a->desugared, b->desugared) == 0,
               "translation of '%s' changed", a->name);
-        CHECK(a->requires == b->requires, "requires of '%s' changed", a->name);
+        CHECK(a->nrequires == b->nrequires && !memcmp(a->requires, b->requires, a->nrequires * sizeof *a->requires),
+              "requires of '%s' changed", a->name);
     }
     pc_caseset_free(&again);
     free(text);

@@ -631,7 +631,8 @@ static int make_slots(const pc_plan *plan, const exec_ctx *x, slot **out, size_t
     *nout = 0;
     for (i = 0; i < plan->len; i++) {
         const pc_interp *in = plan->jobs[i].interp;
-        const char *why = plan->jobs[i].skip[0]     ? plan->jobs[i].skip
+        char skip[256];
+        const char *why = pc_job_skip_reason(&plan->jobs[i], skip, sizeof skip) ? skip
                           : plan->jobs[i].error     ? plan->jobs[i].error
                           : plan->jobs[i].translation ? plan->jobs[i].translation->failure
                                                       : NULL;
@@ -641,7 +642,7 @@ static int make_slots(const pc_plan *plan, const exec_ctx *x, slot **out, size_t
             char *d = pc_strdup(why, err);
             if (!d)
                 goto fail;
-            if (deliver_failed(x, i, plan->jobs[i].skip[0] ? PC_JOB_SKIPPED : PC_JOB_ERROR, d, err))
+            if (deliver_failed(x, i, plan->jobs[i].skip ? PC_JOB_SKIPPED : PC_JOB_ERROR, d, err))
                 goto fail;
             continue;
         }

@@ -41,19 +41,26 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
                 j->text = text ? text : "";
                 j->translation = m == PC_MODE_DESUGARED ? t : NULL;
                 j->text_line = m == PC_MODE_SOURCE ? k->source_line : k->desugared_line;
-                j->skip[0] = '\0';
                 /* a broken build: nothing is known about it, so nothing is skipped */
                 j->error = in->broken ? in->problem : NULL;
-                for (r = 0; !j->error && !j->skip[0] && r < k->nrequires; r++) {
-                    const char *why = pc_interp_lacks(in, k->requires[r]);
-                    if (why)
-                        snprintf(j->skip, sizeof j->skip, "requires %s; %s %s", k->requires[r], in->name, why);
+                j->skip = j->skip_why = NULL;
+                for (r = 0; !j->error && !j->skip && r < k->nrequires; r++) {
+                    if ((j->skip_why = pc_interp_lacks(in, k->requires[r])))
+                        j->skip = k->requires[r];
                 }
                 plan->len++;
             }
         }
     }
     return 0;
+}
+
+bool pc_job_skip_reason(const pc_job *j, char *buf, size_t size)
+{
+    if (!j->skip)
+        return false;
+    snprintf(buf, size, "requires %s; %s %s", j->skip, j->interp->name, j->skip_why);
+    return true;
 }
 
 void pc_plan_free(pc_plan *plan)

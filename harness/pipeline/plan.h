@@ -7,6 +7,7 @@
 #ifndef PC_PLAN_H
 #define PC_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -25,7 +26,9 @@ typedef struct pc_job {
     pc_mode mode;
     const char *text;       /* the Python text to run */
     int text_line;          /* its first line in the case file */
-    char skip[160];         /* non-empty: not run on this build, and why */
+    const char *skip;       /* NULL, or the requirement this build lacks: not run (SKIP);
+                             * static text, like skip_why */
+    const char *skip_why;   /* why it lacks it ("cannot start threads") */
     const char *error;      /* non-NULL: the build cannot be run (it could not be probed);
                              * answered as ERROR with this text, never sent to a runner.
                              * Borrowed: the interpreter's problem */
@@ -51,5 +54,8 @@ typedef struct pc_plan {
 int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg, unsigned modes,
                   const pc_translation *tr, pc_error *err);
 void pc_plan_free(pc_plan *plan);
+/* "requires threads; NAME cannot start threads" into buf when the job is skipped
+ * (true), else false. */
+bool pc_job_skip_reason(const pc_job *j, char *buf, size_t size);
 
 #endif

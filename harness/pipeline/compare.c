@@ -141,6 +141,7 @@ static bool obs_equal(const pc_comparison *cmp, uint32_t obs, json_t *want)
 typedef struct judged {
     pc_verdict verdict;
     json_t *want;          /* borrowed */
+    bool want_source;      /* no want: judged against the source run's observation */
     const char *reason;    /* borrowed */
     const char *detail;    /* static text */
 } judged;
@@ -152,7 +153,7 @@ static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32
     json_t *exp_src = entry ? json_object_get(entry, "source") : NULL;
     json_t *exp_des = entry ? json_object_get(entry, "desugared") : NULL;
     const char *divergence = entry ? json_string_value(json_object_get(entry, "divergence")) : NULL;
-    judged j = {PC_PASS, NULL, entry ? json_string_value(json_object_get(entry, "reason")) : NULL,
+    judged j = {PC_PASS, NULL, false, entry ? json_string_value(json_object_get(entry, "reason")) : NULL,
                 NULL};
 
     if (mode == PC_MODE_SOURCE) {
@@ -165,8 +166,10 @@ static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32
             j.detail = "observation differs from expected/";
         }
     } else if (have_src && obs != src_obs) {
-        /* (a) the translation diverges from the source on this interpreter */
+        /* (a) the translation diverges from the source on this interpreter; without a
+         * recorded divergence it is judged against the source run */
         j.want = exp_des;
+        j.want_source = !exp_des;
         if (exp_des && obs_equal(cmp, obs, exp_des) && divergence && *divergence) {
             j.verdict = PC_XFAIL;
             j.reason = divergence;
@@ -238,7 +241,8 @@ static int judge_row(pc_judge *jd, size_t jidx, const char *function, const stru
     const pc_job_record *rec = &cmp->jobs[jidx];
     const held_part *part = held_find(&jd->held[jidx], function), *sp = held_find(src, function);
     pc_row *row = new_row(cmp, job, function, err);
-    json_t *want = NULL;
+    json_t *want = NULL, *owned = NULL; /* owned: the source run's observation, loaded */
+    int rc;
     if (!row)
         return -1;
     if (rec->status != PC_JOB_OK || broken) {
@@ -265,8 +269,18 @@ static int judge_row(pc_judge *jd, size_t jidx, const char *function, const stru
                                                                             : part->seconds;
         row->reason = j.reason;
         want = j.want;
-        if (set_detail(row, j.detail ? j.detail : part ? part->note : NULL, err))
+        if (j.want_source) {
+            /* nothing observed in the source run: null, as expected/ records "not defined" */
+            owned = sp && sp->observation ? pc_intern_load(&cmp->observations, sp->observation)
+                                          : json_null();
+            if (!owned)
+                return pc_oom(err);
+            want = owned;
+        }
+        if (set_detail(row, j.detail ? j.detail : part ? part->note : NULL, err)) {
+            json_decref(owned);
             return -1;
+        }
         if (want && (!pc_verdict_get(j.verdict)->expected || j.verdict == PC_XFAIL)) {
             json_t *obs = pc_row_observation(cmp, row);
             row->diff = pc_json_diff(want, obs ? obs : json_null());
@@ -276,7 +290,9 @@ static int judge_row(pc_judge *jd, size_t jidx, const char *function, const stru
     cmp->counts[row->verdict]++;
     if (!pc_verdict_get(row->verdict)->expected)
         cmp->unexpected++;
-    return jd->sink ? jd->sink(jd->sink_ctx, cmp, row, want, err) : 0;
+    rc = jd->sink ? jd->sink(jd->sink_ctx, cmp, row, want, err) : 0;
+    json_decref(owned);
+    return rc;
 }
 
 /* A translation that does not compile where the source does is the desugarer's error,
@@ -322,6 +338,7 @@ static int judge_case(pc_judge *jd, size_t c, pc_error *err)
     pc_judge_case *pc = &jd->pending[c];
     const char **names = NULL;
     long *by = NULL; /* [interp][mode] -> plan index or -1 */
+    char **broken = NULL; /* [interp] */
     size_t nnames = 0, cap = 0, i, k, f;
     int mode, rc = -1;
     if (!(by = malloc((jd->ninterps * PC_MODE_COUNT + 1) * sizeof *by)))
@@ -352,28 +369,37 @@ static int judge_case(pc_judge *jd, size_t c, pc_error *err)
             }
         }
     }
+    /* per interpreter: why its translation is unusable, or NULL */
+    if (!(broken = calloc(jd->ninterps + 1, sizeof *broken))) {
+        pc_oom(err);
+        goto out;
+    }
     for (i = 0; i < jd->ninterps; i++) {
         long js = by[i * PC_MODE_COUNT + PC_MODE_SOURCE], jdes = by[i * PC_MODE_COUNT + PC_MODE_DESUGARED];
-        const struct pc_held *src = js >= 0 && jd->cmp->jobs[js].status == PC_JOB_OK ? &jd->held[js] : NULL;
-        char *broken = NULL;
         bool oom = false;
-        if (src && jdes >= 0 && !(broken = translation_broken(jd, (size_t)js, (size_t)jdes, &oom)) && oom) {
+        if (js >= 0 && jd->cmp->jobs[js].status == PC_JOB_OK && jdes >= 0 &&
+            !(broken[i] = translation_broken(jd, (size_t)js, (size_t)jdes, &oom)) && oom) {
             pc_oom(err);
             goto out;
         }
-        for (f = 0; f < nnames; f++) {
+    }
+    /* the documented order (compare.h): function, then interpreter, then mode */
+    for (f = 0; f < nnames; f++) {
+        for (i = 0; i < jd->ninterps; i++) {
+            long js = by[i * PC_MODE_COUNT + PC_MODE_SOURCE], jdes = by[i * PC_MODE_COUNT + PC_MODE_DESUGARED];
+            const struct pc_held *src = js >= 0 && jd->cmp->jobs[js].status == PC_JOB_OK ? &jd->held[js] : NULL;
             if ((js >= 0 && judge_row(jd, (size_t)js, names[f], NULL, NULL, err)) ||
-                (jdes >= 0 && judge_row(jd, (size_t)jdes, names[f], src, broken, err))) {
-                free(broken);
+                (jdes >= 0 && judge_row(jd, (size_t)jdes, names[f], src, broken[i], err)))
                 goto out;
-            }
         }
-        free(broken);
     }
     rc = 0;
 out:
     for (i = 0; i < pc->njobs; i++)
         held_free(&jd->held[pc->jobs[i]]);
+    for (i = 0; broken && i < jd->ninterps; i++)
+        free(broken[i]);
+    free(broken);
     free(names);
     free(by);
     return rc;

@@ -225,25 +225,3 @@ Test(input, stale_expectations_listed_then_blessed_away)
     free(exp);
     rm_rf(dir);
 }
-
-Test(input, report_stale_array)
-{
-    pc_expect_file f = {"expected/x.json", "cases/x.case", NULL, NULL, 0};
-    pc_stale_list l = {0};
-    pc_error err;
-    json_t *doc = json_object(), *a;
-    cr_assert_eq(pc_stale_add(&l, PC_STALE_CASE, &f, "gone", "h", NULL, &err), 0);
-    cr_assert_eq(pc_stale_add(&l, PC_STALE_FUNCTION, &f, "a", "g", "cpython-3.12.1", &err), 0);
-    cr_assert_eq(pc_report_add_stale(doc, &l, &err), 0);
-    a = json_object_get(doc, "stale");
-    cr_assert_eq(json_array_size(a), 2);
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "file")), "expected/x.json");
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "case_file")), "cases/x.case");
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "why")),
-                     "cases/x.case defines no case \"gone\"");
-    cr_assert(json_is_null(json_object_get(json_array_get(a, 0), "interpreter")));
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 1), "kind")), "function");
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 1), "interpreter")), "cpython-3.12.1");
-    json_decref(doc);
-    pc_stale_list_free(&l);
-}

@@ -248,6 +248,51 @@ Test(report, abort_removes_the_partial_file)
     teardown(&fx);
 }
 
+/* Stale expectations go into the report's "stale" array (moved here from test_input.c,
+ * which built it with the schema-1 document builder). */
+Test(report, stale_array)
+{
+    fixture fx;
+    pc_expect_file f = {"expected/x.json", "cases/x.case", NULL, NULL, 0};
+    pc_stale_list l = {0};
+    pc_report_writer w;
+    pc_run_info run = {0};
+    pc_error err;
+    char *reports, *written = NULL;
+    json_t *doc, *a;
+
+    setup(&fx, NULL);
+    returned(&fx, 0, json_integer(1));
+    returned(&fx, 1, json_integer(1));
+    returned(&fx, 2, json_integer(1));
+    returned(&fx, 3, json_integer(1));
+    cr_assert_eq(pc_stale_add(&l, PC_STALE_CASE, &f, "gone", "h", NULL, &err), 0);
+    cr_assert_eq(pc_stale_add(&l, PC_STALE_FUNCTION, &f, "a", "g", "cpython-3.12.1", &err), 0);
+    reports = pc_asprintf(NULL, "%s/reports", fx.dir);
+    cr_assert_eq(pc_report_open(&w, reports, 0, &err), 0, "%s", err.msg);
+    judge_results(&fx.cases, &fx.plan, &fx.ex, fx.results, 0, &fx.cmp, pc_report_row, &w);
+    cr_assert_eq(pc_report_close(&w, &run, &fx.reg, &fx.plan, &fx.cmp, &l, &written, &err), 0, "%s", err.msg);
+    doc = json_load_file(written, 0, NULL);
+    cr_assert_not_null(doc);
+    a = json_object_get(doc, "stale");
+    cr_assert_eq(json_array_size(a), 2);
+    cr_assert_str_eq(str_at(json_array_get(a, 0), "file"), "expected/x.json");
+    cr_assert_str_eq(str_at(json_array_get(a, 0), "case_file"), "cases/x.case");
+    cr_assert_str_eq(str_at(json_array_get(a, 0), "case"), "gone");
+    cr_assert_str_eq(str_at(json_array_get(a, 0), "kind"), "case");
+    cr_assert_str_eq(str_at(json_array_get(a, 0), "why"), "cases/x.case defines no case \"gone\"");
+    cr_assert(json_is_null(json_object_get(json_array_get(a, 0), "interpreter")));
+    cr_assert_str_eq(str_at(json_array_get(a, 1), "kind"), "function");
+    cr_assert_str_eq(str_at(json_array_get(a, 1), "function"), "g");
+    cr_assert_str_eq(str_at(json_array_get(a, 1), "interpreter"), "cpython-3.12.1");
+    json_decref(doc);
+    free(written);
+    pc_stale_list_free(&l);
+    remove_tree(reports);
+    free(reports);
+    teardown(&fx);
+}
+
 /* ---- compact rows, interned observations ------------------------------------------------ */
 
 /* PASS rows name their observation and nothing else; rows that are not PASS carry what

@@ -32,7 +32,7 @@ static void run_pc(run_out *r, const char *reports_dir, const char *const *args,
     r->code = run_binary(args, nargs, reports_dir ? reports : NULL, 300, &r->out, &r->err);
     if (reports_dir) {
         latest = pc_asprintf(NULL, "%s/latest.json", reports_dir);
-        r->report = load_report(latest);
+        r->report = json_load_file(latest, 0, NULL);
         free(latest);
     }
 }
@@ -224,25 +224,4 @@ Test(input, stale_expectations_listed_then_blessed_away)
     free(reports);
     free(exp);
     rm_rf(dir);
-}
-
-Test(input, report_stale_array)
-{
-    pc_expect_file f = {.path = "expected/x.json", .case_file = "cases/x.case"};
-    pc_stale_list l = {0};
-    pc_error err;
-    json_t *a;
-    cr_assert_eq(pc_stale_add(&l, PC_STALE_CASE, &f, "gone", "h", NULL, &err), 0);
-    cr_assert_eq(pc_stale_add(&l, PC_STALE_FUNCTION, &f, "a", "g", "cpython-3.12.1", &err), 0);
-    a = pc_report_stale_json(&l);
-    cr_assert_eq(json_array_size(a), 2);
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "file")), "expected/x.json");
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "case_file")), "cases/x.case");
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "why")),
-                     "cases/x.case defines no case \"gone\"");
-    cr_assert(json_is_null(json_object_get(json_array_get(a, 0), "interpreter")));
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 1), "kind")), "function");
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 1), "interpreter")), "cpython-3.12.1");
-    json_decref(a);
-    pc_stale_list_free(&l);
 }

@@ -14,6 +14,8 @@ command -v make >/dev/null || need+=(make)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 pkg-config --exists jansson 2>/dev/null || need+=(libjansson-dev)
 pkg-config --exists criterion 2>/dev/null || need+=(libcriterion-dev)
+# the report's JSON Schema test (ctest report.schema) runs on the system's python3
+/usr/bin/python3 -c 'import jsonschema' 2>/dev/null || need+=(python3-jsonschema)
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]}" >&2
   sudo=""

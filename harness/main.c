@@ -26,6 +26,7 @@ static const struct {
     {PC_CMD_CHANGES, pc_cmd_changes},
     {PC_CMD_DESUGAR, pc_cmd_desugar},
     {PC_CMD_CHECK_DESUGAR, pc_cmd_check_desugar},
+    {PC_CMD_PLAN, pc_cmd_plan},
 };
 
 int main(int argc, char **argv)

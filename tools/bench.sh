@@ -1,37 +1,62 @@
 #!/usr/bin/env bash
-# Speed benchmark (not a test): `pyconform run -q` on the given cases (default: the
-# seed) on every installed interpreter, with all cores and with one, each repeated N
-# times; prints the medians and their ratio. Extra run options go in $BENCH_ARGS
-# (e.g. BENCH_ARGS="--interp 'cpython-3.1*'").
-#   tools/bench.sh [N=5] [CASE_FILES...]
+# Speed and memory benchmark (not a test; issue 10, "A speed benchmark"). In one run:
+#   (a) the floor: per build, start-up + every block executed bare in one process
+#       (tools/bench/bare.py), the builds packed onto -j cores, longest first;
+#   (b) `pyconform run -q` on the same builds and cases, and its ratio to (a);
+#   (c) one process per job (a fresh runner per job line of `pyconform plan --json`),
+#       and its ratio to (b);
+#   (d) peak RSS and report bytes of `pyconform run` on synthetic corpora of 2k, 8k,
+#       32k and 100k one-function jobs on one build, and the RSS slope per job.
+# The helpers are in tools/bench/ (host python3, standard library only).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-n=${1:-5}
-shift || true
-cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=("$root/cases/000_scope_locals.case")
-"$root/tools/setup.sh" "$root/build" >/dev/null
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+usage() {
+  cat <<'EOF'
+usage: tools/bench.sh [--interp PATTERN]... [--tag TAG]... [--mode MODE] [-j N]
+                      [--matrix] [--quick] [--sizes N,N,...] [--rss-interp NAME]
+                      [--per-job-sample K] [--parts abcd] [CASE_FILES...]
 
-time_runs() { # label, extra args...
-  local label=$1; shift
-  local t=()
-  for _ in $(seq "$n"); do
-    local s e
-    s=$(date +%s.%N)
-    eval "\"$root/build/pyconform\" run -q --reports \"$out\" ${BENCH_ARGS:-} \"\$@\" \"\${cases[@]}\"" >"$out/log" || true
-    e=$(date +%s.%N)
-    t+=("$(echo "$e - $s" | bc)")
-  done
-  printf '%s\n' "${t[@]}" | median
+Default: the 6 pyenv builds (--tag pyenv), source mode, cases/*.case, -j = cores,
+corpora of 2000, 8000, 32000 and 100000 jobs on cpython-3.12.1.
+
+  --interp, --tag   builds, as for `pyconform run` (repeatable)
+  --mode MODE       source, desugared or both (default source; both with --matrix)
+  -j N              builds at once in (a) and (b), processes at once in (c)
+  --matrix          every runnable build (no --interp/--tag), both modes
+  --quick           corpora of 2000 and 8000 jobs only
+  --sizes LIST      corpus sizes for (d) (also $BENCH_SIZES); empty: no (d)
+  --rss-interp NAME the build (d) runs on (default cpython-3.12.1)
+  --per-job-sample K  (c) runs K jobs per build, evenly spaced, and extrapolates the
+                    wall time to all jobs (for the matrix, where a Pyodide start-up
+                    costs seconds per job)
+  --parts LETTERS   which of a, b, c, d to run (default abcd)
+  -h, --help        this help
+
+Output: a table per part with seconds and ratios, and the command lines used.
+EOF
 }
 
-jobs=$(eval "\"$root/build/pyconform\" run -q --reports \"$out\" ${BENCH_ARGS:-} \"\${cases[@]}\"" | sed -n 's/.*; \([0-9]*\) jobs on \([0-9]*\) interpreters.*/\1 jobs on \2 interpreters/p')
-all=$(time_runs all-cores)
-one=$(time_runs one-core -j 1)
-echo "benchmark: $jobs, median of $n runs (wall seconds, including probing)"
-printf '  -j %s: %.3f\n' "$(nproc)" "$all"
-printf '  -j 1: %.3f  (%.2fx the -j %s time)\n' "$one" "$(echo "$one / $all" | bc -l)" "$(nproc)"
+args=()
+sizes=${BENCH_SIZES:-2000,8000,32000,100000}
+jobs=$(nproc)
+while (($#)); do
+  case $1 in
+    -h|--help) usage; exit 0 ;;
+    --quick) sizes=2000,8000 ;;
+    --matrix) args+=(--matrix) ;;
+    --sizes) sizes=$2; shift ;;
+    --sizes=*) sizes=${1#*=} ;;
+    -j) jobs=$2; shift ;;
+    -j*) jobs=${1#-j} ;;
+    --interp|--tag|--mode|--rss-interp|--per-job-sample|--parts) args+=("$1" "$2"); shift ;;
+    --interp=*|--tag=*|--mode=*|--rss-interp=*|--per-job-sample=*|--parts=*) args+=("$1") ;;
+    -*) echo "tools/bench.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+
+"$root/tools/setup.sh" "$root/build" >/dev/null 2>&1 || "$root/tools/setup.sh" "$root/build"
+exec python3 "$root/tools/bench/bench.py" --pyconform "$root/build/pyconform" --root "$root" \
+  -j "$jobs" --sizes "$sizes" "${args[@]}"

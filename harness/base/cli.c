@@ -19,6 +19,8 @@ static const char usage_main[] =
     "  run [CASE_FILES...]   run cases on every interpreter, source and desugared,\n"
     "                        compare, and write reports/latest.json\n"
     "  bless [CASE_FILES...] run, then record the observations in expected/\n"
+    "  plan [CASE_FILES...]  print the jobs run would send (--json: one job line each,\n"
+    "                        to replay by hand against runners/runner.py); runs nothing\n"
     "  interpreters          list discovered interpreters and their probes\n"
     "  provision [NAME...]   install extra builds (PyPy, debug, newer CPython, Pyodide)\n"
     "  changes [CASE_FILES...]  print \"what changes where\" (Markdown) from expected/\n"
@@ -107,6 +109,35 @@ static const char usage_interps[] =
     "  --root DIR        project root (for runners/probe.py)\n"
     "  -h, --help        this help\n";
 
+static const char usage_plan[] =
+    "usage: pyconform plan [--json] [--interp PATTERN] [--tag TAG] [--mode MODE]\n"
+    "                      [--desugarer CMD] [OPTIONS] [CASE_FILES...]\n"
+    "\n"
+    "Load the cases and the registry as `run` does, plan the jobs (case block x\n"
+    "interpreter x mode) and print them without running any. Default: a table, one line\n"
+    "per job (interpreter, case, mode, the number of functions expected/ records for that\n"
+    "build, '-' when none, and why the job is not run when it is not), then a count.\n"
+    "\n"
+    "With --json, NDJSON, one object per job:\n"
+    "  {\"interp\": NAME, \"argv\": [...], \"env\": [...], \"job\": JOB}\n"
+    "and \"skip\": REASON or \"error\": PROBLEM for a job run would not send. argv is the\n"
+    "build's command with runners/runner.py appended, env the variables the harness sets\n"
+    "on top of its own environment, and JOB the exact job line (docs/protocol.md). To\n"
+    "replay one job by hand:\n"
+    "  pyconform plan --json --interp NAME FILE.case | head -1 > job.json\n"
+    "  env $(jq -r '.env[]' job.json) $(jq -r '.argv[]' job.json) \\\n"
+    "      <<< \"$(jq -c .job job.json)\"\n"
+    "\n"
+    "options:\n"
+    "  --json             NDJSON instead of the table\n"
+    "  --interp, --tag, --mode, --desugarer, --python, --config, --cache, --root,\n"
+    "  --cases, --expected, --runners: as for `run` (see `pyconform run --help`)\n"
+    "  --timeout, --max-output, --max-memory: the limits written into each job line\n"
+    "  Run's other options are accepted and have no effect.\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "exit status: 0 planned, 2 usage or input errors (no interpreter matching included).\n";
+
 static const char usage_provision[] =
     "usage: pyconform provision [--list] [--all] [--force] [--cache DIR] [NAME|GLOB...]\n"
     "\n"
@@ -185,6 +216,9 @@ void pc_cli_help(FILE *out, pc_command cmd)
         break;
     case PC_CMD_INTERPRETERS:
         fputs(usage_interps, out);
+        break;
+    case PC_CMD_PLAN:
+        fputs(usage_plan, out);
         break;
     default:
         fputs(usage_main, out);
@@ -288,6 +322,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         o->cmd = PC_CMD_DESUGAR;
     else if (!strcmp(cmd, "check-desugar"))
         o->cmd = PC_CMD_CHECK_DESUGAR;
+    else if (!strcmp(cmd, "plan"))
+        o->cmd = PC_CMD_PLAN;
     else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         o->cmd = PC_CMD_VERSION;
         return 0;
@@ -308,6 +344,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
                 o->cmd = PC_CMD_DESUGAR;
             else if (!strcmp(argv[2], "check-desugar"))
                 o->cmd = PC_CMD_CHECK_DESUGAR;
+            else if (!strcmp(argv[2], "plan"))
+                o->cmd = PC_CMD_PLAN;
             o->help = true;
         }
         return 0;
@@ -317,7 +355,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
     for (i = 2; i < argc; i++) {
         const char *a = argv[i], *v;
         bool takes_files = o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS ||
-                           o->cmd == PC_CMD_CHANGES || o->cmd == PC_CMD_CHECK_DESUGAR;
+                           o->cmd == PC_CMD_CHANGES || o->cmd == PC_CMD_CHECK_DESUGAR ||
+                           o->cmd == PC_CMD_PLAN;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             o->help = true;
         } else if (is_opt(a, "--interp")) {
@@ -334,7 +373,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         } else if (is_opt(a, "--config")) {
             if (!(o->config = value_of(argc, argv, &i, a, 8, err)))
                 return -1;
-        } else if (!strcmp(a, "--json") && o->cmd == PC_CMD_INTERPRETERS) {
+        } else if (!strcmp(a, "--json") &&
+                   (o->cmd == PC_CMD_INTERPRETERS || o->cmd == PC_CMD_PLAN)) {
             o->json = true;
         } else if (is_opt(a, "--desugarer") && o->cmd != PC_CMD_DESUGAR) {
             if (!(o->desugarer = value_of(argc, argv, &i, a, 11, err)))

@@ -20,6 +20,7 @@ typedef enum pc_command {
     PC_CMD_CHANGES,
     PC_CMD_DESUGAR,
     PC_CMD_CHECK_DESUGAR,
+    PC_CMD_PLAN,
 } pc_command;
 
 typedef struct pc_options {
@@ -38,7 +39,7 @@ typedef struct pc_options {
     unsigned modes;        /* --mode */
     const char *root;      /* --root, else $PYCONFORM_ROOT, else the source tree */
     const char *cases_dir, *expected_dir, *reports_dir, *runners_dir;
-    bool json;             /* interpreters --json */
+    bool json;             /* interpreters --json, plan --json */
     bool list, all, force; /* provision --list, --all, --force */
     const char *output;    /* changes --output */
     bool check;            /* changes --check */

@@ -42,5 +42,7 @@ int pc_cmd_provision(const pc_options *o, const pc_paths *p, int argc, char **ar
 int pc_cmd_desugar(const pc_options *o, const pc_paths *p, int argc, char **argv);
 int pc_cmd_check_desugar(const pc_options *o, const pc_paths *p, int argc, char **argv);
 int pc_cmd_changes(const pc_options *o, const pc_paths *p, int argc, char **argv);
+/* plan: the jobs run would send (table, or NDJSON with --json), nothing run */
+int pc_cmd_plan(const pc_options *o, const pc_paths *p, int argc, char **argv);
 
 #endif

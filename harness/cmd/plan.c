@@ -1,0 +1,221 @@
+/* plan.c - the `plan` command: the jobs `run` would send, printed, nothing run.
+ *
+ * Cases, translations and the registry are loaded and selected exactly as `run` does
+ * (same options), then pc_plan_build plans the jobs. Printed as
+ *   - a table (default): one line per job, interpreter, case, mode, the functions
+ *     expected/ records for that build, and why the job is not run if it is not;
+ *   - NDJSON (--json): one object per job,
+ *       {"interp": NAME, "argv": [...], "env": [...], "job": JOB}
+ *     plus "skip": REASON (not sent: run answers it SKIP) or "error": PROBLEM (a build
+ *     that cannot be run: answered ERROR). argv is the interpreter's command with the
+ *     runner appended, env the overrides the harness puts on top of its own environment,
+ *     and JOB the job line pc_job_line builds for the job (resume 0), so that
+ *       env ENV... ARGV... <<< "$JOB"
+ *     replays the job by hand against runners/runner.py (docs/protocol.md).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "expected.h"
+#include "plan.h"
+#include "protocol.h"
+#include "translate.h"
+#include "util.h"
+
+/* The runner's environment and the line limit, as pipeline/execute.c sets them (its
+ * base_env and LINE_SLACK; keep the two in step). */
+static const char *const runner_env[] = {
+    "PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1", "PYTHONNOUSERSITE=1",
+    "PYTHONIOENCODING=utf-8", "PYTHONUTF8=1", NULL,
+};
+#define RUNNER_LINE_SLACK (16u << 20)
+
+/* How many functions expected/ records as defined for the job's build and mode (an
+ * entry whose observation is not null), or -1 when it records nothing for the case. */
+static long expected_functions(const pc_expectations *ex, const pc_job *j)
+{
+    json_t *fns = pc_expect_case(ex, j->kase), *v;
+    const char *name;
+    long n = 0;
+    if (!fns || !json_object_size(fns))
+        return -1;
+    json_object_foreach(fns, name, v) {
+        json_t *e = pc_expect_find(ex, j->kase, name, j->interp), *obs;
+        if (!e)
+            continue;
+        obs = json_object_get(e, "source");
+        if (j->mode == PC_MODE_DESUGARED && json_object_get(e, "desugared"))
+            obs = json_object_get(e, "desugared");
+        if (obs && !json_is_null(obs))
+            n++;
+    }
+    return n;
+}
+
+static json_t *string_array(const char *const *items, const char *extra)
+{
+    json_t *a = json_array();
+    size_t i;
+    for (i = 0; a && items && items[i]; i++)
+        if (json_array_append_new(a, json_string(items[i]))) {
+            json_decref(a);
+            return NULL;
+        }
+    if (a && extra && json_array_append_new(a, json_string(extra))) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
+/* One NDJSON line for job j. */
+static int print_json(FILE *out, const pc_job *j, const pc_paths *p, const pc_job_limits *lim,
+                      pc_error *err)
+{
+    size_t len;
+    char *line = pc_job_line(j, 0, lim, &len, err), *s;
+    json_t *job, *env, *o;
+    json_error_t jerr;
+    if (!line)
+        return -1;
+    job = json_loadb(line, len, 0, &jerr);
+    free(line);
+    if (!job)
+        return pc_fail(err, "job %zu: its own job line does not parse: %s", j->id, jerr.text);
+    env = string_array(runner_env, NULL);
+    for (len = 0; env && j->interp->env && j->interp->env[len]; len++)
+        if (json_array_append_new(env, json_string(j->interp->env[len]))) {
+            json_decref(env);
+            env = NULL;
+        }
+    o = json_pack("{s:s, s:o*, s:o*, s:o}", "interp", j->interp->name,
+                  "argv", string_array((const char *const *)j->interp->argv, p->runner),
+                  "env", env, "job", job);
+    if (!o || json_array_size(json_object_get(o, "argv")) == 0 || !json_object_get(o, "env") ||
+        (j->skip[0] && json_object_set_new(o, "skip", json_string(j->skip))) ||
+        (j->error && json_object_set_new(o, "error", json_string(j->error)))) {
+        json_decref(o);
+        return pc_oom(err);
+    }
+    s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!s)
+        return pc_oom(err);
+    fputs(s, out);
+    fputc('\n', out);
+    free(s);
+    return 0;
+}
+
+/* Column widths of the table: the longest interpreter and case names. */
+typedef struct widths {
+    int interp, kase;
+} widths;
+
+static void print_row(FILE *out, const widths *w, const char *interp, const char *kase,
+                      const char *mode, const char *fn, const char *why)
+{
+    fprintf(out, "%-*s  %-*s  %-9s  %5s  %s\n", w->interp, interp, w->kase, kase, mode, fn, why);
+}
+
+static void print_job(FILE *out, const widths *w, const pc_job *j, long nfn)
+{
+    char fn[24];
+    if (nfn < 0)
+        strcpy(fn, "-");
+    else
+        snprintf(fn, sizeof fn, "%ld", nfn);
+    print_row(out, w, j->interp->name, j->kase->name, pc_mode_name(j->mode), fn,
+              j->error ? j->error : j->skip);
+}
+
+int pc_cmd_plan(const pc_options *o, const pc_paths *p, int argc, char **argv)
+{
+    pc_caseset cases = {0};
+    pc_expectations ex = {0};
+    pc_registry reg = {0};
+    pc_plan plan = {0};
+    pc_translation *translations = NULL;
+    pc_job_limits lim = {o->timeout, o->max_output, o->max_memory,
+                         4 * o->max_output + RUNNER_LINE_SLACK};
+    pc_error err;
+    size_t i, ninterps = 0, skipped = 0, broken = 0;
+    const pc_interp *last = NULL;
+    widths w = {11, 4}; /* the headers */
+    int rc = PC_EXIT_USAGE;
+    (void)argc; /* the options are parsed already */
+    (void)argv;
+
+    if (pc_cmd_load_cases(o, p->cases, &cases, &err) ||
+        pc_expect_load(&ex, p->expected, &cases, &err))
+        goto fail;
+    if (o->modes & PC_MODES_DESUGARED) {
+        pc_translate_options to = {pc_cmd_python(o), NULL, o->desugarer, o->timeout, o->parallel,
+                                   -1};
+        char *dpy = pc_asprintf(&err, "%s/desugar.py", p->host);
+        int trc;
+        if (!dpy || !(translations = calloc(cases.len + 1, sizeof *translations))) {
+            free(dpy);
+            pc_oom(&err);
+            goto fail;
+        }
+        to.desugar_py = dpy;
+        trc = pc_translate(&cases, &to, translations, &err);
+        free(dpy);
+        if (trc)
+            goto fail;
+    }
+    if (pc_cmd_load_registry(o, p, &reg, -1, &err))
+        goto fail;
+    if (pc_registry_select(&reg, o->interps, o->ninterps, o->tags, o->ntags) == 0) {
+        pc_fail(&err, "no supported interpreter matches%s%s (see `pyconform interpreters`)",
+                o->ninterps ? " --interp" : "", o->ntags ? " --tag" : "");
+        goto fail;
+    }
+    if (pc_plan_build(&plan, &cases, &reg, o->modes, translations, &err))
+        goto fail;
+
+    for (i = 0; i < plan.len; i++) {
+        int a = (int)strlen(plan.jobs[i].interp->name), b = (int)strlen(plan.jobs[i].kase->name);
+        w.interp = a > w.interp ? a : w.interp;
+        w.kase = b > w.kase ? b : w.kase;
+    }
+    if (!o->json)
+        print_row(stdout, &w, "INTERPRETER", "CASE", "MODE", "FUNCS", "NOT RUN BECAUSE");
+    for (i = 0; i < plan.len; i++) {
+        const pc_job *j = &plan.jobs[i];
+        if (j->interp != last)
+            ninterps++, last = j->interp;
+        skipped += j->skip[0] != '\0';
+        broken += j->error != NULL;
+        if (o->json) {
+            if (print_json(stdout, j, p, &lim, &err))
+                goto fail;
+        } else {
+            print_job(stdout, &w, j, expected_functions(&ex, j));
+        }
+    }
+    if (!o->json)
+        printf("plan: %zu jobs on %zu interpreters (%zu skipped, %zu on builds that cannot run)\n",
+               plan.len, ninterps, skipped, broken);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        pc_fail(&err, "standard output: write failed");
+        goto fail;
+    }
+    rc = PC_EXIT_OK;
+    goto done;
+
+fail:
+    fprintf(stderr, "pyconform: %s\n", err.msg);
+    rc = PC_EXIT_USAGE;
+done:
+    pc_plan_free(&plan);
+    pc_translations_free(translations, cases.len);
+    free(translations);
+    pc_registry_free(&reg);
+    pc_expect_free(&ex);
+    pc_caseset_free(&cases);
+    return rc;
+}

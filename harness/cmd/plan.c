@@ -90,11 +90,13 @@ static int print_json(FILE *out, const pc_job *j, const pc_paths *p, const pc_jo
             json_decref(env);
             env = NULL;
         }
+    char skip[256];
+    bool skipped = pc_job_skip_reason(j, skip, sizeof skip);
     o = json_pack("{s:s, s:o*, s:o*, s:o}", "interp", j->interp->name,
                   "argv", string_array((const char *const *)j->interp->argv, p->runner),
                   "env", env, "job", job);
     if (!o || json_array_size(json_object_get(o, "argv")) == 0 || !json_object_get(o, "env") ||
-        (j->skip[0] && json_object_set_new(o, "skip", json_string(j->skip))) ||
+        (skipped && json_object_set_new(o, "skip", json_string(skip))) ||
         (j->error && json_object_set_new(o, "error", json_string(j->error)))) {
         json_decref(o);
         return pc_oom(err);
@@ -122,13 +124,14 @@ static void print_row(FILE *out, const widths *w, const char *interp, const char
 
 static void print_job(FILE *out, const widths *w, const pc_job *j, long nfn)
 {
-    char fn[24];
+    char fn[24], skip[256] = "";
+    pc_job_skip_reason(j, skip, sizeof skip);
     if (nfn < 0)
         strcpy(fn, "-");
     else
         snprintf(fn, sizeof fn, "%ld", nfn);
     print_row(out, w, j->interp->name, j->kase->name, pc_mode_name(j->mode), fn,
-              j->error ? j->error : j->skip);
+              j->error ? j->error : skip);
 }
 
 int pc_cmd_plan(const pc_options *o, const pc_paths *p, int argc, char **argv)
@@ -188,7 +191,7 @@ int pc_cmd_plan(const pc_options *o, const pc_paths *p, int argc, char **argv)
         const pc_job *j = &plan.jobs[i];
         if (j->interp != last)
             ninterps++, last = j->interp;
-        skipped += j->skip[0] != '\0';
+        skipped += j->skip != NULL;
         broken += j->error != NULL;
         if (o->json) {
             if (print_json(stdout, j, p, &lim, &err))

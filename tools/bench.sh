@@ -31,6 +31,8 @@ corpora of 2000, 8000, 32000 and 100000 jobs on cpython-3.12.1.
                     wall time to all jobs (for the matrix, where a Pyodide start-up
                     costs seconds per job)
   --parts LETTERS   which of a, b, c, d to run (default abcd)
+  --baseline BIN    another pyconform binary (e.g. an older commit's build): (b) and (d)
+                    run it too, in turn with this one, and (b) prints the ratio
   -h, --help        this help
 
 Output: a table per part with seconds and ratios, and the command lines used.
@@ -49,8 +51,8 @@ while (($#)); do
     --sizes=*) sizes=${1#*=} ;;
     -j) jobs=$2; shift ;;
     -j*) jobs=${1#-j} ;;
-    --interp|--tag|--mode|--rss-interp|--per-job-sample|--parts) args+=("$1" "$2"); shift ;;
-    --interp=*|--tag=*|--mode=*|--rss-interp=*|--per-job-sample=*|--parts=*) args+=("$1") ;;
+    --interp|--tag|--mode|--rss-interp|--per-job-sample|--parts|--baseline) args+=("$1" "$2"); shift ;;
+    --interp=*|--tag=*|--mode=*|--rss-interp=*|--per-job-sample=*|--parts=*|--baseline=*) args+=("$1") ;;
     -*) echo "tools/bench.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
     *) args+=("$1") ;;
   esac

@@ -180,15 +180,19 @@ def floor(root, builds, width, timeout):
     return wall, single, {k: r[0] for k, r in results.items()}, [t[0] for t in tasks]
 
 
-def pyconform_run(pyconform, selection, cases, width, reports):
-    argv = [pyconform, "run", "-q", "-j", str(width), "--reports", reports] + selection + cases
-    summary = ""
+def pyconform_run(binaries, selection, cases, width, reports):
+    """Each binary: one warm-up run, then one measured run, taken in turn (A, B, A, B) so
+    that both see the same machine.  {binary: (seconds, argv, summary lines)}."""
+    done = {}
     for attempt in ("warm-up", "measured"):
-        secs, rc, out, err = timed_run(argv, None, None, None)
-        if rc not in (0, 1):
-            sys.exit("bench: %s failed (exit %s): %s" % (q(argv), rc, err.decode()[-2000:]))
-        summary = out.decode().strip().splitlines()
-    return secs, argv, [line for line in summary if line]
+        for pyconform in binaries:
+            argv = [pyconform, "run", "-q", "-j", str(width), "--reports", reports] + selection + cases
+            secs, rc, out, err = timed_run(argv, None, None, None)
+            if rc not in (0, 1):
+                sys.exit("bench: %s failed (exit %s): %s" % (q(argv), rc, err.decode()[-2000:]))
+            summary = [line for line in out.decode().strip().splitlines() if line]
+            done[pyconform] = (secs, argv, summary)
+    return done
 
 
 def per_job(builds, width, timeout, sample):
@@ -283,10 +287,11 @@ def write_expected(directory, files, template):
     return expected
 
 
-def rss(pyconform, sizes, interp, workdir, width):
-    rows = []
+def rss(binaries, sizes, interp, workdir, width):
+    """Each corpus is written once and run by each binary in turn.  {binary: rows}."""
+    rows = dict((b, []) for b in binaries)
     commands = []
-    template, bless_argv = expectations(pyconform, interp, workdir)
+    template, bless_argv = expectations(binaries[0], interp, workdir)
     commands.append(bless_argv)
     for n in sizes:
         d = os.path.join(workdir, "corpus-%d" % n)
@@ -294,19 +299,21 @@ def rss(pyconform, sizes, interp, workdir, width):
         cases, files = write_corpus(d, n)
         expected = write_expected(d, files, template)
         reports = os.path.join(d, "reports")
-        run = [pyconform, "run", "-q", "--keep-reports", "1", "--cases", cases, "--expected",
-               expected, "--reports", reports, "--interp", interp, "--mode", "source",
-               "-j", str(width)]
-        log("(d) %d jobs: run" % n)
-        secs, rc, out, tree, own, err = peak_rss_run(run)
-        if rc not in (0, 1):
-            sys.exit("bench: %s failed (exit %d): %s" % (q(run), rc, err[-2000:]))
-        report_bytes = os.path.getsize(os.path.join(reports, "latest.json"))
-        summary = (out.strip().splitlines()[:1] or [""])[0]
-        m = re.search(r"([0-9]+) results", summary)  # run's summary line, not the report
-        results = int(m.group(1)) if m else n
-        rows.append((n, secs, own, tree, report_bytes, summary, results))
-        commands.append(run)
+        for pyconform in binaries:
+            run = [pyconform, "run", "-q", "--keep-reports", "1", "--cases", cases, "--expected",
+                   expected, "--reports", reports, "--interp", interp, "--mode", "source",
+                   "-j", str(width)]
+            log("(d) %d jobs: run %s" % (n, pyconform))
+            secs, rc, out, tree, own, err = peak_rss_run(run)
+            if rc not in (0, 1):
+                sys.exit("bench: %s failed (exit %d): %s" % (q(run), rc, err[-2000:]))
+            report_bytes = os.path.getsize(os.path.join(reports, "latest.json"))
+            summary = (out.strip().splitlines()[:1] or [""])[0]
+            m = re.search(r"([0-9]+) results", summary)  # run's summary line, not the report
+            results = int(m.group(1)) if m else n
+            rows[pyconform].append((n, secs, own, tree, report_bytes, summary, results))
+            commands.append(run)
+            shutil.rmtree(reports, ignore_errors=True)
         shutil.rmtree(d)
     return rows, commands
 
@@ -328,6 +335,8 @@ def slope(points):
 def main():
     ap = argparse.ArgumentParser(prog="tools/bench.sh")
     ap.add_argument("--pyconform", required=True)
+    ap.add_argument("--baseline", default=None,
+                    help="a second pyconform binary: (b) and (d) run it too, in turn, with ratios")
     ap.add_argument("--root", required=True)
     ap.add_argument("--interp", action="append", default=[])
     ap.add_argument("--tag", action="append", default=[])
@@ -381,14 +390,21 @@ def main():
             out.append("    command per build: ENV... ARGV-without-runner.py %s < jobs "
                        "(argv, env from plan)" % BARE)
             out.append("")
+        binaries = [o.pyconform] + ([o.baseline] if o.baseline else [])
+        base_b = None
         if "b" in o.parts:
             log("(b) pyconform run")
-            b, run_argv, summary = pyconform_run(o.pyconform, selection, cases, o.j,
-                                                 os.path.join(work, "reports"))
+            runs = pyconform_run(binaries, selection, cases, o.j, os.path.join(work, "reports"))
+            b, run_argv, summary = runs[o.pyconform]
             out.append("(b) pyconform run (one warm-up run first, not counted)")
             out.append("    %s" % q(run_argv))
             for line in summary:
                 out.append("    | %s" % line)
+            if o.baseline:
+                base_b, base_argv, base_summary = runs[o.baseline]
+                out.append("    baseline, run in turn with it: %s" % q(base_argv))
+                for line in base_summary:
+                    out.append("    | %s" % line)
             out.append("")
         if "c" in o.parts:
             log("(c) one process per job")
@@ -415,6 +431,9 @@ def main():
         if b is not None:
             out.append("    (b) pyconform run        %8.3f   %5.2fx the floor" % (
                 b, b / a) if a else "    (b) pyconform run        %8.3f" % b)
+        if base_b is not None:
+            out.append("    (b') baseline run        %8.3f   %s(b) is %.2fx the baseline" % (
+                base_b, "%5.2fx the floor; " % (base_b / a) if a else "", b / base_b))
         if c is not None:
             out.append("    (c) one process per job  %8.3f   %5.2fx (b)%s" % (
                 c, c / b if b else 0, "  (extrapolated)" if o.per_job_sample else ""))
@@ -423,25 +442,29 @@ def main():
         sys.stdout.flush()
         out = []
         if "d" in o.parts and sizes:
-            rows, commands = rss(o.pyconform, sizes, o.rss_interp, work, o.j)
+            all_rows, commands = rss(binaries, sizes, o.rss_interp, work, o.j)
             out.append("(d) memory: synthetic corpora of N one-function blocks (%d per case file)"
                        " on %s, source mode," % (BLOCKS_PER_FILE, o.rss_interp))
             out.append("    expected/: one block blessed (command below), its entry copied to "
                        "every block with the block's own value; `pyconform run` measured")
-            out.append("    %8s %8s %14s %14s %14s %9s %9s" % (
-                "jobs", "run s", "pyconform RSS", "tree max RSS", "report bytes", "B/job",
-                "B/result"))
-            for n, secs, own, tree, rb, summary, results in rows:
-                out.append("    %8d %8.2f %14d %14d %14d %9.0f %9.0f" % (
-                    n, secs, own, tree, rb, rb / float(n), rb / float(results)))
-                out.append("             | %s" % summary)
-            if len(rows) >= 2:
-                s_own, i_own = slope([(r[0], r[2]) for r in rows])
-                s_rep, _ = slope([(r[6], r[4]) for r in rows])
-                out.append("    RSS slope (least squares, pyconform's own VmHWM): %.0f bytes/job, "
-                           "intercept %.1f MB; at 100k jobs: %.0f MB" % (
-                               s_own, i_own / 1e6, (i_own + s_own * 100000) / 1e6))
-                out.append("    report slope: %.0f bytes/result" % s_rep)
+            for pyconform in binaries:
+                rows = all_rows[pyconform]
+                if o.baseline:
+                    out.append("    %s%s" % ("baseline " if pyconform == o.baseline else "", pyconform))
+                out.append("    %8s %8s %14s %14s %14s %9s %9s" % (
+                    "jobs", "run s", "pyconform RSS", "tree max RSS", "report bytes", "B/job",
+                    "B/result"))
+                for n, secs, own, tree, rb, summary, results in rows:
+                    out.append("    %8d %8.2f %14d %14d %14d %9.0f %9.0f" % (
+                        n, secs, own, tree, rb, rb / float(n), rb / float(results)))
+                    out.append("             | %s" % summary)
+                if len(rows) >= 2:
+                    s_own, i_own = slope([(r[0], r[2]) for r in rows])
+                    s_rep, _ = slope([(r[6], r[4]) for r in rows])
+                    out.append("    RSS slope (least squares, pyconform's own VmHWM): %.0f bytes/job, "
+                               "intercept %.1f MB; at 100k jobs: %.0f MB" % (
+                                   s_own, i_own / 1e6, (i_own + s_own * 100000) / 1e6))
+                    out.append("    report slope: %.0f bytes/result" % s_rep)
             out.append("    pyconform RSS: VmHWM of the pyconform process, sampled every 10 ms; "
                        "tree max: wait4 ru_maxrss (as /usr/bin/time -f %M), the largest process "
                        "of the tree")

@@ -9,7 +9,10 @@
 
 #include "cli.h"
 #include "parse.h"
+#include "expected.h"
+#include "plan.h"
 #include "registry.h"
+#include "translate.h"
 
 /* Where things are: the tree (--root, $PYCONFORM_ROOT, else the source tree), its
  * folders (each overridable), the cache and the optional configuration file. Owned
@@ -31,6 +34,24 @@ int pc_cmd_load_cases(const pc_options *o, const char *dir, pc_caseset *cases, p
  * signalfd that stops the probes, or 0/-1), then selected by --interp and --tag. */
 int pc_cmd_load_registry(const pc_options *o, const pc_paths *p, pc_registry *reg, int stop_fd,
                          pc_error *err);
+/* What run, bless and plan share, in pipeline order: the cases parsed, their
+ * expectations, the desugared text of each (when the modes include desugared), the
+ * registry loaded, probed and selected, and the plan. Owned; pc_prepared_free. */
+typedef struct pc_prepared {
+    pc_caseset cases;
+    pc_expectations ex;
+    pc_translation *translations; /* one per case, or NULL (source mode) */
+    pc_registry reg;
+    pc_plan plan;
+} pc_prepared;
+
+/* stop_fd: a signalfd watched while the desugarer and the probes run (or -1); a signal
+ * taken there is left in *interrupted (then the plan is still built, and nothing should
+ * run). Fails when nothing matches --interp/--tag (unless interrupted). */
+int pc_cmd_prepare(const pc_options *o, const pc_paths *p, int stop_fd, pc_prepared *out,
+                   int *interrupted, pc_error *err);
+void pc_prepared_free(pc_prepared *pr);
+
 /* The host Python for our desugarer: --python, $PYCONFORM_PYTHON, else python3. */
 const char *pc_cmd_python(const pc_options *o);
 /* The stop signal waiting on a signalfd (read, so it is taken), or 0. */

@@ -177,3 +177,49 @@ int pc_cmd_pending_signal(int stop_fd)
         return 0;
     return read(stop_fd, &si, sizeof si) == (ssize_t)sizeof si ? (int)si.ssi_signo : 0;
 }
+
+int pc_cmd_prepare(const pc_options *o, const pc_paths *p, int stop_fd, pc_prepared *out,
+                   int *interrupted, pc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    *interrupted = 0;
+    /* a bad case or expectation file stops everything before anything runs */
+    if (pc_cmd_load_cases(o, p->cases, &out->cases, err) ||
+        pc_expect_load(&out->ex, p->expected, &out->cases, err))
+        return -1;
+    if (o->modes & PC_MODES_DESUGARED) {
+        pc_translate_options to = {pc_cmd_python(o), NULL, o->desugarer, o->timeout, o->parallel,
+                                   stop_fd};
+        char *dpy = pc_asprintf(err, "%s/desugar.py", p->host);
+        int trc;
+        if (!dpy || !(out->translations = calloc(out->cases.len + 1, sizeof *out->translations))) {
+            free(dpy);
+            return pc_oom(err);
+        }
+        to.desugar_py = dpy;
+        trc = pc_translate(&out->cases, &to, out->translations, err);
+        free(dpy);
+        if (trc && !(*interrupted = pc_cmd_pending_signal(stop_fd)))
+            return -1;
+    }
+    if (pc_cmd_load_registry(o, p, &out->reg, stop_fd, err))
+        return -1;
+    if (!*interrupted)
+        *interrupted = pc_cmd_pending_signal(stop_fd); /* during probing: nothing will run */
+    if (pc_registry_select(&out->reg, o->interps, o->ninterps, o->tags, o->ntags) == 0 &&
+        !*interrupted)
+        return pc_fail(err, "no supported interpreter matches%s%s (see `pyconform interpreters`)",
+                       o->ninterps ? " --interp" : "", o->ntags ? " --tag" : "");
+    return pc_plan_build(&out->plan, &out->cases, &out->reg, o->modes, out->translations, err);
+}
+
+void pc_prepared_free(pc_prepared *pr)
+{
+    pc_plan_free(&pr->plan);
+    pc_translations_free(pr->translations, pr->cases.len);
+    free(pr->translations);
+    pc_registry_free(&pr->reg);
+    pc_expect_free(&pr->ex);
+    pc_caseset_free(&pr->cases);
+    memset(pr, 0, sizeof *pr);
+}

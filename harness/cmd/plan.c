@@ -136,59 +136,29 @@ static void print_job(FILE *out, const widths *w, const pc_job *j, long nfn)
 
 int pc_cmd_plan(const pc_options *o, const pc_paths *p, int argc, char **argv)
 {
-    pc_caseset cases = {0};
-    pc_expectations ex = {0};
-    pc_registry reg = {0};
-    pc_plan plan = {0};
-    pc_translation *translations = NULL;
+    pc_prepared pr = {0};
     pc_job_limits lim = {o->timeout, o->max_output, o->max_memory,
                          4 * o->max_output + RUNNER_LINE_SLACK};
     pc_error err;
     size_t i, ninterps = 0, skipped = 0, broken = 0;
     const pc_interp *last = NULL;
     widths w = {11, 4}; /* the headers */
-    int rc = PC_EXIT_USAGE;
+    int rc = PC_EXIT_USAGE, interrupted;
     (void)argc; /* the options are parsed already */
     (void)argv;
 
-    if (pc_cmd_load_cases(o, p->cases, &cases, &err) ||
-        pc_expect_load(&ex, p->expected, &cases, &err))
-        goto fail;
-    if (o->modes & PC_MODES_DESUGARED) {
-        pc_translate_options to = {pc_cmd_python(o), NULL, o->desugarer, o->timeout, o->parallel,
-                                   -1};
-        char *dpy = pc_asprintf(&err, "%s/desugar.py", p->host);
-        int trc;
-        if (!dpy || !(translations = calloc(cases.len + 1, sizeof *translations))) {
-            free(dpy);
-            pc_oom(&err);
-            goto fail;
-        }
-        to.desugar_py = dpy;
-        trc = pc_translate(&cases, &to, translations, &err);
-        free(dpy);
-        if (trc)
-            goto fail;
-    }
-    if (pc_cmd_load_registry(o, p, &reg, -1, &err))
-        goto fail;
-    if (pc_registry_select(&reg, o->interps, o->ninterps, o->tags, o->ntags) == 0) {
-        pc_fail(&err, "no supported interpreter matches%s%s (see `pyconform interpreters`)",
-                o->ninterps ? " --interp" : "", o->ntags ? " --tag" : "");
-        goto fail;
-    }
-    if (pc_plan_build(&plan, &cases, &reg, o->modes, translations, &err))
+    if (pc_cmd_prepare(o, p, -1, &pr, &interrupted, &err))
         goto fail;
 
-    for (i = 0; i < plan.len; i++) {
-        int a = (int)strlen(plan.jobs[i].interp->name), b = (int)strlen(plan.jobs[i].kase->name);
+    for (i = 0; i < pr.plan.len; i++) {
+        int a = (int)strlen(pr.plan.jobs[i].interp->name), b = (int)strlen(pr.plan.jobs[i].kase->name);
         w.interp = a > w.interp ? a : w.interp;
         w.kase = b > w.kase ? b : w.kase;
     }
     if (!o->json)
         print_row(stdout, &w, "INTERPRETER", "CASE", "MODE", "FUNCS", "NOT RUN BECAUSE");
-    for (i = 0; i < plan.len; i++) {
-        const pc_job *j = &plan.jobs[i];
+    for (i = 0; i < pr.plan.len; i++) {
+        const pc_job *j = &pr.plan.jobs[i];
         if (j->interp != last)
             ninterps++, last = j->interp;
         skipped += j->skip != NULL;
@@ -197,12 +167,12 @@ int pc_cmd_plan(const pc_options *o, const pc_paths *p, int argc, char **argv)
             if (print_json(stdout, j, p, &lim, &err))
                 goto fail;
         } else {
-            print_job(stdout, &w, j, expected_functions(&ex, j));
+            print_job(stdout, &w, j, expected_functions(&pr.ex, j));
         }
     }
     if (!o->json)
         printf("plan: %zu jobs on %zu interpreters (%zu skipped, %zu on builds that cannot run)\n",
-               plan.len, ninterps, skipped, broken);
+               pr.plan.len, ninterps, skipped, broken);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         pc_fail(&err, "standard output: write failed");
         goto fail;
@@ -214,11 +184,6 @@ fail:
     fprintf(stderr, "pyconform: %s\n", err.msg);
     rc = PC_EXIT_USAGE;
 done:
-    pc_plan_free(&plan);
-    pc_translations_free(translations, cases.len);
-    free(translations);
-    pc_registry_free(&reg);
-    pc_expect_free(&ex);
-    pc_caseset_free(&cases);
+    pc_prepared_free(&pr);
     return rc;
 }

@@ -49,15 +49,11 @@ static int check_reports_dir(const char *dir, pc_error *err)
  * SIGHUP (blocked), or -1. */
 static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char **argv, int stop_fd)
 {
-    pc_caseset cases = {0};
-    pc_expectations ex = {0};
-    pc_registry reg = {0};
-    pc_plan plan = {0};
+    pc_prepared pr = {0};
     pc_comparison cmp = {0};
     pc_judge judge = {0};
     pc_report_writer report = {0};
     pc_stale_list stale = {0};
-    pc_translation *translations = NULL;
     pc_run_info run = {0};
     char *written = NULL;
     pc_error err;
@@ -73,60 +69,26 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     run.max_memory = o->max_memory;
     run.parallel = o->parallel;
 
-    /* 1. cases: a bad case file stops everything before anything runs */
-    if (pc_cmd_load_cases(o, p->cases, &cases, &err))
-        goto fail;
-    if (pc_expect_load(&ex, p->expected, &cases, &err))
-        goto fail;
-    if (check_reports_dir(p->reports, &err))
-        goto fail;
-
-    /* 1b. the desugared text of every case */
-    if (o->modes & PC_MODES_DESUGARED) {
-        pc_translate_options to = {pc_cmd_python(o), NULL, o->desugarer, o->timeout, o->parallel,
-                                   stop_fd};
-        char *dpy = pc_asprintf(&err, "%s/desugar.py", p->host);
-        int trc;
-        if (!dpy || !(translations = calloc(cases.len + 1, sizeof *translations))) {
-            free(dpy);
-            pc_oom(&err);
-            goto fail;
-        }
-        to.desugar_py = dpy;
-        trc = pc_translate(&cases, &to, translations, &err);
-        free(dpy);
-        if (trc && !(run.interrupted = pc_cmd_pending_signal(stop_fd)))
-            goto fail;
-    }
-
-    /* 2. interpreters and jobs */
-    if (pc_cmd_load_registry(o, p, &reg, stop_fd, &err))
-        goto fail;
-    if (!run.interrupted)
-        run.interrupted = pc_cmd_pending_signal(stop_fd); /* during probing: nothing will run */
-    if (pc_registry_select(&reg, o->interps, o->ninterps, o->tags, o->ntags) == 0 &&
-        !run.interrupted) {
-        pc_fail(&err, "no supported interpreter matches%s%s (see `pyconform interpreters`)",
-                o->ninterps ? " --interp" : "", o->ntags ? " --tag" : "");
-        goto fail;
-    }
-    if (pc_plan_build(&plan, &cases, &reg, o->modes, translations, &err))
+    /* 1. the reports directory takes files (checked before anything runs); 2. cases,
+     * expectations, translations, builds and jobs */
+    if (check_reports_dir(p->reports, &err) ||
+        pc_cmd_prepare(o, p, stop_fd, &pr, &run.interrupted, &err))
         goto fail;
 
     /* 3. execute; 4. each result judged as it arrives, its rows streamed to the report */
     if (pc_report_open(&report, p->reports, run.started, &err) ||
-        pc_judge_init(&judge, &cases, &plan, &ex, &cmp, pc_report_row, &report, &err))
+        pc_judge_init(&judge, &pr.cases, &pr.plan, &pr.ex, &cmp, pc_report_row, &report, &err))
         goto fail;
-    if (!run.interrupted && !(run.interrupted = pc_cmd_pending_signal(stop_fd)) && plan.len) {
+    if (!run.interrupted && !(run.interrupted = pc_cmd_pending_signal(stop_fd)) && pr.plan.len) {
         pc_exec_options eo = {o->parallel, o->timeout, o->startup_timeout, p->runner, 0,
                               o->max_output, o->max_memory, stop_fd};
-        if (pc_execute(&plan, &eo, pc_judge_job, &judge, &run.interrupted, &err))
+        if (pc_execute(&pr.plan, &eo, pc_judge_job, &judge, &run.interrupted, &err))
             goto fail;
     }
     if (pc_judge_finish(&judge, run.interrupted, &err))
         goto fail;
     pc_judge_free(&judge);
-    if (pc_stale_find(&ex, &cases, &cmp, &stale, &err))
+    if (pc_stale_find(&pr.ex, &pr.cases, &cmp, &stale, &err))
         goto fail;
     pc_stale_print(stderr, &stale);
 
@@ -138,7 +100,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
             run.peak_rss = ru.ru_maxrss * 1024L;
     }
     run.seconds = pc_now() - t0;
-    if (pc_report_close(&report, &run, &reg, &plan, &cmp, &stale, &written, &err))
+    if (pc_report_close(&report, &run, &pr.reg, &pr.plan, &cmp, &stale, &written, &err))
         goto fail;
     {
         size_t removed;
@@ -146,9 +108,9 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
             fprintf(stderr, "pyconform: warning: %s\n", err.msg); /* the report is written */
     }
     if (o->quiet)
-        pc_report_print_summary(stdout, &run, &plan, &cmp);
+        pc_report_print_summary(stdout, &run, &pr.plan, &cmp);
     else
-        pc_report_print(stdout, &run, &plan, &cmp, o->max_details);
+        pc_report_print(stdout, &run, &pr.plan, &cmp, o->max_details);
     printf("report: %s/latest.json (%s)\n", p->reports, written);
     rc = cmp.unexpected ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
     if (!run.interrupted && (rc = pc_cmd_pending_signal(stop_fd)) != 0) {
@@ -171,7 +133,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
 
     if (o->cmd == PC_CMD_BLESS) {
         pc_bless_stats st;
-        if (pc_bless(&ex, &cases, &cmp, stdout, &st, &err))
+        if (pc_bless(&pr.ex, &pr.cases, &cmp, stdout, &st, &err))
             goto fail;
         printf("bless: %zu functions updated, %zu kept, %zu dropped, %zu files written\n",
                st.functions_updated, st.functions_kept, st.functions_dropped, st.files_written);
@@ -192,12 +154,7 @@ done:
     free(written);
     pc_stale_list_free(&stale);
     pc_comparison_free(&cmp);
-    pc_plan_free(&plan);
-    pc_translations_free(translations, cases.len);
-    free(translations);
-    pc_registry_free(&reg);
-    pc_expect_free(&ex);
-    pc_caseset_free(&cases);
+    pc_prepared_free(&pr);
     return rc;
 }
 

@@ -323,7 +323,7 @@ Test(bless, writes_the_store_text_and_a_second_bless_changes_nothing)
     cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.files_written, 1);
     first = file_text(&fx);
-    want = pc_expect_text(&fx.ex.files[0], &len, &err);
+    want = pc_expect_file_text(&fx.ex, &fx.ex.files[0], &len, &err);
     cr_assert_str_eq(first, want);
     cr_assert(strstr(first, "\"builds\": \"cpython 3.8\",\n          \"source\": {") != NULL, "%s", first);
     free(want);

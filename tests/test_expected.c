@@ -20,10 +20,19 @@ static pc_interp mk(const char *impl, const char *version, bool debug)
     return in;
 }
 
-static json_int_t source_n(json_t *entry)
+/* The "n" of the source observation of the entry that applies to `in` (0: none). */
+static json_int_t source_n(const pc_expectations *ex, const pc_case *k, const char *fn, const pc_interp *in)
 {
-    cr_assert_not_null(entry);
-    return json_integer_value(json_object_get(json_object_get(entry, "source"), "n"));
+    pc_expect_entry e;
+    json_t *obs;
+    json_int_t n;
+    if (!pc_expect_lookup(ex, k, fn, in, &e))
+        return 0;
+    obs = pc_expect_json(e.source);
+    cr_assert_not_null(obs);
+    n = json_integer_value(json_object_get(obs, "n"));
+    json_decref(obs);
+    return n;
 }
 
 Test(expected, version_parse)
@@ -288,9 +297,16 @@ Test(expected, committed_corpus_loads)
         free(p);
     }
     cr_assert_eq(pc_expect_load(&ex, TESTS_DIR "/../expected", &cases, &err), 0, "%s", err.msg);
-    for (i = 0; i < ex.len; i++)
-        n += ex.files[i].nsels;
-    cr_assert_gt(n, 100, "every entry's selector is parsed once at load (%zu)", n);
+    for (i = 0; i < cases.len; i++) {
+        pc_expect_iter it;
+        const char *fn;
+        pc_expect_functions(&ex, &cases.items[i], &it);
+        while ((fn = pc_expect_next(&it)) != NULL)
+            n += pc_expect_count(&ex, &cases.items[i], fn);
+    }
+    cr_assert_gt(n, 100, "the entries load (%zu)", n);
+    /* each distinct selector is parsed once and shared by the entries that write it */
+    cr_assert_lt(ex.sels.len * 4, n, "%zu selectors for %zu entries", ex.sels.len, n);
     cr_assert_eq(pc_expect_stale_cases(&ex, &cases, &stale, &err), 0);
     cr_assert_eq(stale.len, 0, "no case block of expected/ is stale: %s", stale.len ? stale.items[0].kase : "");
     pc_stale_list_free(&stale);
@@ -298,34 +314,51 @@ Test(expected, committed_corpus_loads)
     pc_caseset_free(&cases);
 }
 
-Test(expected, lookup_uses_the_selectors_parsed_at_load)
+Test(expected, selectors_are_parsed_once_and_shared)
 {
     char dir[] = "/tmp/pc-expected-XXXXXX";
     pc_caseset cases = {0};
     pc_expectations ex = {0};
     pc_error err;
     pc_interp in = mk("cpython", "3.12.1", false);
-    json_t *e, *added;
+    pc_expect_entry e;
     char *p;
     cr_assert_not_null(mkdtemp(dir));
-    cr_assert_eq(pc_parse_text(&cases, "cases/x.case", "$ b\n", 4, &err), 0);
+    cr_assert_eq(pc_parse_text(&cases, "cases/x.case", "$ b\n$ c\n", 8, &err), 0);
     p = write_tmp(dir, "x.json",
                   "{\"schema\": 1, \"cases\": {\"b\": {\"f\": ["
                   "{\"builds\": \"cpython 3.8-3.11\", \"source\": {\"n\": 1}},"
-                  "{\"builds\": \"cpython 3.12+\", \"source\": {\"n\": 2}}]}}}");
+                  "{\"builds\": \"cpython 3.12+\", \"source\": {\"n\": 2}}],"
+                  "\"g\": [{\"builds\": \"cpython 3.12+\", \"source\": {\"n\": 2}}]},"
+                  "\"c\": {\"f\": [{\"builds\": \"cpython 3.12+\", \"source\": {\"n\": 3}}]}}}");
     cr_assert_eq(pc_expect_load(&ex, dir, &cases, &err), 0, "%s", err.msg);
-    cr_assert_eq(ex.files[0].nsels, 2);
-    /* the text of a loaded entry no longer matters: its parsed selector is used */
-    e = json_array_get(pc_expect_entries(&ex, &cases.items[0], "f"), 1);
-    json_object_set_new(e, "builds", json_string("cpython 3.13+"));
-    cr_assert_eq(source_n(pc_expect_find(&ex, &cases.items[0], "f", &in)), 2);
-    /* an entry added after loading (bless) is parsed when looked up; a bad one never matches */
-    added = json_pack("{s:s, s:{s:i}}", "builds", "cpython 3.12.x", "source", "n", 3);
-    json_array_insert_new(pc_expect_entries(&ex, &cases.items[0], "f"), 0, added);
-    cr_assert_eq(source_n(pc_expect_find(&ex, &cases.items[0], "f", &in)), 2);
-    added = json_pack("{s:s, s:{s:i}}", "builds", "cpython 3.12.1", "source", "n", 4);
-    json_array_insert_new(pc_expect_entries(&ex, &cases.items[0], "f"), 0, added);
-    cr_assert_eq(source_n(pc_expect_find(&ex, &cases.items[0], "f", &in)), 4);
+    /* four entries, two distinct selectors, each parsed once; three distinct observations */
+    cr_assert_eq(ex.sels.len, 2);
+    cr_assert_eq(ex.obs.len, 3);
+    cr_assert_eq(source_n(&ex, &cases.items[0], "f", &in), 2);
+    cr_assert_eq(source_n(&ex, &cases.items[0], "g", &in), 2);
+    cr_assert_eq(source_n(&ex, &cases.items[1], "f", &in), 3);
+    {
+        pc_expect_entry a, b;
+        cr_assert(pc_expect_get(&ex, &cases.items[0], "g", 0, &a));
+        cr_assert(pc_expect_get(&ex, &cases.items[0], "f", 1, &b));
+        cr_assert_eq(a.builds_text, b.builds_text, "one text for the selector");
+        cr_assert_eq(a.source, b.source, "one text for the observation");
+    }
+    /* an entry set since is found by its selector, parsed when it was set */
+    memset(&e, 0, sizeof e);
+    cr_assert_eq(pc_selector_parse("cpython 3.12.1", &e.builds, &err), 0);
+    e.source = "{\"n\": 4}"; /* not canonical: made so */
+    cr_assert_eq(pc_expect_set(&ex, &cases.items[0], "f", &e, &err), 0, "%s", err.msg);
+    cr_assert_eq(source_n(&ex, &cases.items[0], "f", &in), 2, "appended: the 3.12+ entry comes first");
+    cr_assert(pc_expect_get(&ex, &cases.items[0], "f", 2, &e));
+    cr_assert_str_eq(e.source, "{\"n\":4}");
+    cr_assert_str_eq(e.builds_text, "cpython 3.12.1");
+    cr_assert_eq(ex.sels.len, 3);
+    /* what is not an observation is refused */
+    e.source = "[1]";
+    cr_assert_eq(pc_expect_set(&ex, &cases.items[0], "f", &e, &err), -1);
+    cr_assert(strstr(err.msg, "not an observation") != NULL, "%s", err.msg);
     remove(p);
     free(p);
     remove(dir);
@@ -393,8 +426,8 @@ Test(expected, missing_file_is_empty_and_lookup_works)
                   "{\"builds\": \"cpython 3.12+\", \"source\": {\"n\": 2}}]}}}");
     cr_assert_eq(pc_expect_load(&ex, dir, &cases, &err), 0, "%s", err.msg);
     cr_assert_eq(ex.len, 2);
-    cr_assert_null(pc_expect_find(&ex, &cases.items[0], "f", &in));
-    cr_assert_eq(source_n(pc_expect_find(&ex, &cases.items[1], "f", &in)), 2);
+    cr_assert_eq(source_n(&ex, &cases.items[0], "f", &in), 0);
+    cr_assert_eq(source_n(&ex, &cases.items[1], "f", &in), 2);
     remove(p);
     free(p);
     remove(dir);
@@ -418,12 +451,12 @@ Test(expected, traits_fall_back_to_the_plain_implementation)
                   "{\"builds\": \"cpython 3.8+\", \"source\": {\"n\": 1}},"
                   "{\"builds\": \"cpython+debug 3.14+\", \"source\": {\"n\": 2}}]}}}");
     cr_assert_eq(pc_expect_load(&ex, dir, &cases, &err), 0, "%s", err.msg);
-    cr_assert_eq(source_n(pc_expect_find(&ex, &cases.items[0], "f", &plain)), 1);
-    cr_assert_eq(source_n(pc_expect_find(&ex, &cases.items[0], "f", &dbg)), 1,
+    cr_assert_eq(source_n(&ex, &cases.items[0], "f", &plain), 1);
+    cr_assert_eq(source_n(&ex, &cases.items[0], "f", &dbg), 1,
                  "no debug entry for 3.12: the plain one applies");
-    cr_assert_eq(source_n(pc_expect_find(&ex, &cases.items[0], "f", &dbg14)), 2,
+    cr_assert_eq(source_n(&ex, &cases.items[0], "f", &dbg14), 2,
                  "an entry naming the traits wins");
-    cr_assert_null(pc_expect_find(&ex, &cases.items[0], "f", &pypy), "another implementation never falls back");
+    cr_assert_eq(source_n(&ex, &cases.items[0], "f", &pypy), 0, "another implementation never falls back");
     remove(p);
     free(p);
     remove(dir);
@@ -520,7 +553,7 @@ Test(expected, corpus_round_trips_byte_for_byte)
     cr_assert_eq(ex.len, 12);
     for (i = 0; i < ex.len; i++) {
         size_t len;
-        char *text = pc_expect_text(&ex.files[i], &len, &err);
+        char *text = pc_expect_file_text(&ex, &ex.files[i], &len, &err);
         cr_assert_not_null(text, "%s", err.msg);
         assert_file_is(ex.files[i].path, text, len);
         free(text);
@@ -535,7 +568,7 @@ Test(expected, corpus_round_trips_byte_for_byte)
     memset(&cases, 0, sizeof cases);
     for (i = 0; i < ex.len; i++) {
         size_t len;
-        char *text = pc_expect_text(&ex.files[i], &len, &err);
+        char *text = pc_expect_file_text(&ex, &ex.files[i], &len, &err);
         char *p = pc_asprintf(NULL, "%s/%s", dir, strrchr(ex.files[i].path, '/') + 1);
         cr_assert_eq(pc_write_atomic(p, text, len, &err), 0, "%s", err.msg);
         free(p);
@@ -552,30 +585,18 @@ Test(expected, corpus_round_trips_byte_for_byte)
         while ((fn = pc_expect_next(&it)) != NULL && nfn < 256)
             names[nfn++] = fn;
         for (f = 0; f < nfn; f++) {
-            /* the names are keys of the block: keep a copy across the drop */
+            /* the names stay valid across the drop; a copy checks that nothing relies on that */
             char *name = pc_strdup(names[f], NULL);
             size_t n = pc_expect_count(&copy, k, name), e;
             pc_expect_entry *views = calloc(n + 1, sizeof *views);
-            json_t **held = calloc(n + 1, sizeof *held);
-            for (e = 0; e < n; e++) {
+            /* what the views borrow stays valid across the drop (until pc_expect_free) */
+            for (e = 0; e < n; e++)
                 cr_assert(pc_expect_get(&copy, k, name, e, &views[e]));
-                /* hold what the views borrow while the entries are dropped */
-                held[e] = json_pack("[O, O?, s?, s?, s]", views[e].source, views[e].desugared,
-                                    views[e].divergence, views[e].reason, views[e].builds_text);
-                views[e].source = json_array_get(held[e], 0);
-                views[e].desugared = views[e].desugared ? json_array_get(held[e], 1) : NULL;
-                views[e].divergence = json_string_value(json_array_get(held[e], 2));
-                views[e].reason = json_string_value(json_array_get(held[e], 3));
-                views[e].builds_text = json_string_value(json_array_get(held[e], 4));
-            }
             cr_assert_eq(pc_expect_drop(&copy, k, name, NULL), n);
             cr_assert_eq(pc_expect_count(&copy, k, name), 0, "the function is gone");
             for (e = 0; e < n; e++)
                 cr_assert_eq(pc_expect_set(&copy, k, name, &views[e], &err), 0, "%s", err.msg);
             cr_assert_eq(pc_expect_count(&copy, k, name), n);
-            for (e = 0; e < n; e++)
-                json_decref(held[e]);
-            free(held);
             free(views);
             free(name);
             rewritten++;
@@ -586,7 +607,7 @@ Test(expected, corpus_round_trips_byte_for_byte)
     cr_assert_eq(written, 0, "the same content saves as the same bytes");
     for (i = 0; i < copy.len; i++) {
         size_t len;
-        char *text = pc_expect_text(&ex.files[i], &len, &err);
+        char *text = pc_expect_file_text(&ex, &ex.files[i], &len, &err);
         assert_file_is(copy.files[i].path, text, len);
         free(text);
     }
@@ -605,13 +626,19 @@ Test(expected, set_mark_and_drop)
     pc_error err;
     pc_expect_entry e, got;
     pc_interp in38 = mk("cpython", "3.8.18", false), in313 = mk("cpython", "3.13.1", false);
-    json_t *one = json_pack("{s:i}", "n", 1), *two = json_pack("{s:i}", "n", 2), *nine = json_pack("{s:i}", "n", 9);
+    json_t *jone = json_pack("{s:i}", "n", 1), *jtwo = json_pack("{s:i}", "n", 2), *jnine = json_pack("{s:i}", "n", 9);
+    const char *one, *two, *nine;
     size_t written, len;
     char *path, *text;
     cr_assert_not_null(mkdtemp(dir));
     cr_assert_eq(pc_parse_text(&cases, "cases/x.case", "$ b\n", 4, &err), 0);
     cr_assert_eq(pc_expect_load(&ex, dir, &cases, &err), 0, "%s", err.msg);
     cr_assert(!pc_expect_lookup(&ex, &cases.items[0], "f", &in38, &got));
+    one = pc_expect_obs(&ex, jone, &err);
+    two = pc_expect_obs(&ex, jtwo, &err);
+    nine = pc_expect_obs(&ex, jnine, &err);
+    cr_assert(one && two && nine);
+    cr_assert_str_eq(one, "{\"n\":1}");
 
     memset(&e, 0, sizeof e);
     cr_assert_eq(pc_selector_parse("cpython 3.8-3.12", &e.builds, &err), 0);
@@ -623,7 +650,8 @@ Test(expected, set_mark_and_drop)
     cr_assert_eq(pc_expect_set(&ex, &cases.items[0], "f", &e, &err), 0, "%s", err.msg);
     cr_assert_eq(pc_expect_count(&ex, &cases.items[0], "f"), 2);
     cr_assert(pc_expect_lookup(&ex, &cases.items[0], "f", &in313, &got));
-    cr_assert(json_is_null(got.source));
+    cr_assert_str_eq(got.source, "null");
+    cr_assert(!pc_expect_defined(got.source));
     cr_assert_str_eq(got.reason, "gone in 3.13");
     cr_assert_str_eq(got.builds_text, "cpython 3.13+");
     /* the same selector replaces in place */
@@ -632,16 +660,16 @@ Test(expected, set_mark_and_drop)
     cr_assert_eq(pc_expect_set(&ex, &cases.items[0], "f", &e, &err), 0, "%s", err.msg);
     cr_assert_eq(pc_expect_count(&ex, &cases.items[0], "f"), 2);
     cr_assert(pc_expect_get(&ex, &cases.items[0], "f", 1, &got));
-    cr_assert(json_equal(got.source, two));
+    cr_assert_eq(got.source, two, "the store's own text");
     cr_assert_null(got.reason);
     /* a divergence: first without its reason, then with it */
     cr_assert_eq(pc_selector_parse("cpython 3.8-3.12", &e.builds, &err), 0);
     cr_assert_eq(pc_expect_mark_divergence(&ex, &cases.items[0], "f", &e.builds, nine, NULL, &err), 0, "%s", err.msg);
     cr_assert(pc_expect_lookup(&ex, &cases.items[0], "f", &in38, &got));
-    cr_assert(json_equal(got.desugared, nine));
+    cr_assert_str_eq(got.desugared, nine);
     cr_assert_null(got.divergence);
-    cr_assert(json_equal(pc_expect_want(&got, true), nine));
-    cr_assert(json_equal(pc_expect_want(&got, false), one));
+    cr_assert_str_eq(pc_expect_want(&got, true), nine);
+    cr_assert_str_eq(pc_expect_want(&got, false), one);
     cr_assert_eq(pc_expect_mark_divergence(&ex, &cases.items[0], "f", &e.builds, nine, "adds nine", &err), 0);
     cr_assert(pc_expect_lookup(&ex, &cases.items[0], "f", &in38, &got));
     cr_assert_str_eq(got.divergence, "adds nine");
@@ -703,14 +731,14 @@ Test(expected, set_mark_and_drop)
     }
     cr_assert_eq(pc_expect_save(&ex, NULL, &written, &err), 0);
     cr_assert_eq(written, 1);
-    text = pc_expect_text(&ex.files[0], &len, &err);
+    text = pc_expect_file_text(&ex, &ex.files[0], &len, &err);
     cr_assert_str_eq(text, "{\n  \"schema\": 1,\n  \"case_file\": \"x.case\",\n  \"cases\": {}\n}\n");
     assert_file_is(path, text, len);
     free(text);
     free(path);
-    json_decref(one);
-    json_decref(two);
-    json_decref(nine);
+    json_decref(jone);
+    json_decref(jtwo);
+    json_decref(jnine);
     pc_expect_free(&ex);
     pc_caseset_free(&cases);
     remove_tree(dir);

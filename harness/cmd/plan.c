@@ -36,22 +36,19 @@ static const char *const runner_env[] = {
  * entry whose observation is not null), or -1 when it records nothing for the case. */
 static long expected_functions(const pc_expectations *ex, const pc_job *j)
 {
-    json_t *fns = pc_expect_case(ex, j->kase), *v;
+    pc_expect_iter it;
     const char *name;
     long n = 0;
-    if (!fns || !json_object_size(fns))
-        return -1;
-    json_object_foreach(fns, name, v) {
-        json_t *e = pc_expect_find(ex, j->kase, name, j->interp), *obs;
-        if (!e)
-            continue;
-        obs = json_object_get(e, "source");
-        if (j->mode == PC_MODE_DESUGARED && json_object_get(e, "desugared"))
-            obs = json_object_get(e, "desugared");
-        if (obs && !json_is_null(obs))
+    bool any = false;
+    pc_expect_functions(ex, j->kase, &it);
+    while ((name = pc_expect_next(&it)) != NULL) {
+        pc_expect_entry e;
+        any = true;
+        if (pc_expect_lookup(ex, j->kase, name, j->interp, &e) &&
+            pc_expect_defined(pc_expect_want(&e, j->mode == PC_MODE_DESUGARED)))
             n++;
     }
-    return n;
+    return any ? n : -1;
 }
 
 static json_t *string_array(const char *const *items, const char *extra)

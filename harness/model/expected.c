@@ -327,6 +327,215 @@ bool pc_builds_match_plain(const char *builds, const pc_interp *in)
     return builds && pc_selector_parse(builds, &sel, NULL) == 0 && pc_selector_match(&sel, in, true);
 }
 
+/* ---- the compact store ------------------------------------------------------------- */
+
+/* The keys of an entry, each a code of 3 bits; an entry's `keys` lists those it has in
+ * the order the file writes them, the first in the lowest bits, 0 ending the list. */
+enum { K_BUILDS = 1, K_SOURCE, K_DESUGARED, K_DIVERGENCE, K_REASON };
+static const char *const key_names[] = {NULL, "builds", "source", "desugared", "divergence", "reason"};
+
+/* One entry. */
+typedef struct xentry {
+    uint32_t sel;          /* id in ex->sels */
+    uint32_t source;       /* id in ex->obs (never 0) */
+    uint32_t desugared;    /* id in ex->obs; 0: no "desugared" */
+    uint32_t source_w;     /* id in ex->written: source as the file writes it; 0: as canonical */
+    uint32_t desugared_w;
+    uint32_t divergence;   /* id in ex->strs; 0: null (or no such key: see keys) */
+    uint32_t reason;
+    uint16_t keys;
+} xentry;
+
+/* One function of a case block: its entries, in order. */
+typedef struct xfn {
+    const char *name; /* interned in ex->strs */
+    xentry *e;
+    uint32_t n, cap;
+} xfn;
+
+struct pc_expect_block {
+    xfn *fns;
+    uint32_t n, cap;
+    bool live; /* recorded (in f->order) */
+};
+
+/* Grow a small array (a function's entries, a block's functions: most hold one or two)
+ * to hold `need`: exactly at first, doubling after. */
+static int grow_small(void *items_ptr, uint32_t *cap, size_t need, size_t elem, pc_error *err)
+{
+    void **items = items_ptr;
+    size_t ncap = *cap;
+    void *p;
+    if (need <= ncap)
+        return 0;
+    if (need > UINT32_MAX / 2)
+        return pc_oom(err);
+    ncap = ncap == 0 ? need : ncap * 2 < need ? need : ncap * 2;
+    if (!(p = realloc(*items, ncap * elem)))
+        return pc_oom(err);
+    *items = p;
+    *cap = (uint32_t)ncap;
+    return 0;
+}
+
+static bool has_key(const xentry *r, unsigned key)
+{
+    unsigned k;
+    for (k = r->keys; k; k >>= 3)
+        if ((k & 7u) == key)
+            return true;
+    return false;
+}
+
+static uint16_t key_push(uint16_t keys, unsigned key)
+{
+    unsigned shift = 0;
+    while ((keys >> shift) & 7u)
+        shift += 3;
+    return (uint16_t)(keys | (key << shift));
+}
+
+/* The id of a `builds` text, parsed when new (err: what is wrong with it). */
+static uint32_t sel_id(pc_expectations *ex, const char *text, pc_error *err)
+{
+    pc_selector sel;
+    uint32_t id = pc_intern_find(&ex->sels, text, strlen(text));
+    if (id)
+        return id;
+    if (pc_selector_parse(text, &sel, err))
+        return 0;
+    if (pc_grow(&ex->parsed, &ex->parsed_cap, ex->sels.len + 1, sizeof *ex->parsed, err))
+        return 0;
+    if (!(id = pc_intern_add(&ex->sels, text, strlen(text), err)))
+        return 0;
+    ex->parsed[id - 1] = sel;
+    return id;
+}
+
+static const pc_selector *sel_of(const pc_expectations *ex, uint32_t id)
+{
+    return &ex->parsed[id - 1];
+}
+
+static uint32_t str_id(pc_expectations *ex, const char *s, pc_error *err)
+{
+    return pc_intern_add(&ex->strs, s, strlen(s), err);
+}
+
+/* An observation value: its canonical id, and *written the id of the text the file
+ * writes when that differs (0 when not). */
+static uint32_t obs_id(pc_expectations *ex, json_t *v, uint32_t *written, pc_error *err)
+{
+    uint32_t id = pc_intern_json(&ex->obs, v, err);
+    char *as;
+    *written = 0;
+    if (!id)
+        return 0;
+    if (!(as = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY))) {
+        pc_oom(err);
+        return 0;
+    }
+    if (strcmp(as, pc_intern_text(&ex->obs, id)) != 0 &&
+        !(*written = pc_intern_add(&ex->written, as, strlen(as), err)))
+        id = 0;
+    free(as);
+    return id;
+}
+
+/* The block named by id of file f, making room for it. */
+static int blocks_fit(pc_expect_file *f, pc_error *err)
+{
+    size_t old = f->blocks_cap;
+    if (f->names.len <= f->blocks_cap)
+        return 0;
+    if (pc_grow(&f->blocks, &f->blocks_cap, f->names.len, sizeof *f->blocks, err))
+        return -1;
+    memset(f->blocks + old, 0, (f->blocks_cap - old) * sizeof *f->blocks);
+    return 0;
+}
+
+/* The block `name` of f, created (empty, at the end) when missing; NULL when out of
+ * memory. */
+static struct pc_expect_block *block_add(pc_expect_file *f, const char *name, pc_error *err)
+{
+    uint32_t id = pc_intern_add(&f->names, name, strlen(name), err);
+    struct pc_expect_block *b;
+    if (!id || blocks_fit(f, err))
+        return NULL;
+    b = &f->blocks[id - 1];
+    if (!b->live) {
+        if (pc_grow(&f->order, &f->order_cap, f->norder + 1, sizeof *f->order, err))
+            return NULL;
+        f->order[f->norder++] = id;
+        b->live = true;
+    }
+    return b;
+}
+
+static struct pc_expect_block *block_find(const pc_expect_file *f, const char *name)
+{
+    uint32_t id = f ? pc_intern_find(&f->names, name, strlen(name)) : 0;
+    return id && f->blocks[id - 1].live ? &f->blocks[id - 1] : NULL;
+}
+
+static xfn *fn_find(const pc_expectations *ex, const struct pc_expect_block *b, const char *function)
+{
+    uint32_t id;
+    const char *name;
+    size_t i;
+    if (!b || !(id = pc_intern_find(&ex->strs, function, strlen(function))))
+        return NULL;
+    name = pc_intern_text(&ex->strs, id);
+    for (i = 0; i < b->n; i++)
+        if (b->fns[i].name == name)
+            return &b->fns[i];
+    return NULL;
+}
+
+static xfn *fn_add(pc_expectations *ex, struct pc_expect_block *b, const char *function, pc_error *err)
+{
+    uint32_t id;
+    xfn *fn = fn_find(ex, b, function);
+    if (fn)
+        return fn;
+    if (!(id = str_id(ex, function, err)) || grow_small(&b->fns, &b->cap, b->n + 1, sizeof *b->fns, err))
+        return NULL;
+    fn = &b->fns[b->n++];
+    memset(fn, 0, sizeof *fn);
+    fn->name = pc_intern_text(&ex->strs, id);
+    return fn;
+}
+
+static void fn_del(struct pc_expect_block *b, xfn *fn)
+{
+    size_t at = (size_t)(fn - b->fns);
+    free(fn->e);
+    memmove(fn, fn + 1, (b->n - at - 1) * sizeof *fn);
+    b->n--;
+}
+
+static void block_clear(struct pc_expect_block *b)
+{
+    size_t i;
+    for (i = 0; i < b->n; i++)
+        free(b->fns[i].e);
+    free(b->fns);
+    memset(b, 0, sizeof *b);
+}
+
+static void file_free(pc_expect_file *f)
+{
+    size_t i;
+    free(f->path);
+    free(f->case_file);
+    json_decref(f->head);
+    for (i = 0; i < f->blocks_cap; i++)
+        block_clear(&f->blocks[i]);
+    free(f->blocks);
+    free(f->order);
+    pc_intern_free(&f->names);
+}
+
 /* ---- loading ------------------------------------------------------------------------ */
 
 typedef struct vctx {
@@ -335,8 +544,7 @@ typedef struct vctx {
     size_t len;
     jstep steps[5];
     size_t nsteps;
-    pc_expect_file *f;
-    size_t cap;
+    pc_expectations *ex;
 } vctx;
 
 /* "FILE:LINE: cases["a"]["f"][0]: message", LINE being that of the value at the
@@ -380,19 +588,24 @@ static bool one_of(const char *k, const char *const *names)
     return false;
 }
 
-static int check_entry(vctx *v, json_t *e, pc_error *err)
+/* Check one entry and make its record (*r). */
+static int check_entry(vctx *v, json_t *e, xentry *r, pc_error *err)
 {
     static const char *const keys[] = {"builds", "source", "desugared", "divergence", "reason", NULL};
     static const char *const text_keys[] = {"divergence", "reason", NULL};
     const char *k;
     json_t *val, *b;
     size_t i;
-    pc_expect_sel *s;
+    memset(r, 0, sizeof *r);
     if (!json_is_object(e))
         return fail_at(v, NULL, err, "an entry must be an object {\"builds\", \"source\", ...}");
     json_object_foreach(e, k, val) {
+        unsigned code;
         if (!one_of(k, keys))
             return fail_at(v, k, err, "unknown key \"%s\" (known: builds, source, desugared, divergence, reason)", k);
+        for (code = K_BUILDS; strcmp(key_names[code], k) != 0; code++)
+            ;
+        r->keys = key_push(r->keys, code);
     }
     b = json_object_get(e, "builds");
     if (!b)
@@ -411,18 +624,24 @@ static int check_entry(vctx *v, json_t *e, pc_error *err)
         if (val && !json_is_string(val) && !json_is_null(val))
             return fail_at(v, text_keys[i], err, "\"%s\" must be a string or null", text_keys[i]);
     }
-    if (pc_grow(&v->f->sels, &v->cap, v->f->nsels + 1, sizeof *v->f->sels, err))
-        return -1;
-    s = &v->f->sels[v->f->nsels];
-    if (pc_selector_parse(json_string_value(b), &s->sel, err))
+    if (!(r->sel = sel_id(v->ex, json_string_value(b), err)))
         return fail_at(v, "builds", err, NULL);
-    s->entry = json_incref(e);
-    v->f->nsels++;
+    if (!(r->source = obs_id(v->ex, json_object_get(e, "source"), &r->source_w, err)))
+        return -1;
+    if ((val = json_object_get(e, "desugared")) && !(r->desugared = obs_id(v->ex, val, &r->desugared_w, err)))
+        return -1;
+    if ((val = json_object_get(e, "divergence")) && json_is_string(val) &&
+        !(r->divergence = str_id(v->ex, json_string_value(val), err)))
+        return -1;
+    if ((val = json_object_get(e, "reason")) && json_is_string(val) &&
+        !(r->reason = str_id(v->ex, json_string_value(val), err)))
+        return -1;
     return 0;
 }
 
-/* Check the document's shape and parse its selectors, so later lookups can trust it. */
-static int validate(vctx *v, json_t *root, pc_error *err)
+/* Check the document's shape and parse its selectors, so later lookups can trust it,
+ * and keep it as records in f. */
+static int validate(vctx *v, json_t *root, pc_expect_file *f, pc_error *err)
 {
     static const char *const keys[] = {"schema", "case_file", "cases", NULL};
     const char *cname, *fname, *k;
@@ -444,45 +663,39 @@ static int validate(vctx *v, json_t *root, pc_error *err)
         return fail_at(v, cases ? "cases" : NULL, err, "\"cases\" must be an object");
     v->steps[0].key = "cases";
     json_object_foreach(cases, cname, cval) {
+        struct pc_expect_block *b;
         v->steps[1].key = cname;
         v->nsteps = 2;
         if (!json_is_object(cval))
             return fail_at(v, NULL, err, "a case must be an object {function: [entries]}");
+        if (!(b = block_add(f, cname, err)) ||
+            (json_object_size(cval) && grow_small(&b->fns, &b->cap, json_object_size(cval), sizeof *b->fns, err)))
+            return -1;
         json_object_foreach(cval, fname, fval) {
             size_t i;
             json_t *e;
+            xfn *fn;
             v->steps[2].key = fname;
             v->nsteps = 3;
             if (!json_is_array(fval))
                 return fail_at(v, NULL, err, "a function's entries must be a list");
+            if (!(fn = fn_add(v->ex, b, fname, err)))
+                return -1;
+            if (json_array_size(fval) &&
+                grow_small(&fn->e, &fn->cap, json_array_size(fval), sizeof *fn->e, err))
+                return -1;
             json_array_foreach(fval, i, e) {
                 v->steps[3].key = NULL;
                 v->steps[3].index = i;
                 v->nsteps = 4;
-                if (check_entry(v, e, err))
+                if (check_entry(v, e, &fn->e[fn->n], err))
                     return -1;
+                fn->n++;
             }
         }
     }
     v->nsteps = 0;
     return 0;
-}
-
-static int sel_order(const void *a, const void *b)
-{
-    uintptr_t x = (uintptr_t)((const pc_expect_sel *)a)->entry, y = (uintptr_t)((const pc_expect_sel *)b)->entry;
-    return x < y ? -1 : x > y;
-}
-
-/* The parsed selector of a loaded entry, or NULL for an entry added since. */
-static const pc_selector *loaded_sel(const pc_expect_file *f, json_t *entry)
-{
-    pc_expect_sel key, *s;
-    if (!f || !f->nsels)
-        return NULL;
-    key.entry = entry;
-    s = bsearch(&key, f->sels, f->nsels, sizeof *f->sels, sel_order);
-    return s ? &s->sel : NULL;
 }
 
 pc_expect_file *pc_expect_file_for(const pc_expectations *ex, const char *case_file)
@@ -494,18 +707,19 @@ pc_expect_file *pc_expect_file_for(const pc_expectations *ex, const char *case_f
     return NULL;
 }
 
-static int load_one(pc_expect_file *f, pc_error *err)
+static int load_one(pc_expectations *ex, pc_expect_file *f, pc_error *err)
 {
     pc_buf text = {0};
     json_error_t jerr;
+    json_t *root;
     vctx v;
     int rc;
     if (pc_read_file(f->path, &text, err)) {
         pc_buf_free(&text);
         return -1;
     }
-    f->root = json_loadb(text.data, text.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!f->root) {
+    root = json_loadb(text.data, text.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
         pc_buf_free(&text);
         return pc_fail(err, "%s:%d: %s", f->path, jerr.line, jerr.text);
     }
@@ -513,11 +727,16 @@ static int load_one(pc_expect_file *f, pc_error *err)
     v.path = f->path;
     v.text = text.data;
     v.len = text.len;
-    v.f = f;
-    rc = validate(&v, f->root, err);
+    v.ex = ex;
+    rc = validate(&v, root, f, err);
     pc_buf_free(&text);
-    if (rc == 0 && f->nsels > 1)
-        qsort(f->sels, f->nsels, sizeof *f->sels, sel_order);
+    /* the records hold the cases now: keep only the rest ("cases" keeps its place) */
+    if (rc == 0 && json_object_set_new(root, "cases", json_object()))
+        rc = pc_oom(err);
+    if (rc == 0)
+        f->head = root;
+    else
+        json_decref(root);
     return rc;
 }
 
@@ -542,66 +761,29 @@ int pc_expect_load(pc_expectations *ex, const char *dir, const pc_caseset *cases
         if (access(f->path, F_OK) != 0) {
             const char *base = strrchr(cf, '/');
             /* a file name need not be UTF-8: kept escaped (pc_json_textz) */
-            f->root = json_pack("{s:i, s:o, s:{}}", "schema", PC_EXPECT_SCHEMA, "case_file",
+            f->head = json_pack("{s:i, s:o, s:{}}", "schema", PC_EXPECT_SCHEMA, "case_file",
                                 pc_json_textz(base ? base + 1 : cf), "cases");
-            if (!f->root)
+            if (!f->head)
                 return pc_oom(err);
             continue;
         }
-        if (load_one(f, err))
+        if (load_one(ex, f, err))
             return -1;
     }
     return 0;
 }
 
-json_t *pc_expect_case(const pc_expectations *ex, const pc_case *kase)
-{
-    const pc_expect_file *f = pc_expect_file_for(ex, kase->file);
-    return f ? json_object_get(json_object_get(f->root, "cases"), kase->name) : NULL;
-}
-
-json_t *pc_expect_entries(const pc_expectations *ex, const pc_case *kase, const char *function)
-{
-    return json_object_get(pc_expect_case(ex, kase), function);
-}
-
-json_t *pc_expect_find(const pc_expectations *ex, const pc_case *kase, const char *function,
-                       const pc_interp *in)
-{
-    const pc_expect_file *f = pc_expect_file_for(ex, kase->file);
-    json_t *entries = pc_expect_entries(ex, kase, function), *e;
-    size_t i;
-    int plain;
-    for (plain = 0; plain < 2; plain++) {
-        json_array_foreach(entries, i, e) {
-            const pc_selector *sel = loaded_sel(f, e);
-            pc_selector fresh;
-            if (!sel) {
-                const char *b = json_string_value(json_object_get(e, "builds"));
-                if (!b || pc_selector_parse(b, &fresh, NULL))
-                    continue;
-                sel = &fresh;
-            }
-            if (pc_selector_match(sel, in, plain))
-                return e;
-        }
-    }
-    return NULL;
-}
-
 void pc_expect_free(pc_expectations *ex)
 {
     size_t i;
-    for (i = 0; i < ex->len; i++) {
-        size_t k;
-        free(ex->files[i].path);
-        free(ex->files[i].case_file);
-        json_decref(ex->files[i].root);
-        for (k = 0; k < ex->files[i].nsels; k++)
-            json_decref(ex->files[i].sels[k].entry);
-        free(ex->files[i].sels);
-    }
+    for (i = 0; i < ex->len; i++)
+        file_free(&ex->files[i]);
     free(ex->files);
+    pc_intern_free(&ex->obs);
+    pc_intern_free(&ex->written);
+    pc_intern_free(&ex->strs);
+    pc_intern_free(&ex->sels);
+    free(ex->parsed);
     memset(ex, 0, sizeof *ex);
 }
 
@@ -631,21 +813,20 @@ int pc_stale_add(pc_stale_list *l, pc_stale_kind kind, const pc_expect_file *f, 
 int pc_expect_stale_cases(const pc_expectations *ex, const pc_caseset *cases, pc_stale_list *out,
                           pc_error *err)
 {
-    size_t i;
+    size_t i, c, k;
     for (i = 0; i < ex->len; i++) {
         const pc_expect_file *f = &ex->files[i];
-        const char *cname, *fname;
-        json_t *cval, *fval;
-        json_object_foreach(json_object_get(f->root, "cases"), cname, cval) {
-            const pc_case *k = pc_caseset_find(cases, cname);
-            if (k && strcmp(k->file, f->case_file) == 0)
+        for (c = 0; c < f->norder; c++) {
+            const char *cname = pc_intern_text(&f->names, f->order[c]);
+            const struct pc_expect_block *b = &f->blocks[f->order[c] - 1];
+            const pc_case *kase = pc_caseset_find(cases, cname);
+            if (kase && strcmp(kase->file, f->case_file) == 0)
                 continue;
-            if (json_object_size(cval) == 0 && pc_stale_add(out, PC_STALE_CASE, f, cname, NULL, NULL, err))
+            if (b->n == 0 && pc_stale_add(out, PC_STALE_CASE, f, cname, NULL, NULL, err))
                 return -1;
-            json_object_foreach(cval, fname, fval) {
-                if (pc_stale_add(out, PC_STALE_CASE, f, cname, fname, NULL, err))
+            for (k = 0; k < b->n; k++)
+                if (pc_stale_add(out, PC_STALE_CASE, f, cname, b->fns[k].name, NULL, err))
                     return -1;
-            }
         }
     }
     return 0;
@@ -791,149 +972,208 @@ bool pc_selector_is_class(const pc_selector *sel, const pc_interp *in)
 
 /* ---- reading: views ---------------------------------------------------------------- */
 
-/* Fill a view of entry e of file f; false when its selector does not parse (an entry
- * put in by hand since loading). */
-static bool view_of(const pc_expect_file *f, json_t *e, pc_expect_entry *out)
+static void view_of(const pc_expectations *ex, const xentry *r, pc_expect_entry *out)
 {
-    const pc_selector *sel = loaded_sel(f, e);
-    json_t *d;
     memset(out, 0, sizeof *out);
-    out->builds_text = json_string_value(json_object_get(e, "builds"));
-    if (sel)
-        out->builds = *sel;
-    else if (!out->builds_text || pc_selector_parse(out->builds_text, &out->builds, NULL))
-        return false;
-    out->source = json_object_get(e, "source");
-    if (!out->source)
-        out->source = json_null();
-    d = json_object_get(e, "desugared");
-    out->desugared = d;
-    out->divergence = d ? json_string_value(json_object_get(e, "divergence")) : NULL;
-    out->reason = json_string_value(json_object_get(e, "reason"));
-    return true;
+    out->builds_text = pc_intern_text(&ex->sels, r->sel);
+    out->builds = *sel_of(ex, r->sel);
+    out->source = pc_intern_text(&ex->obs, r->source);
+    out->source_written = r->source_w ? pc_intern_text(&ex->written, r->source_w) : out->source;
+    if (r->desugared) {
+        out->desugared = pc_intern_text(&ex->obs, r->desugared);
+        out->desugared_written = r->desugared_w ? pc_intern_text(&ex->written, r->desugared_w)
+                                                : out->desugared;
+        out->divergence = pc_intern_text(&ex->strs, r->divergence);
+    }
+    out->reason = pc_intern_text(&ex->strs, r->reason);
+}
+
+static const xfn *entries_of(const pc_expectations *ex, const pc_case *kase, const char *function)
+{
+    return fn_find(ex, block_find(pc_expect_file_for(ex, kase->file), kase->name), function);
 }
 
 bool pc_expect_lookup(const pc_expectations *ex, const pc_case *kase, const char *function,
                       const pc_interp *in, pc_expect_entry *out)
 {
-    json_t *e = pc_expect_find(ex, kase, function, in);
-    if (e && view_of(pc_expect_file_for(ex, kase->file), e, out))
-        return true;
+    const xfn *fn = entries_of(ex, kase, function);
+    size_t i;
+    int plain;
+    for (plain = 0; fn && plain < 2; plain++)
+        for (i = 0; i < fn->n; i++)
+            if (pc_selector_match(sel_of(ex, fn->e[i].sel), in, plain)) {
+                view_of(ex, &fn->e[i], out);
+                return true;
+            }
     memset(out, 0, sizeof *out);
     return false;
 }
 
-json_t *pc_expect_want(const pc_expect_entry *e, bool desugared)
+const char *pc_expect_want(const pc_expect_entry *e, bool desugared)
 {
     return desugared && e->desugared ? e->desugared : e->source;
 }
 
+json_t *pc_expect_want_json(const pc_expect_entry *e, bool desugared)
+{
+    const char *written = desugared && e->desugared ? e->desugared_written : e->source_written;
+    return pc_expect_json(written ? written : pc_expect_want(e, desugared));
+}
+
+bool pc_expect_defined(const char *obs)
+{
+    return obs && strcmp(obs, "null") != 0;
+}
+
+json_t *pc_expect_json(const char *obs)
+{
+    return obs ? json_loads(obs, JSON_DECODE_ANY, NULL) : NULL;
+}
+
+const char *pc_expect_obs(pc_expectations *ex, json_t *value, pc_error *err)
+{
+    uint32_t id = pc_intern_json(&ex->obs, value, err);
+    return id ? pc_intern_text(&ex->obs, id) : NULL;
+}
+
 size_t pc_expect_count(const pc_expectations *ex, const pc_case *kase, const char *function)
 {
-    return json_array_size(pc_expect_entries(ex, kase, function));
+    const xfn *fn = entries_of(ex, kase, function);
+    return fn ? fn->n : 0;
 }
 
 bool pc_expect_get(const pc_expectations *ex, const pc_case *kase, const char *function, size_t i,
                    pc_expect_entry *out)
 {
-    json_t *e = json_array_get(pc_expect_entries(ex, kase, function), i);
-    if (e && view_of(pc_expect_file_for(ex, kase->file), e, out))
+    const xfn *fn = entries_of(ex, kase, function);
+    if (fn && i < fn->n) {
+        view_of(ex, &fn->e[i], out);
         return true;
+    }
     memset(out, 0, sizeof *out);
     return false;
 }
 
 void pc_expect_functions(const pc_expectations *ex, const pc_case *kase, pc_expect_iter *it)
 {
-    it->block = pc_expect_case(ex, kase);
-    it->at = it->block ? json_object_iter(it->block) : NULL;
+    it->block = block_find(pc_expect_file_for(ex, kase->file), kase->name);
+    it->at = 0;
 }
 
 const char *pc_expect_next(pc_expect_iter *it)
 {
-    const char *name;
-    if (!it->at)
+    if (!it->block || it->at >= it->block->n)
         return NULL;
-    name = json_object_iter_key(it->at);
-    it->at = json_object_iter_next(it->block, it->at);
-    return name;
+    return it->block->fns[it->at++].name;
 }
 
 /* ---- writing ------------------------------------------------------------------------ */
 
-/* A new entry object, keys in the canonical order. */
-static json_t *entry_json(const pc_expect_entry *e, pc_error *err)
+/* The id of an observation text given to a writer (an object or null). */
+static uint32_t given_obs(pc_expectations *ex, const char *text, pc_error *err)
+{
+    uint32_t id = pc_intern_find(&ex->obs, text, strlen(text));
+    json_t *v;
+    if (id)
+        return id; /* held, so canonical */
+    if (!(v = json_loads(text, JSON_DECODE_ANY, NULL)) || !(json_is_object(v) || json_is_null(v))) {
+        json_decref(v);
+        pc_fail(err, "not an observation (a JSON object or null): %.200s", text);
+        return 0;
+    }
+    id = pc_intern_json(&ex->obs, v, err);
+    json_decref(v);
+    return id;
+}
+
+/* The id in ex->written of the text a writer gives beside the canonical one, or 0. */
+static int given_written(pc_expectations *ex, const char *written, uint32_t canon, uint32_t *out,
+                         pc_error *err)
+{
+    *out = 0;
+    if (!written || strcmp(written, pc_intern_text(&ex->obs, canon)) == 0)
+        return 0;
+    return (*out = pc_intern_add(&ex->written, written, strlen(written), err)) ? 0 : -1;
+}
+
+/* The record of an entry given to a writer, keys in the canonical order. */
+static int entry_rec(pc_expectations *ex, const pc_expect_entry *e, xentry *r, pc_error *err)
 {
     char builds[256];
-    json_t *o;
     pc_selector parsed;
+    memset(r, 0, sizeof *r);
     /* the text as written when it says the same (a hand-written selector stays) */
     if (e->builds_text && strlen(e->builds_text) < sizeof builds &&
         pc_selector_parse(e->builds_text, &parsed, NULL) == 0 && pc_selector_equal(&parsed, &e->builds))
         snprintf(builds, sizeof builds, "%s", e->builds_text);
     else
         pc_selector_format(&e->builds, builds, sizeof builds);
-    o = json_pack("{s:s, s:O}", "builds", builds, "source", e->source ? e->source : json_null());
-    if (!o)
-        goto oom;
-    if (e->desugared &&
-        (json_object_set(o, "desugared", e->desugared) ||
-         json_object_set_new(o, "divergence", e->divergence ? json_string(e->divergence) : json_null())))
-        goto oom;
-    if (e->reason && json_object_set_new(o, "reason", json_string(e->reason)))
-        goto oom;
-    return o;
-oom:
-    json_decref(o);
-    pc_oom(err);
-    return NULL;
+    if (!(r->sel = sel_id(ex, builds, err)) || !(r->source = given_obs(ex, e->source ? e->source : "null", err)) ||
+        given_written(ex, e->source ? e->source_written : NULL, r->source, &r->source_w, err))
+        return -1;
+    r->keys = key_push(key_push(0, K_BUILDS), K_SOURCE);
+    if (e->desugared) {
+        if (!(r->desugared = given_obs(ex, e->desugared, err)) ||
+            given_written(ex, e->desugared_written, r->desugared, &r->desugared_w, err) ||
+            (e->divergence && !(r->divergence = str_id(ex, e->divergence, err))))
+            return -1;
+        r->keys = key_push(key_push(r->keys, K_DESUGARED), K_DIVERGENCE);
+    }
+    if (e->reason) {
+        if (!(r->reason = str_id(ex, e->reason, err)))
+            return -1;
+        r->keys = key_push(r->keys, K_REASON);
+    }
+    return 0;
 }
 
-/* The entries array of a function; with `create`, the case block and the array are
- * made when missing. NULL (err set only with create) when there is none. */
-static json_t *fn_array(pc_expectations *ex, const pc_case *kase, const char *function, bool create,
-                        pc_expect_file **fp, pc_error *err)
+/* Do two records say the same (the same keys and values, in any order)? */
+static bool rec_equal(const xentry *a, const xentry *b)
+{
+    unsigned k;
+    for (k = K_BUILDS; k <= K_REASON; k++)
+        if (has_key(a, k) != has_key(b, k))
+            return false;
+    return a->sel == b->sel && a->source == b->source && a->desugared == b->desugared &&
+           a->divergence == b->divergence && a->reason == b->reason;
+}
+
+/* The entries of a function; with `create`, the case block and the function are made
+ * when missing. NULL (err set only with create) when there is none. */
+static xfn *fn_entries(pc_expectations *ex, const pc_case *kase, const char *function, bool create,
+                       pc_expect_file **fp, pc_error *err)
 {
     pc_expect_file *f = pc_expect_file_for(ex, kase->file);
-    json_t *all, *block, *arr;
+    struct pc_expect_block *b;
+    xfn *fn;
     *fp = f;
     if (!f) {
         if (create)
             pc_fail(err, "%s: no expectation file loaded for this case file", kase->file);
         return NULL;
     }
-    all = json_object_get(f->root, "cases");
-    block = json_object_get(all, kase->name);
-    if (!block) {
-        if (!create)
+    b = block_find(f, kase->name);
+    fn = fn_find(ex, b, function);
+    if (fn || !create)
+        return fn;
+    if (!b) {
+        if (!(b = block_add(f, kase->name, err)))
             return NULL;
-        if (json_object_set_new(all, kase->name, json_object()) || !(block = json_object_get(all, kase->name))) {
-            pc_oom(err);
-            return NULL;
-        }
         f->dirty = true;
     }
-    arr = json_object_get(block, function);
-    if (!arr && create) {
-        if (json_object_set_new(block, function, json_array()) || !(arr = json_object_get(block, function))) {
-            pc_oom(err);
-            return NULL;
-        }
-        f->dirty = true;
-    }
-    return arr;
+    if (!(fn = fn_add(ex, b, function, err)))
+        return NULL;
+    f->dirty = true;
+    return fn;
 }
 
-/* The index of the entry with selector sel in arr, or -1. */
-static long find_sel(const pc_expect_file *f, json_t *arr, const pc_selector *sel)
+/* The index of the entry with selector sel, or -1. */
+static long find_sel(const pc_expectations *ex, const xfn *fn, const pc_selector *sel)
 {
     size_t i;
-    json_t *e;
-    json_array_foreach(arr, i, e) {
-        pc_expect_entry v;
-        if (view_of(f, e, &v) && pc_selector_equal(&v.builds, sel))
+    for (i = 0; fn && i < fn->n; i++)
+        if (pc_selector_equal(sel_of(ex, fn->e[i].sel), sel))
             return (long)i;
-    }
     return -1;
 }
 
@@ -941,39 +1181,41 @@ int pc_expect_set(pc_expectations *ex, const pc_case *kase, const char *function
                   const pc_expect_entry *e, pc_error *err)
 {
     pc_expect_file *f;
-    json_t *arr = fn_array(ex, kase, function, true, &f, err), *o;
+    xfn *fn;
+    xentry r;
     long at;
-    if (!arr)
+    if (entry_rec(ex, e, &r, err) || !(fn = fn_entries(ex, kase, function, true, &f, err)))
         return -1;
-    if (!(o = entry_json(e, err)))
-        return -1;
-    at = find_sel(f, arr, &e->builds);
-    if (at >= 0 && json_equal(json_array_get(arr, (size_t)at), o)) {
-        json_decref(o);
+    at = find_sel(ex, fn, &e->builds);
+    if (at >= 0 && rec_equal(&fn->e[at], &r))
         return 0;
+    if (at < 0) {
+        if (grow_small(&fn->e, &fn->cap, fn->n + 1, sizeof *fn->e, err))
+            return -1;
+        at = (long)fn->n++;
     }
-    if (at >= 0 ? json_array_set_new(arr, (size_t)at, o) : json_array_append_new(arr, o))
-        return pc_oom(err);
+    fn->e[at] = r;
     f->dirty = true;
     return 0;
 }
 
 int pc_expect_mark_divergence(pc_expectations *ex, const pc_case *kase, const char *function,
-                              const pc_selector *builds, json_t *desugared, const char *reason,
+                              const pc_selector *builds, const char *desugared, const char *reason,
                               pc_error *err)
 {
     pc_expect_file *f;
-    json_t *arr = fn_array(ex, kase, function, false, &f, err);
+    xfn *fn = fn_entries(ex, kase, function, false, &f, err);
     pc_expect_entry v;
-    long at = arr ? find_sel(f, arr, builds) : -1;
+    long at = find_sel(ex, fn, builds);
     char text[256];
     if (at < 0) {
         pc_selector_format(builds, text, sizeof text);
         return pc_fail(err, "%s: case \"%s\" function \"%s\": no entry for \"%s\" to mark a divergence on",
                        kase->file, kase->name, function, text);
     }
-    view_of(f, json_array_get(arr, (size_t)at), &v);
+    view_of(ex, &fn->e[at], &v);
     v.desugared = desugared;
+    v.desugared_written = NULL;
     v.divergence = reason;
     return pc_expect_set(ex, kase, function, &v, err);
 }
@@ -982,36 +1224,45 @@ int pc_expect_replace(pc_expectations *ex, const pc_case *kase, const char *func
                       const pc_expect_entry *entries, size_t n, bool *changed, pc_error *err)
 {
     pc_expect_file *f;
-    json_t *old = fn_array(ex, kase, function, false, &f, err), *arr = json_array();
+    xfn *fn = fn_entries(ex, kase, function, false, &f, err);
+    xentry *recs = calloc(n ? n : 1, sizeof *recs);
     size_t i;
     if (changed)
         *changed = false;
-    if (!arr)
+    if (!recs)
         return pc_oom(err);
-    for (i = 0; i < n; i++) {
-        json_t *o = entry_json(&entries[i], err);
-        if (!o || json_array_append_new(arr, o)) {
-            json_decref(arr);
-            return o ? pc_oom(err) : -1;
+    for (i = 0; i < n; i++)
+        if (entry_rec(ex, &entries[i], &recs[i], err)) {
+            free(recs);
+            return -1;
         }
-    }
-    if ((!old && n == 0) || (old && json_equal(old, arr))) {
-        json_decref(arr);
+    if (!fn && n == 0) {
+        free(recs);
         return 0;
+    }
+    if (fn && fn->n == n) {
+        for (i = 0; i < n && rec_equal(&fn->e[i], &recs[i]); i++)
+            ;
+        if (i == n) {
+            free(recs);
+            return 0;
+        }
     }
     if (changed)
         *changed = true;
     if (n == 0) {
-        json_decref(arr);
+        free(recs);
         pc_expect_drop(ex, kase, function, NULL);
         return 0;
     }
-    if (!old && !fn_array(ex, kase, function, true, &f, err)) {
-        json_decref(arr);
+    if (!fn && !(fn = fn_entries(ex, kase, function, true, &f, err))) {
+        free(recs);
         return -1;
     }
-    if (json_object_set_new(pc_expect_case(ex, kase), function, arr))
-        return pc_oom(err);
+    free(fn->e);
+    fn->e = recs;
+    fn->n = (uint32_t)n;
+    fn->cap = (uint32_t)n;
     f->dirty = true;
     return 0;
 }
@@ -1020,21 +1271,19 @@ size_t pc_expect_drop(pc_expectations *ex, const pc_case *kase, const char *func
                       const pc_selector *builds)
 {
     pc_expect_file *f;
-    json_t *arr = fn_array(ex, kase, function, false, &f, NULL);
-    size_t dropped = 0;
-    long at;
-    if (!arr)
+    xfn *fn = fn_entries(ex, kase, function, false, &f, NULL);
+    size_t dropped = 0, i, kept = 0;
+    if (!fn)
         return 0;
-    if (!builds) {
-        dropped = json_array_size(arr);
-        json_array_clear(arr);
+    for (i = 0; i < fn->n; i++) {
+        if (!builds || pc_selector_equal(sel_of(ex, fn->e[i].sel), builds))
+            dropped++;
+        else
+            fn->e[kept++] = fn->e[i];
     }
-    while (builds && (at = find_sel(f, arr, builds)) >= 0) {
-        json_array_remove(arr, (size_t)at);
-        dropped++;
-    }
-    if (json_array_size(arr) == 0) {
-        json_object_del(pc_expect_case(ex, kase), function);
+    fn->n = (uint32_t)kept;
+    if (fn->n == 0) {
+        fn_del(block_find(f, kase->name), fn);
         f->dirty = true;
     }
     f->dirty |= dropped > 0;
@@ -1045,19 +1294,95 @@ bool pc_expect_drop_case(pc_expectations *ex, const char *case_file, const char 
                          size_t *functions)
 {
     pc_expect_file *f = pc_expect_file_for(ex, case_file);
-    json_t *all = f ? json_object_get(f->root, "cases") : NULL, *block = json_object_get(all, name);
+    struct pc_expect_block *b = block_find(f, name);
+    uint32_t id;
+    size_t i;
     if (functions)
-        *functions = json_object_size(block);
-    if (!block)
+        *functions = b ? b->n : 0;
+    if (!b)
         return false;
-    json_object_del(all, name);
+    id = (uint32_t)(b - f->blocks) + 1;
+    block_clear(b);
+    for (i = 0; i < f->norder && f->order[i] != id; i++)
+        ;
+    memmove(f->order + i, f->order + i + 1, (f->norder - i - 1) * sizeof *f->order);
+    f->norder--;
     f->dirty = true;
     return true;
 }
 
-char *pc_expect_text(const pc_expect_file *f, size_t *len, pc_error *err)
+/* ---- saving ------------------------------------------------------------------------- */
+
+/* An entry as JSON, its keys in the file's order. */
+static json_t *entry_json(const pc_expectations *ex, const xentry *r)
 {
-    char *text = json_dumps(f->root, JSON_INDENT(2) | JSON_ENSURE_ASCII), *out;
+    json_t *o = json_object();
+    unsigned k;
+    for (k = r->keys; o && k; k >>= 3) {
+        json_t *v;
+        switch (k & 7u) {
+        case K_BUILDS:
+            v = json_string(pc_intern_text(&ex->sels, r->sel));
+            break;
+        case K_SOURCE:
+            v = pc_expect_json(r->source_w ? pc_intern_text(&ex->written, r->source_w)
+                                           : pc_intern_text(&ex->obs, r->source));
+            break;
+        case K_DESUGARED:
+            v = pc_expect_json(r->desugared_w ? pc_intern_text(&ex->written, r->desugared_w)
+                                              : pc_intern_text(&ex->obs, r->desugared));
+            break;
+        case K_DIVERGENCE:
+            v = r->divergence ? json_string(pc_intern_text(&ex->strs, r->divergence)) : json_null();
+            break;
+        default:
+            v = r->reason ? json_string(pc_intern_text(&ex->strs, r->reason)) : json_null();
+            break;
+        }
+        if (!v || json_object_set_new(o, key_names[k & 7u], v)) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
+    return o;
+}
+
+/* The whole document of f. */
+static json_t *file_json(const pc_expectations *ex, const pc_expect_file *f)
+{
+    json_t *doc = json_copy(f->head), *cases = json_object();
+    size_t c, i, k;
+    if (!doc || !cases || json_object_set(doc, "cases", cases))
+        goto oom;
+    for (c = 0; c < f->norder; c++) {
+        const struct pc_expect_block *b = &f->blocks[f->order[c] - 1];
+        json_t *block = json_object();
+        if (!block || json_object_set_new(cases, pc_intern_text(&f->names, f->order[c]), block))
+            goto oom;
+        for (i = 0; i < b->n; i++) {
+            json_t *arr = json_array();
+            if (!arr || json_object_set_new(block, b->fns[i].name, arr))
+                goto oom;
+            for (k = 0; k < b->fns[i].n; k++) {
+                json_t *e = entry_json(ex, &b->fns[i].e[k]);
+                if (!e || json_array_append_new(arr, e))
+                    goto oom;
+            }
+        }
+    }
+    json_decref(cases);
+    return doc;
+oom:
+    json_decref(cases);
+    json_decref(doc);
+    return NULL;
+}
+
+char *pc_expect_file_text(const pc_expectations *ex, const pc_expect_file *f, size_t *len, pc_error *err)
+{
+    json_t *doc = file_json(ex, f);
+    char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL, *out;
+    json_decref(doc);
     if (!text) {
         pc_oom(err);
         return NULL;
@@ -1103,7 +1428,7 @@ int pc_expect_save(pc_expectations *ex, FILE *log, size_t *written, pc_error *er
         char *text;
         if (!f->dirty)
             continue;
-        if (!(text = pc_expect_text(f, &len, err)))
+        if (!(text = pc_expect_file_text(ex, f, &len, err)))
             rc = -1;
         else if (!same_on_disk(f->path, text, len)) {
             rc = make_parent(f->path, err) || pc_write_atomic(f->path, text, len, err) ? -1 : 0;

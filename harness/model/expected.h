@@ -5,7 +5,8 @@
  * FOR compare.c (the accessor it calls to judge a row; see "Reading" below):
  *     pc_expect_entry e;
  *     bool found = pc_expect_lookup(ex, job->kase, function, job->interp, &e);
- *     e.source      the expected source observation (JSON null: not defined there)
+ *     e.source      the expected source observation, canonical JSON text ("null": not
+ *                   defined there); strcmp it with the run's interned text
  *     e.desugared   a recorded divergence's observation, NULL when none is recorded
  *     e.divergence  that divergence's reason (NULL: none written yet)
  *     e.reason      why these builds differ from others (NULL: none)
@@ -56,9 +57,9 @@
  * in the order builds, source, desugared, divergence, reason, and their selector printed
  * by pc_selector_format. So a file loaded and saved unchanged stays byte for byte.
  *
- * Ownership: the store owns all JSON it loaded and the parsed selectors; the views it
- * hands out (pc_expect_entry) borrow from it and stay valid until the next change to
- * that function's entries or pc_expect_free.
+ * Ownership: the store owns everything it holds (compact records and interned texts,
+ * below); the views it hands out (pc_expect_entry) borrow its texts, which stay valid
+ * until pc_expect_free.
  */
 #ifndef PC_EXPECTED_H
 #define PC_EXPECTED_H
@@ -67,7 +68,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <stdint.h>
+
 #include "error.h"
+#include "intern.h"
 #include "parse.h"
 #include "registry.h"
 
@@ -103,68 +107,91 @@ bool pc_selector_equal(const pc_selector *a, const pc_selector *b);
  * "*" names no class. */
 bool pc_selector_is_class(const pc_selector *sel, const pc_interp *in);
 
-/* One parsed selector of a loaded entry (the entry is referenced, so its address stays
- * unique while the store lives). */
-typedef struct pc_expect_sel {
-    json_t *entry;
-    pc_selector sel;
-} pc_expect_sel;
-
+/* The store. Loading parses a file, checks it, and keeps it compact: per entry a small
+ * record of ids (its selector, its observations and its texts); the JSON is dropped.
+ * Every distinct text is held once for the whole store, interned (intern.h):
+ *   observations  as canonical JSON text (compact, keys sorted: pc_intern_json), so two
+ *                 are equal exactly when their texts are; an observation the file writes
+ *                 with its keys in another order also keeps that text (to save it so);
+ *   selectors     each distinct `builds` text, parsed once;
+ *   names, texts  functions, divergence and reason texts; case names per file.
+ * What is saved is rebuilt from the records (see "Saving" above). */
 typedef struct pc_expect_file {
     char *path;        /* expected/<stem>.json */
     char *case_file;   /* the case file it belongs to */
-    json_t *root;      /* the whole document (created empty when the file is missing) */
-    pc_expect_sel *sels; /* the selectors of every entry loaded, sorted by entry address */
-    size_t nsels;
     bool dirty;        /* changed since loading (pc_expect_save writes it) */
+    /* internal (expected.c) */
+    json_t *head;                  /* the document without its cases ("cases" is {}) */
+    pc_intern names;               /* case block names: id i is blocks[i - 1] */
+    struct pc_expect_block *blocks;
+    size_t blocks_cap;
+    uint32_t *order;               /* the blocks recorded, in file order (name ids) */
+    size_t norder, order_cap;
 } pc_expect_file;
 
 typedef struct pc_expectations {
     pc_expect_file *files;
     size_t len;
     size_t cap;
+    /* internal (expected.c): shared by every file */
+    pc_intern obs;      /* observations, canonical text */
+    pc_intern written;  /* observations as a file writes them, where that differs */
+    pc_intern strs;     /* function names, divergence and reason texts */
+    pc_intern sels;     /* `builds` texts; id i is parsed[i - 1] */
+    pc_selector *parsed;
+    size_t parsed_cap;
 } pc_expectations;
 
 /* Load expected/<stem>.json for every case file in `cases`. A missing file is an empty
  * store; a malformed one (bad JSON, bad shape, a bad selector) is an error
  * "FILE:LINE: message" naming the offending place. */
 int pc_expect_load(pc_expectations *ex, const char *dir, const pc_caseset *cases, pc_error *err);
-/* The raw JSON, for compare.c until it calls pc_expect_lookup, and for the tests and
- * the fuzz target that check the store against it. New code reads through the views
- * below and writes through pc_expect_set and its siblings. */
 /* The expectation file of a case file (borrowed), or NULL. */
 pc_expect_file *pc_expect_file_for(const pc_expectations *ex, const char *case_file);
-/* {function: entries} of one case block (borrowed), or NULL. */
-json_t *pc_expect_case(const pc_expectations *ex, const pc_case *kase);
-/* The entries of one function (a JSON array, borrowed), or NULL. */
-json_t *pc_expect_entries(const pc_expectations *ex, const pc_case *kase, const char *function);
-/* The first entry matching the interpreter (borrowed), or NULL. Entries loaded from
- * the file match by their parsed selector; entries added since (bless) are parsed on
- * the fly, and one that does not parse matches nothing. */
-json_t *pc_expect_find(const pc_expectations *ex, const pc_case *kase, const char *function,
-                       const pc_interp *in);
 void pc_expect_free(pc_expectations *ex);
 
 /* ---- reading: what an entry says ------------------------------------------------------ */
 
-/* A view of one entry (borrowed from the store; see "Ownership" above). */
+/* A view of one entry. Ownership: every pointer in a view read from the store
+ * (pc_expect_lookup, pc_expect_get) borrows a text the store holds, which stays valid,
+ * unchanged, until pc_expect_free, whatever changes in between. Observations are texts:
+ * canonical JSON (compact, keys sorted, intern.h), equal exactly when the texts are, so
+ * compare them with strcmp (a comparison's interned observations are canonical too);
+ * "null" means not defined. pc_expect_json parses one when JSON is needed. */
 typedef struct pc_expect_entry {
     const char *builds_text; /* the selector as written in the file */
     pc_selector builds;      /* parsed */
-    json_t *source;          /* the expected source observation; JSON null: not defined */
-    json_t *desugared;       /* a recorded divergence's observation (an object or JSON null);
+    const char *source;      /* the expected source observation; "null": not defined */
+    const char *desugared;   /* a recorded divergence's observation (an object or "null");
                               * NULL: no divergence recorded */
     const char *divergence;  /* the divergence's reason; NULL: none written (or none recorded) */
     const char *reason;      /* why these builds differ from others; NULL: none */
+    /* The same observations as the file writes them (key order): for showing them to
+     * people and for saving. In a view of the store never NULL where the canonical
+     * text is not; in an entry given to pc_expect_set NULL means as canonical (a text
+     * of another view of this store's, or NULL). */
+    const char *source_written;
+    const char *desugared_written;
 } pc_expect_entry;
 
 /* What expected/ says of `function` of case block kase on build `in`: the first entry
- * that matches (pc_expect_find). false (and *out zeroed) when none does. */
+ * whose selector matches, trying the build's class first and then its plain
+ * implementation (pc_builds_match). false (and *out zeroed) when none does. */
 bool pc_expect_lookup(const pc_expectations *ex, const pc_case *kase, const char *function,
                       const pc_interp *in, pc_expect_entry *out);
-/* The observation a job in that mode is expected to make: the recorded divergence's
- * for a desugared job when one is recorded, else the source observation. */
-json_t *pc_expect_want(const pc_expect_entry *e, bool desugared);
+/* The observation a job in that mode is expected to make (canonical text): the recorded
+ * divergence's for a desugared job when one is recorded, else the source observation. */
+const char *pc_expect_want(const pc_expect_entry *e, bool desugared);
+/* The same as JSON, as the file writes it (new reference; NULL when out of memory). */
+json_t *pc_expect_want_json(const pc_expect_entry *e, bool desugared);
+/* Is an observation text one of a defined function (not NULL, not "null")? */
+bool pc_expect_defined(const char *obs);
+/* An observation text parsed (new reference), or NULL for NULL (or out of memory). */
+json_t *pc_expect_json(const char *obs);
+/* The canonical text of an observation (an object or null), held by the store (valid
+ * until pc_expect_free): what pc_expect_set and pc_expect_mark_divergence take. NULL
+ * with err set when out of memory. */
+const char *pc_expect_obs(pc_expectations *ex, json_t *value, pc_error *err);
 /* The entries of one function, in order: how many, and the i-th (false past the end). */
 size_t pc_expect_count(const pc_expectations *ex, const pc_case *kase, const char *function);
 bool pc_expect_get(const pc_expectations *ex, const pc_case *kase, const char *function, size_t i,
@@ -174,10 +201,11 @@ bool pc_expect_get(const pc_expectations *ex, const pc_case *kase, const char *f
  *     pc_expect_iter it; const char *fn;
  *     pc_expect_functions(ex, kase, &it);
  *     while ((fn = pc_expect_next(&it)) != NULL) ...
- * Do not change the block's functions while iterating. */
+ * Do not change the block's functions while iterating. Names stay valid until
+ * pc_expect_free. */
 typedef struct pc_expect_iter {
-    json_t *block;
-    void *at;
+    const struct pc_expect_block *block;
+    size_t at;
 } pc_expect_iter;
 void pc_expect_functions(const pc_expectations *ex, const pc_case *kase, pc_expect_iter *it);
 const char *pc_expect_next(pc_expect_iter *it);
@@ -187,17 +215,21 @@ const char *pc_expect_next(pc_expect_iter *it);
 /* Set what `function` of kase is expected to do on the builds e->builds selects
  * (written as e->builds_text when that parses to the same selector, else as
  * pc_selector_format prints it): an entry
- * with an equal selector is replaced in place, else the entry is appended. source NULL
- * is written as null; desugared NULL records no divergence (divergence is then
+ * with an equal selector is replaced in place, else the entry is appended. Observations
+ * are JSON texts (an object or null; canonical ones, as views and a comparison's
+ * interned observations hold, are taken as they are, others are parsed and made
+ * canonical: an error when they are not JSON of that kind). source NULL is written as
+ * null; desugared NULL records no divergence (divergence is then
  * ignored), and a NULL divergence is written as null (to be written by a person); reason
  * NULL writes none. The case block and the function are created when missing. */
 int pc_expect_set(pc_expectations *ex, const pc_case *kase, const char *function,
                   const pc_expect_entry *e, pc_error *err);
 /* Mark (or, desugared NULL, unmark) a divergence on the entry with the selector `builds`:
- * the desugared run observes `desugared`, for `reason` (NULL: null, none written yet).
+ * the desugared run observes `desugared` (an observation text, as for pc_expect_set),
+ * for `reason` (NULL: null, none written yet).
  * An error when the function has no entry with that selector. */
 int pc_expect_mark_divergence(pc_expectations *ex, const pc_case *kase, const char *function,
-                              const pc_selector *builds, json_t *desugared, const char *reason,
+                              const pc_selector *builds, const char *desugared, const char *reason,
                               pc_error *err);
 /* The entries of `function` become exactly entries[0..n), in that order (n == 0 drops
  * the function). *changed (may be NULL) says whether they differ from before; when
@@ -214,8 +246,10 @@ size_t pc_expect_drop(pc_expectations *ex, const pc_case *kase, const char *func
 bool pc_expect_drop_case(pc_expectations *ex, const char *case_file, const char *name,
                          size_t *functions);
 
-/* The text a file is saved as (malloc'd, *len bytes, NUL-terminated). */
-char *pc_expect_text(const pc_expect_file *f, size_t *len, pc_error *err);
+/* The text a file is saved as (malloc'd, *len bytes, NUL-terminated), rebuilt from the
+ * store's records. */
+char *pc_expect_file_text(const pc_expectations *ex, const pc_expect_file *f, size_t *len,
+                          pc_error *err);
 /* Write every file changed since loading whose text differs from what is on disk,
  * atomically, creating the directory when missing; one line "pyconform: wrote FILE" per
  * file on log (may be NULL); *written (may be NULL) counts them. */

@@ -13,8 +13,9 @@
 typedef struct fn_member {
     const pc_interp *interp;
     uint32_t source_id; /* the interned observation (compare.h), 0 when absent */
-    json_t *source;    /* owned; JSON null when the function was absent */
-    json_t *desugared; /* owned; NULL unless the desugared run observed something else */
+    const char *source;    /* its canonical text (borrowed from the comparison); "null"
+                            * when the function was absent */
+    const char *desugared; /* NULL unless the desugared run observed something else */
     bool covered;      /* regenerate: a build with traits its plain implementation covers */
 } fn_member;
 
@@ -42,14 +43,9 @@ typedef struct case_run {
 
 static void case_run_free(case_run *cr)
 {
-    size_t i, j;
-    for (i = 0; i < cr->nfns; i++) {
-        for (j = 0; j < cr->fns[i].n; j++) {
-            json_decref(cr->fns[i].members[j].source);
-            json_decref(cr->fns[i].members[j].desugared);
-        }
+    size_t i;
+    for (i = 0; i < cr->nfns; i++)
         free(cr->fns[i].members);
-    }
     free(cr->fns);
     free(cr->done);
     memset(cr, 0, sizeof *cr);
@@ -97,9 +93,8 @@ static int read_rows(const pc_comparison *cmp, const pc_case *k, case_run *out, 
                  * interned observations are equal exactly when their ids are */
                 for (j = 0; r->mode == PC_MODE_DESUGARED && !incomplete && r->observation && j < fr->n; j++)
                     if (fr->members[j].interp == r->interp && r->observation != fr->members[j].source_id &&
-                        !fr->members[j].desugared &&
-                        !(fr->members[j].desugared = pc_row_observation(cmp, r)))
-                        return pc_oom(err);
+                        !fr->members[j].desugared)
+                        fr->members[j].desugared = pc_intern_text(&cmp->observations, r->observation);
                 continue;
             }
             if (!fr) {
@@ -130,9 +125,8 @@ static int read_rows(const pc_comparison *cmp, const pc_case *k, case_run *out, 
             memset(&fr->members[fr->n], 0, sizeof *fr->members);
             fr->members[fr->n].interp = r->interp;
             fr->members[fr->n].source_id = r->observation;
-            fr->members[fr->n].source = r->observation ? pc_row_observation(cmp, r) : json_null();
-            if (!fr->members[fr->n++].source)
-                return pc_oom(err);
+            fr->members[fr->n++].source =
+                r->observation ? pc_intern_text(&cmp->observations, r->observation) : "null";
         }
     }
     return 0;
@@ -170,13 +164,13 @@ static int entries_read(const pc_expectations *ex, const pc_case *k, const char 
 /* A reason of the first old entry whose observation equals v: the version reason of an
  * entry of the build's class (`cls`), or the divergence reason of any entry (it is
  * about the translation, whatever the build). */
-static const char *carried(const entries *old, json_t *v, bool divergence, const pc_interp *cls)
+static const char *carried(const entries *old, const char *v, bool divergence, const pc_interp *cls)
 {
     size_t i;
     for (i = 0; i < old->n; i++) {
         const pc_expect_entry *e = &old->items[i];
-        if (divergence ? e->divergence && json_equal(e->desugared, v)
-                       : e->reason && pc_selector_is_class(&e->builds, cls) && json_equal(e->source, v))
+        if (divergence ? e->divergence && e->desugared && !strcmp(e->desugared, v)
+                       : e->reason && pc_selector_is_class(&e->builds, cls) && !strcmp(e->source, v))
             return divergence ? e->divergence : e->reason;
     }
     return NULL;
@@ -192,10 +186,11 @@ static const pc_expect_entry *plain_entry(const entries *l, const pc_interp *in)
     return NULL;
 }
 
-static bool same_obs(const fn_member *a, json_t *source, json_t *desugared)
+/* Observations are canonical texts (compare.h, expected.h): equal when the texts are. */
+static bool same_obs(const fn_member *a, const char *source, const char *desugared)
 {
-    return json_equal(a->source, source) &&
-           (a->desugared ? desugared && json_equal(a->desugared, desugared) : !desugared);
+    return !strcmp(a->source, source) &&
+           (a->desugared ? desugared && !strcmp(a->desugared, desugared) : !desugared);
 }
 
 /* Do the plain implementation's entries (new ones first, else the old) give this
@@ -304,11 +299,9 @@ static int regenerate(fn_run *fr, const entries *old, entries *out, pc_bless_sta
 static bool contradicted(const pc_expectations *ex, const pc_case *k, const char *function,
                          const done_job *d, pc_expect_entry *e)
 {
-    json_t *want;
     if (!pc_expect_lookup(ex, k, function, d->interp, e))
         return false;
-    want = pc_expect_want(e, d->mode == PC_MODE_DESUGARED);
-    return want && !json_is_null(want);
+    return pc_expect_defined(pc_expect_want(e, d->mode == PC_MODE_DESUGARED));
 }
 
 /* Append the stale functions of case block k (cr: what the run says of it). */

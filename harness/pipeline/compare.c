@@ -129,19 +129,27 @@ static const held_part *held_find(const struct pc_held *h, const char *name)
 
 /* ---- judging --------------------------------------------------------------------------- */
 
-/* Observations compare by value; an absent one (the function was not defined on that
+/* Observations compare by value: both stores hold canonical JSON text (intern.h), so
+ * equal values have equal texts. An absent one (the function was not defined on that
  * build) equals JSON null, which is how expected/ records it. */
-static bool obs_equal(const pc_comparison *cmp, uint32_t obs, json_t *want)
+static bool obs_equal(const pc_comparison *cmp, uint32_t obs, const char *want)
 {
-    if (!want || json_is_null(want))
+    if (!pc_expect_defined(want))
         return obs == 0;
-    return obs != 0 && pc_intern_find_json(&cmp->observations, want) == obs;
+    return obs != 0 && strcmp(pc_intern_text(&cmp->observations, obs), want) == 0;
 }
+
+/* What a row was judged against. */
+typedef enum want_of {
+    WANT_NONE,
+    WANT_SOURCE,      /* the entry's source observation */
+    WANT_DESUGARED,   /* the entry's, for a desugared job (pc_expect_want) */
+    WANT_SOURCE_RUN   /* the source run's observation */
+} want_of;
 
 typedef struct judged {
     pc_verdict verdict;
-    json_t *want;          /* borrowed */
-    bool want_source;      /* judged against the source run's observation instead */
+    want_of want;
     const char *reason;    /* borrowed */
     const char *detail;    /* static text */
 } judged;
@@ -150,13 +158,13 @@ typedef struct judged {
 static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32_t src_obs,
                     bool have_src, const pc_expect_entry *entry)
 {
-    json_t *exp_src = entry ? entry->source : NULL;
-    json_t *exp_des = entry ? entry->desugared : NULL;
+    const char *exp_src = entry ? entry->source : NULL;
+    const char *exp_des = entry ? entry->desugared : NULL;
     const char *divergence = entry ? entry->divergence : NULL;
-    judged j = {PC_PASS, NULL, false, entry ? entry->reason : NULL, NULL};
+    judged j = {PC_PASS, WANT_NONE, entry ? entry->reason : NULL, NULL};
 
     if (mode == PC_MODE_SOURCE) {
-        j.want = exp_src;
+        j.want = entry ? WANT_SOURCE : WANT_NONE;
         if (!entry) {
             j.verdict = PC_FAIL;
             j.detail = "no expectation recorded for this build (run `pyconform bless` and review)";
@@ -166,8 +174,7 @@ static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32
         }
     } else if (have_src && obs != src_obs) {
         /* (a) the translation diverges from the source on this interpreter */
-        j.want = exp_des;
-        j.want_source = !exp_des;
+        j.want = exp_des ? WANT_DESUGARED : WANT_SOURCE_RUN;
         if (exp_des && obs_equal(cmp, obs, exp_des) && divergence && *divergence) {
             j.verdict = PC_XFAIL;
             j.reason = divergence;
@@ -180,7 +187,7 @@ static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32
                                : "desugared differs from source";
         }
     } else if (have_src) {
-        j.want = entry ? pc_expect_want(entry, true) : NULL;
+        j.want = entry ? WANT_DESUGARED : WANT_NONE;
         if (exp_des) {
             j.verdict = PC_XPASS;
             j.detail = "recorded divergence no longer happens: desugared now equals source";
@@ -190,11 +197,11 @@ static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32
         } /* else PASS: equal to the source run; the source row judges expected/ */
     } else {
         /* no source observation to compare with: judge against expected/ only */
-        j.want = entry ? pc_expect_want(entry, true) : NULL;
+        j.want = entry ? WANT_DESUGARED : WANT_NONE;
         if (!entry) {
             j.verdict = PC_FAIL;
             j.detail = "no source run and no expectation to compare with";
-        } else if (obs_equal(cmp, obs, j.want)) {
+        } else if (obs_equal(cmp, obs, pc_expect_want(entry, true))) {
             j.verdict = exp_des ? PC_XFAIL : PC_PASS;
             if (exp_des)
                 j.reason = divergence;
@@ -267,10 +274,11 @@ static int judge_row(pc_judge *jd, size_t jidx, const char *function, const stru
         row->seconds = function == pc_intern_text(&cmp->names, 1) || !part ? rec->seconds
                                                                             : part->seconds;
         row->reason = j.reason;
-        want = j.want;
-        if (j.want_source) /* NULL, like JSON null, when the source run had no such function */
+        if (j.want == WANT_SOURCE_RUN) /* NULL, like JSON null, when the source run had no such function */
             want = src_want = pc_intern_load(&cmp->observations, sp ? sp->observation : 0);
-        if (j.want_source && !want)
+        else if (j.want != WANT_NONE && !(want = src_want = pc_expect_want_json(&e, j.want == WANT_DESUGARED)))
+            return pc_oom(err);
+        if (j.want == WANT_SOURCE_RUN && !want)
             want = json_null();
         if (set_detail(row, j.detail ? j.detail : part ? part->note : NULL, err)) {
             json_decref(src_want);

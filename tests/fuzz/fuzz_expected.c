@@ -1,5 +1,5 @@
 /* fuzz_expected.c - libFuzzer target: the expected/ loader (pc_expect_load) and the
- * build selectors (pc_expect_find, pc_builds_match, pc_builds_label).
+ * build selectors (pc_expect_lookup, pc_builds_match, pc_builds_label).
  *
  * Each input is written as DIR/fz.json, the expectation file of a fixed case set (four
  * blocks of cases/fz.case, named like cases in the seeds, and one block of
@@ -10,10 +10,13 @@
  * Checks, besides the sanitizers:
  * - a rejected file gives an error that starts with the file's path;
  * - a loaded file has schema 1; the missing one is an empty store;
+ * - the compact store says what the file says: the functions of each case in order,
+ *   each entry's view (pc_expect_get) equal to the file's entry, observations as
+ *   written in their key order; and the saved text is jansson's dump of the file;
  * - for every function of every case and each of a few fake builds (plain, debug, ft,
- *   wasm, PyPy, a pre-release), pc_expect_find returns the first entry whose selector
+ *   wasm, PyPy, a pre-release), pc_expect_lookup gives the first entry whose selector
  *   matches the build exactly, else the first that matches it on implementation and
- *   version alone, else NULL; "*" matches every build; for a build without traits both
+ *   version alone, else none; "*" matches every build; for a build without traits both
  *   kinds of match agree;
  * - labels: the final releases named in the selectors' ranges, as builds of one class,
  *   get a label per run of neighbours (pc_builds_label) that matches exactly the builds
@@ -118,28 +121,70 @@ static bool has_traits(const pc_interp *in)
     return in->debug || in->free_threaded || in->wasm;
 }
 
-/* pc_expect_find agrees with the selectors, entry by entry. */
+/* pc_expect_lookup agrees with the selectors, entry by entry (entries: the function's
+ * entries as the file holds them). */
 static void check_find(const pc_expectations *ex, const pc_case *kase, const char *function,
                        json_t *entries, const pc_interp *in)
 {
-    json_t *found = pc_expect_find(ex, kase, function, in), *e, *want = NULL;
+    pc_expect_entry found, want;
+    bool got = pc_expect_lookup(ex, kase, function, in, &found);
+    json_t *e;
     size_t i;
+    long at = -1;
     json_array_foreach(entries, i, e) {
         if (pc_builds_match(json_string_value(json_object_get(e, "builds")), in)) {
-            want = e;
+            at = (long)i;
             break;
         }
     }
-    if (!want) {
+    if (at < 0) {
         json_array_foreach(entries, i, e) {
             if (pc_builds_match_plain(json_string_value(json_object_get(e, "builds")), in)) {
-                want = e;
+                at = (long)i;
                 break;
             }
         }
     }
-    CHECK(found == want, "case '%s' function '%s' build %s %s: found entry %p, expected %p",
-          kase->name, function, in->impl, in->version, (void *)found, (void *)want);
+    CHECK(got == (at >= 0), "case '%s' function '%s' build %s %s: found %d, expected entry %ld",
+          kase->name, function, in->impl, in->version, got, at);
+    if (at < 0)
+        return;
+    CHECK(pc_expect_get(ex, kase, function, (size_t)at, &want), "no entry %ld", at);
+    /* texts are interned: the same entry gives the same pointers */
+    CHECK(found.builds_text == want.builds_text && found.source == want.source &&
+              found.desugared == want.desugared && found.reason == want.reason,
+          "case '%s' function '%s' build %s %s: found another entry than %ld", kase->name, function,
+          in->impl, in->version, at);
+}
+
+/* The view of an entry says what the file's entry e says. */
+static void check_entry(const pc_expect_entry *v, json_t *e)
+{
+    json_t *src = json_object_get(e, "source"), *des = json_object_get(e, "desugared");
+    json_t *vs = pc_expect_json(v->source), *vd = pc_expect_json(v->desugared);
+    json_t *vsw = pc_expect_json(v->source_written);
+    char *a, *b;
+    CHECK(strcmp(v->builds_text, json_string_value(json_object_get(e, "builds"))) == 0, "builds differ");
+    CHECK(json_equal(vs, src), "source differs");
+    CHECK((des == NULL) == (v->desugared == NULL) && (!des || json_equal(vd, des)), "desugared differs");
+    /* the text as written keeps the file's key order */
+    a = json_dumps(vsw, JSON_COMPACT | JSON_ENCODE_ANY);
+    b = json_dumps(src, JSON_COMPACT | JSON_ENCODE_ANY);
+    CHECK(a && b && strcmp(a, b) == 0, "source as written differs: %s vs %s", a, b);
+    free(a);
+    free(b);
+    CHECK(des ? json_string_value(json_object_get(e, "divergence")) == NULL ? v->divergence == NULL
+                                                                            : v->divergence &&
+                  strcmp(v->divergence, json_string_value(json_object_get(e, "divergence"))) == 0
+              : v->divergence == NULL,
+          "divergence differs");
+    CHECK(json_string_value(json_object_get(e, "reason")) == NULL
+              ? v->reason == NULL
+              : v->reason && strcmp(v->reason, json_string_value(json_object_get(e, "reason"))) == 0,
+          "reason differs");
+    json_decref(vs);
+    json_decref(vd);
+    json_decref(vsw);
 }
 
 static void check_selector(const char *builds, const pc_interp *fakes)
@@ -248,43 +293,67 @@ static void write_input(const uint8_t *data, size_t size)
     CHECK(fclose(f) == 0, "cannot write %s", json_path);
 }
 
-static void check_loaded(const pc_expectations *ex, const pc_caseset *cases)
+static void check_loaded(const pc_expectations *ex, const pc_caseset *cases, const uint8_t *data,
+                         size_t size)
 {
     pc_interp fakes[NFAKES];
     versions vs = {.n = 0};
     const pc_expect_file *f = pc_expect_file_for(ex, "cases/fz.case");
     const pc_expect_file *other = pc_expect_file_for(ex, "cases/other.case");
-    size_t c, k;
+    json_t *root = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+    pc_error err;
+    char *saved, *dumped;
+    size_t c, k, len;
 
     CHECK(ex->len == 2 && f && other, "%zu files loaded", ex->len);
-    CHECK(json_integer_value(json_object_get(f->root, "schema")) == PC_EXPECT_SCHEMA,
-          "schema not checked");
-    CHECK(json_object_size(json_object_get(other->root, "cases")) == 0, "missing file not empty");
+    CHECK(root != NULL, "loaded what jansson rejects");
+    CHECK(json_integer_value(json_object_get(root, "schema")) == PC_EXPECT_SCHEMA, "schema not checked");
+    /* saved as it was loaded: the compact records rebuild the file's JSON, key order
+     * included, so the text is jansson's dump of what was read */
+    saved = pc_expect_file_text(ex, f, &len, &err);
+    dumped = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    CHECK(saved && dumped && strlen(saved) == strlen(dumped) + 1 && strncmp(saved, dumped, strlen(dumped)) == 0,
+          "saved text differs from the loaded JSON:\n%s\nvs\n%s", saved ? saved : err.msg, dumped);
+    free(saved);
+    free(dumped);
     make_fakes(fakes);
     for (c = 0; c < cases->len; c++) {
         const pc_case *kase = &cases->items[c];
-        json_t *fns = pc_expect_case(ex, kase), *entries, *e;
+        json_t *fns = json_object_get(json_object_get(root, "cases"), kase->name), *entries;
         const char *fname;
-        size_t i;
+        pc_expect_iter it;
         if (strcmp(kase->file, "cases/other.case") == 0) {
-            CHECK(fns == NULL, "a case of the missing file has expectations");
+            pc_expect_functions(ex, kase, &it);
+            CHECK(pc_expect_next(&it) == NULL, "a case of the missing file has expectations");
             continue;
         }
+        pc_expect_functions(ex, kase, &it);
         json_object_foreach(fns, fname, entries) {
-            CHECK(pc_expect_entries(ex, kase, fname) == entries, "entries of '%s'", fname);
+            const char *name = pc_expect_next(&it);
+            size_t i;
+            json_t *e;
+            CHECK(name && strcmp(name, fname) == 0, "functions out of order at '%s'", fname);
+            CHECK(pc_expect_count(ex, kase, fname) == json_array_size(entries), "entries of '%s'", fname);
             json_array_foreach(entries, i, e) {
                 const char *b = json_string_value(json_object_get(e, "builds"));
+                pc_expect_entry v;
                 CHECK(b != NULL, "an entry without builds was accepted");
+                CHECK(pc_expect_get(ex, kase, fname, i, &v), "entry %zu of '%s' missing", i, fname);
+                check_entry(&v, e);
                 check_selector(b, fakes);
                 collect_bounds(&vs, b);
             }
             for (k = 0; k < NFAKES; k++)
                 check_find(ex, kase, fname, entries, &fakes[k]);
         }
-        for (k = 0; k < NFAKES; k++)
-            CHECK(pc_expect_find(ex, kase, "no such function", &fakes[k]) == NULL,
+        CHECK(pc_expect_next(&it) == NULL, "a function the file does not have");
+        for (k = 0; k < NFAKES; k++) {
+            pc_expect_entry none;
+            CHECK(!pc_expect_lookup(ex, kase, "no such function", &fakes[k], &none),
                   "found an entry for a function not in the file");
+        }
     }
+    json_decref(root);
     check_labels(&vs);
 }
 
@@ -303,7 +372,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(strncmp(err.msg, json_path, strlen(json_path)) == 0,
               "error does not name the file: %s", err.msg);
     else
-        check_loaded(&ex, &cases);
+        check_loaded(&ex, &cases, data, size);
     pc_expect_free(&ex);
     pc_caseset_free(&cases);
     return 0;

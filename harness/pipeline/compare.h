@@ -79,7 +79,8 @@ typedef struct pc_comparison {
 } pc_comparison;
 
 /* Receives each row once it is judged, with the expected value it was judged against
- * (borrowed, NULL when none). Nonzero stops the run with that error. */
+ * when its verdict is not PASS (borrowed; NULL for PASS rows and when there was none).
+ * Nonzero stops the run with that error. */
 typedef int (*pc_row_sink)(void *ctx, const pc_comparison *cmp, const pc_row *row,
                            json_t *expected, pc_error *err);
 

@@ -64,9 +64,21 @@ FUNCTION_TYPES = (
 # Text helpers
 
 
+def _thread_ident(match):
+    return match.group(1) + " ?"
+
+
 def scrub(text):
-    """Replace memory addresses (0x7f3a...) by 0x? so output is stable."""
-    return THREAD_IDENT.sub(r"\1 ?", ADDRESS.sub("0x?", text))
+    """Replace memory addresses (0x7f3a...) by 0x? so output is stable.
+    The thread-id replacement is a function, not the template r"\1 ?":
+    re parses a template on first use and caches it per process, so every
+    forked job child would parse it again (about 1 ms).  Most text holds
+    neither pattern; the substring tests skip the regular expressions."""
+    if "0x" in text:
+        text = ADDRESS.sub("0x?", text)
+    if "started" in text:
+        text = THREAD_IDENT.sub(_thread_ident, text)
+    return text
 
 
 def json_safe(text):
@@ -627,7 +639,8 @@ def encode_line(obj):
     waiting."""
     try:
         text = json.dumps(obj, ensure_ascii=False)
-        nbytes = len(text.encode("utf-8")) + 1
+        # (most lines are ASCII: their length is their size, no copy needed)
+        nbytes = (len(text) if text.isascii() else len(text.encode("utf-8"))) + 1
     except (TypeError, ValueError) as err:  # UnicodeEncodeError is a ValueError
         text = json.dumps({"id": None, "runner_error": "cannot encode result: %s" % err})
         nbytes = len(text) + 1  # ASCII (ensure_ascii)

@@ -334,3 +334,17 @@ class LocalsForm(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Scrub(unittest.TestCase):
+    """scrub() skips the expressions when their text is absent, and its
+    thread-id replacement (a function) gives what the template gave."""
+
+    def test_same_as_the_two_substitutions(self):
+        texts = ["", "plain", "<object at 0x7f3aBEEF>", "0x", "0X1f", "x0x1 0xg",
+                 "<Thread(worker, started 140234)>", "<Thread(w, started daemon 12)> at 0xabc",
+                 "started", "not started yet", "started 12 started daemon 34"]
+        for text in texts:
+            want = runner.THREAD_IDENT.sub(r"\1 ?", runner.ADDRESS.sub("0x?", text))
+            self.assertEqual(runner.scrub(text), want, text)
+        self.assertEqual(runner.scrub("<Thread(t, started 99)> 0x1"), "<Thread(t, started ?)> 0x?")

@@ -161,8 +161,21 @@ def canonical_locals(pairs, style):
     that print it), with values in `style`."""
     converted = canonical(dict(pairs), style)
     if isinstance(converted, dict) and "dict" in converted:
-        converted["dict"].sort(key=lambda pair: json.dumps(pair[0], sort_keys=True))
+        items = converted["dict"]
+        if all(type(k) is str and _plain_json(k) for k, _ in items):
+            # Names (the usual keys) that JSON writes without escapes: their
+            # JSON text is '"' + k + '"', and k + '"' orders the same way
+            # (the opening quote is common) without encoding every key.
+            items.sort(key=lambda pair: pair[0] + '"')
+        else:
+            items.sort(key=lambda pair: json.dumps(pair[0], sort_keys=True))
     return converted
+
+
+def _plain_json(text):
+    """True when json.dumps(text) is text in double quotes, unescaped:
+    printable ASCII without a quote or a backslash."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
 def _name_of(obj, fallback):

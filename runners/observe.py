@@ -105,10 +105,34 @@ def _declared_global(name, parent, private):
     if parent.co_flags & CO_OPTIMIZED:
         # A name bound in a function is local, cell or free unless global.
         return mangled not in parent.co_varnames + parent.co_cellvars + parent.co_freevars
-    import dis  # class bodies store locals and globals by name alike: look
+    # Class bodies store locals and globals by name alike: look for a
+    # STORE_GLOBAL of it (a scan of the bytecode; importing dis in every
+    # job child would cost more than the rest of the table).
+    return mangled in stored_globals(parent)
 
-    return any(i.opname == "STORE_GLOBAL" and i.argval == mangled
-               for i in dis.get_instructions(parent))
+
+STORE_GLOBAL = _OPMAP["STORE_GLOBAL"]
+EXTENDED_ARG = _OPMAP["EXTENDED_ARG"]
+
+
+def stored_globals(code):
+    """The names `code` stores with STORE_GLOBAL, read from its wordcode
+    (two bytes per unit on 3.6+; EXTENDED_ARG prefixes widen the argument,
+    which indexes co_names).  dis.get_instructions gives the same names."""
+    ops = code.co_code
+    names = code.co_names
+    found = set()
+    ext = 0
+    for i in range(0, len(ops) - 1, 2):
+        op = ops[i]
+        arg = ops[i + 1] | ext
+        if op == EXTENDED_ARG:
+            ext = arg << 8
+            continue
+        ext = 0
+        if op == STORE_GLOBAL and arg < len(names):
+            found.add(names[arg])
+    return found
 
 
 def computed_qualname(code, parent, parent_qualname, private):
@@ -142,13 +166,24 @@ def code_tree(module_code):
     return found
 
 
+def code_objects(module_code):
+    """code_tree() with co_qualname (3.11+): the same codes in the same
+    order, without computing qualnames the code objects already carry."""
+    found = []
+    stack = list(reversed(_child_codes(module_code)))
+    while stack:
+        code = stack.pop()
+        found.append((code, code.co_qualname))
+        stack.extend(reversed(_child_codes(code)))
+    return found
+
+
 def scope_table(module_code):
     """The "scopes" object: {qualname: {"varnames", "cellvars", "freevars"}}
     in discovery order; a repeated qualname gets " #2", " #3", ..."""
     table = {}
     seen = {}
-    for code, computed in code_tree(module_code):
-        qualname = code.co_qualname if HAS_CO_QUALNAME else computed
+    for code, qualname in (code_objects if HAS_CO_QUALNAME else code_tree)(module_code):
         seen[qualname] = seen.get(qualname, 0) + 1
         key = qualname if seen[qualname] == 1 else "%s #%d" % (qualname, seen[qualname])
         while key in table:  # a real qualname that looks like "f #2"

@@ -64,9 +64,21 @@ FUNCTION_TYPES = (
 # Text helpers
 
 
+def _thread_ident(match):
+    return match.group(1) + " ?"
+
+
 def scrub(text):
-    """Replace memory addresses (0x7f3a...) by 0x? so output is stable."""
-    return THREAD_IDENT.sub(r"\1 ?", ADDRESS.sub("0x?", text))
+    """Replace memory addresses (0x7f3a...) by 0x? so output is stable.
+    The thread-id replacement is a function, not the template r"\1 ?":
+    re parses a template on first use and caches it per process, so every
+    forked job child would parse it again (about 1 ms).  Most text holds
+    neither pattern; the substring tests skip the regular expressions."""
+    if "0x" in text:
+        text = ADDRESS.sub("0x?", text)
+    if "started" in text:
+        text = THREAD_IDENT.sub(_thread_ident, text)
+    return text
 
 
 def json_safe(text):
@@ -149,8 +161,21 @@ def canonical_locals(pairs, style):
     that print it), with values in `style`."""
     converted = canonical(dict(pairs), style)
     if isinstance(converted, dict) and "dict" in converted:
-        converted["dict"].sort(key=lambda pair: json.dumps(pair[0], sort_keys=True))
+        items = converted["dict"]
+        if all(type(k) is str and _plain_json(k) for k, _ in items):
+            # Names (the usual keys) that JSON writes without escapes: their
+            # JSON text is '"' + k + '"', and k + '"' orders the same way
+            # (the opening quote is common) without encoding every key.
+            items.sort(key=lambda pair: pair[0] + '"')
+        else:
+            items.sort(key=lambda pair: json.dumps(pair[0], sort_keys=True))
     return converted
+
+
+def _plain_json(text):
+    """True when json.dumps(text) is text in double quotes, unescaped:
+    printable ASCII without a quote or a backslash."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
 def _name_of(obj, fallback):
@@ -627,7 +652,8 @@ def encode_line(obj):
     waiting."""
     try:
         text = json.dumps(obj, ensure_ascii=False)
-        nbytes = len(text.encode("utf-8")) + 1
+        # (most lines are ASCII: their length is their size, no copy needed)
+        nbytes = (len(text) if text.isascii() else len(text.encode("utf-8"))) + 1
     except (TypeError, ValueError) as err:  # UnicodeEncodeError is a ValueError
         text = json.dumps({"id": None, "runner_error": "cannot encode result: %s" % err})
         nbytes = len(text) + 1  # ASCII (ensure_ascii)
@@ -665,20 +691,36 @@ def run_line(line, dp_module, dp_error, out, owner_pid):
         emit({"runner_error": "runner failed: " + text})
 
 
-def limit_memory(line):
+# The max_memory field of a job line, read before the line is decoded.
+# Compiled here, in the fork server: compiled on first use it would be
+# compiled again in every job child (about 2 ms, most of what a small job
+# costs beside its own work).
+MAX_MEMORY_FIELD = re.compile(rb'"max_memory": ?([0-9]+)')
+
+
+def import_resource():
+    """The resource module, or None where there is none.  The fork server
+    imports it once, rather than each job child (about 0.5 ms each)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    return resource
+
+
+def limit_memory(line, resource):
     """In a job child: cap the address space at the job's max_memory (an
     allocation beyond it raises MemoryError).  The job line is peeked at
     with a regular expression, not decoded, so nothing is parsed before
-    the limit holds."""
-    match = re.search(rb'"max_memory": ?([0-9]+)', line)
-    if not match or int(match.group(1)) == 0:
+    the limit holds.  `resource` is import_resource()'s module (None: no
+    limit on this platform; documented in docs/protocol.md)."""
+    match = MAX_MEMORY_FIELD.search(line)
+    if not match or int(match.group(1)) == 0 or resource is None:
         return
     try:
-        import resource
-
         limit = int(match.group(1))
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ImportError, ValueError, OSError):
+    except (ValueError, OSError):
         pass  # no limit on this platform; documented in docs/protocol.md
 
 
@@ -708,13 +750,14 @@ def serve_forking(proto_in, proto_out, dp_module, dp_error):
     job, and nothing a job does reaches the next one.  After the child ends
     it writes {"end": {"exit": CODE}} or {"end": {"signal": N}}, formatted
     without building any object."""
+    resource = import_resource()
     for line in job_lines(proto_in):
         proto_out.flush()
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
-                limit_memory(line)
+                limit_memory(line, resource)
                 run_line(line, dp_module, dp_error, proto_out, os.getpid())
                 proto_out.flush()
             except BaseException:  # noqa: B036 - exit 70 tells the harness

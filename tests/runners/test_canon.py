@@ -334,3 +334,43 @@ class LocalsForm(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Scrub(unittest.TestCase):
+    """scrub() skips the expressions when their text is absent, and its
+    thread-id replacement (a function) gives what the template gave."""
+
+    def test_same_as_the_two_substitutions(self):
+        texts = ["", "plain", "<object at 0x7f3aBEEF>", "0x", "0X1f", "x0x1 0xg",
+                 "<Thread(worker, started 140234)>", "<Thread(w, started daemon 12)> at 0xabc",
+                 "started", "not started yet", "started 12 started daemon 34"]
+        for text in texts:
+            want = runner.THREAD_IDENT.sub(r"\1 ?", runner.ADDRESS.sub("0x?", text))
+            self.assertEqual(runner.scrub(text), want, text)
+        self.assertEqual(runner.scrub("<Thread(t, started 99)> 0x1"), "<Thread(t, started ?)> 0x?")
+
+
+class LocalsKeyOrder(unittest.TestCase):
+    """canonical_locals sorts plain names without encoding them; the order
+    is still that of the keys' JSON text, for every kind of key."""
+
+    def test_same_order_as_json_text(self):
+        import random
+        import string
+
+        rng = random.Random(7)
+        alphabet = string.printable + "\u00e9\x7f\x01"
+        style = runner.LocalsStyle({})
+        for n in range(2000):
+            keys = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4)))
+                    for _ in range(rng.randint(1, 6))]
+            if n % 7 == 0:
+                keys.append(3)  # a non-string key: every key takes the JSON path
+            got = runner.canonical_locals([(k, 1) for k in keys], style)
+            want = runner.canonical(dict((k, 1) for k in keys), style)
+            want["dict"].sort(key=lambda pair: json.dumps(pair[0], sort_keys=True))
+            self.assertEqual(got, want, keys)
+
+    def test_prefix_sorts_after_a_longer_name_as_json_does(self):
+        got = runner.canonical_locals([("x", 1), ("x!", 2)], runner.LocalsStyle({}))
+        self.assertEqual([k for k, _ in got["dict"]], ["x!", "x"])

@@ -402,6 +402,43 @@ class ComputedQualnames(unittest.TestCase):
         self.assertGreater(checked, 300)
 
 
+class ScopeWalkShortcuts(unittest.TestCase):
+    """What scope_table uses instead of dis and of computed qualnames (so a
+    job child imports and computes less) gives what they gave."""
+
+    def test_stored_globals_matches_dis(self):
+        import dis
+
+        # a class body with enough names that EXTENDED_ARG prefixes appear
+        many = "".join("    v%d = %d\n" % (i, i) for i in range(300))
+        texts = corpus_texts() + [("tricky", TRICKY), ("wide", "class W:\n" + many + "    global g\n    g = 1\n")]
+        checked = 0
+        for name, text in texts:
+            try:
+                module = compile(text, "<case>", "exec", dont_inherit=True)
+            except SyntaxError:
+                continue
+            for code in [module] + [c for c, _ in observe.code_tree(module)]:
+                want = set(i.argval for i in dis.get_instructions(code) if i.opname == "STORE_GLOBAL")
+                with self.subTest(case=name, code=code.co_name):
+                    self.assertEqual(observe.stored_globals(code), want)
+                checked += 1
+        self.assertGreater(checked, 300)
+        wide = compile("class W:\n" + many + "    global g\n    g = 1\n", "<w>", "exec").co_consts[0]
+        self.assertIn("g", observe.stored_globals(wide))
+
+    @unittest.skipUnless(hasattr(compile("", "", "exec"), "co_qualname"), "co_qualname is 3.11+")
+    def test_code_objects_is_code_tree_in_the_same_order(self):
+        for name, text in corpus_texts() + [("tricky", TRICKY)]:
+            try:
+                module = compile(text, "<case>", "exec", dont_inherit=True)
+            except SyntaxError:
+                continue
+            with self.subTest(case=name):
+                self.assertEqual([(id(c), q) for c, q in observe.code_objects(module)],
+                                 [(id(c), c.co_qualname) for c, _ in observe.code_tree(module)])
+
+
 # A translation with every kind of code object TranslationMap tells apart
 # (written for the test: class D is nested in C, and Odd's create_class def
 # names the class it makes differently).

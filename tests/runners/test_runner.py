@@ -753,6 +753,33 @@ class ForkServer(RunnerTest):
         self.assertEqual((outcomes["bomb"]["kind"], outcomes["bomb"]["type"]), ("raise", "MemoryError"))
         self.assertEqual(outcomes["after"], self.returned(1 << 20))
 
+    def test_limit_memory_sets_the_limit_without_compiling_or_importing(self):
+        """The fork server compiles the field's pattern and imports resource
+        once; a job child only searches and calls setrlimit."""
+        import re
+
+        runner = import_runner()
+
+        class FakeResource(object):
+            RLIMIT_AS = "AS"
+
+            def __init__(self):
+                self.calls = []
+
+            def setrlimit(self, which, limits):
+                self.calls.append((which, limits))
+
+        fake = FakeResource()
+        re.purge()
+        before = set(sys.modules)
+        runner.limit_memory(b'{"id": 1, "max_memory": 12345, "source": ""}', fake)
+        runner.limit_memory(b'{"id": 2, "max_memory":0}', fake)
+        runner.limit_memory(b'{"id": 3, "max_memory": 99}', None)
+        runner.limit_memory(b'{"id": 4}', fake)
+        self.assertEqual(fake.calls, [("AS", (12345, 12345))])
+        self.assertEqual(len(re._cache) + len(getattr(re, "_cache2", {})), 0)
+        self.assertEqual(set(sys.modules) - before, set())
+
     def test_a_forked_copy_never_writes_protocol_lines(self):
         result = self.run_one("""\
             import os

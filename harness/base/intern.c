@@ -1,10 +1,10 @@
 /* intern.c - see intern.h. */
 #include "intern.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "util.h"
+#include <unistd.h>
 
 #define CANONICAL (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
 
@@ -20,17 +20,50 @@ static uint64_t hash(const char *s, size_t len)
     return h;
 }
 
-/* The slot holding `text`, or the empty slot where it would go. */
-static size_t probe(const pc_intern *in, const char *text, size_t len)
+/* Read `len` bytes of the spill file at `off` into buf (len + 1 bytes); 0 or -1. */
+static int spill_read(const pc_intern *in, uint64_t off, size_t len, char *buf)
 {
-    size_t mask = in->nslots - 1, i = (size_t)hash(text, len) & mask;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = pread(in->spill_fd, buf + got, len - got, (off_t)(off + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        got += (size_t)n;
+    }
+    buf[len] = '\0';
+    return 0;
+}
+
+/* Is text id (1-based) the given bytes? In spill mode the file is read back (only
+ * when hash and length agree); a read error is taken as "no". */
+static int same_text(const pc_intern *in, uint32_t id, const char *text, size_t len, uint64_t h)
+{
+    char small[512], *buf;
+    int same;
+    if (in->hashes[id - 1] != h)
+        return 0;
+    if (!in->spilling) {
+        const char *t = in->texts[id - 1];
+        return strncmp(t, text, len) == 0 && t[len] == '\0';
+    }
+    if (in->lens[id - 1] != len)
+        return 0;
+    buf = len < sizeof small ? small : malloc(len + 1);
+    same = buf && spill_read(in, in->offsets[id - 1], len, buf) == 0 && memcmp(buf, text, len) == 0;
+    if (buf != small)
+        free(buf);
+    return same;
+}
+
+/* The slot holding `text`, or the empty slot where it would go. */
+static size_t probe(const pc_intern *in, const char *text, size_t len, uint64_t h)
+{
+    size_t mask = in->nslots - 1, i = (size_t)h & mask;
     for (;; i = (i + 1) & mask) {
         uint32_t id = in->slots[i];
-        const char *t;
-        if (id == 0)
-            return i;
-        t = in->texts[id - 1];
-        if (strncmp(t, text, len) == 0 && t[len] == '\0')
+        if (id == 0 || same_text(in, id, text, len, h))
             return i;
     }
 }
@@ -45,59 +78,124 @@ static int grow_table(pc_intern *in, pc_error *err)
         return pc_oom(err);
     }
     in->nslots = n;
+    /* distinct texts: each goes to the first empty slot of its probe sequence */
     for (i = 0; i < oldn; i++) {
         if (old[i]) {
-            const char *t = in->texts[old[i] - 1];
-            in->slots[probe(in, t, strlen(t))] = old[i];
+            size_t mask = n - 1, at = (size_t)in->hashes[old[i] - 1] & mask;
+            while (in->slots[at])
+                at = (at + 1) & mask;
+            in->slots[at] = old[i];
         }
     }
     free(old);
     return 0;
 }
 
+int pc_intern_spill(pc_intern *in, int fd, pc_error *err)
+{
+    if (in->len)
+        return pc_fail(err, "intern: spill mode must be chosen before the first text");
+    in->spill_fd = fd;
+    in->spilling = 1;
+    return 0;
+}
+
+/* Keep one more text: in memory, or appended to the spill file. */
+static int store(pc_intern *in, const char *text, size_t len, uint64_t h, pc_error *err)
+{
+    size_t cap = in->cap;
+    if (pc_grow(&in->hashes, &cap, in->len + 1, sizeof *in->hashes, err))
+        return -1;
+    if (!in->spilling) {
+        char *copy;
+        size_t c2 = in->cap;
+        if (pc_grow(&in->texts, &c2, in->len + 1, sizeof *in->texts, err))
+            return -1;
+        if (!(copy = malloc(len + 1)))
+            return pc_oom(err);
+        memcpy(copy, text, len);
+        copy[len] = '\0';
+        in->texts[in->len] = copy;
+    } else {
+        size_t c2 = in->cap, c3 = in->cap, off = 0;
+        if (len > UINT32_MAX)
+            return pc_fail(err, "intern: a text of %zu bytes", len);
+        if (pc_grow(&in->offsets, &c2, in->len + 1, sizeof *in->offsets, err) ||
+            pc_grow(&in->lens, &c3, in->len + 1, sizeof *in->lens, err))
+            return -1;
+        while (off < len) {
+            ssize_t n = pwrite(in->spill_fd, text + off, len - off, (off_t)(in->spilled + off));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                return pc_fail(err, "intern: cannot write the spill file: %s", strerror(errno));
+            off += (size_t)n;
+        }
+        in->offsets[in->len] = in->spilled;
+        in->lens[in->len] = (uint32_t)len;
+        in->spilled += len;
+    }
+    in->hashes[in->len] = h;
+    in->cap = cap;
+    in->len++;
+    in->bytes += len;
+    return 0;
+}
+
 uint32_t pc_intern_add(pc_intern *in, const char *text, size_t len, pc_error *err)
 {
+    uint64_t h = hash(text, len);
     size_t at;
-    char *copy;
     if (in->len >= UINT32_MAX - 1) {
         pc_fail(err, "more than %u distinct texts", (unsigned)(UINT32_MAX - 1));
         return 0;
     }
     if (2 * (in->len + 1) > in->nslots && grow_table(in, err))
         return 0;
-    at = probe(in, text, len);
+    at = probe(in, text, len, h);
     if (in->slots[at])
         return in->slots[at];
-    if (pc_grow(&in->texts, &in->cap, in->len + 1, sizeof *in->texts, err))
+    if (store(in, text, len, h, err))
         return 0;
-    if (!(copy = malloc(len + 1))) {
-        pc_oom(err);
-        return 0;
-    }
-    memcpy(copy, text, len);
-    copy[len] = '\0';
-    in->texts[in->len++] = copy;
-    in->bytes += len;
     in->slots[at] = (uint32_t)in->len;
     return (uint32_t)in->len;
 }
 
 uint32_t pc_intern_find(const pc_intern *in, const char *text, size_t len)
 {
-    return in->nslots ? in->slots[probe(in, text, len)] : 0;
+    return in->nslots ? in->slots[probe(in, text, len, hash(text, len))] : 0;
 }
 
 const char *pc_intern_text(const pc_intern *in, uint32_t id)
 {
-    return id >= 1 && id <= in->len ? in->texts[id - 1] : NULL;
+    return id >= 1 && id <= in->len && !in->spilling ? in->texts[id - 1] : NULL;
+}
+
+int pc_intern_copy(const pc_intern *in, uint32_t id, pc_buf *out, pc_error *err)
+{
+    size_t len;
+    if (id < 1 || id > in->len)
+        return pc_fail(err, "intern: no text %u", (unsigned)id);
+    if (!in->spilling)
+        return pc_buf_append(out, in->texts[id - 1], strlen(in->texts[id - 1]), err);
+    len = in->lens[id - 1];
+    if (pc_grow(&out->data, &out->cap, out->len + len + 1, 1, err))
+        return -1;
+    if (spill_read(in, in->offsets[id - 1], len, out->data + out->len))
+        return pc_fail(err, "intern: cannot read the spill file: %s", strerror(errno));
+    out->len += len;
+    return 0;
 }
 
 void pc_intern_free(pc_intern *in)
 {
     size_t i;
-    for (i = 0; i < in->len; i++)
+    for (i = 0; in->texts && i < in->len; i++)
         free(in->texts[i]);
     free(in->texts);
+    free(in->hashes);
+    free(in->offsets);
+    free(in->lens);
     free(in->slots);
     memset(in, 0, sizeof *in);
 }
@@ -125,6 +223,15 @@ uint32_t pc_intern_find_json(const pc_intern *in, json_t *value)
 
 json_t *pc_intern_load(const pc_intern *in, uint32_t id)
 {
-    const char *t = pc_intern_text(in, id);
-    return t ? json_loads(t, JSON_DECODE_ANY, NULL) : NULL;
+    pc_buf b = {0};
+    pc_error err;
+    json_t *v;
+    if (id < 1 || id > in->len)
+        return NULL;
+    if (!in->spilling)
+        return json_loads(in->texts[id - 1], JSON_DECODE_ANY, NULL);
+    v = pc_intern_copy(in, id, &b, &err) == 0 ? json_loadb(b.data, b.len, JSON_DECODE_ANY, NULL)
+                                              : NULL;
+    pc_buf_free(&b);
+    return v;
 }

@@ -6,6 +6,13 @@
  *
  * Ids count from 1 in the order texts were first added; 0 means "no text". A text's
  * pointer stays valid, and its bytes unchanged, until pc_intern_free.
+ *
+ * Spill mode (pc_intern_spill, before the first add) keeps the texts in a file instead:
+ * each new text is appended to it, and memory holds only its hash, offset and length
+ * (about 30 bytes a text, whatever its size). Lookups stay exact (a hash match is
+ * confirmed against the file). pc_intern_text then gives NULL: read a text with
+ * pc_intern_copy or pc_intern_load. The run's observations use it, so a run's memory
+ * does not grow with the size of what it observed.
  */
 #ifndef PC_INTERN_H
 #define PC_INTERN_H
@@ -15,9 +22,16 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "util.h"
 
 typedef struct pc_intern {
-    char **texts;     /* texts[id - 1], NUL-terminated, owned */
+    char **texts;     /* texts[id - 1], NUL-terminated, owned (NULL in spill mode) */
+    uint64_t *hashes; /* hashes[id - 1] */
+    uint64_t *offsets; /* spill mode: where text id starts in the file */
+    uint32_t *lens;   /* spill mode: its length */
+    int spill_fd;     /* spill mode: the file (owned by the caller), else 0 and unused */
+    int spilling;
+    uint64_t spilled; /* bytes written to it */
     size_t len, cap;  /* texts held */
     uint32_t *slots;  /* open addressing: an id, or 0 for an empty slot */
     size_t nslots;    /* a power of two, at least twice len */
@@ -29,8 +43,13 @@ typedef struct pc_intern {
 uint32_t pc_intern_add(pc_intern *in, const char *text, size_t len, pc_error *err);
 /* The id of `text` if it is held, else 0; never adds. */
 uint32_t pc_intern_find(const pc_intern *in, const char *text, size_t len);
-/* The text of an id, or NULL for 0 or an id not given out. */
+/* The text of an id, or NULL for 0, an id not given out, or spill mode. */
 const char *pc_intern_text(const pc_intern *in, uint32_t id);
+/* Spill mode from now on: texts go to fd (a file open for reading and writing, empty,
+ * owned by the caller, which must keep it open until pc_intern_free). */
+int pc_intern_spill(pc_intern *in, int fd, pc_error *err);
+/* Append the text of id (not NUL-terminated by this call) to out. */
+int pc_intern_copy(const pc_intern *in, uint32_t id, pc_buf *out, pc_error *err);
 void pc_intern_free(pc_intern *in);
 
 /* JSON values by their canonical text (compact, keys sorted): the id of `value`,

@@ -53,6 +53,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     pc_comparison cmp = {0};
     pc_judge judge = {0};
     pc_report_writer report = {0};
+    FILE *spill = NULL;
     pc_stale_list stale = {0};
     pc_run_info run = {0};
     char *written = NULL;
@@ -79,6 +80,16 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     if (pc_report_open(&report, p->reports, run.started, &err) ||
         pc_judge_init(&judge, &pr.cases, &pr.plan, &pr.ex, &cmp, pc_report_row, &report, &err))
         goto fail;
+    /* run keeps the distinct observations in a temporary file, so its memory does not grow
+     * with them (bless reads them all back: it keeps them in memory) */
+    if (o->cmd == PC_CMD_RUN) {
+        if (!(spill = tmpfile())) {
+            pc_fail(&err, "cannot create a temporary file for the observations: %s", strerror(errno));
+            goto fail;
+        }
+        if (pc_intern_spill(&cmp.observations, fileno(spill), &err))
+            goto fail;
+    }
     if (!run.interrupted && !(run.interrupted = pc_cmd_pending_signal(stop_fd)) && pr.plan.len) {
         pc_exec_options eo = {o->parallel, o->timeout, o->startup_timeout, p->runner, 0,
                               o->max_output, o->max_memory, stop_fd};
@@ -154,6 +165,8 @@ done:
     free(written);
     pc_stale_list_free(&stale);
     pc_comparison_free(&cmp);
+    if (spill)
+        fclose(spill);
     pc_prepared_free(&pr);
     return rc;
 }

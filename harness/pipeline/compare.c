@@ -136,7 +136,7 @@ static bool obs_equal(const pc_comparison *cmp, uint32_t obs, const char *want)
 {
     if (!pc_expect_defined(want))
         return obs == 0;
-    return obs != 0 && strcmp(pc_intern_text(&cmp->observations, obs), want) == 0;
+    return obs != 0 && pc_intern_find(&cmp->observations, want, strlen(want)) == obs;
 }
 
 /* What a row was judged against. */
@@ -508,26 +508,35 @@ int pc_judge_finish(pc_judge *j, int interrupted, pc_error *err)
         pc_job_result_clear(&r);
     }
     /* rows are in order within each case, and cases complete in any order: a counting
-     * sort by case index, which is stable and linear */
+     * sort by case index (stable, linear), applied in place by following the
+     * permutation's cycles, so the rows are never held twice */
     if (j->cmp->len > 1) {
         size_t n = j->cmp->len, ncases = j->cases->len, c;
-        size_t *start = calloc(ncases + 1, sizeof *start);
-        pc_row *sorted = malloc(n * sizeof *sorted);
-        if (!start || !sorted) {
+        size_t *start = calloc(ncases + 1, sizeof *start), *dest = malloc(n * sizeof *dest);
+        pc_row *rows = j->cmp->rows;
+        if (!start || !dest) {
             free(start);
-            free(sorted);
+            free(dest);
             return pc_oom(err);
         }
         for (i = 0; i < n; i++)
-            start[(size_t)(j->cmp->rows[i].kase - j->cases->items) + 1]++;
+            start[(size_t)(rows[i].kase - j->cases->items) + 1]++;
         for (c = 0; c < ncases; c++)
             start[c + 1] += start[c];
         for (i = 0; i < n; i++)
-            sorted[start[(size_t)(j->cmp->rows[i].kase - j->cases->items)]++] = j->cmp->rows[i];
+            dest[i] = start[(size_t)(rows[i].kase - j->cases->items)]++;
         free(start);
-        free(j->cmp->rows);
-        j->cmp->rows = sorted;
-        j->cmp->cap = n;
+        for (i = 0; i < n; i++) {
+            while (dest[i] != i) {
+                size_t d = dest[i], t = dest[d];
+                pc_row tmp = rows[d];
+                rows[d] = rows[i];
+                rows[i] = tmp;
+                dest[d] = d;
+                dest[i] = t;
+            }
+        }
+        free(dest);
     }
     return 0;
 }

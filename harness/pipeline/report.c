@@ -217,13 +217,20 @@ static int put_reasons(pc_report_writer *w, pc_error *err)
  * is canonical JSON already), so that a row's "observation": ID is an index. */
 static int put_observations(pc_report_writer *w, const pc_comparison *cmp, pc_error *err)
 {
+    pc_buf b = {0};
     size_t i;
+    int rc = 0;
     if (fputs("],\n\"observations\":[null", w->f) < 0)
         return pc_fail(err, "%s: cannot write the report: %s", w->tmp, strerror(errno));
-    for (i = 1; i <= cmp->observations.len; i++)
-        if (fputs(",\n", w->f) < 0 || fputs(pc_intern_text(&cmp->observations, (uint32_t)i), w->f) < 0)
-            return pc_fail(err, "%s: cannot write the report: %s", w->tmp, strerror(errno));
-    return 0;
+    for (i = 1; rc == 0 && i <= cmp->observations.len; i++) {
+        pc_buf_clear(&b);
+        if (pc_buf_append(&b, ",\n", 2, err) || pc_intern_copy(&cmp->observations, (uint32_t)i, &b, err))
+            rc = -1;
+        else if (fwrite(b.data, 1, b.len, w->f) != b.len)
+            rc = pc_fail(err, "%s: cannot write the report: %s", w->tmp, strerror(errno));
+    }
+    pc_buf_free(&b);
+    return rc;
 }
 
 json_t *pc_report_stale_json(const pc_stale_list *stale)

@@ -1,0 +1,78 @@
+/* The text store (base/intern.h): ids, exact lookups, and spill mode giving the same
+ * answers as memory mode while holding the texts in a file. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intern.h"
+#include "fixture.h"
+
+/* The same texts into a store of each mode: ids, lookups and texts agree. */
+static void fill_and_check(pc_intern *in)
+{
+    pc_error err;
+    char text[64];
+    size_t i;
+    pc_buf b = {0};
+    /* enough texts to grow the table several times, each added twice */
+    for (i = 0; i < 5000; i++) {
+        snprintf(text, sizeof text, "{\"value\":%zu}", i);
+        cr_assert_eq(pc_intern_add(in, text, strlen(text), &err), (uint32_t)(i + 1), "%s", text);
+    }
+    for (i = 0; i < 5000; i++) {
+        snprintf(text, sizeof text, "{\"value\":%zu}", i);
+        cr_assert_eq(pc_intern_add(in, text, strlen(text), &err), (uint32_t)(i + 1), "kept once");
+        cr_assert_eq(pc_intern_find(in, text, strlen(text)), (uint32_t)(i + 1));
+        pc_buf_clear(&b);
+        cr_assert_eq(pc_intern_copy(in, (uint32_t)(i + 1), &b, &err), 0, "%s", err.msg);
+        cr_assert_str_eq(b.data, text);
+    }
+    cr_assert_eq(in->len, 5000);
+    /* a prefix, a longer text and an empty one are other texts */
+    cr_assert_eq(pc_intern_find(in, "{\"value\":1", 10), 0);
+    cr_assert_eq(pc_intern_find(in, "{\"value\":1}}", 12), 0);
+    cr_assert_eq(pc_intern_add(in, "", 0, &err), 5001);
+    cr_assert_eq(pc_intern_copy(in, 0, &b, &err), -1, "0 names no text");
+    pc_buf_free(&b);
+}
+
+Test(intern, memory_mode)
+{
+    pc_intern in = {0};
+    fill_and_check(&in);
+    cr_assert_str_eq(pc_intern_text(&in, 2), "{\"value\":1}");
+    pc_intern_free(&in);
+}
+
+Test(intern, spill_mode_keeps_texts_in_the_file)
+{
+    pc_intern in = {0};
+    pc_error err;
+    FILE *f = tmpfile();
+    json_t *v;
+    cr_assert_not_null(f);
+    cr_assert_eq(pc_intern_spill(&in, fileno(f), &err), 0);
+    fill_and_check(&in);
+    cr_assert_null(pc_intern_text(&in, 2), "no text in memory");
+    cr_assert_eq(in.spilled, in.bytes, "every byte went to the file");
+    v = pc_intern_load(&in, 3);
+    cr_assert_eq(json_integer_value(json_object_get(v, "value")), 2);
+    json_decref(v);
+    /* canonical JSON: key order does not make another text */
+    v = json_pack("{s:i, s:i}", "b", 1, "a", 2);
+    cr_assert_eq(pc_intern_json(&in, v, &err), pc_intern_find_json(&in, v));
+    json_decref(v);
+    pc_intern_free(&in);
+    fclose(f);
+}
+
+Test(intern, spill_mode_is_chosen_before_the_first_text)
+{
+    pc_intern in = {0};
+    pc_error err;
+    cr_assert_eq(pc_intern_add(&in, "x", 1, &err), 1);
+    cr_assert_eq(pc_intern_spill(&in, 0, &err), -1);
+    cr_assert(strstr(err.msg, "before the first") != NULL, "%s", err.msg);
+    pc_intern_free(&in);
+}

@@ -62,6 +62,8 @@ typedef struct pc_interp {
     bool debug, free_threaded, wasm, threads;
     bool supported;
     bool selected;
+    double est_seconds; /* scheduling: its jobs' seconds in the previous run (timings.json,
+                         * see schedule.h), or 0 when unknown */
 } pc_interp;
 
 typedef struct pc_registry {

@@ -20,6 +20,7 @@
 #include "expected.h"
 #include "plan.h"
 #include "report.h"
+#include "schedule.h"
 #include "translate.h"
 #include "util.h"
 
@@ -110,6 +111,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
                 o->ninterps ? " --interp" : "", o->ntags ? " --tag" : "");
         goto fail;
     }
+    pc_schedule_load(p->reports, &reg); /* the previous run's times: longest first */
     if (pc_plan_build(&plan, &cases, &reg, o->modes, translations, &err))
         goto fail;
 
@@ -124,6 +126,8 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
                               o->max_output, o->max_memory, stop_fd};
         if (pc_execute(&plan, &eo, results, &run.interrupted, &err))
             goto fail;
+        if (!run.interrupted && pc_schedule_save(p->reports, &plan, results, &err))
+            fprintf(stderr, "pyconform: warning: %s\n", err.msg); /* a hint for next time */
     }
 
     /* 4. compare */

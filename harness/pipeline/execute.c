@@ -4,7 +4,7 @@
  * one interpreter: its jobs, the job in flight, and while it runs, the pool slot of its
  * runner process. The pool asks for work when a pool slot is free: an interpreter whose
  * job is to be resumed (a call timed out or crashed and killed its runner) first, then
- * the others in schedule order (longest first: see order_slots). It reports stdout
+ * the others in schedule order (longest first: see slot_order). It reports stdout
  * and stderr readable; we read a bounded amount (so deadlines are looked at while output
  * is still arriving); each complete stdout line is decoded (protocol.c) and moves the
  * slot's job along: hello -> send the job; module line -> the calls to expect; function
@@ -784,8 +784,10 @@ static int exec_readable(void *ctx, pc_pool_slot *ps, int stream, pc_error *err)
         return -1;
     if (eof && s->state != SLOT_IDLE && handle_exit(s, &r->x, err))
         return -1;
-    if (s->state == SLOT_READY && !slot_has_work(s)) {
-        slot_stop(s); /* all its jobs are done: close its stdin and reap it */
+    if ((s->state == SLOT_READY || s->state == SLOT_BUSY) && !slot_has_work(s)) {
+        /* all its jobs are answered (the end line of one answered early is not waited
+         * for): kill and reap it */
+        slot_stop(s);
         if (r->x.opt->progress)
             fprintf(stderr, "pyconform: %s: %zu jobs done\n", s->interp->name, s->njobs);
     }
@@ -832,29 +834,27 @@ int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_job_result *r
             goto out;
     if (r.nslots > 1)
         qsort(r.slots, r.nslots, sizeof *r.slots, slot_order);
-    if (pc_pool_run(opt->parallel > 0 ? (size_t)opt->parallel : 1, opt->stop_fd, &ops, &r,
-                    &stopped, err))
-        goto out;
-    if (!stopped) {
-        rc = 0;
-        goto out;
+    rc = pc_pool_run(opt->parallel > 0 ? (size_t)opt->parallel : 1, opt->stop_fd, &ops, &r,
+                     &stopped, err);
+    for (i = 0; i < r.nslots; i++) {
+        r.slots[i].ps = NULL; /* the pool has killed and reaped whatever still ran */
+        r.slots[i].state = SLOT_IDLE;
     }
+    if (rc || !stopped)
+        goto out;
 
     /* Interrupted: the pool killed and reaped every runner; what did not finish stays
      * NOT_RUN, calls of a job in flight included. */
     if ((*stopped_by = read_stop(opt->stop_fd)) == 0)
         *stopped_by = SIGTERM;
-    for (i = 0; i < r.nslots; i++) {
+    for (i = 0; i < r.nslots && rc == 0; i++) {
         slot *s = &r.slots[i];
-        slot_stop(s);
         if (s->job.idx >= 0 && s->job.module_seen) {
             char why[64];
             snprintf(why, sizeof why, "not run: interrupted by signal %d", *stopped_by);
-            if (close_calls(s, x, "not-run", why, err))
-                goto out;
+            rc = close_calls(s, x, "not-run", why, err);
         }
     }
-    rc = 0;
 out:
     free_slots(r.slots, r.nslots);
     return rc;

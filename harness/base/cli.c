@@ -45,7 +45,9 @@ static const char usage_run_opts[] =
     "                     ~/.config/pyconform/interpreters.json when it exists)\n"
     "  --cache DIR        cache folder: provisioned builds in DIR/interpreters, probes in\n"
     "                     DIR/probes.json (default $PYCONFORM_CACHE, else ~/.cache/pyconform)\n"
-    "  -j, --jobs N       interpreters run in parallel (default: number of cores)\n"
+    "  -j, --jobs N       interpreters run in parallel (default: number of cores;\n"
+    "                     measured: more slots than cores can be faster, but Pyodide\n"
+    "                     start-ups then miss --startup-timeout on a loaded machine)\n"
     "  --timeout SECONDS  per-job timeout (default 10)\n"
     "  --mode MODE        source, desugared or both (default both)\n"
     "  --root DIR         project root (default: $PYCONFORM_ROOT, else the source tree)\n"
@@ -290,7 +292,7 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
     int i;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     memset(o, 0, sizeof *o);
-    o->parallel = ncpu > 0 ? (int)ncpu : 1;
+    o->parallel = ncpu > 0 ? (int)ncpu : 1; /* measured: README, "Choosing -j" */
     o->timeout = 10;
     o->startup_timeout = 30;
     o->max_output = 1u << 20;

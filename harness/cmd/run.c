@@ -20,6 +20,7 @@
 #include "expected.h"
 #include "plan.h"
 #include "report.h"
+#include "schedule.h"
 #include "translate.h"
 #include "util.h"
 
@@ -75,6 +76,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     if (check_reports_dir(p->reports, &err) ||
         pc_cmd_prepare(o, p, stop_fd, &pr, &run.interrupted, &err))
         goto fail;
+    pc_schedule_load(p->reports, &pr.reg); /* the previous run's times: longest first */
 
     /* 3. execute; 4. each result judged as it arrives, its rows streamed to the report */
     if (pc_report_open(&report, p->reports, run.started, &err) ||
@@ -98,6 +100,8 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     }
     if (pc_judge_finish(&judge, run.interrupted, &err))
         goto fail;
+    if (!run.interrupted && pr.plan.len && pc_schedule_save(p->reports, &pr.plan, cmp.jobs, &err))
+        fprintf(stderr, "pyconform: warning: %s\n", err.msg); /* a hint for next time */
     pc_judge_free(&judge);
     if (pc_stale_find(&pr.ex, &pr.cases, &cmp, &stale, &err))
         goto fail;

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "process.h"
+#include "probe.h"
 #include "util.h"
 
 /* ---- versions ---------------------------------------------------------------- */
@@ -514,23 +514,19 @@ int pc_registry_discover(pc_registry *reg, pc_error *err)
  * of stderr, where a traceback ends with its error). */
 #define PROBLEM_TEXT_MAX 400
 
-/* in->problem = what + the outside text[0..len) (escaped, see util.h; NULL: none), at
- * most PROBLEM_TEXT_MAX bytes of it: the tail when `tail`, else the head. `broken`: the
- * build could not be probed (an unsupported version is not broken). */
-/* len without the trailing newlines and spaces of text. */
-static size_t trimmed(const char *text, size_t len)
+size_t pc_problem_text_len(const char *text, size_t len)
 {
     while (text && len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
         len--;
     return len;
 }
 
-static int set_problem(pc_interp *in, bool broken, const char *what, const char *text, size_t len,
-                       bool tail, pc_error *err)
+int pc_interp_set_problem(pc_interp *in, bool broken, const char *what, const char *text,
+                          size_t len, bool tail, pc_error *err)
 {
     pc_buf b = {0};
     size_t start = 0, n;
-    len = trimmed(text, len);
+    len = pc_problem_text_len(text, len);
     if (text && tail && len > PROBLEM_TEXT_MAX) {
         start = len - PROBLEM_TEXT_MAX;
         while (start < len && start < len - PROBLEM_TEXT_MAX + 3 &&
@@ -578,14 +574,13 @@ bool pc_interp_has_tag(const pc_interp *in, const char *tag)
     return false;
 }
 
-/* Take the probe (a reference is stolen) and derive the interpreter's facts and tags. */
-static int apply_probe(pc_interp *in, json_t *p, pc_error *err)
+int pc_interp_apply_probe(pc_interp *in, json_t *p, pc_error *err)
 {
     const char *impl, *version;
     char buf[512];
     if (!json_is_object(p)) {
         json_decref(p);
-        return set_problem(in, true, "probe printed JSON that is not an object", NULL, 0, false, err);
+        return pc_interp_set_problem(in, true, "probe printed JSON that is not an object", NULL, 0, false, err);
     }
     json_decref(in->probe);
     in->probe = p;
@@ -596,7 +591,7 @@ static int apply_probe(pc_interp *in, json_t *p, pc_error *err)
         int rc;
         if (!text)
             return pc_oom(err);
-        rc = set_problem(in, true, "probe output lacks implementation/version: ", text, strlen(text),
+        rc = pc_interp_set_problem(in, true, "probe output lacks implementation/version: ", text, strlen(text),
                          false, err);
         free(text);
         return rc;
@@ -615,80 +610,10 @@ static int apply_probe(pc_interp *in, json_t *p, pc_error *err)
         return -1;
     if (in->ver.v[0] < 3 || (in->ver.v[0] == 3 && in->ver.v[1] < 8)) {
         snprintf(buf, sizeof buf, "unsupported: Python %s is older than 3.8", version);
-        return set_problem(in, false, buf, NULL, 0, false, err);
+        return pc_interp_set_problem(in, false, buf, NULL, 0, false, err);
     }
     in->supported = true;
     return 0;
-}
-
-/* ---- probe cache ------------------------------------------------------------------
- * CACHE/probes.json: {"schema": 1, "probes": {KEY: {"signature": SIG, "probe": {...}}}}
- * KEY is the command and environment; SIG the size and mtime of every file the command
- * names (the interpreter, a Pyodide folder...) and of probe.py, so a changed binary or
- * probe is probed again. */
-
-static char *probe_key(const pc_interp *in, pc_error *err)
-{
-    pc_buf b = {0};
-    size_t i;
-    for (i = 0; in->argv[i]; i++)
-        if (pc_buf_appendf(&b, err, "%s%s", i ? "\x1f" : "", in->argv[i]))
-            goto fail;
-    for (i = 0; in->env && in->env[i]; i++)
-        if (pc_buf_appendf(&b, err, "\x1e%s", in->env[i]))
-            goto fail;
-    return b.data;
-fail:
-    pc_buf_free(&b);
-    return NULL;
-}
-
-/* Cache keys and signatures hold paths (outside text): kept escaped, so that a path
- * that is not UTF-8 still makes a JSON key. */
-static char *escaped(char *s, pc_error *err)
-{
-    char *e = s ? pc_text_dup(s, strlen(s), err) : NULL;
-    free(s);
-    return e;
-}
-
-static char *probe_signature(const pc_interp *in, const char *probe_script, pc_error *err);
-
-/* Record probe p (borrowed) in the cache object `probes`. */
-static int cache_put(json_t *probes, const pc_interp *in, const char *probe_script, json_t *p,
-                     pc_error *err)
-{
-    char *key = escaped(probe_key(in, err), err);
-    char *sig = escaped(probe_signature(in, probe_script, err), err);
-    int rc = 0;
-    if (!key || !sig)
-        rc = -1;
-    else if (json_object_set_new(probes, key, json_pack("{s:s, s:O}", "signature", sig, "probe", p)))
-        rc = pc_oom(err); /* a NULL value is refused; a value given is taken even then */
-    free(key);
-    free(sig);
-    return rc;
-}
-
-static char *probe_signature(const pc_interp *in, const char *probe_script, pc_error *err)
-{
-    pc_buf b = {0};
-    size_t i;
-    struct stat st;
-    if (pc_buf_append(&b, "", 0, err))
-        return NULL;
-    for (i = 0;; i++) {
-        const char *f = in->argv[i] ? in->argv[i] : probe_script;
-        if (stat(f, &st) == 0 &&
-            pc_buf_appendf(&b, err, "%s:%lld:%lld.%09ld;", f, (long long)st.st_size,
-                           (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec)) {
-            pc_buf_free(&b);
-            return NULL;
-        }
-        if (!in->argv[i])
-            break;
-    }
-    return b.data;
 }
 
 void pc_interp_traits(const pc_interp *in, char *out, size_t size)
@@ -745,23 +670,6 @@ static int name_interp(pc_registry *reg, pc_interp *in, pc_error *err)
     } while (1);
 }
 
-static char **probe_argv(const pc_interp *in, const char *script, pc_error *err)
-{
-    size_t n = 0, i;
-    char **argv;
-    while (in->argv[n])
-        n++;
-    argv = calloc(n + 2, sizeof *argv);
-    if (!argv) {
-        pc_oom(err);
-        return NULL;
-    }
-    for (i = 0; i < n; i++)
-        argv[i] = in->argv[i];
-    argv[n] = (char *)script;
-    return argv;
-}
-
 /* The real path of the executable the probe reports (sys.executable) into real, or
  * false when there is none. */
 static bool probed_executable(const pc_interp *in, char *real)
@@ -814,168 +722,12 @@ static void drop_shims(pc_registry *reg)
     }
 }
 
-/* Collect one started probe (kid, of reg->items[i]) by `deadline`: its probe, or its
- * problem. *rc becomes non-zero on a harness error (then later kids are only killed). */
-static void collect_probe(pc_registry *reg, size_t i, pc_child *kid, double deadline,
-                          double timeout, json_t *probes, const char *probe_script, bool *stopped,
-                          bool *cache_dirty, int *rc, pc_error *err)
-{
-    pc_interp *in = &reg->items[i];
-    pc_buf out = {0}, errb = {0};
-    int status = 0;
-    bool timed_out = false;
-    if (kid->pid <= 0)
-        return;
-    if (*rc != 0) {
-        pc_child_kill(kid);
-        pc_child_finish(kid, NULL);
-        return;
-    }
-    kid->stop_fd = *stopped ? 0 : reg->stop_fd;
-    if (*stopped) {
-        pc_child_kill(kid);
-        pc_child_finish(kid, NULL);
-        *rc = set_problem(in, true, "probe interrupted", NULL, 0, false, err);
-    } else if (pc_child_capture(kid, NULL, deadline - pc_now() > 0.001 ? deadline - pc_now() : 0.001,
-                                &out, &errb, &status, &timed_out, err) != 0) {
-        *rc = -1;
-    } else if (kid->stopped) {
-        *stopped = true;
-        *rc = set_problem(in, true, "probe interrupted", NULL, 0, false, err);
-    } else if (timed_out) {
-        char what[96];
-        snprintf(what, sizeof what, "probe did not finish within %g seconds", timeout);
-        *rc = set_problem(in, true, what, NULL, 0, false, err);
-    } else if (status != 0) {
-        char desc[128], what[160];
-        pc_status_describe(status, desc, sizeof desc);
-        snprintf(what, sizeof what, "probe failed (%s)%s", desc, trimmed(errb.data, errb.len) ? ": " : "");
-        *rc = set_problem(in, true, what, errb.data, errb.len, true, err);
-    } else {
-        json_error_t jerr;
-        json_t *p = json_loadb(out.data ? out.data : "", out.len, JSON_DISABLE_EOF_CHECK, &jerr);
-        if (!p) {
-            char what[256];
-            snprintf(what, sizeof what, "probe printed no JSON object (%s)%s", jerr.text,
-                     trimmed(out.data, out.len) ? ": " : ", nothing on stdout");
-            *rc = set_problem(in, true, what, out.data, out.len, false, err);
-        } else {
-            *rc = cache_put(probes, in, probe_script, p, err);
-            *cache_dirty = true;
-            if (*rc == 0)
-                *rc = apply_probe(in, p, err);
-            else
-                json_decref(p);
-        }
-    }
-    pc_buf_free(&out);
-    pc_buf_free(&errb);
-}
-
 int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout,
                       const char *cache_path, pc_error *err)
 {
-    pc_child *kids = calloc(reg->len ? reg->len : 1, sizeof *kids);
-    char ***argvs = calloc(reg->len ? reg->len : 1, sizeof *argvs);
-    json_t *cache = NULL, *probes;
-    bool cache_dirty = false, stopped = false;
-    double deadline;
-    size_t i, next, width = reg->probe_width ? reg->probe_width : 2;
-    int rc = 0;
-    if (!kids || !argvs) {
-        free(kids);
-        free(argvs);
-        return pc_oom(err);
-    }
-    if (cache_path)
-        cache = json_load_file(cache_path, 0, NULL); /* unreadable: start afresh */
-    if (!json_is_object(json_object_get(cache, "probes"))) {
-        json_decref(cache);
-        cache = json_pack("{s:i, s:{}}", "schema", 1, "probes");
-        if (!cache) {
-            free(kids);
-            free(argvs);
-            return pc_oom(err);
-        }
-    }
-    probes = json_object_get(cache, "probes");
-
-    /* Use cached probes; the others are run below. */
-    for (i = 0; i < reg->len && rc == 0; i++) {
-        pc_interp *in = &reg->items[i];
-        char *key, *sig;
-        json_t *hit;
-        kids[i].pid = -1;
-        if (in->probe || in->problem) /* a problem found before probing (discovery) */
-            continue;
-        key = escaped(probe_key(in, err), err);
-        sig = key ? escaped(probe_signature(in, probe_script, err), err) : NULL;
-        if (!key || !sig) {
-            free(key);
-            rc = -1;
-            break;
-        }
-        hit = json_object_get(probes, key);
-        if (hit && json_is_string(json_object_get(hit, "signature")) &&
-            strcmp(json_string_value(json_object_get(hit, "signature")), sig) == 0 &&
-            json_is_object(json_object_get(hit, "probe"))) {
-            rc = apply_probe(in, json_deep_copy(json_object_get(hit, "probe")), err);
-            free(key);
-            free(sig);
-            continue;
-        }
-        free(key);
-        free(sig);
-        if (!(argvs[i] = probe_argv(in, probe_script, err))) {
-            rc = -1;
-            break;
-        }
-    }
-    /* The probes run `width` at a time (start-up is what they measure: a machine
-     * loaded with many of them at once would make them all late), each batch under
-     * one deadline. Every outcome of a probe leaves either a probe or a problem: the
-     * build is listed either way, never dropped. */
-    for (next = 0; next < reg->len && rc == 0;) {
-        size_t first = next, started = 0;
-        for (; next < reg->len && started < width; next++) {
-            pc_error cerr;
-            if (!argvs[next])
-                continue;
-            kids[next].argv = argvs[next];
-            kids[next].env = reg->items[next].env;
-            kids[next].pipe_out = kids[next].pipe_err = true;
-            kids[next].new_group = true;
-            if (pc_child_start(&kids[next], &cerr) != 0) {
-                kids[next].pid = -1;
-                rc = set_problem(&reg->items[next], true, "", cerr.msg, strlen(cerr.msg), false, err);
-            }
-            started++;
-        }
-        deadline = pc_now() + timeout;
-        for (i = first; i < next; i++)
-            collect_probe(reg, i, &kids[i], deadline, timeout, probes, probe_script, &stopped,
-                          &cache_dirty, &rc, err);
-    }
-    for (i = 0; i < reg->len; i++)
-        free(argvs[i]);
-    free(argvs);
-    free(kids);
-    if (rc == 0 && cache_dirty && cache_path) {
-        char *text = json_dumps(cache, JSON_INDENT(1));
-        char *dir = pc_strdup(cache_path, err);
-        char *slash = dir ? strrchr(dir, '/') : NULL;
-        if (slash)
-            *slash = '\0';
-        /* the cache is an optimisation: failing to write it is not an error */
-        if (text && dir && pc_mkdir_p(dir, NULL) == 0)
-            pc_write_atomic(cache_path, text, strlen(text), NULL);
-        free(text);
-        free(dir);
-    }
-    json_decref(cache);
-    if (rc)
-        return rc;
-
+    size_t i;
+    if (pc_probe_all(reg, probe_script, timeout, cache_path, err))
+        return -1;
     drop_shims(reg);
     pc_registry_sort(reg);
     for (i = 0; i < reg->len; i++) {

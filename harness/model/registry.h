@@ -12,9 +12,9 @@
  * discovered wrapper (argv[0] is not the probe's sys.executable: a shim) that runs the
  * same executable with the same arguments and environment as another entry is dropped;
  * a configured or provisioned wrapper is always kept (it may add arguments or
- * environment of its own). Each build is probed with runners/probe.py (in parallel;
- * results cached in CACHE/probes.json, invalidated when a file in the command changes);
- * versions below 3.8 stay listed but are marked unsupported.
+ * environment of its own). Each build is probed with runners/probe.py (probe.h: on the
+ * process pool; results cached in CACHE/probes.json, invalidated when a file in the
+ * command changes); versions below 3.8 stay listed but are marked unsupported.
  *
  * Nothing found is dropped silently: a build that cannot be probed (its binary is
  * missing or not executable, the probe exits non-zero, prints something other than the
@@ -62,6 +62,8 @@ typedef struct pc_interp {
     bool debug, free_threaded, wasm, threads;
     bool supported;
     bool selected;
+    double est_seconds; /* scheduling: its jobs' seconds in the previous run (timings.json,
+                         * see schedule.h), or 0 when unknown */
 } pc_interp;
 
 typedef struct pc_registry {
@@ -90,12 +92,9 @@ int pc_registry_load_provisioned(pc_registry *reg, const char *dir, const char *
                                  pc_error *err);
 /* Discover the standard places (see above). */
 int pc_registry_discover(pc_registry *reg, pc_error *err);
-/* Probe every interpreter with probe_script in parallel and name them. cache_path (or
- * NULL) holds earlier probes. Probe failures are recorded in `problem`, not returned. */
-/* Probes run reg->probe_width at a time, each batch under one deadline (`timeout`
- * from its start); when
- * reg->stop_fd (> 0) becomes readable, the probes still running are killed and their
- * builds get the problem "probe interrupted". */
+/* Probe every interpreter (pc_probe_all, probe.h), then drop the shims, sort and name
+ * them. cache_path (or NULL) holds earlier probes. Probe failures are recorded in
+ * `problem`, not returned. */
 int pc_registry_probe(pc_registry *reg, const char *probe_script, double timeout,
                       const char *cache_path, pc_error *err);
 /* Select supported interpreters matching any pattern (glob on name or version) and
@@ -117,6 +116,16 @@ const char *pc_capability_name(size_t i);
  * threads, the probe started a thread; subprocess, not a WebAssembly build); else why
  * not, completing "BUILD ...": "cannot start threads". */
 const char *pc_interp_lacks(const pc_interp *in, const char *capability);
+/* For probing (probe.c): take the probe JSON (a reference is stolen) and derive the
+ * interpreter's facts and tags (and `problem` when it is unusable). */
+int pc_interp_apply_probe(pc_interp *in, json_t *p, pc_error *err);
+/* in->problem = what + the outside text[0..len) (escaped, see util.h; NULL: none), at
+ * most 400 bytes of it: the tail when `tail`, else the head. `broken`: the build could
+ * not be probed (an unsupported version is not broken). */
+int pc_interp_set_problem(pc_interp *in, bool broken, const char *what, const char *text,
+                          size_t len, bool tail, pc_error *err);
+/* len without the trailing newlines and spaces of text (0 for NULL). */
+size_t pc_problem_text_len(const char *text, size_t len);
 
 /* Trait string for a build: "" for a plain build, else "+debug", "+ft", "+wasm" joined. */
 void pc_interp_traits(const pc_interp *in, char *out, size_t size);

@@ -1,19 +1,20 @@
 /* execute.c - see execute.h.
  *
- * The loop, in one screen: fill free slots with interpreters that still have jobs;
- * poll every running slot's stdout and stderr, and the stop fd, with the nearest
- * deadline as timeout; read a bounded amount from each ready fd (so deadlines are
- * looked at while output is still arriving); each complete stdout line is decoded
- * (protocol.c) and moves the slot's job along: hello -> send the job; module line ->
- * the calls to expect; function line -> one more call done; end line -> the job's
- * process ended, complete or not. A passed deadline or EOF charges the call in flight
- * and the job resumes after it in a new runner.
+ * The runners run on the process pool (pool.h), `parallel` at once. A `slot` here is
+ * one interpreter: its jobs, the job in flight, and while it runs, the pool slot of its
+ * runner process. The pool asks for work when a pool slot is free: an interpreter whose
+ * job is to be resumed (a call timed out or crashed and killed its runner) first, then
+ * the others in schedule order (longest first: see slot_order). It reports stdout
+ * and stderr readable; we read a bounded amount (so deadlines are looked at while output
+ * is still arriving); each complete stdout line is decoded (protocol.c) and moves the
+ * slot's job along: hello -> send the job; module line -> the calls to expect; function
+ * line -> one more call done; end line -> the job's process ended, complete or not. A
+ * passed deadline (the pool's, per slot: start-up, then per call) or EOF charges the
+ * call in flight and the job resumes after it in a new runner.
  */
 #include "execute.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "pool.h"
 #include "process.h"
 #include "protocol.h"
 #include "util.h"
@@ -61,12 +63,11 @@ typedef struct slot {
     size_t njobs, cap;
     size_t next;         /* first job not yet sent */
     slot_state state;
-    pc_child child;
+    pc_pool_slot *ps;    /* the pool slot of its runner process, while it has one */
     char **argv;
     char **env;
     job_progress job;
     long answered;       /* the last job answered; its late lines (before its end line) are dropped */
-    double deadline;     /* for the hello, or for the job in flight */
     pc_buf out, err;
     size_t out_scanned;  /* bytes of `out` already scanned for a newline */
     size_t err_total;    /* stderr bytes of the job in flight (a tail is kept) */
@@ -153,32 +154,29 @@ static void progress_clear(job_progress *p)
 
 /* ---- the runner process ---------------------------------------------------------- */
 
+/* Kill the runner's process group and reap it (pool.h: the pool slot is free). */
 static void slot_stop(slot *s)
 {
-    if (s->state != SLOT_IDLE) {
-        pc_child_kill(&s->child);
-        pc_child_finish(&s->child, NULL);
-    }
+    if (s->state != SLOT_IDLE && s->ps)
+        pc_pool_kill(s->ps);
+    s->ps = NULL;
     s->state = SLOT_IDLE;
 }
 
-static int slot_start(slot *s, const exec_ctx *x, pc_error *err)
+/* Describe the runner for the pool slot ps (the pool starts it; its stdout and stderr
+ * are non-blocking). */
+static void slot_start(slot *s, const exec_ctx *x, pc_pool_slot *ps)
 {
-    memset(&s->child, 0, sizeof s->child);
-    s->child.argv = s->argv;
-    s->child.env = s->env;
-    s->child.pipe_in = s->child.pipe_out = s->child.pipe_err = true;
-    s->child.new_group = true;
-    s->child.stack_bytes = RUNNER_STACK_BYTES;
+    ps->task = s;
+    ps->child.argv = s->argv;
+    ps->child.env = s->env;
+    ps->child.pipe_in = ps->child.pipe_out = ps->child.pipe_err = true;
+    ps->child.stack_bytes = RUNNER_STACK_BYTES;
+    ps->deadline = pc_now() + x->opt->startup_timeout;
+    s->ps = ps;
     pc_buf_clear(&s->out);
     s->out_scanned = 0;
-    if (pc_child_start(&s->child, err) != 0)
-        return 1; /* err says why; the caller fails the interpreter's jobs */
-    fcntl(s->child.out, F_SETFL, fcntl(s->child.out, F_GETFL) | O_NONBLOCK);
-    fcntl(s->child.err, F_SETFL, fcntl(s->child.err, F_GETFL) | O_NONBLOCK);
     s->state = SLOT_STARTING;
-    s->deadline = pc_now() + x->opt->startup_timeout;
-    return 0;
 }
 
 /* ---- jobs -------------------------------------------------------------------------- */
@@ -198,9 +196,9 @@ static int send_job(slot *s, const exec_ctx *x, pc_error *err)
     pc_buf_clear(&s->err);
     s->err_total = 0;
     s->state = SLOT_BUSY;
-    s->deadline = now + x->opt->timeout + (s->interp->wasm ? WASM_GRACE : 0);
+    s->ps->deadline = now + x->opt->timeout + (s->interp->wasm ? WASM_GRACE : 0);
     while (off < len) {
-        ssize_t w = write(s->child.in, line + off, len - off);
+        ssize_t w = write(s->ps->child.in, line + off, len - off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0)
@@ -512,7 +510,7 @@ static int read_stdout(slot *s, const exec_ctx *x, bool *eof, pc_error *err)
     char chunk[65536];
     size_t got = 0, start;
     while (got < READ_TURN && s->state != SLOT_IDLE) {
-        ssize_t n = read(s->child.out, chunk, sizeof chunk);
+        ssize_t n = read(s->ps->child.out, chunk, sizeof chunk);
         char *nl;
         if (n < 0 && errno == EINTR)
             continue;
@@ -556,8 +554,8 @@ static int read_stderr(slot *s, pc_error *err)
 {
     char chunk[65536];
     size_t got = 0;
-    while (got < READ_TURN) {
-        ssize_t n = read(s->child.err, chunk, sizeof chunk);
+    while (got < READ_TURN && s->ps) {
+        ssize_t n = read(s->ps->child.err, chunk, sizeof chunk);
         size_t keep;
         if (n < 0 && errno == EINTR)
             continue;
@@ -580,7 +578,8 @@ static int handle_exit(slot *s, const exec_ctx *x, pc_error *err)
     int status = 0;
     char desc[160], what[256];
     read_stderr(s, err);
-    pc_child_finish(&s->child, &status);
+    pc_pool_reap(s->ps, &status);
+    s->ps = NULL;
     pc_status_describe(status, desc, sizeof desc);
     if (s->state == SLOT_STARTING) {
         s->state = SLOT_IDLE;
@@ -695,143 +694,149 @@ static int read_stop(int fd)
     return n == (ssize_t)sizeof si ? (int)si.ssi_signo : n > 0 ? SIGTERM : 0;
 }
 
+/* Schedule order: the slots whose builds took longest in the previous run first (their
+ * est_seconds, from timings.json: see schedule.h), as lit's smart order does, so that a
+ * long build does not start last and leave the other cores idle at the end. Builds
+ * without a time come first (nothing says they are short), Pyodide builds (whose
+ * start-up alone is seconds) ahead of the others, then by job count. */
+static int slot_order(const void *pa, const void *pb)
+{
+    const slot *a = pa, *b = pb;
+    bool ka = a->interp->est_seconds > 0, kb = b->interp->est_seconds > 0;
+    if (ka != kb)
+        return ka ? 1 : -1;
+    if (ka && a->interp->est_seconds != b->interp->est_seconds)
+        return a->interp->est_seconds > b->interp->est_seconds ? -1 : 1;
+    if (a->interp->wasm != b->interp->wasm)
+        return a->interp->wasm ? -1 : 1;
+    if (a->njobs != b->njobs)
+        return a->njobs > b->njobs ? -1 : 1;
+    return a->jobs[0] < b->jobs[0] ? -1 : 1; /* plan order */
+}
+
+typedef struct exec_run {
+    exec_ctx x;
+    slot *slots; /* in schedule order */
+    size_t nslots;
+} exec_run;
+
+/* The pool has a free slot: start the runner of a resumed job first (so the rest of
+ * that job does not wait behind another interpreter's batch), else the first
+ * interpreter in schedule order that still has work: the ones before it are done or
+ * running, so this is the next one not started yet, unless a runner was replaced
+ * between two jobs (a protocol error), which then goes on before a new one starts. */
+static int exec_next(void *ctx, pc_pool_slot *ps, pc_error *err)
+{
+    exec_run *r = ctx;
+    size_t i, pass;
+    (void)err;
+    for (pass = 0; pass < 2; pass++)
+        for (i = 0; i < r->nslots; i++) {
+            slot *s = &r->slots[i];
+            if (s->state == SLOT_IDLE && slot_has_work(s) && (pass == 1 || s->job.idx >= 0)) {
+                slot_start(s, &r->x, ps);
+                return 1;
+            }
+        }
+    return 0;
+}
+
+static int exec_start_failed(void *ctx, pc_pool_slot *ps, const char *why, pc_error *err)
+{
+    exec_run *r = ctx;
+    slot *s = ps->task;
+    char *what = pc_asprintf(err, "cannot start runner: %s", why);
+    int rc;
+    s->ps = NULL;
+    s->state = SLOT_IDLE;
+    rc = what ? fail_interpreter(s, &r->x, what, err) : -1;
+    free(what);
+    return rc;
+}
+
+static int exec_readable(void *ctx, pc_pool_slot *ps, int stream, pc_error *err)
+{
+    exec_run *r = ctx;
+    slot *s = ps->task;
+    bool eof = false;
+    if (stream == 2)
+        return read_stderr(s, err);
+    if (read_stdout(s, &r->x, &eof, err))
+        return -1;
+    if (eof && s->state != SLOT_IDLE && handle_exit(s, &r->x, err))
+        return -1;
+    if ((s->state == SLOT_READY || s->state == SLOT_BUSY) && !slot_has_work(s)) {
+        /* all its jobs are answered (the end line of one answered early is not waited
+         * for): kill and reap it */
+        slot_stop(s);
+        if (r->x.opt->progress)
+            fprintf(stderr, "pyconform: %s: %zu jobs done\n", s->interp->name, s->njobs);
+    }
+    return 0;
+}
+
+static int exec_deadline(void *ctx, pc_pool_slot *ps, pc_error *err)
+{
+    exec_run *r = ctx;
+    return handle_deadline(ps->task, &r->x, err);
+}
+
+/* Only the stop fd ends a runner behind our back: the pool killed and reaped it. */
+static int exec_finish(void *ctx, pc_pool_slot *ps, int status, pc_error *err)
+{
+    slot *s = ps->task;
+    (void)ctx;
+    (void)status;
+    (void)err;
+    s->ps = NULL;
+    s->state = SLOT_IDLE;
+    return 0;
+}
+
 int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_exec_on_result on_result,
                void *ctx, int *stopped_by, pc_error *err)
 {
-    slot *slots = NULL;
-    size_t nslots = 0, i, turn = 0;
-    struct pollfd *fds = NULL;
-    slot **owners = NULL;
-    exec_ctx x = {plan, opt, on_result, ctx, {opt->timeout, opt->max_output, opt->max_memory, 0}, 0};
+    static const pc_pool_ops ops = {exec_next, exec_start_failed, exec_readable, exec_deadline,
+                                    exec_finish};
+    exec_run r = {{plan, opt, on_result, ctx, {opt->timeout, opt->max_output, opt->max_memory, 0}, 0},
+                  NULL, 0};
+    exec_ctx *x = &r.x;
+    bool stopped = false;
+    size_t i;
     int rc = -1;
 
     *stopped_by = 0;
-    x.limits.max_line = 4 * opt->max_output + LINE_SLACK;
-    x.max_line = x.limits.max_line + (1u << 20);
-    if (make_slots(plan, &x, &slots, &nslots, err))
+    x->limits.max_line = 4 * opt->max_output + LINE_SLACK;
+    x->max_line = x->limits.max_line + (1u << 20);
+    if (make_slots(plan, x, &r.slots, &r.nslots, err))
         return -1;
-    fds = calloc(2 * nslots + 1, sizeof *fds);
-    owners = calloc(2 * nslots + 1, sizeof *owners);
-    if (!fds || !owners) {
-        pc_oom(err);
+    for (i = 0; i < r.nslots; i++)
+        if (slot_prepare(&r.slots[i], opt, err))
+            goto out;
+    if (r.nslots > 1)
+        qsort(r.slots, r.nslots, sizeof *r.slots, slot_order);
+    rc = pc_pool_run(opt->parallel > 0 ? (size_t)opt->parallel : 1, opt->stop_fd, &ops, &r,
+                     &stopped, err);
+    for (i = 0; i < r.nslots; i++) {
+        r.slots[i].ps = NULL; /* the pool has killed and reaped whatever still ran */
+        r.slots[i].state = SLOT_IDLE;
+    }
+    if (rc || !stopped)
         goto out;
-    }
-    for (i = 0; i < nslots; i++)
-        if (slot_prepare(&slots[i], opt, err))
-            goto out;
 
-    for (;;) {
-        nfds_t nfds = 0;
-        double now = pc_now(), nearest = 0;
-        size_t active = 0;
-        bool left = false;
-        int wait_ms, r;
-
-        /* (Re)start runners while there is room and work, starting the search one
-         * slot further each turn so that no interpreter waits behind the others. */
-        for (i = 0; i < nslots; i++)
-            active += slots[i].state != SLOT_IDLE;
-        /* Two passes: first the slots whose job is to be resumed (a call timed out
-         * or crashed and killed their runner), so the rest of that job does not wait
-         * behind another interpreter's batch; then the others. */
-        for (i = 0; i < 2 * nslots && (int)active < opt->parallel; i++) {
-            slot *s = &slots[(turn + i) % nslots];
-            pc_error serr;
-            if (s->state != SLOT_IDLE || !slot_has_work(s) || (i < nslots && s->job.idx < 0))
-                continue;
-            if (slot_start(s, &x, &serr)) {
-                char *why = pc_asprintf(err, "cannot start runner: %s", serr.msg);
-                int frc = why ? fail_interpreter(s, &x, why, err) : -1;
-                free(why);
-                if (frc)
-                    goto out;
-                continue;
-            }
-            active++;
-        }
-        turn++;
-        for (i = 0; i < nslots; i++)
-            left |= slot_has_work(&slots[i]);
-        if (!left)
-            break;
-
-        for (i = 0; i < nslots; i++) {
-            slot *s = &slots[i];
-            if (s->state == SLOT_IDLE)
-                continue;
-            if (s->state == SLOT_READY && !slot_has_work(s)) {
-                slot_stop(s); /* all its jobs are done: close its stdin and reap it */
-                if (opt->progress)
-                    fprintf(stderr, "pyconform: %s: %zu jobs done\n", s->interp->name, s->njobs);
-                continue;
-            }
-            fds[nfds] = (struct pollfd){.fd = s->child.out, .events = POLLIN};
-            owners[nfds++] = s;
-            fds[nfds] = (struct pollfd){.fd = s->child.err, .events = POLLIN};
-            owners[nfds++] = s;
-            if (nearest == 0 || s->deadline < nearest)
-                nearest = s->deadline;
-        }
-        if (opt->stop_fd >= 0) {
-            fds[nfds] = (struct pollfd){.fd = opt->stop_fd, .events = POLLIN};
-            owners[nfds++] = NULL;
-        }
-        wait_ms = nearest == 0 ? 1000 : nearest > now ? (int)((nearest - now) * 1000) + 1 : 0;
-        r = poll(fds, nfds, wait_ms);
-        if (r < 0 && errno != EINTR) {
-            pc_fail(err, "poll: %s", strerror(errno));
-            goto out;
-        }
-        for (i = 0; r > 0 && i < nfds; i++) {
-            slot *s = owners[i];
-            bool eof = false;
-            if (!fds[i].revents)
-                continue;
-            if (!s) {
-                if ((*stopped_by = read_stop(opt->stop_fd)) != 0)
-                    goto stop;
-                continue;
-            }
-            if (s->state == SLOT_IDLE || fds[i].fd != (i % 2 ? s->child.err : s->child.out))
-                continue; /* replaced by a new runner during this turn */
-            if (fds[i].fd == s->child.err) {
-                if (read_stderr(s, err))
-                    goto out;
-                continue;
-            }
-            if (read_stdout(s, &x, &eof, err))
-                goto out;
-            if (eof && s->state != SLOT_IDLE && handle_exit(s, &x, err))
-                goto out;
-        }
-        now = pc_now();
-        for (i = 0; i < nslots; i++) {
-            slot *s = &slots[i];
-            if ((s->state == SLOT_STARTING || s->state == SLOT_BUSY) && s->deadline <= now &&
-                handle_deadline(s, &x, err))
-                goto out;
-        }
-    }
-    rc = 0;
-    goto out;
-
-stop:
-    /* Interrupted: kill and reap every runner (free_slots does); what did not finish
-     * stays NOT_RUN, calls of a job in flight included. */
-    for (i = 0; i < nslots; i++) {
-        slot *s = &slots[i];
-        slot_stop(s);
+    /* Interrupted: the pool killed and reaped every runner; what did not finish stays
+     * NOT_RUN, calls of a job in flight included. */
+    if ((*stopped_by = read_stop(opt->stop_fd)) == 0)
+        *stopped_by = SIGTERM;
+    for (i = 0; i < r.nslots && rc == 0; i++) {
+        slot *s = &r.slots[i];
         if (s->job.idx >= 0 && s->job.module_seen) {
             char why[64];
             snprintf(why, sizeof why, "not run: interrupted by signal %d", *stopped_by);
-            if (close_calls(s, &x, PC_JOB_NOT_RUN, why, err))
-                goto out;
+            rc = close_calls(s, x, PC_JOB_NOT_RUN, why, err);
         }
     }
-    rc = 0;
 out:
-    free_slots(slots, nslots);
-    free(fds);
-    free(owners);
+    free_slots(r.slots, r.nslots);
     return rc;
 }

@@ -1,13 +1,14 @@
 /* translate.c - see translate.h. */
 #include "translate.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "process.h"
+#include "pool.h"
 #include "util.h"
 
 const char *pc_translation_source_name(pc_translation_source s)
@@ -21,51 +22,114 @@ const char *pc_translation_source_name(pc_translation_source s)
     return "none";
 }
 
+/* Desugarer processes on the pool: each task runs argv with `input` on stdin and fills
+ * `out` from what it printed. */
+typedef struct tr_task {
+    char *const *argv;
+    const char *input;
+    pc_translation *out;
+    const pc_case *kase; /* named in harness errors, when set */
+} tr_task;
+
+typedef struct tr_run {
+    tr_task *tasks;
+    size_t n, next;
+    bool *done;
+    double timeout;
+} tr_run;
+
+static int tr_next(void *ctx, pc_pool_slot *slot, pc_error *err)
+{
+    tr_run *r = ctx;
+    tr_task *t;
+    (void)err;
+    if (r->next >= r->n)
+        return 0;
+    t = &r->tasks[r->next];
+    slot->task = (void *)(uintptr_t)r->next++;
+    slot->child.argv = t->argv;
+    slot->child.pipe_in = slot->child.pipe_out = slot->child.pipe_err = true;
+    slot->input = t->input ? t->input : "";
+    slot->input_len = strlen(slot->input);
+    slot->deadline = r->timeout > 0 ? pc_now() + r->timeout : 0;
+    return 1;
+}
+
+static int tr_start_failed(void *ctx, pc_pool_slot *slot, const char *why, pc_error *err)
+{
+    tr_run *r = ctx;
+    size_t i = (uintptr_t)slot->task;
+    r->done[i] = true;
+    r->tasks[i].out->failure = pc_asprintf(err, "desugarer did not start: %s", why);
+    return r->tasks[i].out->failure ? 0 : -1;
+}
+
+/* The desugarer's exit status and output become the translation or its failure. */
+static int tr_result(pc_pool_slot *slot, int status, double timeout, pc_translation *out,
+                     pc_error *err)
+{
+    const pc_buf *so = &slot->out, *se = &slot->err;
+    char desc[128];
+    out->notes = se->len ? pc_strdup(se->data, err) : NULL;
+    if (slot->stopped)
+        out->failure = pc_strdup("desugarer stopped: the run was interrupted", err);
+    else if (slot->timed_out)
+        out->failure = pc_asprintf(err, "desugarer did not finish within %g s", timeout);
+    else if (status != 0) {
+        pc_status_describe(status, desc, sizeof desc);
+        out->failure = pc_asprintf(err, "desugarer failed (%s): %.2000s", desc, out->notes ? out->notes : "");
+    } else if (so->len && pc_utf8_valid_prefix(so->data, so->len) < so->len) {
+        /* the translation runs as text: bytes that are not UTF-8 are the desugarer's
+         * error, shown escaped around the first of them */
+        size_t bad = pc_utf8_valid_prefix(so->data, so->len), from = bad > 40 ? bad - 40 : 0;
+        char *excerpt = pc_text_dup(so->data + from, so->len - from > 120 ? 120 : so->len - from, err);
+        out->failure = excerpt ? pc_asprintf(err, "desugarer output is not valid UTF-8 (or holds "
+                                                  "a NUL) at byte %zu: ...%s", bad, excerpt)
+                               : NULL;
+        free(excerpt);
+    } else
+        out->text = pc_strdup(so->len ? so->data : "", err);
+    return (se->len && !out->notes) || (!out->failure && !out->text) ? -1 : 0;
+}
+
+static int tr_finish(void *ctx, pc_pool_slot *slot, int status, pc_error *err)
+{
+    tr_run *r = ctx;
+    size_t i = (uintptr_t)slot->task;
+    const pc_case *k = r->tasks[i].kase;
+    r->done[i] = true;
+    if (tr_result(slot, status, r->timeout, r->tasks[i].out, err))
+        return k ? pc_wrap(err, "%s:%d: translating case '%s'", k->file, k->line, k->name) : -1;
+    return 0;
+}
+
+/* Run the tasks, `parallel` at once. A task the run stopped before it started fails
+ * as stopped. */
+static int run_tasks(tr_task *tasks, size_t n, int parallel, double timeout, int stop_fd,
+                     pc_error *err)
+{
+    static const pc_pool_ops ops = {tr_next, tr_start_failed, NULL, NULL, tr_finish};
+    tr_run r = {tasks, n, 0, calloc(n ? n : 1, sizeof *r.done), timeout};
+    bool stopped = false;
+    size_t i;
+    int rc;
+    if (!r.done)
+        return pc_oom(err);
+    rc = pc_pool_run(parallel > 0 ? (size_t)parallel : 1, stop_fd > 0 ? stop_fd : -1, &ops, &r,
+                     &stopped, err);
+    for (i = 0; rc == 0 && stopped && i < n; i++)
+        if (!r.done[i] &&
+            !(tasks[i].out->failure = pc_strdup("desugarer stopped: the run was interrupted", err)))
+            rc = -1;
+    free(r.done);
+    return rc;
+}
+
 int pc_translate_text(char *const *argv, const char *text, double timeout, int stop_fd,
                       pc_translation *out, pc_error *err)
 {
-    pc_child c = {0};
-    pc_buf so = {0}, se = {0};
-    pc_error cerr;
-    int status = 0, rc = 0;
-    bool timed_out = false;
-    c.argv = argv;
-    c.pipe_in = c.pipe_out = c.pipe_err = true;
-    c.new_group = true;
-    c.stop_fd = stop_fd;
-    if (pc_child_start(&c, &cerr) != 0) {
-        out->failure = pc_asprintf(err, "desugarer did not start: %s", cerr.msg);
-        return out->failure ? 0 : -1;
-    }
-    if (pc_child_capture(&c, text, timeout, &so, &se, &status, &timed_out, err))
-        rc = -1;
-    if (rc == 0) {
-        char desc[128];
-        out->notes = se.len ? pc_strdup(se.data, err) : NULL;
-        if (c.stopped)
-            out->failure = pc_strdup("desugarer stopped: the run was interrupted", err);
-        else if (timed_out)
-            out->failure = pc_asprintf(err, "desugarer did not finish within %g s", timeout);
-        else if (status != 0) {
-            pc_status_describe(status, desc, sizeof desc);
-            out->failure = pc_asprintf(err, "desugarer failed (%s): %.2000s", desc, se.len ? se.data : "");
-        } else if (so.len && pc_utf8_valid_prefix(so.data, so.len) < so.len) {
-            /* the translation runs as text: bytes that are not UTF-8 are the desugarer's
-             * error, shown escaped around the first of them */
-            size_t bad = pc_utf8_valid_prefix(so.data, so.len), from = bad > 40 ? bad - 40 : 0;
-            char *excerpt = pc_text_dup(so.data + from, so.len - from > 120 ? 120 : so.len - from, err);
-            out->failure = excerpt ? pc_asprintf(err, "desugarer output is not valid UTF-8 (or holds "
-                                                      "a NUL) at byte %zu: ...%s", bad, excerpt)
-                                   : NULL;
-            free(excerpt);
-        } else
-            out->text = pc_strdup(so.len ? so.data : "", err);
-        if ((se.len && !out->notes) || (!out->failure && !out->text))
-            rc = -1;
-    }
-    pc_buf_free(&so);
-    pc_buf_free(&se);
-    return rc;
+    tr_task t = {argv, text, out, NULL};
+    return run_tasks(&t, 1, 1, timeout, stop_fd, err);
 }
 
 /* Our desugarer, once for every case that needs it (--batch: NDJSON in and out). */
@@ -142,15 +206,18 @@ int pc_translate(const pc_caseset *cases, const pc_translate_options *o, pc_tran
                  pc_error *err)
 {
     char *ext[] = {"/bin/sh", "-c", (char *)o->external, NULL};
-    size_t i;
+    tr_task *tasks = NULL;
+    size_t i, n = 0;
+    int rc;
+    if (o->external && !(tasks = calloc(cases->len ? cases->len : 1, sizeof *tasks)))
+        return pc_oom(err);
     for (i = 0; i < cases->len; i++) {
         const pc_case *k = &cases->items[i];
         pc_translation *t = &out[i];
         memset(t, 0, sizeof *t);
         if (o->external) {
             t->source = PC_TR_EXTERNAL;
-            if (pc_translate_text(ext, k->source, o->timeout, o->stop_fd, t, err))
-                return pc_wrap(err, "%s:%d: translating case '%s'", k->file, k->line, k->name);
+            tasks[n++] = (tr_task){ext, k->source, t, k};
         } else if (k->desugared) {
             t->source = PC_TR_CASE;
             if (!(t->text = pc_strdup(k->desugared, err)))
@@ -159,7 +226,12 @@ int pc_translate(const pc_caseset *cases, const pc_translate_options *o, pc_tran
             t->source = PC_TR_OURS;
         }
     }
-    return o->external ? 0 : translate_ours(cases, o, out, err);
+    if (!o->external)
+        return translate_ours(cases, o, out, err);
+    /* an external desugarer runs once per case: `parallel` of them at once */
+    rc = run_tasks(tasks, n, o->parallel, o->timeout, o->stop_fd, err);
+    free(tasks);
+    return rc;
 }
 
 void pc_translations_free(pc_translation *t, size_t n)

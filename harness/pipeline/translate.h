@@ -4,7 +4,9 @@
  *  - "case": the block's `=` section (the frozen default where it exists);
  *  - "pyconform": our desugarer (host/desugar.py), for blocks without one;
  *  - "external": `--desugarer CMD` (run with /bin/sh -c, source on stdin, translation
- *    on stdout), which then translates every block.
+ *    on stdout), which then translates every block, once per block, `parallel` at once.
+ * Desugarer processes run on the process pool (pool.h); our desugarer runs once for all
+ * the blocks that need it (--batch).
  * A desugarer that exits non-zero gives no text: the block's desugared jobs become
  * ERROR with its stderr. What the desugarer printed on stderr (its list of untranslated
  * constructs) is kept for the report.
@@ -40,7 +42,7 @@ typedef struct pc_translate_options {
     const char *desugar_py;  /* host/desugar.py */
     const char *external;    /* --desugarer CMD, or NULL */
     double timeout;          /* per case, seconds */
-    int parallel;            /* desugarer processes at once */
+    int parallel;            /* external desugarer processes at once */
     int stop_fd;             /* > 0: stop (and fail with "interrupted") when readable */
 } pc_translate_options;
 
@@ -48,7 +50,7 @@ typedef struct pc_translate_options {
  * recorded in the translation, not returned). */
 int pc_translate(const pc_caseset *cases, const pc_translate_options *o, pc_translation *out,
                  pc_error *err);
-/* Run one desugarer on one text: argv as given, text on stdin. */
+/* Run one desugarer on one text: argv as given, text on stdin (a pool of one). */
 int pc_translate_text(char *const *argv, const char *text, double timeout, int stop_fd,
                       pc_translation *out, pc_error *err);
 void pc_translations_free(pc_translation *t, size_t n);

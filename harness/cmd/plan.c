@@ -24,13 +24,6 @@
 #include "translate.h"
 #include "util.h"
 
-/* The runner's environment and the line limit, as pipeline/execute.c sets them (its
- * base_env and LINE_SLACK; keep the two in step). */
-static const char *const runner_env[] = {
-    "PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1", "PYTHONNOUSERSITE=1",
-    "PYTHONIOENCODING=utf-8", "PYTHONUTF8=1", NULL,
-};
-#define RUNNER_LINE_SLACK (16u << 20)
 
 /* How many functions expected/ records as defined for the job's build and mode (an
  * entry whose observation is not null), or -1 when it records nothing for the case. */
@@ -81,7 +74,7 @@ static int print_json(FILE *out, const pc_job *j, const pc_paths *p, const pc_jo
     free(line);
     if (!job)
         return pc_fail(err, "job %zu: its own job line does not parse: %s", j->id, jerr.text);
-    env = string_array(runner_env, NULL);
+    env = string_array(pc_runner_env, NULL);
     for (len = 0; env && j->interp->env && j->interp->env[len]; len++)
         if (json_array_append_new(env, json_string(j->interp->env[len]))) {
             json_decref(env);
@@ -135,7 +128,7 @@ int pc_cmd_plan(const pc_options *o, const pc_paths *p, int argc, char **argv)
 {
     pc_prepared pr = {0};
     pc_job_limits lim = {o->timeout, o->max_output, o->max_memory,
-                         4 * o->max_output + RUNNER_LINE_SLACK};
+                         pc_runner_max_line(o->max_output)};
     pc_error err;
     size_t i, ninterps = 0, skipped = 0, broken = 0;
     const pc_interp *last = NULL;

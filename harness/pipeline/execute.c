@@ -30,8 +30,6 @@
 #define STDERR_TAIL 4096
 /* Read at most this much from one fd per turn of the loop. */
 #define READ_TURN (1u << 20)
-/* A runner line may hold up to 4x the stdout cap (JSON escapes) plus this. */
-#define LINE_SLACK (16u << 20)
 /* Pyodide builds interrupt a job themselves at the timeout (the instance survives and
  * answers with a KeyboardInterrupt); the harness kills them only this much later. */
 #define WASM_GRACE 5.0
@@ -82,28 +80,25 @@ typedef struct exec_ctx {
     size_t max_line;
 } exec_ctx;
 
-/* The runner's environment: deterministic hashing, no bytecode, no user site. */
-static char *const base_env[] = {
-    "PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1", "PYTHONNOUSERSITE=1",
-    "PYTHONIOENCODING=utf-8", "PYTHONUTF8=1", NULL,
-};
 
 static int slot_prepare(slot *s, const pc_exec_options *opt, pc_error *err)
 {
-    size_t n = 0, m = 0, i, k = 0;
+    size_t n = 0, m = 0, i, k = 0, nbase = 0;
     while (s->interp->argv[n])
         n++;
     while (s->interp->env && s->interp->env[m])
         m++;
     s->argv = calloc(n + 2, sizeof *s->argv);
-    s->env = calloc(m + sizeof base_env / sizeof *base_env, sizeof *s->env);
+    while (pc_runner_env[nbase])
+        nbase++;
+    s->env = calloc(m + nbase + 1, sizeof *s->env);
     if (!s->argv || !s->env)
         return pc_oom(err);
     for (i = 0; i < n; i++)
         s->argv[i] = s->interp->argv[i];
     s->argv[n] = (char *)opt->runner;
-    for (i = 0; base_env[i]; i++)
-        s->env[k++] = base_env[i];
+    for (i = 0; pc_runner_env[i]; i++)
+        s->env[k++] = (char *)pc_runner_env[i];
     for (i = 0; i < m; i++)
         s->env[k++] = s->interp->env[i];
     return 0;
@@ -806,7 +801,7 @@ int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_exec_on_resul
     int rc = -1;
 
     *stopped_by = 0;
-    x->limits.max_line = 4 * opt->max_output + LINE_SLACK;
+    x->limits.max_line = pc_runner_max_line(opt->max_output);
     x->max_line = x->limits.max_line + (1u << 20);
     if (make_slots(plan, x, &r.slots, &r.nslots, err))
         return -1;

@@ -118,3 +118,13 @@ char *pc_job_line(const pc_job *j, size_t resume, const pc_job_limits *lim, size
     (*len)++;
     return line;
 }
+
+const char *const pc_runner_env[] = {
+    "PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1", "PYTHONNOUSERSITE=1",
+    "PYTHONIOENCODING=utf-8", "PYTHONUTF8=1", NULL,
+};
+
+size_t pc_runner_max_line(size_t max_output)
+{
+    return 4 * max_output + (16u << 20);
+}

@@ -52,6 +52,13 @@ typedef struct pc_job_limits {
     size_t max_line;     /* bytes of one runner line */
 } pc_job_limits;
 
+/* The environment every runner starts with, before the build's own: deterministic
+ * hashing, no bytecode, no user site, UTF-8. NULL-terminated, constant. */
+extern const char *const pc_runner_env[];
+/* The longest runner line the harness accepts when a call keeps max_output bytes of
+ * stdout: four times that (JSON escapes) plus room for the rest of the observation. */
+size_t pc_runner_max_line(size_t max_output);
+
 /* The job line for `j` (newline-terminated, malloc'd; *len set), starting at call
  * `resume` (0: the whole job). */
 char *pc_job_line(const pc_job *j, size_t resume, const pc_job_limits *lim, size_t *len,

@@ -84,10 +84,11 @@ struct pc_held {
     size_t n;
 };
 
+/* A case's jobs, chained through pc_judge.next_job in plan order (ids are plan index
+ * + 1; 0 ends the chain), so that no case needs a list of its own. */
 struct pc_judge_case {
-    size_t *jobs;          /* plan indices of the case's jobs, in plan order */
-    size_t njobs, cap;
-    size_t waiting;        /* jobs whose result has not arrived */
+    uint32_t first, last;  /* the chain's ends */
+    uint32_t waiting;      /* jobs whose result has not arrived */
 };
 
 static void held_free(struct pc_held *h)
@@ -352,9 +353,9 @@ static int judge_case(pc_judge *jd, size_t c, pc_error *err)
         return pc_oom(err);
     for (i = 0; i < jd->ninterps * PC_MODE_COUNT; i++)
         by[i] = -1;
-    for (i = 0; i < pc->njobs; i++) {
-        const pc_job *job = &jd->plan->jobs[pc->jobs[i]];
-        by[(size_t)interp_index(jd, job->interp) * PC_MODE_COUNT + job->mode] = (long)pc->jobs[i];
+    for (k = pc->first; k; k = jd->next_job[k - 1]) {
+        const pc_job *job = &jd->plan->jobs[k - 1];
+        by[(size_t)interp_index(jd, job->interp) * PC_MODE_COUNT + job->mode] = (long)(k - 1);
     }
     /* the case's functions: <module>, then as reported, source runs first */
     if (pc_grow(&names, &cap, 1, sizeof *names, err))
@@ -402,8 +403,8 @@ static int judge_case(pc_judge *jd, size_t c, pc_error *err)
     }
     rc = 0;
 out:
-    for (i = 0; i < pc->njobs; i++)
-        held_free(&jd->held[pc->jobs[i]]);
+    for (k = pc->first; k; k = jd->next_job[k - 1])
+        held_free(&jd->held[k - 1]);
     for (i = 0; broken && i < jd->ninterps; i++)
         free(broken[i]);
     free(broken);
@@ -433,14 +434,19 @@ int pc_judge_init(pc_judge *j, const pc_caseset *cases, const pc_plan *plan,
     out->njobs = plan->len;
     if (!(out->jobs = calloc(plan->len + 1, sizeof *out->jobs)) ||
         !(j->held = calloc(plan->len + 1, sizeof *j->held)) ||
-        !(j->pending = calloc(cases->len + 1, sizeof *j->pending)))
+        !(j->pending = calloc(cases->len + 1, sizeof *j->pending)) ||
+        !(j->next_job = calloc(plan->len + 1, sizeof *j->next_job)))
         return pc_oom(err);
     for (i = 0; i < plan->len; i++) {
         const pc_job *job = &plan->jobs[i];
         pc_judge_case *pc = &j->pending[job->kase - cases->items];
-        if (pc_grow(&pc->jobs, &pc->cap, pc->njobs + 1, sizeof *pc->jobs, err))
-            return -1;
-        pc->jobs[pc->njobs++] = i;
+        if (plan->len >= UINT32_MAX)
+            return pc_fail(err, "more than %u jobs", (unsigned)(UINT32_MAX - 1));
+        if (pc->last)
+            j->next_job[pc->last - 1] = (uint32_t)(i + 1);
+        else
+            pc->first = (uint32_t)(i + 1);
+        pc->last = (uint32_t)(i + 1);
         pc->waiting++;
         for (k = 0; k < j->ninterps && j->interps[k] != job->interp; k++)
             ;
@@ -547,9 +553,8 @@ void pc_judge_free(pc_judge *j)
     for (i = 0; j->held && i < j->plan->len; i++)
         held_free(&j->held[i]);
     free(j->held);
-    for (i = 0; j->pending && i < j->cases->len; i++)
-        free(j->pending[i].jobs);
     free(j->pending);
+    free(j->next_job);
     free(j->interps);
     memset(j, 0, sizeof *j);
 }

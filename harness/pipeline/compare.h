@@ -94,6 +94,7 @@ typedef struct pc_judge {
     pc_row_sink sink;
     void *sink_ctx;
     pc_judge_case *pending; /* per case */
+    uint32_t *next_job;     /* per job: the next job of its case (compare.c) */
     struct pc_held *held;   /* per job: its parts, until its case is judged */
     size_t ninterps;
     const pc_interp **interps; /* distinct interpreters in plan order */

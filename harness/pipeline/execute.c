@@ -397,6 +397,8 @@ static int on_function(slot *s, const exec_ctx *x, pc_msg *m, pc_error *err)
     return 0;
 }
 
+static int read_stderr(slot *s, pc_error *err);
+
 static int on_end(slot *s, const exec_ctx *x, pc_msg *m, pc_error *err)
 {
     char desc[200];
@@ -406,6 +408,11 @@ static int on_end(slot *s, const exec_ctx *x, pc_msg *m, pc_error *err)
         return next_job(s, x, err);
     if (m->exit_code == 0 && s->job.module_seen && s->job.next_call >= ncalls)
         return finish_job(s, x, err) ? -1 : next_job(s, x, err);
+    /* what the job's process wrote to stderr before it ended is in the pipe by now (the
+     * server reaped it before writing this line), but may not have been read yet: take
+     * it, so that the failure's detail has its tail */
+    if (read_stderr(s, err))
+        return -1;
     if (m->term_signal > 0)
         snprintf(desc, sizeof desc, "the job's process was killed by signal %d (%s)",
                  m->term_signal, strsignal(m->term_signal));

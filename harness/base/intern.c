@@ -100,43 +100,64 @@ int pc_intern_spill(pc_intern *in, int fd, pc_error *err)
     return 0;
 }
 
-/* Keep one more text: in memory, or appended to the spill file. */
+/* Room for one more text in every per-text array this mode uses. */
+static int reserve(pc_intern *in, pc_error *err)
+{
+    size_t cap = in->cap ? in->cap * 2 : 64;
+    void *p;
+    if (in->len < in->cap)
+        return 0;
+    if (cap > SIZE_MAX / sizeof(uint64_t))
+        return pc_oom(err);
+    /* each array is grown on its own; in->cap moves only once all of them have */
+    if (!(p = realloc(in->hashes, cap * sizeof *in->hashes)))
+        return pc_oom(err);
+    in->hashes = p;
+    if (!in->spilling) {
+        if (!(p = realloc(in->texts, cap * sizeof *in->texts)))
+            return pc_oom(err);
+        in->texts = p;
+    } else {
+        if (!(p = realloc(in->offsets, cap * sizeof *in->offsets)))
+            return pc_oom(err);
+        in->offsets = p;
+        if (!(p = realloc(in->lens, cap * sizeof *in->lens)))
+            return pc_oom(err);
+        in->lens = p;
+    }
+    in->cap = cap;
+    return 0;
+}
+
+/* Keep one more text: in memory, or appended to the spill file (at offset in->bytes:
+ * the file holds every text so far, back to back). */
 static int store(pc_intern *in, const char *text, size_t len, uint64_t h, pc_error *err)
 {
-    size_t cap = in->cap;
-    if (pc_grow(&in->hashes, &cap, in->len + 1, sizeof *in->hashes, err))
+    if (reserve(in, err))
         return -1;
     if (!in->spilling) {
-        char *copy;
-        size_t c2 = in->cap;
-        if (pc_grow(&in->texts, &c2, in->len + 1, sizeof *in->texts, err))
-            return -1;
-        if (!(copy = malloc(len + 1)))
+        char *copy = malloc(len + 1);
+        if (!copy)
             return pc_oom(err);
         memcpy(copy, text, len);
         copy[len] = '\0';
         in->texts[in->len] = copy;
     } else {
-        size_t c2 = in->cap, c3 = in->cap, off = 0;
+        size_t off = 0;
         if (len > UINT32_MAX)
             return pc_fail(err, "intern: a text of %zu bytes", len);
-        if (pc_grow(&in->offsets, &c2, in->len + 1, sizeof *in->offsets, err) ||
-            pc_grow(&in->lens, &c3, in->len + 1, sizeof *in->lens, err))
-            return -1;
         while (off < len) {
-            ssize_t n = pwrite(in->spill_fd, text + off, len - off, (off_t)(in->spilled + off));
+            ssize_t n = pwrite(in->spill_fd, text + off, len - off, (off_t)(in->bytes + off));
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0)
                 return pc_fail(err, "intern: cannot write the spill file: %s", strerror(errno));
             off += (size_t)n;
         }
-        in->offsets[in->len] = in->spilled;
+        in->offsets[in->len] = in->bytes;
         in->lens[in->len] = (uint32_t)len;
-        in->spilled += len;
     }
     in->hashes[in->len] = h;
-    in->cap = cap;
     in->len++;
     in->bytes += len;
     return 0;

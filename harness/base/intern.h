@@ -31,11 +31,10 @@ typedef struct pc_intern {
     uint32_t *lens;   /* spill mode: its length */
     int spill_fd;     /* spill mode: the file (owned by the caller), else 0 and unused */
     int spilling;
-    uint64_t spilled; /* bytes written to it */
     size_t len, cap;  /* texts held */
     uint32_t *slots;  /* open addressing: an id, or 0 for an empty slot */
     size_t nslots;    /* a power of two, at least twice len */
-    size_t bytes;     /* total text bytes held */
+    size_t bytes;     /* total text bytes held (spill mode: the file's size) */
 } pc_intern;
 
 /* The id of `text` (len bytes, no NUL inside), adding a copy when it is new; 0 only

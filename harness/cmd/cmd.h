@@ -31,9 +31,10 @@ void pc_paths_free(pc_paths *p);
  * everything before anything runs. */
 int pc_cmd_load_cases(const pc_options *o, const char *dir, pc_caseset *cases, pc_error *err);
 /* The registry: configured, provisioned and discovered builds, probed (stop_fd: a
- * signalfd that stops the probes, or 0/-1), then selected by --interp and --tag. */
+ * signalfd that stops the probes, or 0/-1), then selected by --interp and --tag;
+ * *nselected (may be NULL) gets how many builds were selected. */
 int pc_cmd_load_registry(const pc_options *o, const pc_paths *p, pc_registry *reg, int stop_fd,
-                         pc_error *err);
+                         size_t *nselected, pc_error *err);
 /* What run, bless and plan share, in pipeline order: the cases parsed, their
  * expectations, the desugared text of each (when the modes include desugared), the
  * registry loaded, probed and selected, and the plan. Owned; pc_prepared_free. */

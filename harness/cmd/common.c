@@ -147,9 +147,9 @@ int pc_cmd_load_cases(const pc_options *o, const char *dir, pc_caseset *cases, p
 
 /* The registry: configured, then provisioned, then discovered builds, probed, then selected. */
 int pc_cmd_load_registry(const pc_options *o, const pc_paths *p, pc_registry *reg, int stop_fd,
-                         pc_error *err)
+                         size_t *nselected, pc_error *err)
 {
-    size_t i;
+    size_t i, n;
     reg->stop_fd = stop_fd;
     reg->probe_width = (size_t)(o->parallel > 0 ? o->parallel : 2);
     if ((p->config && pc_registry_load_config(reg, p->config, p->runners, err)) ||
@@ -159,7 +159,9 @@ int pc_cmd_load_registry(const pc_options *o, const pc_paths *p, pc_registry *re
         return -1;
     for (i = 0; i < reg->nwarnings; i++)
         fprintf(stderr, "pyconform: warning: %s\n", reg->warnings[i]);
-    pc_registry_select(reg, o->interps, o->ninterps, o->tags, o->ntags);
+    n = pc_registry_select(reg, o->interps, o->ninterps, o->tags, o->ntags);
+    if (nselected)
+        *nselected = n;
     return 0;
 }
 
@@ -181,6 +183,7 @@ int pc_cmd_pending_signal(int stop_fd)
 int pc_cmd_prepare(const pc_options *o, const pc_paths *p, int stop_fd, pc_prepared *out,
                    int *interrupted, pc_error *err)
 {
+    size_t nselected = 0;
     memset(out, 0, sizeof *out);
     *interrupted = 0;
     /* a bad case or expectation file stops everything before anything runs */
@@ -202,11 +205,11 @@ int pc_cmd_prepare(const pc_options *o, const pc_paths *p, int stop_fd, pc_prepa
         if (trc && !(*interrupted = pc_cmd_pending_signal(stop_fd)))
             return -1;
     }
-    if (pc_cmd_load_registry(o, p, &out->reg, stop_fd, err))
+    if (pc_cmd_load_registry(o, p, &out->reg, stop_fd, &nselected, err))
         return -1;
     if (!*interrupted)
         *interrupted = pc_cmd_pending_signal(stop_fd); /* during probing: nothing will run */
-    if (pc_registry_select(&out->reg, o->interps, o->ninterps, o->tags, o->ntags) == 0 &&
+    if (nselected == 0 &&
         !*interrupted)
         return pc_fail(err, "no supported interpreter matches%s%s (see `pyconform interpreters`)",
                        o->ninterps ? " --interp" : "", o->ntags ? " --tag" : "");

@@ -15,7 +15,7 @@ int pc_cmd_interpreters(const pc_options *o, const pc_paths *p, int argc, char *
     pc_registry reg = {0};
     pc_error err;
     size_t i;
-    if (pc_cmd_load_registry(o, p, &reg, 0, &err)) {
+    if (pc_cmd_load_registry(o, p, &reg, 0, NULL, &err)) {
         fprintf(stderr, "pyconform: %s\n", err.msg);
         pc_registry_free(&reg);
         return PC_EXIT_USAGE;

@@ -277,14 +277,15 @@ static int judge_row(pc_judge *jd, size_t jidx, const char *function, const stru
         row->reason = j.reason;
         /* what it was judged against, as JSON only where the report shows it: rows that
          * are not PASS (a PASS row costs no parse) */
-        if (j.verdict == PC_PASS)
-            ;
-        else if (j.want == WANT_SOURCE_RUN) /* NULL, like JSON null, when the source run had no such function */
+        if (j.verdict != PC_PASS && j.want == WANT_SOURCE_RUN) {
+            /* JSON null when the source run had no such function */
             want = src_want = pc_intern_load(&cmp->observations, sp ? sp->observation : 0);
-        else if (j.want != WANT_NONE && !(want = src_want = pc_expect_want_json(&e, j.want == WANT_DESUGARED)))
+            if (!want)
+                want = json_null();
+        } else if (j.verdict != PC_PASS && j.want != WANT_NONE &&
+                   !(want = src_want = pc_expect_want_json(&e, j.want == WANT_DESUGARED))) {
             return pc_oom(err);
-        if (j.verdict != PC_PASS && j.want == WANT_SOURCE_RUN && !want)
-            want = json_null();
+        }
         if (set_detail(row, j.detail ? j.detail : part ? part->note : NULL, err)) {
             json_decref(src_want);
             return -1;

@@ -1008,6 +1008,21 @@ class InProcessServer(ForkServer):
         self.assertEqual(status, 0, stderr)
         self.assertEqual([m for m in messages if "end" in m], [{"end": {"exit": 0}}] * 2)
 
+    def test_cyclic_garbage_of_a_job_is_collected_before_the_next(self):
+        # The runner's own objects are frozen out of the collections at
+        # start-up; what a job leaves in a cycle is still collected at its end,
+        # so a __del__ runs then and not inside a later job.
+        cycle = ("import sys\n"
+                 "class Node:\n"
+                 "    def __del__(self):\n"
+                 "        sys.__dict__.setdefault('pyconform_dels', []).append('job 1')\n"
+                 "def make():\n"
+                 "    node = Node()\n"
+                 "    node.me = node\n")
+        seen = "import sys\ndef seen():\n    return list(getattr(sys, 'pyconform_dels', []))\n"
+        _, after = self.run_jobs(job(1, cycle), job(2, seen), fork=False)
+        self.assertEqual(self.outcomes(after)["seen"], self.returned(["job 1"]))
+
     # What needs a process of its own.
     test_nothing_reaches_the_next_job = None
     test_segfault_ends_the_job_with_its_signal = None

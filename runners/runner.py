@@ -781,8 +781,11 @@ def raw_environ():
 
 
 def serve_in_process(proto_in, proto_out, dp_module, dp_error):
-    """Builds without fork (Pyodide): run each job here, then put back the
-    state the runner relies on (docs/protocol.md, "Isolation")."""
+    """Builds without fork (Pyodide), and every build under `--isolation
+    shared`: run each job here, then put back the state the runner relies
+    on (docs/protocol.md, "Isolation").  Where there is a resource module,
+    each job's max_memory limits this process's address space."""
+    resource = import_resource()
     saved_stdout, saved_stderr, saved_stdin = sys.stdout, sys.stderr, sys.stdin
     saved_limit = sys.getrecursionlimit()
     saved_modules = set(sys.modules)
@@ -795,6 +798,7 @@ def serve_in_process(proto_in, proto_out, dp_module, dp_error):
     if hasattr(gc, "freeze"):  # not on PyPy
         gc.freeze()
     for line in job_lines(proto_in):
+        limit_memory(line, resource)
         run_line(line, dp_module, dp_error, proto_out, None)
         sys.stdout, sys.stderr, sys.stdin = saved_stdout, saved_stderr, saved_stdin
         sys.setrecursionlimit(saved_limit)
@@ -819,12 +823,18 @@ def can_fork():
     return hasattr(os, "fork") and sys.platform not in ("emscripten", "wasi")
 
 
+# Set by the harness for `--isolation shared` (harness/pipeline/protocol.c); taken
+# out of os.environ at start-up, so case code never sees it.
+ISOLATION_VARIABLE = "PYCONFORM_ISOLATION"
+
+
 def main():
     if sys.path[0] != RUNNERS_DIR:
         sys.path.insert(0, RUNNERS_DIR)
+    shared = os.environ.pop(ISOLATION_VARIABLE, "") == "shared"
     proto_in, proto_out = open_streams()
     dp_module, dp_error = load_dp()
-    fork = can_fork()
+    fork = can_fork() and not shared
     with proto_in, proto_out:
         send(proto_out, dict(HELLO, fork=fork))
         if fork:

@@ -200,6 +200,7 @@ Test(e2e, usage_errors_exit_2)
     const char *a2[] = {"frobnicate"};
     const char *a3[] = {"run", "--interp", "no-such-python-*", SEED};
     const char *a4[] = {"run", "/nonexistent.case"};
+    const char *a5[] = {"run", "--isolation", "thread", SEED};
     run_out r;
     run_pc(&r, a1, 3);
     cr_assert_eq(r.code, 2);
@@ -216,6 +217,10 @@ Test(e2e, usage_errors_exit_2)
     run_pc(&r, a4, 2);
     cr_assert_eq(r.code, 2);
     cr_assert(strstr(r.err.data, "/nonexistent.case: cannot read") != NULL, "%s", r.err.data);
+    run_free(&r);
+    run_pc(&r, a5, 4);
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "--isolation: 'thread' is not job or shared") != NULL, "%s", r.err.data);
     run_free(&r);
 }
 
@@ -235,11 +240,12 @@ Test(e2e, help_for_every_command)
 }
 
 /* A timeout and two kinds of crash in one run on one interpreter: each job gets its own
- * verdict, and the jobs after them still run on a fresh runner. */
-Test(e2e, timeout_and_crash_do_not_stop_the_run)
+ * verdict, and the jobs after them still run on a fresh runner. With `--isolation shared`
+ * the crashes take the runner's own process with them: the same verdicts. */
+static void faults_do_not_stop_the_run(bool shared)
 {
     char dir[] = "/tmp/pc-e2e-case-XXXXXX";
-    const char *args[12];
+    const char *args[14];
     run_out r;
     char *cf;
     json_t *jobs;
@@ -263,9 +269,13 @@ Test(e2e, timeout_and_crash_do_not_stop_the_run)
     args[7] = "--expected";
     args[8] = dir;
     args[9] = cf;
-    run_pc(&r, args, 10);
+    args[10] = "--isolation";
+    args[11] = shared ? "shared" : "job";
+    run_pc(&r, args, 12);
     cr_assert_eq(r.code, 1, "unexpected verdicts exit 1: %s %s", r.out.data, r.err.data);
     cr_assert_not_null(r.report);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(r.report, "run"), "isolation")),
+                     shared ? "shared" : "job");
     jobs = json_object_get(r.report, "jobs");
     cr_assert_eq(json_array_size(jobs), 5, "every planned job has one record");
     /* every job completed: the failures are charged to the calls in flight */
@@ -287,6 +297,35 @@ Test(e2e, timeout_and_crash_do_not_stop_the_run)
     remove(cf);
     free(cf);
     rmdir(dir);
+    run_free(&r);
+}
+
+Test(e2e, timeout_and_crash_do_not_stop_the_run)
+{
+    faults_do_not_stop_the_run(false);
+}
+
+Test(e2e, timeout_and_crash_do_not_stop_a_shared_runner)
+{
+    faults_do_not_stop_the_run(true);
+}
+
+/* --isolation shared runs the seed with the verdicts of the default isolation. */
+Test(e2e, seed_with_shared_isolation)
+{
+    const char *args[16];
+    size_t n = 0;
+    run_out r;
+    if (!have_interpreters())
+        cr_skip_test("pyenv CPythons 3.8/3.12/3.13.0 are not installed");
+    seed_args(args, &n);
+    args[n++] = "--isolation";
+    args[n++] = "shared";
+    run_pc(&r, args, n);
+    cr_assert_eq(r.code, 0, "exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.out.data, r.err.data);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(r.report, "run"), "isolation")), "shared");
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(r.report, "summary"), "unexpected")), 0);
+    cr_assert_eq(json_integer_value(value(result(r.report, "class_namespace_overrides_closure", "cpython-3.12.", "source"))), 43);
     run_free(&r);
 }
 

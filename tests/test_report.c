@@ -678,7 +678,8 @@ Test(report, broken_build_gives_error_rows_with_its_problem)
     pc_judge judge;
     pc_report_writer w;
     pc_run_info run = {0};
-    pc_exec_options eo = {1, 5, 5, "/nonexistent/runner.py", 0, 1 << 20, 0, -1};
+    pc_exec_options eo = {.parallel = 1, .timeout = 5, .startup_timeout = 5, .runner = "/nonexistent/runner.py",
+                          .max_output = 1 << 20, .stop_fd = -1};
     broken_ctx b = {0};
     int stopped = 0;
     pc_error err;

@@ -6,7 +6,8 @@
 #   (c) one process per job (a fresh runner per job line of `pyconform plan --json`),
 #       and its ratio to (b);
 #   (d) peak RSS and report bytes of `pyconform run` on synthetic corpora of 2k, 8k,
-#       32k and 100k one-function jobs on one build, and the RSS slope per job.
+#       32k and 100k one-function jobs on one build, and the RSS slope per job;
+#   (e) the runner alone on the same job lines, forked per job and in process.
 # The helpers are in tools/bench/ (host python3, standard library only).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +16,7 @@ usage() {
   cat <<'EOF'
 usage: tools/bench.sh [--interp PATTERN]... [--tag TAG]... [--mode MODE] [-j N]
                       [--matrix] [--quick] [--sizes N,N,...] [--rss-interp NAME]
-                      [--per-job-sample K] [--parts abcd] [CASE_FILES...]
+                      [--per-job-sample K] [--parts abcde] [CASE_FILES...]
 
 Default: the 6 pyenv builds (--tag pyenv), source mode, cases/*.case, -j = cores,
 corpora of 2000, 8000, 32000 and 100000 jobs on cpython-3.12.1.
@@ -30,7 +31,7 @@ corpora of 2000, 8000, 32000 and 100000 jobs on cpython-3.12.1.
   --per-job-sample K  (c) runs K jobs per build, evenly spaced, and extrapolates the
                     wall time to all jobs (for the matrix, where a Pyodide start-up
                     costs seconds per job)
-  --parts LETTERS   which of a, b, c, d to run (default abcd)
+  --parts LETTERS   which of a, b, c, d, e to run (default abcde)
   --baseline BIN    another pyconform binary (e.g. an older commit's build): (b) and (d)
                     run it too, in turn with this one, and (b) prints the ratio
   -h, --help        this help

@@ -70,6 +70,12 @@ static const char usage_run_opts[] =
     "                     (default 10; 0 keeps all); latest.json is always written\n"
     "  --max-memory BYTES address space per job on builds with fork (default 4G, 0: no\n"
     "                     limit); an allocation beyond it raises MemoryError\n"
+    "  --isolation job|shared  job (default): on builds with fork, every job runs in a\n"
+    "                     process of its own, so nothing a case does reaches another job;\n"
+    "                     shared: a runner's jobs run in its own process, which puts back\n"
+    "                     the state it relies on after each job, as on Pyodide (faster;\n"
+    "                     threads, signal handlers, fds and changes inside modules are not\n"
+    "                     put back, and --max-memory limits the runner, not the job)\n"
     "  -q, --quiet        no table, only the summary line\n"
     "  -h, --help         this help\n";
 
@@ -135,6 +141,7 @@ static const char usage_plan[] =
     "  --interp, --tag, --mode, --desugarer, --python, --config, --cache, --root,\n"
     "  --cases, --expected, --runners: as for `run` (see `pyconform run --help`)\n"
     "  --timeout, --max-output, --max-memory: the limits written into each job line\n"
+    "  --isolation shared: adds the variable that asks the runner for it to env\n"
     "  Run's other options are accepted and have no effect.\n"
     "  -h, --help         this help\n"
     "\n"
@@ -461,6 +468,12 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
             if (!(v = value_of(argc, argv, &i, a, 12, err)) ||
                 parse_bytes("--max-memory", v, &o->max_memory, err))
                 return -1;
+        } else if (is_opt(a, "--isolation")) {
+            if (!(v = value_of(argc, argv, &i, a, 11, err)))
+                return -1;
+            if (strcmp(v, "job") && strcmp(v, "shared"))
+                return pc_fail(err, "--isolation: '%s' is not job or shared", v);
+            o->shared = !strcmp(v, "shared");
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = true;
         } else if (!strcmp(a, "--")) {

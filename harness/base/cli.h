@@ -51,6 +51,7 @@ typedef struct pc_options {
     size_t max_output;     /* --max-output: stdout bytes kept per call */
     size_t max_memory;     /* --max-memory: address space per job (0: no limit) */
     int keep_reports;      /* --keep-reports: timestamped reports kept (0: all) */
+    bool shared;           /* --isolation shared: a runner's jobs share its process */
 } pc_options;
 
 /* Parse argv into opts. On a usage error fills err (the caller prints it with the

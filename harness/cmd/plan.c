@@ -62,7 +62,7 @@ static json_t *string_array(const char *const *items, const char *extra)
 
 /* One NDJSON line for job j. */
 static int print_json(FILE *out, const pc_job *j, const pc_paths *p, const pc_job_limits *lim,
-                      pc_error *err)
+                      bool shared, pc_error *err)
 {
     size_t len;
     char *line = pc_job_line(j, 0, lim, &len, err), *s;
@@ -80,6 +80,10 @@ static int print_json(FILE *out, const pc_job *j, const pc_paths *p, const pc_jo
             json_decref(env);
             env = NULL;
         }
+    if (env && shared && json_array_append_new(env, json_string(pc_runner_shared_env))) {
+        json_decref(env);
+        env = NULL;
+    }
     char skip[256];
     bool skipped = pc_job_skip_reason(j, skip, sizeof skip);
     o = json_pack("{s:s, s:o*, s:o*, s:o}", "interp", j->interp->name,
@@ -154,7 +158,7 @@ int pc_cmd_plan(const pc_options *o, const pc_paths *p, int argc, char **argv)
         skipped += j->skip != NULL;
         broken += j->error != NULL;
         if (o->json) {
-            if (print_json(stdout, j, p, &lim, &err))
+            if (print_json(stdout, j, p, &lim, o->shared, &err))
                 goto fail;
         } else {
             print_job(stdout, &w, j, expected_functions(&pr.ex, j));

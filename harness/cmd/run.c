@@ -70,6 +70,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     run.max_output = o->max_output;
     run.max_memory = o->max_memory;
     run.parallel = o->parallel;
+    run.shared = o->shared;
 
     /* 1. the reports directory takes files (checked before anything runs); 2. cases,
      * expectations, translations, builds and jobs */
@@ -94,7 +95,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     }
     if (!run.interrupted && !(run.interrupted = pc_cmd_pending_signal(stop_fd)) && pr.plan.len) {
         pc_exec_options eo = {o->parallel, o->timeout, o->startup_timeout, p->runner, 0,
-                              o->max_output, o->max_memory, stop_fd};
+                              o->max_output, o->max_memory, o->shared, stop_fd};
         if (pc_execute(&pr.plan, &eo, pc_judge_job, &judge, &run.interrupted, &err))
             goto fail;
     }

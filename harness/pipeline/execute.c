@@ -91,7 +91,7 @@ static int slot_prepare(slot *s, const pc_exec_options *opt, pc_error *err)
     s->argv = calloc(n + 2, sizeof *s->argv);
     while (pc_runner_env[nbase])
         nbase++;
-    s->env = calloc(m + nbase + 1, sizeof *s->env);
+    s->env = calloc(m + nbase + 2, sizeof *s->env);
     if (!s->argv || !s->env)
         return pc_oom(err);
     for (i = 0; i < n; i++)
@@ -101,6 +101,8 @@ static int slot_prepare(slot *s, const pc_exec_options *opt, pc_error *err)
         s->env[k++] = (char *)pc_runner_env[i];
     for (i = 0; i < m; i++)
         s->env[k++] = s->interp->env[i];
+    if (opt->shared)
+        s->env[k++] = (char *)pc_runner_shared_env;
     return 0;
 }
 

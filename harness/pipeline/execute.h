@@ -39,6 +39,8 @@ typedef struct pc_exec_options {
     int progress;            /* print a line per finished interpreter on stderr */
     size_t max_output;       /* bytes of stdout kept per call */
     size_t max_memory;       /* bytes of address space per job (0: no limit) */
+    bool shared;             /* runners serve their jobs in their own process (see
+                                pc_runner_shared_env, docs/protocol.md "Isolation") */
     int stop_fd;             /* readable when the run must stop (a signalfd), or -1 */
 } pc_exec_options;
 

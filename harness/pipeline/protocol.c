@@ -124,6 +124,8 @@ const char *const pc_runner_env[] = {
     "PYTHONIOENCODING=utf-8", "PYTHONUTF8=1", NULL,
 };
 
+const char *const pc_runner_shared_env = "PYCONFORM_ISOLATION=shared";
+
 size_t pc_runner_max_line(size_t max_output)
 {
     return 4 * max_output + (16u << 20);

@@ -55,6 +55,10 @@ typedef struct pc_job_limits {
 /* The environment every runner starts with, before the build's own: deterministic
  * hashing, no bytecode, no user site, UTF-8. NULL-terminated, constant. */
 extern const char *const pc_runner_env[];
+/* Added to that environment for `--isolation shared`: a runner on a build with fork
+ * serves its jobs in its own process instead of a child per job (the runner removes it
+ * from os.environ at start-up, so cases never see it). */
+extern const char *const pc_runner_shared_env;
 /* The longest runner line the harness accepts when a call keeps max_output bytes of
  * stdout: four times that (JSON escapes) plus room for the rest of the observation. */
 size_t pc_runner_max_line(size_t max_output);

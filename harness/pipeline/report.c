@@ -288,11 +288,12 @@ static json_t *run_json(const pc_run_info *run)
             json_decref(cmdline);
             return NULL;
         }
-    return json_pack("{s:o, s:s, s:s, s:f, s:o, s:f, s:f, s:I, s:I, s:i, s:I}", "host",
+    return json_pack("{s:o, s:s, s:s, s:f, s:o, s:f, s:f, s:I, s:I, s:s, s:i, s:I}", "host",
                      pc_json_textz(host), "started", started, "finished", finished, "seconds",
                      run->seconds, "command", cmdline, "timeout", run->timeout, "startup_timeout",
                      run->startup_timeout, "max_output", (json_int_t)run->max_output, "max_memory",
-                     (json_int_t)run->max_memory, "parallel", run->parallel, "peak_rss",
+                     (json_int_t)run->max_memory, "isolation", run->shared ? "shared" : "job",
+                     "parallel", run->parallel, "peak_rss",
                      (json_int_t)run->peak_rss);
 }
 

@@ -41,6 +41,7 @@ typedef struct pc_run_info {
     double startup_timeout;
     size_t max_output, max_memory;
     int parallel;
+    bool shared;     /* --isolation shared */
     int interrupted; /* the signal that stopped the run, 0 when it ran to the end */
     long peak_rss;   /* pyconform's own peak resident set, bytes (getrusage RUSAGE_SELF) */
 } pc_run_info;

@@ -21,10 +21,9 @@ PYPY = sys.implementation.name == "pypy"
 CAN_FORK = hasattr(os, "fork")
 # input() at end of file: CPython says why, PyPy raises a bare EOFError.
 EOF_MESSAGE = "" if PYPY else "EOF when reading a line"
-# The runner as builds without os.fork (Pyodide) run it: every job in the
-# runner's own process (runner.serve_in_process).
-IN_PROCESS = ("import sys\nsys.path.insert(0, %r)\nimport runner\n"
-              "runner.can_fork = lambda: False\nsys.exit(runner.main())\n" % RUNNERS_DIR)
+# What the harness sets for `--isolation shared`: every job in the runner's own
+# process (runner.serve_in_process), as on builds without os.fork (Pyodide).
+SHARED = ("PYCONFORM_ISOLATION", "shared")
 
 
 def hello(fork):
@@ -50,13 +49,19 @@ def job(job_id, source, mode="source", case="test", **fields):
     return line
 
 
-def runner_argv(fork=True, python=None):
-    """The command that starts a runner: the fork server (on builds with
-    os.fork), or with fork=False the in-process server."""
-    python = python or sys.executable
-    if fork:
-        return [python, "-s", "-B", RUNNER]
-    return [python, "-s", "-B", "-c", IN_PROCESS]
+def runner_argv(python=None):
+    """The command that starts a runner."""
+    return [python or sys.executable, "-s", "-B", RUNNER]
+
+
+def runner_env(fork=True):
+    """Its environment: the fork server (on builds with os.fork), or with
+    fork=False the in-process server."""
+    env = dict(os.environ)
+    env.pop(SHARED[0], None)
+    if not fork:
+        env[SHARED[0]] = SHARED[1]
+    return env
 
 
 def run_lines(lines, fork=True, python=None, timeout=120):
@@ -67,7 +72,7 @@ def run_lines(lines, fork=True, python=None, timeout=120):
         if isinstance(line, dict):
             line = json.dumps(line).encode("utf-8")
         data += line + b"\n"
-    proc = subprocess.run(runner_argv(fork, python), input=data,
+    proc = subprocess.run(runner_argv(python), input=data, env=runner_env(fork),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
     messages = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
     return messages, proc.stderr.decode("utf-8", "replace"), proc.returncode
@@ -157,7 +162,7 @@ class Session:
     """A runner driven like the harness does: one job, then wait for its lines."""
 
     def __init__(self, fork=True):
-        self.proc = subprocess.Popen(runner_argv(fork), stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen(runner_argv(), env=runner_env(fork), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.pending = b""
 
@@ -1007,6 +1012,11 @@ class InProcessServer(ForkServer):
         messages, stderr, status = run_lines([job(1, "def f():\n    return 1\n"), b"{bad", b""], fork=False)
         self.assertEqual(status, 0, stderr)
         self.assertEqual([m for m in messages if "end" in m], [{"end": {"exit": 0}}] * 2)
+
+    def test_the_isolation_variable_is_not_the_cases(self):
+        result, = self.run_jobs(job(1, "import os\ndef seen():\n    return os.environ.get('PYCONFORM_ISOLATION')\n"),
+                                fork=False)
+        self.assertEqual(self.outcomes(result)["seen"], self.returned(None))
 
     def test_cyclic_garbage_of_a_job_is_collected_before_the_next(self):
         # The runner's own objects are frozen out of the collections at

@@ -8,7 +8,11 @@ Python 3 standard library only, run by the host python3.  In one run:
   (b) `pyconform run -q` on the same builds and cases (after one warm-up run);
   (c) one process per job: the build's runner (runners/runner.py) started afresh for
       every job line of `pyconform plan --json`, -j at a time;
-  (d) peak RSS and report bytes of `pyconform run` on synthetic corpora.
+  (d) peak RSS and report bytes of `pyconform run` on synthetic corpora;
+  (e) the runner alone, fed the same job lines without the harness: as run starts it
+      (a process forked per job) and with its in-process server (tools/bench/
+      inprocess.py), which separates what per-job isolation costs from what
+      observation costs.
 
 Jobs, argv and env come from `pyconform plan --json`, so (a), (b) and (c) run exactly
 the jobs `run` sends (skipped jobs and builds that cannot run are left out of (a) and
@@ -29,6 +33,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BARE = os.path.join(HERE, "bare.py")
+INPROCESS = os.path.join(HERE, "inprocess.py")
 BLOCKS_PER_FILE = 500
 
 
@@ -217,6 +222,36 @@ def per_job(builds, width, timeout, sample):
     return wall, len(tasks), total, failures
 
 
+def runner_alone(root, builds, width, timeout):
+    """(e): the plan's job lines fed straight to each build's runner, no harness, packed
+    like (a): once with the runner as run starts it (a process forked per job) and once
+    with its in-process server (tools/bench/inprocess.py).  Builds without fork
+    (Pyodide) have only the first.  (wall forked, wall in-process, {build: (forked s,
+    in-process s or None)})."""
+    forked, inproc = [], []
+    for name, b in builds.items():
+        if not b["jobs"]:
+            continue
+        data = ("\n".join(json.dumps(j) for j in b["jobs"]) + "\n").encode()
+        env = child_env(b["env"])
+        forked.append((name, b["argv"], env, data))
+        if os.path.basename(b["argv"][0]).startswith("node"):
+            continue  # the Pyodide host: the runner serves in process already
+        runners = os.path.dirname(b["argv"][-1])
+        inproc.append((name, b["argv"][:-1] + [INPROCESS, runners], env, data))
+    walls, per = [], {}
+    for tasks in (forked, inproc):
+        wall, results = pack(tasks, width, timeout)
+        walls.append(wall)
+        for key, (secs, rc, out, err) in results.items():
+            ends = out.count(b'{"end"')
+            if rc != 0 or ends != len(dict((t[0], t[3]) for t in tasks)[key].splitlines()):
+                sys.exit("bench: runner failed on %s (exit %s, %d end lines): %s" % (
+                    key, rc, ends, err.decode(errors="replace")[-2000:]))
+            per.setdefault(key, [None, None])[0 if tasks is forked else 1] = secs
+    return walls[0], walls[1], per
+
+
 # ---------------------------------------------------------------------------
 # (d) synthetic corpora
 
@@ -347,7 +382,7 @@ def main():
     ap.add_argument("--rss-interp", default="cpython-3.12.1")
     ap.add_argument("--per-job-sample", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=1800)
-    ap.add_argument("--parts", default="abcd")
+    ap.add_argument("--parts", default="abcde")
     ap.add_argument("cases", nargs="*")
     o = ap.parse_args()
 
@@ -424,7 +459,20 @@ def main():
                 out.append("    ... %d failures in all" % len(failures))
             c = c_full
             out.append("")
-        if a is not None or b is not None or c is not None:
+        e = None
+        if "e" in o.parts:
+            log("(e) the runner alone")
+            e, e_in, e_per = runner_alone(o.root, builds, o.j, o.timeout)
+            out.append("(e) the runner alone: each build's job lines fed straight to its runner "
+                       "(no harness), packed like (a)")
+            out.append("    %-22s %10s %12s" % ("build", "forked s", "in-process s"))
+            for name in sorted(e_per, key=lambda k: -e_per[k][0]):
+                f, i = e_per[name]
+                out.append("    %-22s %10.3f %12s" % (name, f, "%.3f" % i if i is not None else "-"))
+            out.append("    forked: the runner as run starts it, a process forked per job; "
+                       "in-process: %s (no per-job isolation)" % INPROCESS)
+            out.append("")
+        if a is not None or b is not None or c is not None or e is not None:
             out.append("summary (wall seconds, one run each; the machine is shared):")
         if a is not None:
             out.append("    (a) floor                %8.3f" % a)
@@ -437,6 +485,11 @@ def main():
         if c is not None:
             out.append("    (c) one process per job  %8.3f   %5.2fx (b)%s" % (
                 c, c / b if b else 0, "  (extrapolated)" if o.per_job_sample else ""))
+        if e is not None:
+            out.append("    (e) runner alone, forked %8.3f   %s" % (
+                e, "%5.2fx the floor" % (e / a) if a else ""))
+            out.append("    (e) runner, in process   %8.3f   %s" % (
+                e_in, "%5.2fx the floor" % (e_in / a) if a else ""))
         out.append("")
         print("\n".join(out))
         sys.stdout.flush()

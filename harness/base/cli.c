@@ -26,6 +26,7 @@ static const char usage_main[] =
     "  changes [CASE_FILES...]  print \"what changes where\" (Markdown) from expected/\n"
     "  desugar FILE|-        print our desugarer's translation of a Python file\n"
     "  check-desugar [CASE_FILES...]  compare a desugarer's output with the cases' `=`\n"
+    "  html REPORT [-o FILE] a saved report as one self-contained HTML page\n"
     "  help [COMMAND]        show help\n"
     "  version               print the version\n"
     "\n"
@@ -70,6 +71,7 @@ static const char usage_run_opts[] =
     "                     (default 10; 0 keeps all); latest.json is always written\n"
     "  --max-memory BYTES address space per job on builds with fork (default 4G, 0: no\n"
     "                     limit); an allocation beyond it raises MemoryError\n"
+    "  --html FILE        also write the report as an HTML page (as `pyconform html`)\n"
     "  -q, --quiet        no table, only the summary line\n"
     "  -h, --help         this help\n";
 
@@ -193,9 +195,32 @@ static const char usage_check_desugar[] =
     "Exit status: 0 when every output is equal to its `=` section, 1 otherwise, 2 on\n"
     "usage or input errors.\n";
 
+static const char usage_html[] =
+    "usage: pyconform html REPORT [-o FILE]\n"
+    "\n"
+    "Write a saved report (schema 2, e.g. reports/latest.json) as one self-contained HTML\n"
+    "page: no network, inline CSS and script, opens from file://. It shows a summary of\n"
+    "the run; a matrix of case functions x builds (builds ordered by implementation and\n"
+    "version, a source and a desugared cell each, coloured by verdict; the same letter in\n"
+    "a row means the same observation); per function the builds that observed the same\n"
+    "(\"cpython 3.8-3.12 | cpython 3.13+\"); filters (only unexpected, only functions whose\n"
+    "builds differ, search on case / function); and, for a clicked cell, the observation,\n"
+    "the expected value, the diff and the reason. `pyconform run --html FILE` writes the\n"
+    "same page at the end of a run.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE  write the page to FILE (default: standard output)\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "exit status: 0 written, 2 usage error or bad input (a missing or unreadable file,\n"
+    "JSON that does not parse, not a pyconform report, another schema_version).\n";
+
 void pc_cli_help(FILE *out, pc_command cmd)
 {
     switch (cmd) {
+    case PC_CMD_HTML:
+        fputs(usage_html, out);
+        break;
     case PC_CMD_DESUGAR:
         fputs(usage_desugar, out);
         break;
@@ -326,6 +351,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         o->cmd = PC_CMD_CHECK_DESUGAR;
     else if (!strcmp(cmd, "plan"))
         o->cmd = PC_CMD_PLAN;
+    else if (!strcmp(cmd, "html"))
+        o->cmd = PC_CMD_HTML;
     else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         o->cmd = PC_CMD_VERSION;
         return 0;
@@ -348,6 +375,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
                 o->cmd = PC_CMD_CHECK_DESUGAR;
             else if (!strcmp(argv[2], "plan"))
                 o->cmd = PC_CMD_PLAN;
+            else if (!strcmp(argv[2], "html"))
+                o->cmd = PC_CMD_HTML;
             o->help = true;
         }
         return 0;
@@ -393,6 +422,13 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         } else if (o->cmd == PC_CMD_CHANGES && is_opt(a, "--output")) {
             if (!(o->output = value_of(argc, argv, &i, a, 8, err)))
                 return -1;
+        } else if (o->cmd == PC_CMD_HTML && (!strcmp(a, "-o") || is_opt(a, "--output"))) {
+            if (!(o->output = value_of(argc, argv, &i, a, a[1] == 'o' ? 2 : 8, err)))
+                return -1;
+        } else if (o->cmd == PC_CMD_HTML && (a[0] != '-' || !strcmp(a, "-"))) {
+            if (o->nfiles)
+                return pc_fail(err, "html: one REPORT only (got '%s' and '%s')", o->files[0], a);
+            o->files[o->nfiles++] = (char *)a;
         } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--list")) {
             o->list = true;
         } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--all")) {
@@ -460,6 +496,9 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         } else if (is_opt(a, "--max-memory")) {
             if (!(v = value_of(argc, argv, &i, a, 12, err)) ||
                 parse_bytes("--max-memory", v, &o->max_memory, err))
+                return -1;
+        } else if ((o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS) && is_opt(a, "--html")) {
+            if (!(o->html = value_of(argc, argv, &i, a, 6, err)))
                 return -1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = true;

@@ -30,7 +30,20 @@
       return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c];
     });
   }
-  function json(v) { return esc(JSON.stringify(v, null, 1)); }
+  /* JSON for reading: a value whose compact form fits on a line stays on one line */
+  function pretty(v, ind) {
+    var flat = JSON.stringify(v);
+    if (flat === undefined) return 'undefined';
+    if (v === null || typeof v !== 'object' || flat.length + ind.length <= 90) return flat;
+    var inner = ind + '  ', parts;
+    if (Array.isArray(v)) {
+      parts = v.map(function (x) { return inner + pretty(x, inner); });
+      return '[\n' + parts.join(',\n') + '\n' + ind + ']';
+    }
+    parts = Object.keys(v).map(function (k) { return inner + JSON.stringify(k) + ': ' + pretty(v[k], inner); });
+    return '{\n' + parts.join(',\n') + '\n' + ind + '}';
+  }
+  function json(v) { return esc(pretty(v, '')); }
   function $(id) { return document.getElementById(id); }
 
   /* --- builds: the interpreters the jobs name, by implementation (with traits), then version */
@@ -155,7 +168,9 @@
       if (last && last.impl === b.impl) last.n++; else spans.push({impl: b.impl, n: 1});
     });
     spans.forEach(function (s) {
-      h.push('<th colspan="' + s.n * modes.length + '" title="' + esc(s.impl) + '">' + esc(s.impl === '?' ? 'not probed' : s.impl) + '</th>');
+      /* the band never widens its columns: its name is cut to their width (full in the title) */
+      h.push('<th colspan="' + s.n * modes.length + '" title="' + esc(s.impl) + '"><div class="band" style="width:' +
+             (s.n * modes.length * 16 - 5) + 'px">' + esc(s.impl === '?' ? 'not probed' : s.impl) + '</div></th>');
     });
     h.push('<th class="gh" rowspan="' + (modes.length > 1 ? 3 : 2) + '">builds that observed the same (per mode)</th></tr><tr class="ver">');
     builds.forEach(function (b, k) {

@@ -92,6 +92,8 @@ Test(html, page_holds_the_report_and_nothing_from_outside, .fini = cleanup)
         const char *args[] = {"html", report_path, "-o", html};
         cr_assert_eq(run(args, 4, &out, &err), 0, "%s", err.data);
         cr_assert(strstr(out.data, "html: ") && strstr(out.data, " bytes)"), "%s", out.data);
+        pc_buf_free(&out);
+        pc_buf_free(&err);
     }
     cr_assert_eq(pc_read_file(html, &page, &perr), 0, "%s", perr.msg);
     cr_assert(!strncmp(page.data, "<!DOCTYPE html>", 15));

@@ -27,6 +27,7 @@ static const struct {
     {PC_CMD_DESUGAR, pc_cmd_desugar},
     {PC_CMD_CHECK_DESUGAR, pc_cmd_check_desugar},
     {PC_CMD_PLAN, pc_cmd_plan},
+    {PC_CMD_HTML, pc_cmd_html},
 };
 
 int main(int argc, char **argv)

@@ -25,6 +25,26 @@ if ((${#need[@]})); then
   $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# ctest html.browser: headless Chromium driven by puppeteer-core (tests/html). Optional:
+# a failure here is a warning, and that test is then skipped with the reason.
+browser=()
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null || browser+=(chromium)
+command -v node >/dev/null || browser+=(nodejs)
+command -v npm >/dev/null || browser+=(npm)
+if ((${#browser[@]})); then
+  echo "setup: installing ${browser[*]} (for ctest html.browser)" >&2
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  { $sudo apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${browser[@]}" >/dev/null; } ||
+    echo "setup: warning: could not install ${browser[*]}: ctest html.browser will be skipped" >&2
+fi
+if command -v npm >/dev/null && [ ! -d "$root/tests/html/node_modules/puppeteer-core" ]; then
+  echo "setup: npm ci in tests/html (puppeteer-core, for ctest html.browser)" >&2
+  (cd "$root/tests/html" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+    echo "setup: warning: npm ci in tests/html failed: ctest html.browser will be skipped" >&2
+fi
+
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
 cmake --build "$build" -j"$(nproc)"
 echo "setup: built $build/pyconform" >&2

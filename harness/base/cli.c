@@ -26,6 +26,7 @@ static const char usage_main[] =
     "  changes [CASE_FILES...]  print \"what changes where\" (Markdown) from expected/\n"
     "  desugar FILE|-        print our desugarer's translation of a Python file\n"
     "  check-desugar [CASE_FILES...]  compare a desugarer's output with the cases' `=`\n"
+    "  html REPORT [-o FILE] a saved report as one self-contained HTML page\n"
     "  help [COMMAND]        show help\n"
     "  version               print the version\n"
     "\n"
@@ -76,6 +77,7 @@ static const char usage_run_opts[] =
     "                     the state it relies on after each job, as on Pyodide (faster;\n"
     "                     threads, signal handlers, fds and changes inside modules are not\n"
     "                     put back, and --max-memory limits the runner, not the job)\n"
+    "  --html FILE        also write the report as an HTML page (as `pyconform html`)\n"
     "  -q, --quiet        no table, only the summary line\n"
     "  -h, --help         this help\n";
 
@@ -200,9 +202,32 @@ static const char usage_check_desugar[] =
     "Exit status: 0 when every output is equal to its `=` section, 1 otherwise, 2 on\n"
     "usage or input errors.\n";
 
+static const char usage_html[] =
+    "usage: pyconform html REPORT [-o FILE]\n"
+    "\n"
+    "Write a saved report (schema 2, e.g. reports/latest.json) as one self-contained HTML\n"
+    "page: no network, inline CSS and script, opens from file://. It shows a summary of\n"
+    "the run; a matrix of case functions x builds (builds ordered by implementation and\n"
+    "version, a source and a desugared cell each, coloured by verdict; the same letter in\n"
+    "a row means the same observation); per function the builds that observed the same\n"
+    "(\"cpython 3.8-3.12 | cpython 3.13+\"); filters (only unexpected, only functions whose\n"
+    "builds differ, search on case / function); and, for a clicked cell, the observation,\n"
+    "the expected value, the diff and the reason. `pyconform run --html FILE` writes the\n"
+    "same page at the end of a run.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE  write the page to FILE (default: standard output)\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "exit status: 0 written, 2 usage error or bad input (a missing or unreadable file,\n"
+    "JSON that does not parse, not a pyconform report, another schema_version).\n";
+
 void pc_cli_help(FILE *out, pc_command cmd)
 {
     switch (cmd) {
+    case PC_CMD_HTML:
+        fputs(usage_html, out);
+        break;
     case PC_CMD_DESUGAR:
         fputs(usage_desugar, out);
         break;
@@ -333,6 +358,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         o->cmd = PC_CMD_CHECK_DESUGAR;
     else if (!strcmp(cmd, "plan"))
         o->cmd = PC_CMD_PLAN;
+    else if (!strcmp(cmd, "html"))
+        o->cmd = PC_CMD_HTML;
     else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         o->cmd = PC_CMD_VERSION;
         return 0;
@@ -355,6 +382,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
                 o->cmd = PC_CMD_CHECK_DESUGAR;
             else if (!strcmp(argv[2], "plan"))
                 o->cmd = PC_CMD_PLAN;
+            else if (!strcmp(argv[2], "html"))
+                o->cmd = PC_CMD_HTML;
             o->help = true;
         }
         return 0;
@@ -400,6 +429,13 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         } else if (o->cmd == PC_CMD_CHANGES && is_opt(a, "--output")) {
             if (!(o->output = value_of(argc, argv, &i, a, 8, err)))
                 return -1;
+        } else if (o->cmd == PC_CMD_HTML && (!strcmp(a, "-o") || is_opt(a, "--output"))) {
+            if (!(o->output = value_of(argc, argv, &i, a, a[1] == 'o' ? 2 : 8, err)))
+                return -1;
+        } else if (o->cmd == PC_CMD_HTML && (a[0] != '-' || !strcmp(a, "-"))) {
+            if (o->nfiles)
+                return pc_fail(err, "html: one REPORT only (got '%s' and '%s')", o->files[0], a);
+            o->files[o->nfiles++] = (char *)a;
         } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--list")) {
             o->list = true;
         } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--all")) {
@@ -474,6 +510,9 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
             if (strcmp(v, "job") && strcmp(v, "shared"))
                 return pc_fail(err, "--isolation: '%s' is not job or shared", v);
             o->shared = !strcmp(v, "shared");
+        } else if ((o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS) && is_opt(a, "--html")) {
+            if (!(o->html = value_of(argc, argv, &i, a, 6, err)))
+                return -1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = true;
         } else if (!strcmp(a, "--")) {

@@ -21,6 +21,7 @@ typedef enum pc_command {
     PC_CMD_DESUGAR,
     PC_CMD_CHECK_DESUGAR,
     PC_CMD_PLAN,
+    PC_CMD_HTML,
 } pc_command;
 
 typedef struct pc_options {
@@ -41,7 +42,8 @@ typedef struct pc_options {
     const char *cases_dir, *expected_dir, *reports_dir, *runners_dir;
     bool json;             /* interpreters --json, plan --json */
     bool list, all, force; /* provision --list, --all, --force */
-    const char *output;    /* changes --output */
+    const char *output;    /* changes --output, html -o */
+    const char *html;      /* run/bless --html FILE */
     bool check;            /* changes --check */
     const char *desugarer; /* --desugarer CMD (external) */
     const char *python;    /* --python: runs our desugarer (default $PYCONFORM_PYTHON, python3) */

@@ -66,5 +66,7 @@ int pc_cmd_check_desugar(const pc_options *o, const pc_paths *p, int argc, char 
 int pc_cmd_changes(const pc_options *o, const pc_paths *p, int argc, char **argv);
 /* plan: the jobs run would send (table, or NDJSON with --json), nothing run */
 int pc_cmd_plan(const pc_options *o, const pc_paths *p, int argc, char **argv);
+/* html: a saved report as one self-contained HTML page (pipeline/html.h) */
+int pc_cmd_html(const pc_options *o, const pc_paths *p, int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@
 #include "compare.h"
 #include "execute.h"
 #include "expected.h"
+#include "html.h"
 #include "plan.h"
 #include "report.h"
 #include "schedule.h"
@@ -128,6 +129,12 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     else
         pc_report_print(stdout, &run, &pr.plan, &cmp, o->max_details);
     printf("report: %s/latest.json (%s)\n", p->reports, written);
+    if (o->html) { /* the page of the report just written (cmd/html.c) */
+        size_t bytes = 0;
+        if (pc_html_write(written, o->html, &bytes, &err))
+            goto fail;
+        printf("html: %s (%zu bytes)\n", o->html, bytes);
+    }
     rc = cmp.unexpected ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
     if (!run.interrupted && (rc = pc_cmd_pending_signal(stop_fd)) != 0) {
         /* every job ran, and the report is whole; the signal still decides the status */

@@ -21,6 +21,8 @@ typedef enum pc_command {
     PC_CMD_DESUGAR,
     PC_CMD_CHECK_DESUGAR,
     PC_CMD_PLAN,
+    PC_CMD_JUNIT,
+    PC_CMD_DIFF,
 } pc_command;
 
 typedef struct pc_options {
@@ -39,9 +41,10 @@ typedef struct pc_options {
     unsigned modes;        /* --mode */
     const char *root;      /* --root, else $PYCONFORM_ROOT, else the source tree */
     const char *cases_dir, *expected_dir, *reports_dir, *runners_dir;
-    bool json;             /* interpreters --json, plan --json */
+    bool json;             /* interpreters --json, plan --json, diff --json */
     bool list, all, force; /* provision --list, --all, --force */
-    const char *output;    /* changes --output */
+    const char *output;    /* changes --output, junit -o/--output */
+    const char *junit;     /* run/bless --junit FILE */
     bool check;            /* changes --check */
     const char *desugarer; /* --desugarer CMD (external) */
     const char *python;    /* --python: runs our desugarer (default $PYCONFORM_PYTHON, python3) */

@@ -66,5 +66,11 @@ int pc_cmd_check_desugar(const pc_options *o, const pc_paths *p, int argc, char 
 int pc_cmd_changes(const pc_options *o, const pc_paths *p, int argc, char **argv);
 /* plan: the jobs run would send (table, or NDJSON with --json), nothing run */
 int pc_cmd_plan(const pc_options *o, const pc_paths *p, int argc, char **argv);
+/* junit: a saved report as JUnit XML (cmd/junit.c); diff: two saved reports compared
+ * (cmd/diff.c). pc_cmd_write_junit is what both `junit` and `run --junit` do: read the
+ * report at `report` and write its JUnit XML to `out` (NULL or "-": standard output). */
+int pc_cmd_junit(const pc_options *o, const pc_paths *p, int argc, char **argv);
+int pc_cmd_diff(const pc_options *o, const pc_paths *p, int argc, char **argv);
+int pc_cmd_write_junit(const char *report, const char *out, pc_error *err);
 
 #endif

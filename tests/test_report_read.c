@@ -8,7 +8,10 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -466,5 +469,54 @@ Test(report_read, bad_input_and_options_exit_2, .timeout = 600)
     pc_buf_free(&b);
     pc_buf_free(&out);
     pc_buf_free(&err);
+    env_free(&e);
+}
+
+/* -o naming a pipe (or /dev/stdout, /dev/null) writes through it: the pipe is still a
+ * pipe afterwards and its reader got the whole document. */
+Test(report_read, junit_output_to_a_pipe_is_written_through, .timeout = 600)
+{
+    env e;
+    pc_buf out = {0}, err = {0}, want = {0};
+    char *fifo, *got;
+    struct stat st;
+    pid_t pid;
+    int rc, status;
+    env_setup(&e);
+    run_side(&e, false);
+    fifo = pc_asprintf(NULL, "%s/pipe", e.dir);
+    got = pc_asprintf(NULL, "%s/got.xml", e.dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) { /* the reader: copy the pipe to got.xml; give up after 60 s */
+        char buf[4096];
+        ssize_t n;
+        int in, o;
+        alarm(60);
+        in = open(fifo, O_RDONLY);
+        o = open(got, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        while (in >= 0 && o >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+            if (write(o, buf, (size_t)n) != n)
+                _exit(1);
+        _exit(in >= 0 && o >= 0 ? 0 : 1);
+    }
+    rc = cmd((const char *[]){"junit", e.old_report, "-o", fifo, NULL}, &out, &err);
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(rc == 0, "%d %s", rc, err.data);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the reader got the document");
+    cr_assert_eq(stat(fifo, &st), 0);
+    cr_assert(S_ISFIFO(st.st_mode), "the pipe is still a pipe");
+    rc = cmd((const char *[]){"junit", e.old_report, NULL}, &want, &err);
+    cr_assert_eq(rc, 0);
+    pc_buf_clear(&out);
+    cr_assert_eq(pc_read_file(got, &out, NULL), 0);
+    cr_assert(want.len > 1000 && out.len == want.len && !memcmp(out.data, want.data, want.len),
+              "through the pipe: %zu bytes, on stdout: %zu", out.len, want.len);
+    free(fifo);
+    free(got);
+    pc_buf_free(&out);
+    pc_buf_free(&err);
+    pc_buf_free(&want);
     env_free(&e);
 }

@@ -2,9 +2,11 @@
 #include "junit.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libxml/xmlwriter.h>
@@ -311,10 +313,17 @@ int pc_junit_write(const pc_report_doc *doc, const char *path, FILE *out, pc_err
     xmlOutputBufferPtr ob;
     char *tmp = NULL;
     FILE *f = out;
+    struct stat st;
+    bool direct = false;
     int rc;
 
     LIBXML_TEST_VERSION
-    if (path) {
+    if (path && stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* a device or a pipe (-o /dev/stdout, /dev/null): written to, never replaced */
+        if (!(f = fopen(path, "w")))
+            return pc_fail(err, "%s: cannot write the JUnit file: %s", path, strerror(errno));
+        direct = true;
+    } else if (path) {
         if (!(tmp = pc_asprintf(err, "%s.tmp", path)))
             return -1;
         if (!(f = fopen(tmp, "w"))) {
@@ -333,7 +342,10 @@ int pc_junit_write(const pc_report_doc *doc, const char *path, FILE *out, pc_err
         xmlFreeTextWriter(j.w); /* flushes into f and frees the buffer */
     }
     pc_buf_free(&j.tmp);
-    if (path) {
+    if (direct) {
+        if (fclose(f) != 0 && !rc)
+            rc = pc_fail(err, "%s: cannot write the JUnit file: %s", path, strerror(errno));
+    } else if (path) {
         if (fflush(f) != 0 || ferror(f)) {
             if (!rc)
                 rc = pc_fail(err, "%s: cannot write the JUnit file: %s", tmp, strerror(errno));

@@ -31,8 +31,9 @@
 
 #include "report_read.h"
 
-/* Write the JUnit XML of doc to `path` (through PATH.tmp, renamed into place), or to
- * `out` when path is NULL. */
+/* Write the JUnit XML of doc to `path` (through PATH.tmp, renamed into place; a path
+ * that is not a regular file, such as /dev/stdout or a pipe, is written to directly),
+ * or to `out` when path is NULL. */
 int pc_junit_write(const pc_report_doc *doc, const char *path, FILE *out, pc_error *err);
 
 #endif

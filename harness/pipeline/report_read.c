@@ -563,8 +563,10 @@ int pc_report_load(const char *path, pc_report_doc *doc, pc_error *err)
     cursor c = {0};
     int rc;
     memset(doc, 0, sizeof *doc);
-    if (pc_read_file(path, &b, err))
+    if (pc_read_file(path, &b, err)) {
+        pc_buf_free(&b); /* a read that failed midway leaves what it had */
         return -1;
+    }
     if (!(doc->path = pc_strdup(path, err))) {
         pc_buf_free(&b);
         return -1;

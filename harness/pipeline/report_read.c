@@ -507,6 +507,8 @@ static int walk(cursor *c)
         return -1;
     d->schema = json_is_integer(ver) ? (int)json_integer_value(ver) : -1;
     json_decref(ver);
+    if (d->schema < 0)
+        return fail_at(c, off, "not a pyconform report (\"schema_version\" is not a whole number)");
     if (d->schema == 1)
         return pc_fail(c->err, "%s: report schema 1 is not read by this pyconform (it reads schema "
                        "%d): schema 1 reports were written by pyconform before the streamed "

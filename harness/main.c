@@ -28,6 +28,8 @@ static const struct {
     {PC_CMD_CHECK_DESUGAR, pc_cmd_check_desugar},
     {PC_CMD_PLAN, pc_cmd_plan},
     {PC_CMD_HTML, pc_cmd_html},
+    {PC_CMD_JUNIT, pc_cmd_junit},
+    {PC_CMD_DIFF, pc_cmd_diff},
 };
 
 int main(int argc, char **argv)

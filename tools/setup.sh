@@ -14,6 +14,10 @@ command -v make >/dev/null || need+=(make)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 pkg-config --exists jansson 2>/dev/null || need+=(libjansson-dev)
 pkg-config --exists criterion 2>/dev/null || need+=(libcriterion-dev)
+# JUnit XML (pyconform junit, run --junit) is written with libxml2's xmlwriter; the
+# ctest junit.schema validates it with xmllint
+pkg-config --exists libxml-2.0 2>/dev/null || need+=(libxml2-dev)
+command -v xmllint >/dev/null || need+=(libxml2-utils)
 # the report's JSON Schema test (ctest report.schema) runs on the system's python3
 /usr/bin/python3 -c 'import jsonschema' 2>/dev/null || need+=(python3-jsonschema)
 if ((${#need[@]})); then

@@ -27,6 +27,8 @@ static const char usage_main[] =
     "  desugar FILE|-        print our desugarer's translation of a Python file\n"
     "  check-desugar [CASE_FILES...]  compare a desugarer's output with the cases' `=`\n"
     "  html REPORT [-o FILE] a saved report as one self-contained HTML page\n"
+    "  junit REPORT [-o FILE]  a saved report as JUnit XML (for CI test reporters)\n"
+    "  diff OLD.json NEW.json  what changed between two saved reports\n"
     "  help [COMMAND]        show help\n"
     "  version               print the version\n"
     "\n"
@@ -79,6 +81,7 @@ static const char usage_run_opts[] =
     "                     put back, and --max-memory limits the runner, not the job)\n"
     "  --html FILE        also write the report as an HTML page (as `pyconform html`)\n"
     "  -q, --quiet        no table, only the summary line\n"
+    "  --junit FILE       also write the report as JUnit XML to FILE (as `pyconform junit`)\n"
     "  -h, --help         this help\n";
 
 static const char usage_run[] =
@@ -221,12 +224,51 @@ static const char usage_html[] =
     "\n"
     "exit status: 0 written, 2 usage error or bad input (a missing or unreadable file,\n"
     "JSON that does not parse, not a pyconform report, another schema_version).\n";
+static const char usage_junit[] =
+    "usage: pyconform junit REPORT [-o FILE]\n"
+    "\n"
+    "Write a saved report (schema 2, e.g. reports/latest.json) as JUnit XML, as the test\n"
+    "reporters of Jenkins, GitLab and GitHub read it: one <testsuite> per build x mode,\n"
+    "one <testcase> per case function named \"case / function\". FAIL, XPASS and DIVERGE\n"
+    "are <failure>, TIMEOUT, CRASH, ERROR and NOT-RUN <error>, SKIP and XFAIL <skipped>,\n"
+    "each with the verdict, the reason and the first differing path with both values;\n"
+    "times are the measured durations. `run --junit FILE` writes the same file.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE  write FILE (through FILE.tmp) instead of standard output\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "exit status: 0 written, 2 usage errors or a report that cannot be read (missing,\n"
+    "truncated, not a pyconform report, schema 1).\n";
+
+static const char usage_diff[] =
+    "usage: pyconform diff [--json] OLD.json NEW.json\n"
+    "\n"
+    "Compare two saved reports (schema 2), e.g. last night's run with today's, or two\n"
+    "desugarer revisions. Results are matched by case, function, build and mode and\n"
+    "listed by case function: newly unexpected (unexpected in NEW, as expected or absent\n"
+    "in OLD), newly as expected, verdict changed (FAIL -> CRASH), observation changed\n"
+    "(same verdict, other observation, with the first differing path); then the builds,\n"
+    "cases and functions added or removed.\n"
+    "\n"
+    "options:\n"
+    "  --json      print the comparison as one JSON object\n"
+    "  -h, --help  this help\n"
+    "\n"
+    "exit status: 1 when anything is newly unexpected, 0 otherwise, 2 for usage errors or a\n"
+    "report that cannot be read (missing, truncated, not a pyconform report, schema 1).\n";
 
 void pc_cli_help(FILE *out, pc_command cmd)
 {
     switch (cmd) {
     case PC_CMD_HTML:
         fputs(usage_html, out);
+        break;
+    case PC_CMD_JUNIT:
+        fputs(usage_junit, out);
+        break;
+    case PC_CMD_DIFF:
+        fputs(usage_diff, out);
         break;
     case PC_CMD_DESUGAR:
         fputs(usage_desugar, out);
@@ -360,6 +402,10 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         o->cmd = PC_CMD_PLAN;
     else if (!strcmp(cmd, "html"))
         o->cmd = PC_CMD_HTML;
+    else if (!strcmp(cmd, "junit"))
+        o->cmd = PC_CMD_JUNIT;
+    else if (!strcmp(cmd, "diff"))
+        o->cmd = PC_CMD_DIFF;
     else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         o->cmd = PC_CMD_VERSION;
         return 0;
@@ -384,6 +430,10 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
                 o->cmd = PC_CMD_PLAN;
             else if (!strcmp(argv[2], "html"))
                 o->cmd = PC_CMD_HTML;
+            else if (!strcmp(argv[2], "junit"))
+                o->cmd = PC_CMD_JUNIT;
+            else if (!strcmp(argv[2], "diff"))
+                o->cmd = PC_CMD_DIFF;
             o->help = true;
         }
         return 0;
@@ -411,8 +461,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         } else if (is_opt(a, "--config")) {
             if (!(o->config = value_of(argc, argv, &i, a, 8, err)))
                 return -1;
-        } else if (!strcmp(a, "--json") &&
-                   (o->cmd == PC_CMD_INTERPRETERS || o->cmd == PC_CMD_PLAN)) {
+        } else if (!strcmp(a, "--json") && (o->cmd == PC_CMD_INTERPRETERS ||
+                                             o->cmd == PC_CMD_PLAN || o->cmd == PC_CMD_DIFF)) {
             o->json = true;
         } else if (is_opt(a, "--desugarer") && o->cmd != PC_CMD_DESUGAR) {
             if (!(o->desugarer = value_of(argc, argv, &i, a, 11, err)))
@@ -436,6 +486,11 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
             if (o->nfiles)
                 return pc_fail(err, "html: one REPORT only (got '%s' and '%s')", o->files[0], a);
             o->files[o->nfiles++] = (char *)a;
+        } else if (o->cmd == PC_CMD_JUNIT && (!strcmp(a, "-o") || is_opt(a, "--output"))) {
+            if (!(o->output = value_of(argc, argv, &i, a, a[1] == 'o' ? 2 : 8, err)))
+                return -1;
+        } else if ((o->cmd == PC_CMD_JUNIT || o->cmd == PC_CMD_DIFF) && a[0] != '-') {
+            o->files[o->nfiles++] = (char *)a; /* reports */
         } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--list")) {
             o->list = true;
         } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--all")) {
@@ -512,6 +567,9 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
             o->shared = !strcmp(v, "shared");
         } else if ((o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS) && is_opt(a, "--html")) {
             if (!(o->html = value_of(argc, argv, &i, a, 6, err)))
+                return -1;
+        } else if (is_opt(a, "--junit")) {
+            if (!(o->junit = value_of(argc, argv, &i, a, 7, err)))
                 return -1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = true;

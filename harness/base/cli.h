@@ -22,6 +22,8 @@ typedef enum pc_command {
     PC_CMD_CHECK_DESUGAR,
     PC_CMD_PLAN,
     PC_CMD_HTML,
+    PC_CMD_JUNIT,
+    PC_CMD_DIFF,
 } pc_command;
 
 typedef struct pc_options {
@@ -40,10 +42,11 @@ typedef struct pc_options {
     unsigned modes;        /* --mode */
     const char *root;      /* --root, else $PYCONFORM_ROOT, else the source tree */
     const char *cases_dir, *expected_dir, *reports_dir, *runners_dir;
-    bool json;             /* interpreters --json, plan --json */
+    bool json;             /* interpreters --json, plan --json, diff --json */
     bool list, all, force; /* provision --list, --all, --force */
-    const char *output;    /* changes --output, html -o */
+    const char *output;    /* changes --output, html and junit -o/--output */
     const char *html;      /* run/bless --html FILE */
+    const char *junit;     /* run/bless --junit FILE */
     bool check;            /* changes --check */
     const char *desugarer; /* --desugarer CMD (external) */
     const char *python;    /* --python: runs our desugarer (default $PYCONFORM_PYTHON, python3) */

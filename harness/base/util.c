@@ -156,12 +156,38 @@ int pc_read_file(const char *path, pc_buf *out, pc_error *err)
     return 0;
 }
 
+/* All of data to fd; the error names `name`. */
+static int write_all(int fd, const char *name, const char *data, size_t len, pc_error *err)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return pc_fail(err, "%s: cannot write: %s", name, strerror(errno));
+        off += (size_t)w;
+    }
+    return 0;
+}
+
 int pc_write_atomic(const char *path, const char *data, size_t len, pc_error *err)
 {
-    char *tmp = pc_asprintf(err, "%s.tmp.%ld", path, (long)getpid());
+    char *tmp;
     int fd;
-    size_t off = 0;
-    if (!tmp)
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+            return pc_fail(err, "%s: cannot open: %s", path, strerror(errno));
+        if (write_all(fd, path, data, len, err)) {
+            close(fd);
+            return -1;
+        }
+        if (close(fd) != 0)
+            return pc_fail(err, "%s: cannot write: %s", path, strerror(errno));
+        return 0;
+    }
+    if (!(tmp = pc_asprintf(err, "%s.tmp.%ld", path, (long)getpid())))
         return -1;
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -169,18 +195,11 @@ int pc_write_atomic(const char *path, const char *data, size_t len, pc_error *er
         free(tmp);
         return -1;
     }
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            pc_fail(err, "%s: cannot write: %s", tmp, strerror(errno));
-            close(fd);
-            unlink(tmp);
-            free(tmp);
-            return -1;
-        }
-        off += (size_t)w;
+    if (write_all(fd, tmp, data, len, err)) {
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return -1;
     }
     if (fsync(fd) != 0 || close(fd) != 0) {
         pc_fail(err, "%s: cannot write: %s", tmp, strerror(errno));

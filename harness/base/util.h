@@ -34,7 +34,9 @@ char *pc_asprintf(pc_error *err, const char *fmt, ...) PC_PRINTF(2, 3);
 
 /* Read a whole file; the buffer is NUL-terminated. Error: "PATH: cannot read: ...". */
 int pc_read_file(const char *path, pc_buf *out, pc_error *err);
-/* Write via PATH.tmp.PID then rename(2), so readers never see a partial file. */
+/* Write via PATH.tmp.PID then rename(2), so readers never see a partial file. A PATH
+ * that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written
+ * to directly, never replaced. */
 int pc_write_atomic(const char *path, const char *data, size_t len, pc_error *err);
 int pc_mkdir_p(const char *path, pc_error *err);
 bool pc_is_executable(const char *path);

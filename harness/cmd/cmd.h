@@ -68,5 +68,11 @@ int pc_cmd_changes(const pc_options *o, const pc_paths *p, int argc, char **argv
 int pc_cmd_plan(const pc_options *o, const pc_paths *p, int argc, char **argv);
 /* html: a saved report as one self-contained HTML page (pipeline/html.h) */
 int pc_cmd_html(const pc_options *o, const pc_paths *p, int argc, char **argv);
+/* junit: a saved report as JUnit XML (cmd/junit.c); diff: two saved reports compared
+ * (cmd/diff.c). pc_cmd_write_junit is what both `junit` and `run --junit` do: read the
+ * report at `report` and write its JUnit XML to `out` (NULL or "-": standard output). */
+int pc_cmd_junit(const pc_options *o, const pc_paths *p, int argc, char **argv);
+int pc_cmd_diff(const pc_options *o, const pc_paths *p, int argc, char **argv);
+int pc_cmd_write_junit(const char *report, const char *out, pc_error *err);
 
 #endif

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,22 @@ static int check_reports_dir(const char *dir, pc_error *err)
     return 0;
 }
 
+/* --junit FILE: its folder takes files, checked before anything runs. */
+static int check_junit_path(const char *path, pc_error *err)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? pc_strndup(path, slash == path ? 1 : (size_t)(slash - path), err)
+                      : pc_strdup(".", err);
+    int ok;
+    if (!dir)
+        return -1;
+    ok = access(dir, W_OK | X_OK) == 0;
+    if (!ok)
+        pc_fail(err, "--junit %s: %s is not a writable folder: %s", path, dir, strerror(errno));
+    free(dir);
+    return ok ? 0 : -1;
+}
+
 /* run and bless: the whole pipeline. stop_fd: a signalfd for SIGINT, SIGTERM and
  * SIGHUP (blocked), or -1. */
 static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char **argv, int stop_fd)
@@ -61,6 +78,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     char *written = NULL;
     pc_error err;
     int rc = PC_EXIT_USAGE;
+    bool extra_failed = false;
     double t0 = pc_now();
 
     run.started = pc_wall_now();
@@ -75,7 +93,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
 
     /* 1. the reports directory takes files (checked before anything runs); 2. cases,
      * expectations, translations, builds and jobs */
-    if (check_reports_dir(p->reports, &err) ||
+    if (check_reports_dir(p->reports, &err) || (o->junit && check_junit_path(o->junit, &err)) ||
         pc_cmd_prepare(o, p, stop_fd, &pr, &run.interrupted, &err))
         goto fail;
     pc_schedule_load(p->reports, &pr.reg); /* the previous run's times: longest first */
@@ -131,9 +149,20 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     printf("report: %s/latest.json (%s)\n", p->reports, written);
     if (o->html) { /* the page of the report just written (cmd/html.c) */
         size_t bytes = 0;
-        if (pc_html_write(written, o->html, &bytes, &err))
-            goto fail;
-        printf("html: %s (%zu bytes)\n", o->html, bytes);
+        if (pc_html_write(written, o->html, &bytes, &err)) {
+            fprintf(stderr, "pyconform: --html: %s\n", err.msg);
+            extra_failed = true;
+        } else {
+            printf("html: %s (%zu bytes)\n", o->html, bytes);
+        }
+    }
+    if (o->junit) { /* from the report just written, as `pyconform junit` would */
+        if (pc_cmd_write_junit(written, o->junit, &err)) {
+            fprintf(stderr, "pyconform: --junit: %s\n", err.msg);
+            extra_failed = true;
+        } else {
+            printf("junit: %s\n", o->junit);
+        }
     }
     rc = cmp.unexpected ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
     if (!run.interrupted && (rc = pc_cmd_pending_signal(stop_fd)) != 0) {
@@ -172,6 +201,8 @@ fail:
     fprintf(stderr, "pyconform: %s\n", err.msg);
     rc = PC_EXIT_USAGE;
 done:
+    if (extra_failed && rc < PC_EXIT_USAGE)
+        rc = PC_EXIT_USAGE; /* the report is written, an --html or --junit file is not */
     pc_report_abort(&report);
     pc_judge_free(&judge);
     free(written);

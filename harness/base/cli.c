@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "plan.h"
+#include "term.h"
 #include "util.h"
 
 static const char usage_main[] =
@@ -80,9 +81,19 @@ static const char usage_run_opts[] =
     "                     threads, signal handlers, fds and changes inside modules are not\n"
     "                     put back, and --max-memory limits the runner, not the job)\n"
     "  --html FILE        also write the report as an HTML page (as `pyconform html`)\n"
-    "  -q, --quiet        no table, only the summary line\n"
     "  --junit FILE       also write the report as JUnit XML to FILE (as `pyconform junit`)\n"
-    "  -h, --help         this help\n";
+    "  --max-failures N   stop after N unexpected results: the runners are stopped, the\n"
+    "                     jobs not finished are NOT-RUN and the report says the run was\n"
+    "                     cut short (a case is judged when its last job has arrived)\n"
+    "  --durations N      print the N slowest jobs at the end\n"
+    "  --color WHEN       colour verdicts: auto (default: on a terminal, unless NO_COLOR\n"
+    "                     is set), always or never\n"
+    "  -q, --quiet        no table and no progress, only the summary line\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "progress: on a terminal, one line redrawn as results arrive (jobs done, builds\n"
+    "running, unexpected so far, time elapsed and left); otherwise a line per build\n"
+    "as it finishes.\n";
 
 static const char usage_run[] =
     "usage: pyconform run [OPTIONS] [CASE_FILES...]\n"
@@ -571,6 +582,21 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         } else if (is_opt(a, "--junit")) {
             if (!(o->junit = value_of(argc, argv, &i, a, 7, err)))
                 return -1;
+        } else if (is_opt(a, "--max-failures")) {
+            if (!(v = value_of(argc, argv, &i, a, 14, err)) ||
+                parse_int("--max-failures", v, 1, 100000000, &o->max_failures, err))
+                return -1;
+        } else if (is_opt(a, "--durations")) {
+            if (!(v = value_of(argc, argv, &i, a, 11, err)) ||
+                parse_int("--durations", v, 1, 100000000, &o->durations, err))
+                return -1;
+        } else if (is_opt(a, "--color")) {
+            int mode;
+            if (!(v = value_of(argc, argv, &i, a, 7, err)))
+                return -1;
+            if ((mode = pc_color_mode_parse(v)) < 0)
+                return pc_fail(err, "--color: '%s' is not auto, always or never", v);
+            o->color = mode;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = true;
         } else if (!strcmp(a, "--")) {

@@ -57,6 +57,9 @@ typedef struct pc_options {
     size_t max_memory;     /* --max-memory: address space per job (0: no limit) */
     int keep_reports;      /* --keep-reports: timestamped reports kept (0: all) */
     bool shared;           /* --isolation shared: a runner's jobs share its process */
+    int color;             /* --color: a pc_color_mode (term.h) */
+    int max_failures;      /* --max-failures: stop after this many unexpected (0: never) */
+    int durations;         /* --durations: print the N slowest jobs (0: none) */
 } pc_options;
 
 /* Parse argv into opts. On a usage error fills err (the caller prints it with the

@@ -288,12 +288,12 @@ static json_t *run_json(const pc_run_info *run)
             json_decref(cmdline);
             return NULL;
         }
-    return json_pack("{s:o, s:s, s:s, s:f, s:o, s:f, s:f, s:I, s:I, s:s, s:i, s:I}", "host",
+    return json_pack("{s:o, s:s, s:s, s:f, s:o, s:f, s:f, s:I, s:I, s:s, s:i, s:i, s:I}", "host",
                      pc_json_textz(host), "started", started, "finished", finished, "seconds",
                      run->seconds, "command", cmdline, "timeout", run->timeout, "startup_timeout",
                      run->startup_timeout, "max_output", (json_int_t)run->max_output, "max_memory",
                      (json_int_t)run->max_memory, "isolation", run->shared ? "shared" : "job",
-                     "parallel", run->parallel, "peak_rss",
+                     "parallel", run->parallel, "max_failures", run->max_failures, "peak_rss",
                      (json_int_t)run->peak_rss);
 }
 
@@ -323,6 +323,7 @@ int pc_report_close(pc_report_writer *w, const pc_run_info *run, const pc_regist
         put(w, ",\n\"run\":", run_json(run), err) ||
         put(w, ",\n\"interrupted\":", json_boolean(run->interrupted != 0), err) ||
         put(w, ",\n\"signal\":", json_integer(run->interrupted), err) ||
+        put(w, ",\n\"cut_short\":", run->cut_short ? json_string(run->cut_short) : json_null(), err) ||
         put(w, ",\n\"summary\":", summary_json(plan, cmp), err) || fputs("}\n", w->f) < 0)
         goto out;
     if (fflush(w->f) != 0 || fsync(fileno(w->f)) != 0)
@@ -592,5 +593,7 @@ static void print_summary(FILE *out, const pc_run_info *run, const pc_plan *plan
     if (run->interrupted)
         fprintf(out, "; INTERRUPTED by signal %d (%s): jobs not run are NOT RUN", run->interrupted,
                 strsignal(run->interrupted));
+    else if (run->cut_short)
+        fprintf(out, "; CUT SHORT (%s): jobs not run are NOT RUN", run->cut_short);
     fputc('\n', out);
 }

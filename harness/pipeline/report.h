@@ -44,6 +44,9 @@ typedef struct pc_run_info {
     int parallel;
     bool shared;     /* --isolation shared */
     int interrupted; /* the signal that stopped the run, 0 when it ran to the end */
+    int max_failures;      /* --max-failures (0: none) */
+    const char *cut_short; /* why the run stopped before its end without a signal
+                            * ("--max-failures 3 reached"), or NULL; borrowed */
     long peak_rss;   /* pyconform's own peak resident set, bytes (getrusage RUSAGE_SELF) */
 } pc_run_info;
 

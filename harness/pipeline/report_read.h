@@ -90,6 +90,7 @@ typedef struct pc_report_doc {
     size_t nreasons, reasons_cap;
     json_t *harness, *interpreters, *stale, *run, *summary; /* owned */
     int interrupted, signal;
+    char *cut_short; /* owned: why the run stopped early without a signal, or NULL */
 } pc_report_doc;
 
 /* Read the report at `path` into doc (zeroed first). On failure doc holds nothing

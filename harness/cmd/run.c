@@ -154,6 +154,11 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
         pc_cmd_prepare(o, p, stop_fd, &pr, &run.interrupted, &err))
         goto fail;
     pc_schedule_load(p->reports, &pr.reg); /* the previous run's times: longest first */
+    run.fingerprint = pr.shard.fingerprint; /* --shard K/N: what the report records (shard.h) */
+    run.shard_k = pr.shard.k;
+    run.shard_n = pr.shard.n;
+    run.plan_jobs = pr.shard.plan_jobs;
+    run.plan_index = pr.shard.plan_index;
 
     /* 3. execute; 4. each result judged as it arrives, its rows streamed to the report */
     if (pc_report_open(&report, p->reports, run.started, &err) ||

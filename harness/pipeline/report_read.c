@@ -356,6 +356,9 @@ static int job_fn(elem *e, size_t i)
     if (!st || k >= PC_JOB_STATUS_COUNT)
         return bad(e, "status", st ? "not a job status of this pyconform" : "missing");
     j.status = (uint8_t)k;
+    if (int_field(e, "plan_index", false, INT32_MAX, 0, &n))
+        return -1;
+    j.plan_index = json_object_get(e->v, "plan_index") ? (int64_t)n : -1;
     if (pc_grow(&d->jobs, &d->jobs_cap, d->njobs + 1, sizeof *d->jobs, e->c->err))
         return -1;
     d->jobs[d->njobs++] = j;

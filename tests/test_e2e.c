@@ -587,3 +587,159 @@ Test(e2e, bad_progress_options_exit_2)
     cr_assert(strstr(r.err.data, "--durations: expected a whole number from 1") != NULL, "%s", r.err.data);
     run_free(&r);
 }
+
+static int strcmp_ptr(const char *const *a, const char *const *b)
+{
+    return strcmp(*a, *b);
+}
+
+/* The outcome of run with `args` and --reports reports (the same folder across runs);
+ * the report, or NULL. */
+static json_t *run_in(const char *reports, const char *const *args, size_t n, int *code, pc_buf *out,
+                      pc_buf *err)
+{
+    const char *more[] = {"--reports", reports, NULL};
+    char *latest = pc_asprintf(NULL, "%s/latest.json", reports);
+    json_t *report;
+    pc_buf_clear(out);
+    pc_buf_clear(err);
+    *code = run_binary(args, n, more, 600, out, err);
+    report = *code == 2 ? NULL : load_report(latest);
+    free(latest);
+    return report;
+}
+
+/* The distinct "case / function" of a report's rows, sorted, comma-separated. */
+static char *row_names(json_t *report)
+{
+    json_t *results = json_object_get(report, "results"), *jobs = json_object_get(report, "jobs"), *row;
+    pc_buf b = {0};
+    char **names = calloc(json_array_size(results) + 1, sizeof *names);
+    size_t i, n = 0;
+    json_array_foreach(results, i, row) {
+        const char *kase = json_string_value(json_object_get(
+            json_array_get(jobs, (size_t)json_integer_value(json_object_get(row, "job"))), "case"));
+        names[n++] = pc_asprintf(NULL, "%s / %s", kase, json_string_value(json_object_get(row, "function")));
+    }
+    qsort(names, n, sizeof *names, (int (*)(const void *, const void *))strcmp_ptr);
+    for (i = 0; i < n; i++) {
+        if (!i || strcmp(names[i], names[i - 1]))
+            pc_buf_appendf(&b, NULL, "%s%s", b.len ? "," : "", names[i]);
+        free(names[i]);
+    }
+    free(names);
+    pc_buf_append(&b, "", 0, NULL);
+    return b.data;
+}
+
+/* -k, --filter-out, PYCONFORM_FILTER, --last-failed: blocks run whole, only the selected
+ * functions are judged; bad input is exit 2. */
+Test(e2e, selection)
+{
+    char dir[] = "/tmp/pc-e2e-sel-XXXXXX";
+    char *cf, *names, *reports, *expected;
+    const char *args[16];
+    size_t n;
+    int code;
+    pc_buf out = {0}, err = {0};
+    json_t *r;
+    if (!have_interpreters())
+        cr_skip_test("pyenv CPythons are not installed");
+    cr_assert_not_null(mkdtemp(dir));
+    reports = pc_asprintf(NULL, "%s/reports", dir);
+    expected = pc_asprintf(NULL, "%s/expected", dir);
+    cf = write_tmp(dir, "sel.case", "$ alpha\ndef a1():\n    return 1\ndef a2():\n    return 2\n"
+                                    "$ beta\ndef b1():\n    return 3\n");
+    /* expectations for everything, then beta's b1 changes: one FAIL */
+    n = 0;
+    args[n++] = "bless";
+    args[n++] = "--interp";
+    args[n++] = interps[1];
+    args[n++] = "--mode";
+    args[n++] = "source";
+    args[n++] = "--expected";
+    args[n++] = expected;
+    args[n++] = cf;
+    json_decref(run_in(reports, args, n, &code, &out, &err));
+    cr_assert_eq(code, 0, "%s %s", out.data, err.data);
+    free(cf);
+    cf = write_tmp(dir, "sel.case", "$ alpha\ndef a1():\n    return 1\ndef a2():\n    return 2\n"
+                                    "$ beta\ndef b1():\n    return 4\n");
+    args[0] = "run";
+
+    /* -k: alpha's a2 only; beta's block is not even planned */
+    args[n - 1] = "-k";
+    args[n++] = "alpha / a2$";
+    args[n++] = cf;
+    r = run_in(reports, args, n, &code, &out, &err);
+    cr_assert_eq(code, 0, "%s %s", out.data, err.data);
+    names = row_names(r);
+    cr_assert_str_eq(names, "alpha / a2");
+    free(names);
+    cr_assert_eq(json_array_size(json_object_get(r, "jobs")), 1, "beta was not planned");
+    json_decref(r);
+
+    /* --filter-out alone */
+    args[n - 3] = "--filter-out";
+    args[n - 2] = "/ (<module>|a1)$";
+    r = run_in(reports, args, n, &code, &out, &err);
+    cr_assert_eq(code, 1, "b1 fails");
+    names = row_names(r);
+    cr_assert_str_eq(names, "alpha / a2,beta / b1");
+    free(names);
+    json_decref(r);
+
+    /* PYCONFORM_FILTER stands in for -k */
+    setenv("PYCONFORM_FILTER", "^beta", 1);
+    n -= 3;
+    args[n++] = cf;
+    r = run_in(reports, args, n, &code, &out, &err);
+    unsetenv("PYCONFORM_FILTER");
+    cr_assert_eq(code, 1);
+    names = row_names(r);
+    cr_assert_str_eq(names, "beta / <module>,beta / b1");
+    free(names);
+    json_decref(r);
+
+    /* a whole run, then --last-failed: only what was unexpected there */
+    json_decref(run_in(reports, args, n, &code, &out, &err));
+    cr_assert_eq(code, 1);
+    n--;
+    args[n++] = "--last-failed";
+    args[n++] = cf;
+    r = run_in(reports, args, n, &code, &out, &err);
+    cr_assert_eq(code, 1);
+    names = row_names(r);
+    cr_assert_str_eq(names, "beta / b1");
+    free(names);
+    cr_assert_eq(json_array_size(json_object_get(r, "stale")), 0, "a selection lists no stale entries");
+    json_decref(r);
+
+    /* bad input: an invalid regex, --last-failed without a report, bless with -k */
+    args[n - 2] = "--filter=(";
+    r = run_in(reports, args, n, &code, &out, &err);
+    cr_assert_eq(code, 2);
+    cr_assert(strstr(err.data, "--filter '(': not a valid regular expression") != NULL, "%s", err.data);
+    args[n - 2] = "--last-failed";
+    {
+        char *empty = pc_asprintf(NULL, "%s/none", dir);
+        r = run_in(empty, args, n, &code, &out, &err);
+        cr_assert_eq(code, 2);
+        cr_assert(strstr(err.data, "--last-failed: ") != NULL && strstr(err.data, "none/latest.json") != NULL,
+                  "%s", err.data);
+        free(empty);
+    }
+    args[0] = "bless";
+    args[n - 2] = "-k";
+    args[n - 1] = "alpha";
+    args[n++] = cf;
+    r = run_in(reports, args, n, &code, &out, &err);
+    cr_assert_eq(code, 2);
+    cr_assert(strstr(err.data, "bless: -k is not supported") != NULL, "%s", err.data);
+    remove_tree(dir);
+    free(cf);
+    free(reports);
+    free(expected);
+    pc_buf_free(&out);
+    pc_buf_free(&err);
+}

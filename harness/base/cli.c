@@ -89,6 +89,13 @@ static const char usage_run_opts[] =
     "                     block on a build together), the same on every machine; the\n"
     "                     report records K/N and the plan's fingerprint; combine the N\n"
     "                     reports with `pyconform merge` (run only; bless refuses it)\n"
+    "  -k, --filter REGEX only the case functions whose \"case / function\" matches REGEX\n"
+    "                     (POSIX extended; repeatable: any of them; default\n"
+    "                     $PYCONFORM_FILTER); blocks still run whole, only the selected\n"
+    "                     functions are judged and reported\n"
+    "  --filter-out REGEX leave out the matching ones (repeatable; default\n"
+    "                     $PYCONFORM_FILTER_OUT)\n"
+    "  --last-failed, --lf  only what was unexpected in REPORTS/latest.json\n"
     "  --max-failures N   stop after N unexpected results: the runners are stopped, the\n"
     "                     jobs not finished are NOT-RUN and the report says the run was\n"
     "                     cut short (a case is judged when its last job has arrived)\n"
@@ -423,7 +430,9 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
     o->files = calloc((size_t)argc + 1, sizeof *o->files);
     o->interps = calloc((size_t)argc + 1, sizeof *o->interps);
     o->tags = calloc((size_t)argc + 1, sizeof *o->tags);
-    if (!o->files || !o->interps || !o->tags)
+    o->filters = calloc((size_t)argc + 1, sizeof *o->filters);
+    o->filters_out = calloc((size_t)argc + 1, sizeof *o->filters_out);
+    if (!o->files || !o->interps || !o->tags || !o->filters || !o->filters_out)
         return pc_oom(err);
     if (argc < 2) {
         o->cmd = PC_CMD_HELP;
@@ -625,6 +634,21 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         } else if (is_opt(a, "--junit")) {
             if (!(o->junit = value_of(argc, argv, &i, a, 7, err)))
                 return -1;
+        } else if (o->cmd == PC_CMD_BLESS && (!strcmp(a, "-k") || is_opt(a, "--filter") ||
+                                              is_opt(a, "--filter-out") || !strcmp(a, "--last-failed") ||
+                                              !strcmp(a, "--lf"))) {
+            return pc_fail(err, "bless: %s is not supported: bless records what a whole run "
+                           "observed (functions a selection leaves out would be dropped)", a);
+        } else if (!strcmp(a, "-k") || is_opt(a, "--filter")) {
+            if (!(v = value_of(argc, argv, &i, a, a[1] == 'k' ? 2 : 8, err)))
+                return -1;
+            o->filters[o->nfilters++] = (char *)v;
+        } else if (is_opt(a, "--filter-out")) {
+            if (!(v = value_of(argc, argv, &i, a, 12, err)))
+                return -1;
+            o->filters_out[o->nfilters_out++] = (char *)v;
+        } else if (!strcmp(a, "--last-failed") || !strcmp(a, "--lf")) {
+            o->last_failed = true;
         } else if (is_opt(a, "--max-failures")) {
             if (!(v = value_of(argc, argv, &i, a, 14, err)) ||
                 parse_int("--max-failures", v, 1, 100000000, &o->max_failures, err))
@@ -667,5 +691,7 @@ void pc_cli_free(pc_options *o)
     free(o->files);
     free(o->interps);
     free(o->tags);
-    o->files = o->interps = o->tags = NULL;
+    free(o->filters);
+    free(o->filters_out);
+    o->files = o->interps = o->tags = o->filters = o->filters_out = NULL;
 }

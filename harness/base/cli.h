@@ -36,6 +36,11 @@ typedef struct pc_options {
     size_t ninterps;
     char **tags;           /* --tag (array owned, strings borrowed) */
     size_t ntags;
+    char **filters;        /* -k/--filter REGEX (array owned, strings borrowed) */
+    size_t nfilters;
+    char **filters_out;    /* --filter-out REGEX (array owned, strings borrowed) */
+    size_t nfilters_out;
+    bool last_failed;      /* --last-failed: the unexpected of REPORTS/latest.json */
     const char *cache;     /* --cache, else $PYCONFORM_CACHE, else ~/.cache/pyconform */
     const char *config;    /* --config, else $PYCONFORM_CONFIG, else ~/.config/pyconform/interpreters.json */
     int parallel;          /* -j */

@@ -12,6 +12,7 @@
 #include "expected.h"
 #include "plan.h"
 #include "registry.h"
+#include "select.h"
 #include "shard.h"
 #include "translate.h"
 
@@ -45,6 +46,7 @@ typedef struct pc_prepared {
     pc_translation *translations; /* one per case, or NULL (source mode) */
     pc_registry reg;
     pc_plan plan;
+    pc_selection select; /* -k, --filter-out, --last-failed (select.h) */
     pc_shard shard; /* the whole plan's fingerprint; with --shard K/N, the slice kept */
 } pc_prepared;
 

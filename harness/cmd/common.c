@@ -180,6 +180,20 @@ int pc_cmd_pending_signal(int stop_fd)
     return read(stop_fd, &si, sizeof si) == (ssize_t)sizeof si ? (int)si.ssi_signo : 0;
 }
 
+/* The selection (select.h), and the plan cut down to it. */
+static int prepare_selection(const pc_options *o, const pc_paths *p, pc_prepared *out, pc_error *err)
+{
+    char *latest = NULL;
+    int rc;
+    if (o->last_failed && !(latest = pc_asprintf(err, "%s/latest.json", p->reports)))
+        return -1;
+    rc = pc_selection_init(&out->select, (const char *const *)o->filters, o->nfilters,
+                           (const char *const *)o->filters_out, o->nfilters_out, latest, err) ||
+         pc_selection_apply(&out->select, &out->ex, &out->plan, err);
+    free(latest);
+    return rc ? -1 : 0;
+}
+
 int pc_cmd_prepare(const pc_options *o, const pc_paths *p, int stop_fd, pc_prepared *out,
                    int *interrupted, pc_error *err)
 {
@@ -215,6 +229,9 @@ int pc_cmd_prepare(const pc_options *o, const pc_paths *p, int stop_fd, pc_prepa
                        o->ninterps ? " --interp" : "", o->ntags ? " --tag" : "");
     if (pc_plan_build(&out->plan, &out->cases, &out->reg, o->modes, out->translations, err))
         return -1;
+    /* -k, --filter-out, --last-failed: the blocks that may hold a selected function */
+    if (prepare_selection(o, p, out, err))
+        return -1;
     /* --shard K/N: the slice of the whole plan (shard.h); always the plan's fingerprint */
     return pc_shard_apply(&out->plan, o->shard_k, o->shard_n, &out->shard, err);
 }
@@ -223,6 +240,7 @@ void pc_prepared_free(pc_prepared *pr)
 {
     pc_plan_free(&pr->plan);
     pc_shard_free(&pr->shard);
+    pc_selection_free(&pr->select);
     pc_translations_free(pr->translations, pr->cases.len);
     free(pr->translations);
     pc_registry_free(&pr->reg);

@@ -164,6 +164,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     if (pc_report_open(&report, p->reports, run.started, &err) ||
         pc_judge_init(&judge, &pr.cases, &pr.plan, &pr.ex, &cmp, pc_report_row, &report, &err))
         goto fail;
+    judge.select = pr.select.active ? &pr.select : NULL;
     /* run keeps the distinct observations in a temporary file, so its memory does not grow
      * with them (bless reads them all back: it keeps them in memory) */
     if (o->cmd == PC_CMD_RUN) {
@@ -198,7 +199,8 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
         pc_schedule_save(p->reports, &pr.plan, cmp.jobs, &err))
         fprintf(stderr, "pyconform: warning: %s\n", err.msg); /* a hint for next time */
     pc_judge_free(&judge);
-    if (pc_stale_find(&pr.ex, &pr.cases, &cmp, &stale, &err))
+    /* stale: recorded functions no row has; a selection leaves rows out on purpose */
+    if (!pr.select.active && pc_stale_find(&pr.ex, &pr.cases, &cmp, &stale, &err))
         goto fail;
     pc_stale_print(stderr, &stale);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "select.h"
 #include "util.h"
 
 /* ---- the first difference ----------------------------------------------------------- */
@@ -392,8 +393,11 @@ static int judge_case(pc_judge *jd, size_t c, pc_error *err)
             goto out;
         }
     }
-    /* rows in the documented order: function, interpreter, mode */
+    /* rows in the documented order: function, interpreter, mode; only the selected
+     * functions (select.h) */
     for (f = 0; f < nnames; f++) {
+        if (jd->select && !pc_selection_keeps(jd->select, &jd->cases->items[c], names[f]))
+            continue;
         for (i = 0; i < jd->ninterps; i++) {
             long js = by[i * PC_MODE_COUNT + PC_MODE_SOURCE], jdes = by[i * PC_MODE_COUNT + PC_MODE_DESUGARED];
             const struct pc_held *src = js >= 0 && jd->cmp->jobs[js].status == PC_JOB_OK ? &jd->held[js] : NULL;

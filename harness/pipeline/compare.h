@@ -90,6 +90,7 @@ typedef struct pc_judge {
     const pc_caseset *cases;
     const pc_plan *plan;
     const pc_expectations *ex;
+    const struct pc_selection *select; /* NULL: every function is judged; set after init */
     pc_comparison *cmp;
     pc_row_sink sink;
     void *sink_ctx;

@@ -63,6 +63,21 @@ bool pc_job_skip_reason(const pc_job *j, char *buf, size_t size)
     return true;
 }
 
+void pc_plan_keep(pc_plan *plan, const unsigned char *keep, size_t *index)
+{
+    size_t i, kept = 0;
+    for (i = 0; i < plan->len; i++) {
+        if (!keep[i])
+            continue;
+        if (index)
+            index[kept] = i;
+        plan->jobs[kept] = plan->jobs[i];
+        plan->jobs[kept].id = kept;
+        kept++;
+    }
+    plan->len = kept;
+}
+
 void pc_plan_free(pc_plan *plan)
 {
     free(plan->jobs);

@@ -54,6 +54,9 @@ typedef struct pc_plan {
 int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg, unsigned modes,
                   const pc_translation *tr, pc_error *err);
 void pc_plan_free(pc_plan *plan);
+/* Keep the jobs whose keep[i] is nonzero, in order, renumbered (ids are indices);
+ * where index is given, index[new id] = the job's old index. */
+void pc_plan_keep(pc_plan *plan, const unsigned char *keep, size_t *index);
 /* "requires threads; NAME cannot start threads" into buf when the job is skipped
  * (true), else false. */
 bool pc_job_skip_reason(const pc_job *j, char *buf, size_t size);

@@ -123,7 +123,8 @@ int pc_shard_assign(const pc_plan *plan, unsigned n, unsigned *out, pc_error *er
 int pc_shard_apply(pc_plan *plan, unsigned k, unsigned n, pc_shard *sh, pc_error *err)
 {
     unsigned *which;
-    size_t i, kept = 0;
+    unsigned char *keep;
+    size_t i;
     memset(sh, 0, sizeof *sh);
     pc_plan_fingerprint(plan, sh->fingerprint, sizeof sh->fingerprint);
     sh->plan_jobs = plan->len;
@@ -142,14 +143,14 @@ int pc_shard_apply(pc_plan *plan, unsigned k, unsigned n, pc_shard *sh, pc_error
         free(which);
         return -1;
     }
-    for (i = 0; i < plan->len; i++) {
-        if (which[i] != k)
-            continue;
-        plan->jobs[kept] = plan->jobs[i];
-        plan->jobs[kept].id = kept;
-        sh->plan_index[kept++] = i;
+    if (!(keep = malloc(plan->len + 1))) {
+        free(which);
+        return pc_oom(err);
     }
-    plan->len = kept;
+    for (i = 0; i < plan->len; i++)
+        keep[i] = which[i] == k;
+    pc_plan_keep(plan, keep, sh->plan_index);
+    free(keep);
     free(which);
     return 0;
 }

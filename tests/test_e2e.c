@@ -743,3 +743,23 @@ Test(e2e, selection)
     pc_buf_free(&out);
     pc_buf_free(&err);
 }
+
+/* --color always colours the table's verdicts and the summary; off a terminal auto
+ * does not. */
+Test(e2e, color_always_and_auto)
+{
+    const char *args[] = {"run", "--interp", interps[1], "--mode", "source", "--color", "always", SEED};
+    run_out r;
+    if (!have_interpreters())
+        cr_skip_test("pyenv CPythons are not installed");
+    run_pc(&r, args, 8);
+    cr_assert_eq(r.code, 0, "%s", r.err.data);
+    cr_assert(strstr(r.out.data, "\033[32m.\033[0m") != NULL, "a green PASS cell: %s", r.out.data);
+    cr_assert(strstr(r.out.data, " \033[32mPASS\033[0m") != NULL, "the summary's PASS: %s", r.out.data);
+    run_free(&r);
+    args[6] = "auto";
+    run_pc(&r, args, 8);
+    cr_assert_eq(r.code, 0);
+    cr_assert(strchr(r.out.data, '\033') == NULL, "not a terminal: no colour");
+    run_free(&r);
+}

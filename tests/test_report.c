@@ -606,7 +606,7 @@ Test(report, invalid_utf8_in_details_and_stderr_is_kept_escaped)
                      "runner died during the job (signal 11); stderr: Fatal \\xc3(");
     /* the terminal: the same escapes, control characters too, no raw bad byte */
     f = open_memstream(&out, &outlen);
-    pc_report_print(f, &run, &fx.plan, &fx.cmp, 10);
+    pc_report_print(f, &run, &fx.plan, &fx.cmp, 10, false);
     fclose(f);
     cr_assert(strstr(out, "it printed: \\xff\\xfe\\x1b[31m") != NULL, "%s", out);
     cr_assert(strstr(out, "stderr: Fatal \\xc3(") != NULL, "%s", out);

@@ -128,6 +128,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     pc_report_writer report = {0};
     pc_progress progress = {0};
     char cut_short[64], stopped[64];
+    bool color = pc_term_color((pc_color_mode)o->color, stdout);
     FILE *spill = NULL;
     pc_stale_list stale = {0};
     pc_run_info run = {0};
@@ -175,7 +176,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
         if (pc_intern_spill(&cmp.observations, fileno(spill), &err))
             goto fail;
     }
-    if (pc_progress_init(&progress, &pr.plan, stdout, o->quiet, pc_term_color(o->color, stdout), &err))
+    if (pc_progress_init(&progress, &pr.plan, stdout, o->quiet, color, &err))
         goto fail;
     if (!run.interrupted && !(run.interrupted = pc_cmd_pending_signal(stop_fd)) && pr.plan.len) {
         pc_exec_options eo = {.parallel = o->parallel, .timeout = o->timeout,
@@ -220,9 +221,9 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
             fprintf(stderr, "pyconform: warning: %s\n", err.msg); /* the report is written */
     }
     if (o->quiet)
-        pc_report_print_summary(stdout, &run, &pr.plan, &cmp);
+        pc_report_print_summary(stdout, &run, &pr.plan, &cmp, color);
     else
-        pc_report_print(stdout, &run, &pr.plan, &cmp, o->max_details);
+        pc_report_print(stdout, &run, &pr.plan, &cmp, o->max_details, color);
     if (o->durations && print_durations(stdout, &pr.plan, &cmp, (size_t)o->durations, &err))
         goto fail;
     printf("report: %s/latest.json (%s)\n", p->reports, written);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "groups.h"
+#include "term.h"
 #include "util.h"
 
 /* A list of outside strings (argv, environment) as JSON; NULL when out of memory. */
@@ -508,10 +509,20 @@ static void print_padded(FILE *out, const char *text, int width)
         fputc(' ', out);
 }
 
-/* "VERDICT case / function [interpreter mode]: " with the names escaped. */
-static void print_row_head(FILE *out, const pc_row *row)
+/* `text` in verdict v's colour when color is set. */
+static void print_in(FILE *out, bool color, pc_verdict v, const char *text)
 {
-    fprintf(out, "%-7s ", pc_verdict_name(row->verdict));
+    if (color)
+        fprintf(out, "%s%s%s", pc_verdict_get(v)->sgr, text, PC_SGR_RESET);
+    else
+        fputs(text, out);
+}
+
+/* "VERDICT case / function [interpreter mode]: " with the names escaped. */
+static void print_row_head(FILE *out, const pc_row *row, bool color)
+{
+    print_in(out, color, row->verdict, pc_verdict_name(row->verdict));
+    fprintf(out, "%*s", 8 - (int)strlen(pc_verdict_name(row->verdict)), "");
     pc_print_text(out, row->kase->name, SIZE_MAX);
     fputs(" / ", out);
     pc_print_text(out, row->function, SIZE_MAX);
@@ -521,10 +532,10 @@ static void print_row_head(FILE *out, const pc_row *row)
 }
 
 static void print_summary(FILE *out, const pc_run_info *run, const pc_plan *plan,
-                          const pc_comparison *cmp, size_t ni);
+                          const pc_comparison *cmp, size_t ni, bool color);
 
 void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
-                     const pc_comparison *cmp, int max_details)
+                     const pc_comparison *cmp, int max_details, bool color)
 {
     size_t ni = 0, i, k, r, shown = 0;
     const pc_interp **ins = run_interps(plan, &ni);
@@ -561,15 +572,22 @@ void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
         snprintf(name, sizeof name, "%s / %s", cmp->rows[r].kase->name, cmp->rows[r].function);
         print_padded(out, name, namew);
         for (k = 0; k < ni; k++) {
-            char cell[3] = "  ";
+            int cell[2] = {-1, -1}; /* the verdicts of the source and desugared rows */
             char lab[128];
-            int w;
+            int w, m;
             for (i = r; i < end; i++)
                 if (cmp->rows[i].interp == ins[k])
-                    cell[cmp->rows[i].mode] = pc_verdict_get(cmp->rows[i].verdict)->letter;
+                    cell[cmp->rows[i].mode] = (int)cmp->rows[i].verdict;
             column_label(ins[k], lab, sizeof lab);
             w = (int)strlen(lab) < 6 ? 6 : (int)strlen(lab);
-            fprintf(out, " %*s", w, cell);
+            fprintf(out, " %*s", w - 2, "");
+            for (m = 0; m < 2; m++) {
+                char letter[2] = {cell[m] < 0 ? ' ' : pc_verdict_get((pc_verdict)cell[m])->letter, 0};
+                if (cell[m] < 0)
+                    fputc(' ', out);
+                else
+                    print_in(out, color, (pc_verdict)cell[m], letter);
+            }
         }
         fputc('\n', out);
         r = end;
@@ -585,7 +603,7 @@ void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
             continue;
         if ((int)shown++ >= max_details)
             continue;
-        print_row_head(out, row);
+        print_row_head(out, row, color);
         if (row->diff) {
             char *e = json_dumps(json_object_get(row->diff, "expected"), JSON_ENCODE_ANY | JSON_COMPACT);
             char *o = json_dumps(json_object_get(row->diff, "observed"), JSON_ENCODE_ANY | JSON_COMPACT);
@@ -608,27 +626,28 @@ void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
         fprintf(out, "... %zu more unexpected results in the report\n", shown - (size_t)max_details);
 
     free(ins);
-    print_summary(out, run, plan, cmp, ni);
+    print_summary(out, run, plan, cmp, ni, color);
 }
 
 void pc_report_print_summary(FILE *out, const pc_run_info *run, const pc_plan *plan,
-                             const pc_comparison *cmp)
+                             const pc_comparison *cmp, bool color)
 {
     size_t ni = 0;
     free(run_interps(plan, &ni));
-    print_summary(out, run, plan, cmp, ni);
+    print_summary(out, run, plan, cmp, ni, color);
 }
 
 /* The one-line summary; ni: the interpreters of the plan. */
 static void print_summary(FILE *out, const pc_run_info *run, const pc_plan *plan,
-                          const pc_comparison *cmp, size_t ni)
+                          const pc_comparison *cmp, size_t ni, bool color)
 {
     size_t i, k;
     fprintf(out, "pyconform: %zu results:", cmp->len);
     for (i = 0, k = 0; i < PC_VERDICT_COUNT; i++) {
         if (!cmp->counts[i])
             continue;
-        fprintf(out, "%s %zu %s", k++ ? "," : "", cmp->counts[i], pc_verdict_name((pc_verdict)i));
+        fprintf(out, "%s %zu ", k++ ? "," : "", cmp->counts[i]);
+        print_in(out, color, (pc_verdict)i, pc_verdict_name((pc_verdict)i));
     }
     fprintf(out, "; %zu unexpected; %zu jobs on %zu interpreters in %.2f s", cmp->unexpected,
             plan->len, ni, run->seconds);

@@ -95,11 +95,12 @@ void pc_report_abort(pc_report_writer *w);
  * *removed gets how many went. */
 int pc_report_prune(const char *dir, size_t keep, size_t *removed, pc_error *err);
 /* The compact table of case functions x interpreters, the unexpected rows, and the
- * one-line summary. Outside text is printed escaped (pc_print_text). */
+ * one-line summary. Outside text is printed escaped (pc_print_text). color: verdicts in
+ * their colours (the verdict table's sgr; term.h decides when). */
 void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
-                     const pc_comparison *cmp, int max_details);
+                     const pc_comparison *cmp, int max_details, bool color);
 /* Only the one-line summary (what -q prints). */
 void pc_report_print_summary(FILE *out, const pc_run_info *run, const pc_plan *plan,
-                             const pc_comparison *cmp);
+                             const pc_comparison *cmp, bool color);
 
 #endif

@@ -622,11 +622,11 @@ static char *row_names(json_t *report)
         names[n++] = pc_asprintf(NULL, "%s / %s", kase, json_string_value(json_object_get(row, "function")));
     }
     qsort(names, n, sizeof *names, (int (*)(const void *, const void *))strcmp_ptr);
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n; i++)
         if (!i || strcmp(names[i], names[i - 1]))
             pc_buf_appendf(&b, NULL, "%s%s", b.len ? "," : "", names[i]);
+    for (i = 0; i < n; i++)
         free(names[i]);
-    }
     free(names);
     pc_buf_append(&b, "", 0, NULL);
     return b.data;

@@ -30,6 +30,7 @@ static const struct {
     {PC_CMD_HTML, pc_cmd_html},
     {PC_CMD_JUNIT, pc_cmd_junit},
     {PC_CMD_DIFF, pc_cmd_diff},
+    {PC_CMD_MERGE, pc_cmd_merge},
 };
 
 int main(int argc, char **argv)

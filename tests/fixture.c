@@ -170,7 +170,11 @@ void judge_results(const pc_caseset *cases, const pc_plan *plan, const pc_expect
         cr_assert_eq(pc_judge_job(&j, i, &r, &err), 0, "%s", err.msg);
         pc_job_result_clear(&r);
     }
-    cr_assert_eq(pc_judge_finish(&j, interrupted, &err), 0, "%s", err.msg);
+    {
+        char why[64];
+        snprintf(why, sizeof why, "interrupted by signal %d", interrupted);
+        cr_assert_eq(pc_judge_finish(&j, interrupted ? why : NULL, &err), 0, "%s", err.msg);
+    }
     pc_judge_free(&j);
 }
 

@@ -499,3 +499,91 @@ Test(e2e, wasm_timeout_keeps_the_instance)
     rmdir(dir);
     run_free(&r);
 }
+
+/* --max-failures: five blocks without expectations on one build (each gives two FAIL
+ * rows, its module body and its function); the run stops once two results are
+ * unexpected, that is after the first block: what did not run is NOT-RUN, and the
+ * report says the run was cut short. Also --durations, and the per-build progress line
+ * when stdout is not a terminal. */
+Test(e2e, max_failures_cuts_the_run_short)
+{
+    char dir[] = "/tmp/pc-e2e-case-XXXXXX";
+    const char *args[16];
+    size_t n = 0, i, not_run = 0;
+    run_out r;
+    char *cf;
+    json_t *jobs;
+    if (!have_interpreters())
+        cr_skip_test("pyenv CPythons are not installed");
+    cr_assert_not_null(mkdtemp(dir));
+    cf = write_tmp(dir, "five.case",
+                   "$ one\ndef f1():\n    return 1\n$ two\ndef f2():\n    return 2\n"
+                   "$ three\ndef f3():\n    return 3\n$ four\ndef f4():\n    return 4\n"
+                   "$ five\ndef f5():\n    return 5\n");
+    args[n++] = "run";
+    args[n++] = "--interp";
+    args[n++] = interps[1];
+    args[n++] = "--mode";
+    args[n++] = "source";
+    args[n++] = "--expected";
+    args[n++] = dir;
+    args[n++] = "--max-failures";
+    args[n++] = "2";
+    args[n++] = "--durations";
+    args[n++] = "2";
+    args[n++] = cf;
+    run_pc(&r, args, n);
+    cr_assert_eq(r.code, 1, "%s %s", r.out.data, r.err.data);
+    cr_assert_not_null(r.report);
+    cr_assert_str_eq(json_string_value(json_object_get(r.report, "cut_short")), "--max-failures 2 reached");
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(r.report, "run"), "max_failures")), 2);
+    cr_assert(json_is_false(json_object_get(r.report, "interrupted")));
+    jobs = json_object_get(r.report, "jobs");
+    cr_assert_eq(json_array_size(jobs), 5, "every planned job has a record");
+    for (i = 0; i < 5; i++)
+        not_run += !strcmp(json_string_value(json_object_get(json_array_get(jobs, i), "status")), "not-run");
+    cr_assert_eq(not_run, 4, "only the first block ran");
+    cr_assert_str_eq(json_string_value(json_object_get(result(r.report, "f1", "cpython-3.12", "source"), "verdict")), "FAIL");
+    cr_assert_geq(json_integer_value(json_object_get(json_object_get(r.report, "summary"), "unexpected")), 2);
+    cr_assert(strstr(r.out.data, "; CUT SHORT (--max-failures 2 reached): jobs not run are NOT RUN") != NULL,
+              "%s", r.out.data);
+    cr_assert(strstr(r.err.data, "the run was cut short (--max-failures 2 reached)") != NULL, "%s", r.err.data);
+    cr_assert(strstr(r.out.data, "slowest 2 jobs:\n") != NULL, "%s", r.out.data);
+    cr_assert(strstr(r.out.data, "cpython-3.12") != NULL);
+    /* not a terminal: a line when the build finished (it did not: it was stopped) */
+    cr_assert(strstr(r.out.data, "\r") == NULL, "no redrawn line off a terminal");
+    run_free(&r);
+
+    /* the same without the limit: all five run, a line for the finished build */
+    n -= 5;
+    args[n++] = cf;
+    run_pc(&r, args, n);
+    cr_assert_eq(r.code, 1);
+    cr_assert(json_is_null(json_object_get(r.report, "cut_short")));
+    cr_assert(strstr(r.out.data, ": 5 jobs done in ") != NULL, "%s", r.out.data);
+    cr_assert(strstr(r.out.data, "(1/1 builds, 10 unexpected so far)") != NULL, "%s", r.out.data);
+    run_free(&r);
+    remove(cf);
+    free(cf);
+    rmdir(dir);
+}
+
+Test(e2e, bad_progress_options_exit_2)
+{
+    const char *a1[] = {"run", "--color", "sometimes", SEED};
+    const char *a2[] = {"run", "--max-failures", "0", SEED};
+    const char *a3[] = {"run", "--durations", "-1", SEED};
+    run_out r;
+    run_pc(&r, a1, 4);
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "--color: 'sometimes' is not auto, always or never") != NULL, "%s", r.err.data);
+    run_free(&r);
+    run_pc(&r, a2, 4);
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "--max-failures: expected a whole number from 1") != NULL, "%s", r.err.data);
+    run_free(&r);
+    run_pc(&r, a3, 4);
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "--durations: expected a whole number from 1") != NULL, "%s", r.err.data);
+    run_free(&r);
+}

@@ -132,8 +132,8 @@ static int on_readable(void *ctx, pc_pool_slot *s, int stream, pc_error *err)
     return 0;
 }
 
-static const pc_pool_ops ops = {next_task, start_failed, NULL, NULL, on_finish};
-static const pc_pool_ops reader_ops = {next_task, start_failed, on_readable, NULL, on_finish};
+static const pc_pool_ops ops = {next_task, start_failed, NULL, NULL, on_finish, NULL};
+static const pc_pool_ops reader_ops = {next_task, start_failed, on_readable, NULL, on_finish, NULL};
 
 static void sh(task *t, const char *script, double timeout)
 {
@@ -342,7 +342,7 @@ Test(pool, on_deadline_may_extend_or_end_the_child)
 {
     task t[1] = {0};
     client c = {.tasks = t, .n = 1, .stop_write_fd = -1};
-    pc_pool_ops o = {next_task, start_failed, NULL, extend_then_kill, on_finish};
+    pc_pool_ops o = {next_task, start_failed, NULL, extend_then_kill, on_finish, NULL};
     bool stopped;
     double t0 = pc_now();
     sh(&t[0], "sleep 30", 0.2);
@@ -351,5 +351,35 @@ Test(pool, on_deadline_may_extend_or_end_the_child)
     cr_assert(t[0].timed_out && !t[0].finished, "no on_finish after the client ended it");
     cr_assert_geq(pc_now() - t0, 0.35);
     cr_assert_lt(pc_now() - t0, 3.0);
+    cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1);
+}
+
+/* halted(): the client stops the run from its own state, as the stop fd does. Here it
+ * asks once the first task (quick) has finished: the sleepers still running are killed
+ * with `stopped` set, the task not started yet never starts, and nothing is left. */
+static bool halt_after_one(void *ctx)
+{
+    client *c = ctx;
+    return c->tasks[0].finished;
+}
+
+Test(pool, halted_stops_the_run_like_the_stop_fd)
+{
+    task t[4];
+    client c = {.tasks = t, .n = 4, .stop_write_fd = -1};
+    memset(t, 0, sizeof t);
+    pc_pool_ops o = {next_task, start_failed, NULL, NULL, on_finish, halt_after_one};
+    bool stopped = false;
+    double t0 = pc_now();
+    sh(&t[0], "exit 0", 0);
+    sh(&t[1], "sleep 30", 0);
+    sh(&t[2], "sleep 30", 0);
+    sh(&t[3], "exit 0", 0);
+    run_pool(&c, 3, -1, &o, &stopped);
+    cr_assert(stopped, "the pool says it was stopped");
+    cr_assert(t[0].finished && !t[0].stopped);
+    cr_assert(t[1].finished && t[1].stopped && t[2].finished && t[2].stopped, "%s", c.log);
+    cr_assert(!t[3].finished && c.next == 3, "the fourth task never started: %s", c.log);
+    cr_assert_lt(pc_now() - t0, 10.0);
     cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1);
 }

@@ -722,7 +722,7 @@ Test(report, broken_build_gives_error_rows_with_its_problem)
     cr_assert_eq(pc_execute(&plan, &eo, broken_on_result, &b, &stopped, &err), 0, "%s", err.msg);
     cr_assert_eq(stopped, 0);
     cr_assert_eq(b.delivered, plan.len, "every job answered once");
-    cr_assert_eq(pc_judge_finish(&judge, 0, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_judge_finish(&judge, NULL, &err), 0, "%s", err.msg);
     pc_judge_free(&judge);
     cr_assert_eq(cmp.jobs_reported, 4);
 

@@ -20,6 +20,7 @@ pkg-config --exists libxml-2.0 2>/dev/null || need+=(libxml2-dev)
 command -v xmllint >/dev/null || need+=(libxml2-utils)
 # the report's JSON Schema test (ctest report.schema) runs on the system's python3
 /usr/bin/python3 -c 'import jsonschema' 2>/dev/null || need+=(python3-jsonschema)
+/usr/bin/python3 -c 'import yaml' 2>/dev/null || need+=(python3-yaml) # tests/shard/ci_recipes.py
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]}" >&2
   sudo=""

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "plan.h"
+#include "term.h"
+#include "shard.h"
 #include "util.h"
 
 static const char usage_main[] =
@@ -29,6 +31,7 @@ static const char usage_main[] =
     "  html REPORT [-o FILE] a saved report as one self-contained HTML page\n"
     "  junit REPORT [-o FILE]  a saved report as JUnit XML (for CI test reporters)\n"
     "  diff OLD.json NEW.json  what changed between two saved reports\n"
+    "  merge -o OUT SHARD.json...  the reports of `run --shard K/N` combined into one\n"
     "  help [COMMAND]        show help\n"
     "  version               print the version\n"
     "\n"
@@ -81,9 +84,24 @@ static const char usage_run_opts[] =
     "                     threads, signal handlers, fds and changes inside modules are not\n"
     "                     put back, and --max-memory limits the runner, not the job)\n"
     "  --html FILE        also write the report as an HTML page (as `pyconform html`)\n"
-    "  -q, --quiet        no table, only the summary line\n"
     "  --junit FILE       also write the report as JUnit XML to FILE (as `pyconform junit`)\n"
-    "  -h, --help         this help\n";
+    "  --shard K/N        run only shard K of N (K from 1): a slice of the planned jobs\n"
+    "                     chosen by a hash of case file, block and build (both modes of a\n"
+    "                     block on a build together), the same on every machine; the\n"
+    "                     report records K/N and the plan's fingerprint; combine the N\n"
+    "                     reports with `pyconform merge` (run only; bless refuses it)\n"
+    "  --max-failures N   stop after N unexpected results: the runners are stopped, the\n"
+    "                     jobs not finished are NOT-RUN and the report says the run was\n"
+    "                     cut short (a case is judged when its last job has arrived)\n"
+    "  --durations N      print the N slowest jobs at the end\n"
+    "  --color WHEN       colour verdicts: auto (default: on a terminal, unless NO_COLOR\n"
+    "                     is set), always or never\n"
+    "  -q, --quiet        no table and no progress, only the summary line\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "progress: on a terminal, one line redrawn as results arrive (jobs done, builds\n"
+    "running, unexpected so far, time elapsed and left); otherwise a line per build\n"
+    "as it finishes.\n";
 
 static const char usage_run[] =
     "usage: pyconform run [OPTIONS] [CASE_FILES...]\n"
@@ -148,6 +166,8 @@ static const char usage_plan[] =
     "  --cases, --expected, --runners: as for `run` (see `pyconform run --help`)\n"
     "  --timeout, --max-output, --max-memory: the limits written into each job line\n"
     "  --isolation shared: adds the variable that asks the runner for it to env\n"
+    "  --shard K/N: only the jobs of shard K of N (as `run --shard`), and a line naming\n"
+    "  the shard, its share of the whole plan and the plan's fingerprint\n"
     "  Run's other options are accepted and have no effect.\n"
     "  -h, --help         this help\n"
     "\n"
@@ -259,9 +279,35 @@ static const char usage_diff[] =
     "exit status: 1 when anything is newly unexpected, 0 otherwise, 2 for usage errors or a\n"
     "report that cannot be read (missing, truncated, not a pyconform report, schema 1).\n";
 
+static const char usage_merge[] =
+    "usage: pyconform merge -o OUT SHARD.json...\n"
+    "\n"
+    "Combine the reports of `pyconform run --shard K/N` (K = 1..N, one report each, from\n"
+    "any machines) into one report, the one an unsharded run of the same plan writes:\n"
+    "the same jobs, rows, observations, verdicts and summary, in the same order, with\n"
+    "the cross-build groups computed again from every build's observations. Only\n"
+    "timings, host and the run's own fields (started, command, peak_rss) differ; run\n"
+    "records \"merged\" (how many shards) instead of \"shard\". The output is a report\n"
+    "like any other: `pyconform junit`, `html` and `diff` read it.\n"
+    "\n"
+    "Refused (exit 2, nothing written): a report that is not a shard (no run.shard), shards\n"
+    "of different plans (their run.plan_fingerprint differs) or of different N, a shard\n"
+    "given twice, missing shards (the K values absent are named), and any report that\n"
+    "cannot be read (missing, truncated, not a pyconform report, schema 1).\n"
+    "\n"
+    "options:\n"
+    "  -o, --output OUT   the merged report (written through OUT.tmp, then renamed)\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "exit status: 0 merged and every verdict as expected, 1 merged with unexpected\n"
+    "verdicts (as `run`), 2 usage errors or shards that cannot be merged.\n";
+
 void pc_cli_help(FILE *out, pc_command cmd)
 {
     switch (cmd) {
+    case PC_CMD_MERGE:
+        fputs(usage_merge, out);
+        break;
     case PC_CMD_HTML:
         fputs(usage_html, out);
         break;
@@ -407,6 +453,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         o->cmd = PC_CMD_JUNIT;
     else if (!strcmp(cmd, "diff"))
         o->cmd = PC_CMD_DIFF;
+    else if (!strcmp(cmd, "merge"))
+        o->cmd = PC_CMD_MERGE;
     else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         o->cmd = PC_CMD_VERSION;
         return 0;
@@ -435,6 +483,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
                 o->cmd = PC_CMD_JUNIT;
             else if (!strcmp(argv[2], "diff"))
                 o->cmd = PC_CMD_DIFF;
+            else if (!strcmp(argv[2], "merge"))
+                o->cmd = PC_CMD_MERGE;
             o->help = true;
         }
         return 0;
@@ -490,7 +540,11 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         } else if (o->cmd == PC_CMD_JUNIT && (!strcmp(a, "-o") || is_opt(a, "--output"))) {
             if (!(o->output = value_of(argc, argv, &i, a, a[1] == 'o' ? 2 : 8, err)))
                 return -1;
-        } else if ((o->cmd == PC_CMD_JUNIT || o->cmd == PC_CMD_DIFF) && a[0] != '-') {
+        } else if (o->cmd == PC_CMD_MERGE && (!strcmp(a, "-o") || is_opt(a, "--output"))) {
+            if (!(o->output = value_of(argc, argv, &i, a, a[1] == 'o' ? 2 : 8, err)))
+                return -1;
+        } else if ((o->cmd == PC_CMD_JUNIT || o->cmd == PC_CMD_DIFF || o->cmd == PC_CMD_MERGE) &&
+                   a[0] != '-') {
             o->files[o->nfiles++] = (char *)a; /* reports */
         } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--list")) {
             o->list = true;
@@ -571,6 +625,29 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
                 return -1;
         } else if (is_opt(a, "--junit")) {
             if (!(o->junit = value_of(argc, argv, &i, a, 7, err)))
+                return -1;
+        } else if (is_opt(a, "--max-failures")) {
+            if (!(v = value_of(argc, argv, &i, a, 14, err)) ||
+                parse_int("--max-failures", v, 1, 100000000, &o->max_failures, err))
+                return -1;
+        } else if (is_opt(a, "--durations")) {
+            if (!(v = value_of(argc, argv, &i, a, 11, err)) ||
+                parse_int("--durations", v, 1, 100000000, &o->durations, err))
+                return -1;
+        } else if (is_opt(a, "--color")) {
+            int mode;
+            if (!(v = value_of(argc, argv, &i, a, 7, err)))
+                return -1;
+            if ((mode = pc_color_mode_parse(v)) < 0)
+                return pc_fail(err, "--color: '%s' is not auto, always or never", v);
+            o->color = mode;
+        } else if (is_opt(a, "--shard") && o->cmd != PC_CMD_CHANGES && o->cmd != PC_CMD_CHECK_DESUGAR) {
+            if (o->cmd == PC_CMD_BLESS)
+                return pc_fail(err, "bless: --shard is not supported: bless records what one whole "
+                               "run observed; run the shards, `pyconform merge` them, and bless "
+                               "from a whole run");
+            if (!(v = value_of(argc, argv, &i, a, 7, err)) ||
+                pc_shard_parse("--shard", v, &o->shard_k, &o->shard_n, err))
                 return -1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = true;

@@ -24,6 +24,7 @@ typedef enum pc_command {
     PC_CMD_HTML,
     PC_CMD_JUNIT,
     PC_CMD_DIFF,
+    PC_CMD_MERGE,
 } pc_command;
 
 typedef struct pc_options {
@@ -44,7 +45,7 @@ typedef struct pc_options {
     const char *cases_dir, *expected_dir, *reports_dir, *runners_dir;
     bool json;             /* interpreters --json, plan --json, diff --json */
     bool list, all, force; /* provision --list, --all, --force */
-    const char *output;    /* changes --output, html and junit -o/--output */
+    const char *output;    /* changes --output, html, junit and merge -o/--output */
     const char *html;      /* run/bless --html FILE */
     const char *junit;     /* run/bless --junit FILE */
     bool check;            /* changes --check */
@@ -57,6 +58,10 @@ typedef struct pc_options {
     size_t max_memory;     /* --max-memory: address space per job (0: no limit) */
     int keep_reports;      /* --keep-reports: timestamped reports kept (0: all) */
     bool shared;           /* --isolation shared: a runner's jobs share its process */
+    int color;             /* --color: a pc_color_mode (term.h) */
+    int max_failures;      /* --max-failures: stop after this many unexpected (0: never) */
+    int durations;         /* --durations: print the N slowest jobs (0: none) */
+    unsigned shard_k, shard_n; /* run/plan --shard K/N (shard.h); shard_n 0: the whole plan */
 } pc_options;
 
 /* Parse argv into opts. On a usage error fills err (the caller prints it with the

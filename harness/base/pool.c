@@ -139,6 +139,22 @@ static int finish(pc_pool_slot *s, const pc_pool_ops *ops, void *ctx, pc_error *
     return 0;
 }
 
+/* Stop: every running child is killed and reaped (on_finish with `stopped` set). */
+static int stop_all(pc_pool_slot *slots, size_t width, const pc_pool_ops *ops, void *ctx,
+                    pc_error *err)
+{
+    size_t k;
+    for (k = 0; k < width; k++) {
+        if (slots[k].state != PC_SLOT_RUNNING)
+            continue;
+        pc_child_kill(&slots[k].child);
+        slots[k].stopped = true;
+        if (finish(&slots[k], ops, ctx, err))
+            return -1;
+    }
+    return 0;
+}
+
 static void kill_all(pc_pool_slot *slots, size_t n)
 {
     size_t i;
@@ -171,6 +187,11 @@ int pc_pool_run(size_t width, int stop_fd, const pc_pool_ops *ops, void *ctx, bo
         int wait_ms, r;
         size_t running = 0;
 
+        if (ops->halted && ops->halted(ctx)) { /* before anything new starts */
+            *stopped = true;
+            rc = stop_all(slots, width, ops, ctx, err);
+            goto out;
+        }
         if (fill(slots, width, ops, ctx, err))
             goto out;
         for (i = 0; i < width; i++) {
@@ -213,17 +234,8 @@ int pc_pool_run(size_t width, int stop_fd, const pc_pool_ops *ops, void *ctx, bo
                 continue;
             if (owner[i] == width) {
                 /* stop: every child is killed and reaped; the signal stays unread */
-                size_t k;
                 *stopped = true;
-                for (k = 0; k < width; k++) {
-                    if (slots[k].state != PC_SLOT_RUNNING)
-                        continue;
-                    pc_child_kill(&slots[k].child);
-                    slots[k].stopped = true;
-                    if (finish(&slots[k], ops, ctx, err))
-                        goto out;
-                }
-                rc = 0;
+                rc = stop_all(slots, width, ops, ctx, err);
                 goto out;
             }
             s = &slots[owner[i]];

@@ -10,7 +10,7 @@
  *        \--next_task()=1, failed--> start_failed() -> FREE (asked again)
  *   RUNNING --deadline passed--> on_deadline() (or, without one: killed, reaped,
  *             timed_out set, on_finish()) -> FREE
- *   RUNNING --stop_fd readable--> killed, reaped, stopped set, on_finish() -> FREE
+ *   RUNNING --stop_fd readable, or halted()--> killed, reaped, stopped set, on_finish() -> FREE
  *   RUNNING --the client calls pc_pool_kill()/pc_pool_reap() in a callback--> FREE
  *
  * Output: with on_readable the client reads the slot's stdout/stderr itself when poll
@@ -28,7 +28,9 @@
  *
  * stop_fd (a signalfd, or -1) is watched but never read: when it becomes readable
  * every running child's process group is killed and reaped (each gets on_finish with
- * `stopped` set), *stopped is set, and the signal is left for the caller to read.
+ * `stopped` set), *stopped is set, and the signal is left for the caller to read. The
+ * client can stop the run the same way from its own state: the pool asks halted() at
+ * the top of every turn (the client then knows which of the two it was).
  */
 #ifndef PC_POOL_H
 #define PC_POOL_H
@@ -80,6 +82,8 @@ typedef struct pc_pool_ops {
     /* The child ended and was reaped: status is the waitpid status; slot->timed_out /
      * slot->stopped say when the pool killed it. Optional. 0 or -1. */
     int (*on_finish)(void *ctx, pc_pool_slot *slot, int status, pc_error *err);
+    /* Optional. True when the client wants the run stopped now, as stop_fd does. */
+    bool (*halted)(void *ctx);
 } pc_pool_ops;
 
 /* Run tasks on `width` slots (>= 1) until none is left. Returns 0, or -1 on an error

@@ -12,6 +12,7 @@
 #include "expected.h"
 #include "plan.h"
 #include "registry.h"
+#include "shard.h"
 #include "translate.h"
 
 /* Where things are (cmd/paths.c): the data root (--root, $PYCONFORM_ROOT, the installed
@@ -46,6 +47,7 @@ typedef struct pc_prepared {
     pc_translation *translations; /* one per case, or NULL (source mode) */
     pc_registry reg;
     pc_plan plan;
+    pc_shard shard; /* the whole plan's fingerprint; with --shard K/N, the slice kept */
 } pc_prepared;
 
 /* stop_fd: a signalfd watched while the desugarer and the probes run (or -1); a signal
@@ -76,5 +78,7 @@ int pc_cmd_html(const pc_options *o, const pc_paths *p, int argc, char **argv);
 int pc_cmd_junit(const pc_options *o, const pc_paths *p, int argc, char **argv);
 int pc_cmd_diff(const pc_options *o, const pc_paths *p, int argc, char **argv);
 int pc_cmd_write_junit(const char *report, const char *out, pc_error *err);
+/* merge: the reports of `run --shard K/N` combined into one (cmd/merge.c) */
+int pc_cmd_merge(const pc_options *o, const pc_paths *p, int argc, char **argv);
 
 #endif

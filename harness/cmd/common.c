@@ -136,12 +136,16 @@ int pc_cmd_prepare(const pc_options *o, const pc_paths *p, int stop_fd, pc_prepa
         !*interrupted)
         return pc_fail(err, "no supported interpreter matches%s%s (see `pyconform interpreters`)",
                        o->ninterps ? " --interp" : "", o->ntags ? " --tag" : "");
-    return pc_plan_build(&out->plan, &out->cases, &out->reg, o->modes, out->translations, err);
+    if (pc_plan_build(&out->plan, &out->cases, &out->reg, o->modes, out->translations, err))
+        return -1;
+    /* --shard K/N: the slice of the whole plan (shard.h); always the plan's fingerprint */
+    return pc_shard_apply(&out->plan, o->shard_k, o->shard_n, &out->shard, err);
 }
 
 void pc_prepared_free(pc_prepared *pr)
 {
     pc_plan_free(&pr->plan);
+    pc_shard_free(&pr->shard);
     pc_translations_free(pr->translations, pr->cases.len);
     free(pr->translations);
     pc_registry_free(&pr->reg);

@@ -167,6 +167,9 @@ int pc_cmd_plan(const pc_options *o, const pc_paths *p, int argc, char **argv)
     if (!o->json)
         printf("plan: %zu jobs on %zu interpreters (%zu skipped, %zu on builds that cannot run)\n",
                pr.plan.len, ninterps, skipped, broken);
+    if (!o->json && pr.shard.n) /* --shard K/N: the slice printed above */
+        printf("plan: shard %u/%u: %zu of the plan's %zu jobs (plan fingerprint %s)\n", pr.shard.k,
+               pr.shard.n, pr.plan.len, pr.shard.plan_jobs, pr.shard.fingerprint);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         pc_fail(&err, "standard output: write failed");
         goto fail;

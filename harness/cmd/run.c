@@ -21,10 +21,64 @@
 #include "expected.h"
 #include "html.h"
 #include "plan.h"
+#include "progress.h"
 #include "report.h"
 #include "schedule.h"
+#include "term.h"
 #include "translate.h"
 #include "util.h"
+
+/* What run hands execute as its result callback: the judge, then the live view, then
+ * the --max-failures check. */
+typedef struct run_results {
+    pc_judge *judge;
+    const pc_comparison *cmp;
+    pc_progress *progress;
+    size_t max_failures; /* 0: never stop */
+    bool cut_short;      /* max_failures was reached: execute was asked to halt */
+} run_results;
+
+static int run_on_result(void *ctx, size_t job, pc_job_result *r, pc_error *err)
+{
+    run_results *rr = ctx;
+    if (pc_judge_job(rr->judge, job, r, err))
+        return -1;
+    pc_progress_job(rr->progress, job, rr->cmp->unexpected);
+    if (rr->max_failures && !rr->cut_short && rr->cmp->unexpected >= rr->max_failures) {
+        rr->cut_short = true;
+        return PC_EXEC_HALT;
+    }
+    return 0;
+}
+
+/* The N slowest jobs, slowest first (ties in plan order). */
+static int print_durations(FILE *out, const pc_plan *plan, const pc_comparison *cmp, size_t n,
+                           pc_error *err)
+{
+    size_t *top = calloc(n ? n : 1, sizeof *top), len = 0, i, k;
+    if (!top)
+        return pc_oom(err);
+    for (i = 0; i < plan->len; i++) {
+        /* insertion into the sorted top n */
+        float s = cmp->jobs[i].seconds;
+        if (len == n && !(s > cmp->jobs[top[len - 1]].seconds))
+            continue;
+        k = len < n ? len++ : len - 1;
+        while (k > 0 && s > cmp->jobs[top[k - 1]].seconds) {
+            top[k] = top[k - 1];
+            k--;
+        }
+        top[k] = i;
+    }
+    fprintf(out, "slowest %zu job%s:\n", len, len == 1 ? "" : "s");
+    for (i = 0; i < len; i++) {
+        const pc_job *j = &plan->jobs[top[i]];
+        fprintf(out, "  %8.3f s  %s  %s  %s (%s:%d)\n", cmp->jobs[top[i]].seconds, j->interp->name,
+                pc_mode_name(j->mode), j->kase->name, j->kase->file, j->kase->line);
+    }
+    free(top);
+    return 0;
+}
 
 /* The reports directory exists (or is created) and takes files: checked before
  * anything runs, so a run never ends without its report. */
@@ -72,6 +126,8 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     pc_comparison cmp = {0};
     pc_judge judge = {0};
     pc_report_writer report = {0};
+    pc_progress progress = {0};
+    char cut_short[64], stopped[64];
     FILE *spill = NULL;
     pc_stale_list stale = {0};
     pc_run_info run = {0};
@@ -90,6 +146,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     run.max_memory = o->max_memory;
     run.parallel = o->parallel;
     run.shared = o->shared;
+    run.max_failures = o->max_failures;
 
     /* 1. the reports directory takes files (checked before anything runs); 2. cases,
      * expectations, translations, builds and jobs */
@@ -97,6 +154,11 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
         pc_cmd_prepare(o, p, stop_fd, &pr, &run.interrupted, &err))
         goto fail;
     pc_schedule_load(p->reports, &pr.reg); /* the previous run's times: longest first */
+    run.fingerprint = pr.shard.fingerprint; /* --shard K/N: what the report records (shard.h) */
+    run.shard_k = pr.shard.k;
+    run.shard_n = pr.shard.n;
+    run.plan_jobs = pr.shard.plan_jobs;
+    run.plan_index = pr.shard.plan_index;
 
     /* 3. execute; 4. each result judged as it arrives, its rows streamed to the report */
     if (pc_report_open(&report, p->reports, run.started, &err) ||
@@ -112,15 +174,28 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
         if (pc_intern_spill(&cmp.observations, fileno(spill), &err))
             goto fail;
     }
-    if (!run.interrupted && !(run.interrupted = pc_cmd_pending_signal(stop_fd)) && pr.plan.len) {
-        pc_exec_options eo = {o->parallel, o->timeout, o->startup_timeout, p->runner, 0,
-                              o->max_output, o->max_memory, o->shared, stop_fd};
-        if (pc_execute(&pr.plan, &eo, pc_judge_job, &judge, &run.interrupted, &err))
-            goto fail;
-    }
-    if (pc_judge_finish(&judge, run.interrupted, &err))
+    if (pc_progress_init(&progress, &pr.plan, stdout, o->quiet, pc_term_color(o->color, stdout), &err))
         goto fail;
-    if (!run.interrupted && pr.plan.len && pc_schedule_save(p->reports, &pr.plan, cmp.jobs, &err))
+    if (!run.interrupted && !(run.interrupted = pc_cmd_pending_signal(stop_fd)) && pr.plan.len) {
+        pc_exec_options eo = {.parallel = o->parallel, .timeout = o->timeout,
+                              .startup_timeout = o->startup_timeout, .runner = p->runner,
+                              .max_output = o->max_output, .max_memory = o->max_memory,
+                              .shared = o->shared, .stop_fd = stop_fd};
+        run_results rr = {&judge, &cmp, &progress, (size_t)o->max_failures, false};
+        if (pc_execute(&pr.plan, &eo, run_on_result, &rr, &run.interrupted, &err))
+            goto fail;
+        if (rr.cut_short && !run.interrupted) {
+            snprintf(cut_short, sizeof cut_short, "--max-failures %d reached", o->max_failures);
+            run.cut_short = cut_short;
+        }
+    }
+    pc_progress_clear(&progress);
+    if (run.interrupted)
+        snprintf(stopped, sizeof stopped, "interrupted by signal %d", run.interrupted);
+    if (pc_judge_finish(&judge, run.interrupted ? stopped : run.cut_short ? run.cut_short : NULL, &err))
+        goto fail;
+    if (!run.interrupted && !run.cut_short && pr.plan.len &&
+        pc_schedule_save(p->reports, &pr.plan, cmp.jobs, &err))
         fprintf(stderr, "pyconform: warning: %s\n", err.msg); /* a hint for next time */
     pc_judge_free(&judge);
     if (pc_stale_find(&pr.ex, &pr.cases, &cmp, &stale, &err))
@@ -146,6 +221,8 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
         pc_report_print_summary(stdout, &run, &pr.plan, &cmp);
     else
         pc_report_print(stdout, &run, &pr.plan, &cmp, o->max_details);
+    if (o->durations && print_durations(stdout, &pr.plan, &cmp, (size_t)o->durations, &err))
+        goto fail;
     printf("report: %s/latest.json (%s)\n", p->reports, written);
     if (o->html) { /* the page of the report just written (cmd/html.c) */
         size_t bytes = 0;
@@ -182,6 +259,12 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
         rc = 128 + run.interrupted;
         goto done;
     }
+    if (run.cut_short) {
+        fflush(stdout);
+        fprintf(stderr, "pyconform: the run was cut short (%s)%s\n", run.cut_short,
+                o->cmd == PC_CMD_BLESS ? "; expected/ left as it was" : "");
+        goto done; /* unexpected results: exit 1 */
+    }
 
     if (o->cmd == PC_CMD_BLESS) {
         pc_bless_stats st;
@@ -203,6 +286,7 @@ fail:
 done:
     if (extra_failed && rc < PC_EXIT_USAGE)
         rc = PC_EXIT_USAGE; /* the report is written, an --html or --junit file is not */
+    pc_progress_free(&progress);
     pc_report_abort(&report);
     pc_judge_free(&judge);
     free(written);

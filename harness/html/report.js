@@ -19,7 +19,7 @@
     TIMEOUT: 'in flight when the job ran past --timeout',
     CRASH: 'the job\'s process died during this call',
     ERROR: 'the harness could not run the job',
-    'NOT-RUN': 'the run was interrupted before this ran'
+    'NOT-RUN': 'the run was interrupted or cut short before this ran'
   };
   var AS_EXPECTED = {PASS: true, XFAIL: true, SKIP: true};
   var MODES = ['source', 'desugared'];
@@ -130,6 +130,8 @@
            esc((R.harness && R.harness.version) || '') + ', schema ' + esc(R.schema_version) + '</span></h1>');
     if (R.interrupted)
       h.push('<p class="warn">Interrupted by signal ' + esc(R.signal) + ': jobs that did not run are NOT-RUN.</p>');
+    else if (R.cut_short)
+      h.push('<p class="warn">Cut short (' + esc(R.cut_short) + '): jobs that did not run are NOT-RUN.</p>');
     h.push('<div class="run">' + esc(run.started || '?') + ' &rarr; ' + esc(run.finished || '?') + ' (' +
            (typeof run.seconds === 'number' ? run.seconds.toFixed(1) : '?') + ' s) on <b>' + esc(run.host || '?') +
            '</b>; -j ' + esc(run.parallel) + ', timeout ' + esc(run.timeout) + ' s; ' +

@@ -211,7 +211,7 @@ static int probe_finish(void *ctx, pc_pool_slot *slot, int status, pc_error *err
 int pc_probe_all(pc_registry *reg, const char *probe_script, double timeout,
                  const char *cache_path, pc_error *err)
 {
-    static const pc_pool_ops ops = {probe_next, probe_start_failed, NULL, NULL, probe_finish};
+    static const pc_pool_ops ops = {probe_next, probe_start_failed, NULL, NULL, probe_finish, NULL};
     probe_run r = {reg, probe_script, timeout, NULL, NULL, 0, NULL, false};
     json_t *cache = NULL;
     bool stopped = false;

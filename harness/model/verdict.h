@@ -35,6 +35,7 @@ typedef struct pc_verdict_info {
     pc_job_status status; /* the status that gives this verdict without judging, or
                            * PC_JOB_PENDING: a judged verdict */
     const char *meaning;
+    const char *sgr;      /* its colour on a terminal: an ANSI SGR sequence (term.h) */
 } pc_verdict_info;
 
 const pc_verdict_info *pc_verdict_get(pc_verdict v);

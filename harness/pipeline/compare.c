@@ -493,7 +493,7 @@ int pc_judge_job(void *judge, size_t job, pc_job_result *r, pc_error *err)
     return 0;
 }
 
-int pc_judge_finish(pc_judge *j, int interrupted, pc_error *err)
+int pc_judge_finish(pc_judge *j, const char *stopped, pc_error *err)
 {
     size_t i;
     /* every planned job is accounted for: one that never arrived was not run (the run
@@ -502,9 +502,9 @@ int pc_judge_finish(pc_judge *j, int interrupted, pc_error *err)
         pc_job_result r = {0};
         if (j->cmp->jobs[i].status != PC_JOB_PENDING)
             continue;
-        r.status = interrupted ? PC_JOB_NOT_RUN : PC_JOB_ERROR;
-        r.detail = interrupted ? pc_asprintf(err, "not run: interrupted by signal %d", interrupted)
-                               : pc_strdup("no result: the harness lost this job", err);
+        r.status = stopped ? PC_JOB_NOT_RUN : PC_JOB_ERROR;
+        r.detail = stopped ? pc_asprintf(err, "not run: %s", stopped)
+                           : pc_strdup("no result: the harness lost this job", err);
         if (!r.detail)
             return -1;
         if (pc_judge_job(j, i, &r, err)) {

@@ -105,8 +105,10 @@ int pc_judge_init(pc_judge *j, const pc_caseset *cases, const pc_plan *plan,
                   pc_error *err);
 /* One job's final result (an execute callback: pc_exec_on_result's shape). */
 int pc_judge_job(void *judge, size_t job, pc_job_result *r, pc_error *err);
-/* The run is over (interrupted: the signal that stopped it, or 0). */
-int pc_judge_finish(pc_judge *j, int interrupted, pc_error *err);
+/* The run is over. stopped: NULL when it ran to its end, else why it stopped early
+ * ("interrupted by signal 2"): a job that never arrived is then NOT-RUN with that
+ * reason, instead of an ERROR of the harness. */
+int pc_judge_finish(pc_judge *j, const char *stopped, pc_error *err);
 void pc_judge_free(pc_judge *j);
 void pc_comparison_free(pc_comparison *cmp);
 

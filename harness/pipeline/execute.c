@@ -78,6 +78,7 @@ typedef struct exec_ctx {
     void *ctx;
     pc_job_limits limits;
     size_t max_line;
+    bool *halt;          /* set when on_result asks for the run to stop (PC_EXEC_HALT) */
 } exec_ctx;
 
 
@@ -111,6 +112,10 @@ static int deliver(const exec_ctx *x, size_t idx, pc_job_result *r, pc_error *er
 {
     int rc = x->on_result(x->ctx, idx, r, err);
     pc_job_result_clear(r);
+    if (rc == PC_EXEC_HALT) { /* the pool stops at the top of its next turn */
+        *x->halt = true;
+        rc = 0;
+    }
     return rc;
 }
 
@@ -722,7 +727,13 @@ typedef struct exec_run {
     exec_ctx x;
     slot *slots; /* in schedule order */
     size_t nslots;
+    bool halt;   /* exec_ctx.halt points here */
 } exec_run;
+
+static bool exec_halted(void *ctx)
+{
+    return ((exec_run *)ctx)->halt;
+}
 
 /* The pool has a free slot: start the runner of a resumed job first (so the rest of
  * that job does not wait behind another interpreter's batch), else the first
@@ -773,8 +784,6 @@ static int exec_readable(void *ctx, pc_pool_slot *ps, int stream, pc_error *err)
         /* all its jobs are answered (the end line of one answered early is not waited
          * for): kill and reap it */
         slot_stop(s);
-        if (r->x.opt->progress)
-            fprintf(stderr, "pyconform: %s: %zu jobs done\n", s->interp->name, s->njobs);
     }
     return 0;
 }
@@ -801,15 +810,17 @@ int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_exec_on_resul
                void *ctx, int *stopped_by, pc_error *err)
 {
     static const pc_pool_ops ops = {exec_next, exec_start_failed, exec_readable, exec_deadline,
-                                    exec_finish};
-    exec_run r = {{plan, opt, on_result, ctx, {opt->timeout, opt->max_output, opt->max_memory, 0}, 0},
-                  NULL, 0};
+                                    exec_finish, exec_halted};
+    exec_run r = {{plan, opt, on_result, ctx, {opt->timeout, opt->max_output, opt->max_memory, 0}, 0,
+                   NULL},
+                  NULL, 0, false};
     exec_ctx *x = &r.x;
     bool stopped = false;
     size_t i;
     int rc = -1;
 
     *stopped_by = 0;
+    x->halt = &r.halt;
     x->limits.max_line = pc_runner_max_line(opt->max_output);
     x->max_line = x->limits.max_line + (1u << 20);
     if (make_slots(plan, x, &r.slots, &r.nslots, err))
@@ -828,15 +839,18 @@ int pc_execute(const pc_plan *plan, const pc_exec_options *opt, pc_exec_on_resul
     if (rc || !stopped)
         goto out;
 
-    /* Interrupted: the pool killed and reaped every runner; what did not finish stays
-     * NOT_RUN, calls of a job in flight included. */
-    if ((*stopped_by = read_stop(opt->stop_fd)) == 0)
+    /* Interrupted, or halted by on_result: the pool killed and reaped every runner;
+     * what did not finish stays NOT_RUN, calls of a job in flight included. */
+    if (!r.halt && (*stopped_by = read_stop(opt->stop_fd)) == 0)
         *stopped_by = SIGTERM;
     for (i = 0; i < r.nslots && rc == 0; i++) {
         slot *s = &r.slots[i];
         if (s->job.idx >= 0 && s->job.module_seen) {
             char why[64];
-            snprintf(why, sizeof why, "not run: interrupted by signal %d", *stopped_by);
+            if (r.halt)
+                snprintf(why, sizeof why, "not run: the run was cut short");
+            else
+                snprintf(why, sizeof why, "not run: interrupted by signal %d", *stopped_by);
             rc = close_calls(s, x, PC_JOB_NOT_RUN, why, err);
         }
     }

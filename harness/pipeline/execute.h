@@ -27,8 +27,12 @@
 
 /* Called once for every planned job, when its result is final (skipped and unrunnable
  * jobs first, then as runners answer), in no set order. The callee takes what it needs
- * of *r (it may move the parts' JSON out); execute clears *r afterwards. A nonzero
- * return stops the run with that error. */
+ * of *r (it may move the parts' JSON out); execute clears *r afterwards. It returns 0
+ * to go on; PC_EXEC_HALT to stop the run after this result (--max-failures): every
+ * runner is killed, the calls left of a job in flight are delivered as NOT_RUN, the
+ * jobs never started are not delivered, and *stopped_by stays 0; -1 stops the run
+ * with the error in err. */
+#define PC_EXEC_HALT 1
 typedef int (*pc_exec_on_result)(void *ctx, size_t job, pc_job_result *r, pc_error *err);
 
 typedef struct pc_exec_options {
@@ -36,7 +40,6 @@ typedef struct pc_exec_options {
     double timeout;          /* per job, seconds */
     double startup_timeout;  /* for a runner to say hello, seconds */
     const char *runner;      /* path of runners/runner.py */
-    int progress;            /* print a line per finished interpreter on stderr */
     size_t max_output;       /* bytes of stdout kept per call */
     size_t max_memory;       /* bytes of address space per job (0: no limit) */
     bool shared;             /* runners serve their jobs in their own process (see

@@ -114,6 +114,8 @@ static int put(pc_report_writer *w, const char *sep, json_t *v, pc_error *err)
     return 0;
 }
 
+static int report_start(pc_report_writer *w, const char *dir, pc_error *err);
+
 int pc_report_open(pc_report_writer *w, const char *dir, double started, pc_error *err)
 {
     char stamp[32];
@@ -122,8 +124,25 @@ int pc_report_open(pc_report_writer *w, const char *dir, double started, pc_erro
         return -1;
     pc_format_time(started, true, stamp, sizeof stamp);
     if (!(w->dir = pc_strdup(dir, err)) ||
-        !(w->dated = pc_asprintf(err, "%s/run-%s-%ld.json", dir, stamp, (long)getpid())) ||
-        !(w->tmp = pc_asprintf(err, "%s.tmp", w->dated))) {
+        !(w->dated = pc_asprintf(err, "%s/run-%s-%ld.json", dir, stamp, (long)getpid()))) {
+        pc_report_abort(w);
+        return -1;
+    }
+    return report_start(w, dir, err);
+}
+
+int pc_report_open_file(pc_report_writer *w, const char *path, pc_error *err)
+{
+    memset(w, 0, sizeof *w);
+    if (!(w->dated = pc_strdup(path, err))) /* w->dir stays NULL: no latest.json */
+        return -1;
+    return report_start(w, path, err);
+}
+
+/* Create w->dated's .tmp and write the document's head (dir: named in errors). */
+static int report_start(pc_report_writer *w, const char *dir, pc_error *err)
+{
+    if (!(w->tmp = pc_asprintf(err, "%s.tmp", w->dated))) {
         pc_report_abort(w);
         return -1;
     }
@@ -278,7 +297,7 @@ oom:
 static json_t *run_json(const pc_run_info *run)
 {
     char host[256] = "", started[32], finished[32];
-    json_t *cmdline = json_array();
+    json_t *cmdline = json_array(), *o;
     int i;
     gethostname(host, sizeof host - 1);
     pc_format_time(run->started, false, started, sizeof started);
@@ -288,13 +307,26 @@ static json_t *run_json(const pc_run_info *run)
             json_decref(cmdline);
             return NULL;
         }
-    return json_pack("{s:o, s:s, s:s, s:f, s:o, s:f, s:f, s:I, s:I, s:s, s:i, s:I}", "host",
+    o = json_pack("{s:o, s:s, s:s, s:f, s:o, s:f, s:f, s:I, s:I, s:s, s:i, s:i, s:I}", "host",
                      pc_json_textz(host), "started", started, "finished", finished, "seconds",
                      run->seconds, "command", cmdline, "timeout", run->timeout, "startup_timeout",
                      run->startup_timeout, "max_output", (json_int_t)run->max_output, "max_memory",
                      (json_int_t)run->max_memory, "isolation", run->shared ? "shared" : "job",
-                     "parallel", run->parallel, "peak_rss",
+                     "parallel", run->parallel, "max_failures", run->max_failures, "peak_rss",
                      (json_int_t)run->peak_rss);
+    /* shards (shard.h): the plan's fingerprint, K/N, or how many shards were merged */
+    if (o && ((run->fingerprint &&
+               json_object_set_new(o, "plan_fingerprint", json_string(run->fingerprint))) ||
+              (run->shard_n &&
+               json_object_set_new(o, "shard", json_pack("{s:I, s:I, s:I}", "k", (json_int_t)run->shard_k,
+                                                         "n", (json_int_t)run->shard_n, "plan_jobs",
+                                                         (json_int_t)run->plan_jobs))) ||
+              (run->merged &&
+               json_object_set_new(o, "merged", json_pack("{s:I}", "shards", (json_int_t)run->merged))))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 int pc_report_close(pc_report_writer *w, const pc_run_info *run, const pc_registry *reg,
@@ -311,9 +343,16 @@ int pc_report_close(pc_report_writer *w, const pc_run_info *run, const pc_regist
         fputs(",\n\"groups\":[", w->f) < 0 ||
         pc_groups_each(cmp, put_group, w, err) || fputs("],\n\"jobs\":[", w->f) < 0)
         goto out;
-    for (i = 0; i < plan->len; i++)
-        if (put(w, i ? ",\n" : "\n", job_json(&plan->jobs[i], &cmp->jobs[i]), err))
+    for (i = 0; i < plan->len; i++) {
+        json_t *jo = job_json(&plan->jobs[i], &cmp->jobs[i]);
+        if (jo && run->plan_index && /* a shard: where the job is in the whole plan */
+            json_object_set_new(jo, "plan_index", json_integer((json_int_t)run->plan_index[i]))) {
+            json_decref(jo);
+            jo = NULL;
+        }
+        if (put(w, i ? ",\n" : "\n", jo, err))
             goto out;
+    }
     if (fputs("],\n\"interpreters\":[", w->f) < 0)
         goto io;
     for (i = 0; i < reg->len; i++)
@@ -323,6 +362,7 @@ int pc_report_close(pc_report_writer *w, const pc_run_info *run, const pc_regist
         put(w, ",\n\"run\":", run_json(run), err) ||
         put(w, ",\n\"interrupted\":", json_boolean(run->interrupted != 0), err) ||
         put(w, ",\n\"signal\":", json_integer(run->interrupted), err) ||
+        put(w, ",\n\"cut_short\":", run->cut_short ? json_string(run->cut_short) : json_null(), err) ||
         put(w, ",\n\"summary\":", summary_json(plan, cmp), err) || fputs("}\n", w->f) < 0)
         goto out;
     if (fflush(w->f) != 0 || fsync(fileno(w->f)) != 0)
@@ -336,6 +376,8 @@ int pc_report_close(pc_report_writer *w, const pc_run_info *run, const pc_regist
      * same file (a hard link), not a copy */
     if (rename(w->tmp, w->dated) != 0)
         goto io;
+    if (!w->dir) /* pc_report_open_file: the file itself, no latest.json */
+        goto done;
     if (!(latest = pc_asprintf(err, "%s/latest.json", w->dir)) ||
         !(link_tmp = pc_asprintf(err, "%s/.latest.json.%ld", w->dir, (long)getpid())))
         goto out;
@@ -345,6 +387,7 @@ int pc_report_close(pc_report_writer *w, const pc_run_info *run, const pc_regist
         unlink(link_tmp);
         goto out;
     }
+done:
     *written = w->dated;
     w->dated = NULL;
     rc = 0;
@@ -592,5 +635,7 @@ static void print_summary(FILE *out, const pc_run_info *run, const pc_plan *plan
     if (run->interrupted)
         fprintf(out, "; INTERRUPTED by signal %d (%s): jobs not run are NOT RUN", run->interrupted,
                 strsignal(run->interrupted));
+    else if (run->cut_short)
+        fprintf(out, "; CUT SHORT (%s): jobs not run are NOT RUN", run->cut_short);
     fputc('\n', out);
 }

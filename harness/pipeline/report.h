@@ -44,7 +44,17 @@ typedef struct pc_run_info {
     int parallel;
     bool shared;     /* --isolation shared */
     int interrupted; /* the signal that stopped the run, 0 when it ran to the end */
+    int max_failures;      /* --max-failures (0: none) */
+    const char *cut_short; /* why the run stopped before its end without a signal
+                            * ("--max-failures 3 reached"), or NULL; borrowed */
     long peak_rss;   /* pyconform's own peak resident set, bytes (getrusage RUSAGE_SELF) */
+    /* shards (shard.h): "plan_fingerprint" when fingerprint is set; "shard" {k, n,
+     * plan_jobs} and each job's "plan_index" (plan_index[i]) when shard_n > 0; "merged"
+     * {shards} when merged > 0 (pyconform merge) */
+    const char *fingerprint;
+    unsigned shard_k, shard_n, merged;
+    size_t plan_jobs;
+    const size_t *plan_index;
 } pc_run_info;
 
 /* One interpreter as the report lists it (also `pyconform interpreters --json`): name,
@@ -62,6 +72,9 @@ typedef struct pc_report_writer {
 
 /* Start the report in DIR (created when missing). */
 int pc_report_open(pc_report_writer *w, const char *dir, double started, pc_error *err);
+/* Start a report written to `path` itself (through PATH.tmp, renamed at close; no
+ * latest.json): what `pyconform merge -o PATH` writes. */
+int pc_report_open_file(pc_report_writer *w, const char *path, pc_error *err);
 /* Append one judged row (the pc_row_sink of compare.h; writer is the pc_report_writer).
  * Text from outside (names, details, stderr tails) is kept escaped where it is not
  * UTF-8 (util.h), so this fails only when memory or the disk does. */

@@ -356,6 +356,9 @@ static int job_fn(elem *e, size_t i)
     if (!st || k >= PC_JOB_STATUS_COUNT)
         return bad(e, "status", st ? "not a job status of this pyconform" : "missing");
     j.status = (uint8_t)k;
+    if (int_field(e, "plan_index", false, INT32_MAX, 0, &n))
+        return -1;
+    j.plan_index = json_object_get(e->v, "plan_index") ? (int64_t)n : -1;
     if (pc_grow(&d->jobs, &d->jobs_cap, d->njobs + 1, sizeof *d->jobs, e->c->err))
         return -1;
     d->jobs[d->njobs++] = j;
@@ -366,11 +369,11 @@ static int job_fn(elem *e, size_t i)
 
 enum {
     K_HARNESS, K_RESULTS, K_OBSERVATIONS, K_REASONS, K_GROUPS, K_JOBS, K_INTERPRETERS, K_STALE,
-    K_RUN, K_INTERRUPTED, K_SIGNAL, K_SUMMARY, K_COUNT
+    K_RUN, K_INTERRUPTED, K_SIGNAL, K_CUT_SHORT, K_SUMMARY, K_COUNT
 };
 static const char *const keys[K_COUNT] = {"harness", "results", "observations", "reasons",
                                           "groups", "jobs", "interpreters", "stale", "run",
-                                          "interrupted", "signal", "summary"};
+                                          "interrupted", "signal", "cut_short", "summary"};
 
 /* A small section kept as it is: `type` is what it must be. */
 static int section(cursor *c, const char *name, json_type type, json_t **out)
@@ -423,6 +426,17 @@ static int read_key(cursor *c, int k)
         return section(c, "run", JSON_OBJECT, &d->run);
     case K_SUMMARY:
         return section(c, "summary", JSON_OBJECT, &d->summary);
+    case K_CUT_SHORT:
+        skip_ws(c);
+        off = c->pos;
+        if (!(v = next_value(c, "\"cut_short\"")))
+            return -1;
+        if (!json_is_null(v) && !json_is_string(v))
+            rc = fail_at(c, off, "\"cut_short\": not a text or null");
+        else if (json_is_string(v) && !(d->cut_short = pc_strdup(json_string_value(v), c->err)))
+            rc = -1;
+        json_decref(v);
+        return rc;
     default: /* interrupted, signal */
         skip_ws(c);
         off = c->pos;
@@ -588,6 +602,7 @@ int pc_report_load(const char *path, pc_report_doc *doc, pc_error *err)
 void pc_report_doc_free(pc_report_doc *d)
 {
     free(d->path);
+    free(d->cut_short);
     pc_intern_free(&d->texts);
     pc_intern_free(&d->values);
     free(d->rows);

@@ -44,6 +44,7 @@ typedef struct pc_report_job {
     uint8_t mode;   /* pc_mode */
     uint8_t status; /* pc_job_status */
     double duration;
+    int64_t plan_index; /* a shard's job: its index in the whole plan; -1 when absent */
 } pc_report_job;
 
 /* One row of "results", its indices resolved: `observation` and `recorded` are value
@@ -90,6 +91,7 @@ typedef struct pc_report_doc {
     size_t nreasons, reasons_cap;
     json_t *harness, *interpreters, *stale, *run, *summary; /* owned */
     int interrupted, signal;
+    char *cut_short; /* owned: why the run stopped early without a signal, or NULL */
 } pc_report_doc;
 
 /* Read the report at `path` into doc (zeroed first). On failure doc holds nothing

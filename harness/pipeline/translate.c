@@ -108,7 +108,7 @@ static int tr_finish(void *ctx, pc_pool_slot *slot, int status, pc_error *err)
 static int run_tasks(tr_task *tasks, size_t n, int parallel, double timeout, int stop_fd,
                      pc_error *err)
 {
-    static const pc_pool_ops ops = {tr_next, tr_start_failed, NULL, NULL, tr_finish};
+    static const pc_pool_ops ops = {tr_next, tr_start_failed, NULL, NULL, tr_finish, NULL};
     tr_run r = {tasks, n, 0, calloc(n ? n : 1, sizeof *r.done), timeout};
     bool stopped = false;
     size_t i;

@@ -41,15 +41,16 @@ if command -v dpkg >/dev/null; then
     [ "$(field Architecture)" = "$(dpkg --print-architecture)" ] || fail "Architecture: $(field Architecture)"
 fi
 [ -n "$(field Maintainer)" ] || fail "no Maintainer"
-field Description | grep -q 'Python scope semantics' || fail "Description: $(field Description)"
+# (grep reads a variable, not a pipe: under pipefail, grep -q leaving early would fail it)
+grep -q 'Python scope semantics' <<<"$(field Description)" || fail "Description: $(field Description)"
 depends=$(field Depends)
 # the package names in Depends (alternatives included, versions dropped)
 names=$(tr ',|' '\n\n' <<<"$depends" | sed 's/(.*)//; s/[[:space:]]//g' | grep -v '^$')
 for p in libjansson4 libxml2 python3; do
     grep -qx "$p" <<<"$names" || fail "Depends does not declare $p: $depends"
 done
-field Recommends | grep -q patchelf || fail "Recommends: $(field Recommends)"
-field Suggests | grep -q nodejs || fail "Suggests: $(field Suggests)"
+grep -q patchelf <<<"$(field Recommends)" || fail "Recommends: $(field Recommends)"
+grep -q nodejs <<<"$(field Suggests)" || fail "Suggests: $(field Suggests)"
 
 dpkg-deb -c "$deb" >"$work/contents"
 has() { grep -qE "$1" "$work/contents" || fail "the package does not carry $2"; }
@@ -84,7 +85,7 @@ mkdir -p "$work/cwd"
 cd "$work/cwd"
 seed=$work/root/usr/share/pyconform/cases/000_scope_locals.case
 runner=$("$bin" plan --json --mode source --cache "$work/cache" --interp "$interp" "$seed" |
-    python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["argv"][-1])')
+    python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[0])["argv"][-1])')
 [ "$runner" = "$work/root/usr/share/pyconform/runners/runner.py" ] ||
     fail "the unpacked package runs $runner"
 "$bin" changes --check || fail "changes --check from the unpacked package"

@@ -79,7 +79,7 @@ for i in "${interps[@]}"; do sel+=(--interp "$i"); done
 step "the installed runner is the one used (plan --json)"
 cd "$cwd"
 runner=$("$bin" plan --json --mode source --cache "$cache" "${sel[@]}" "$seed" |
-    python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["argv"][-1])')
+    python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[0])["argv"][-1])')
 [ "$runner" = "$sharereal/runners/runner.py" ] || fail "plan runs $runner, not $sharereal/runners/runner.py"
 
 step "run the installed seed from $cwd on ${interps[*]} (reports to ./reports)"
@@ -121,7 +121,8 @@ grep -q '__dp__.update_fn(_dp_fn_f' <<<"$out" || fail "desugar: unexpected outpu
 grep -q ' 0 different' "$work/check-desugar.out" || fail "check-desugar: $(cat "$work/check-desugar.out")"
 "$bin" changes --check >"$work/changes.out" || { cat "$work/changes.out"; fail "changes --check failed"; }
 first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["name"])' "$share/provision/recipes.json")
-"$bin" provision --list --cache "$cache" | grep -q "^$first " || fail "provision --list does not list $first"
+list=$("$bin" provision --list --cache "$cache") || fail "provision --list failed"
+grep -q "^$first " <<<"$list" || fail "provision --list does not list $first: $list"
 
 step "roots: --root over \$PYCONFORM_ROOT over the install"
 # The runner script `BIN plan [OPTIONS]` would run
@@ -129,7 +130,7 @@ runner_of() {
     local b=$1
     shift
     "$b" plan --json --mode source --cache "$cache" "${sel[@]}" "$@" "$seed" |
-        python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["argv"][-1])'
+        python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[0])["argv"][-1])'
 }
 [ "$(PYCONFORM_ROOT=$src runner_of "$bin")" = "$src/runners/runner.py" ] ||
     fail "\$PYCONFORM_ROOT does not override the install"

@@ -46,7 +46,7 @@ typedef struct pc_options {
     int parallel;          /* -j */
     double timeout;        /* --timeout, seconds per job */
     unsigned modes;        /* --mode */
-    const char *root;      /* --root, else $PYCONFORM_ROOT, else the source tree */
+    const char *root;      /* --root (else $PYCONFORM_ROOT, the install, the source tree: cmd/paths.c) */
     const char *cases_dir, *expected_dir, *reports_dir, *runners_dir;
     bool json;             /* interpreters --json, plan --json, diff --json */
     bool list, all, force; /* provision --list, --all, --force */

@@ -16,9 +16,11 @@
 #include "shard.h"
 #include "translate.h"
 
-/* Where things are: the tree (--root, $PYCONFORM_ROOT, else the source tree), its
- * folders (each overridable), the cache and the optional configuration file. Owned
- * strings; config may stay NULL. */
+/* Where things are (cmd/paths.c): the data root (--root, $PYCONFORM_ROOT, the installed
+ * PREFIX/share/pyconform when the binary runs from an install, else the source tree),
+ * its folders (each overridable), the reports folder (ROOT/reports; ./reports when
+ * installed), the cache and the optional configuration file. Owned strings; config may
+ * stay NULL. */
 typedef struct pc_paths {
     char *root, *cases, *expected, *reports;
     char *runners, *probe, *runner; /* runners/: what runs inside interpreters */

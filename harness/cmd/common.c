@@ -1,5 +1,5 @@
-/* common.c - what every command needs: where things are (pc_paths), the cases and the
- * interpreter registry loaded, the host Python, a pending stop signal. */
+/* common.c - what every command needs: the cases and the interpreter registry loaded,
+ * the host Python, a pending stop signal. Where things are (pc_paths) is paths.c. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,83 +9,6 @@
 
 #include "cmd.h"
 #include "util.h"
-
-typedef struct paths {
-    char *root, *cases, *expected, *reports, *runners, *probe, *runner;
-    char *cache, *interps, *probe_cache, *config; /* config may stay NULL */
-} paths;
-
-void pc_paths_free(pc_paths *p)
-{
-    free(p->root);
-    free(p->cases);
-    free(p->expected);
-    free(p->reports);
-    free(p->runners);
-    free(p->host);
-    free(p->probe);
-    free(p->runner);
-    free(p->cache);
-    free(p->interps);
-    free(p->probe_cache);
-    free(p->config);
-}
-
-static char *dir_or(const char *given, const char *root, const char *leaf, pc_error *err)
-{
-    return given ? pc_strdup(given, err) : pc_asprintf(err, "%s/%s", root, leaf);
-}
-
-int pc_paths_resolve(const pc_options *o, pc_paths *p, pc_error *err)
-{
-    const char *root = o->root ? o->root : getenv("PYCONFORM_ROOT");
-    memset(p, 0, sizeof *p);
-    if (!root || !*root)
-        root = PYCONFORM_SOURCE_DIR;
-    if (!(p->root = pc_strdup(root, err)) || !(p->cases = dir_or(o->cases_dir, root, "cases", err)) ||
-        !(p->expected = dir_or(o->expected_dir, root, "expected", err)) ||
-        !(p->reports = dir_or(o->reports_dir, root, "reports", err)) ||
-        !(p->runners = dir_or(o->runners_dir, root, "runners", err)) ||
-        !(p->host = pc_asprintf(err, "%s/host", root)) ||
-        !(p->probe = pc_asprintf(err, "%s/probe.py", p->runners)) ||
-        !(p->runner = pc_asprintf(err, "%s/runner.py", p->runners)))
-        return -1;
-    {
-        const char *cache = o->cache ? o->cache : getenv("PYCONFORM_CACHE");
-        const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-        const char *config = o->config ? o->config : getenv("PYCONFORM_CONFIG");
-        const char *xdgc = getenv("XDG_CONFIG_HOME");
-        if (cache && *cache)
-            p->cache = pc_strdup(cache, err);
-        else if (xdg && *xdg)
-            p->cache = pc_asprintf(err, "%s/pyconform", xdg);
-        else
-            p->cache = pc_asprintf(err, "%s/.cache/pyconform", home ? home : "/tmp");
-        if (!p->cache || !(p->interps = pc_asprintf(err, "%s/interpreters", p->cache)) ||
-            !(p->probe_cache = pc_asprintf(err, "%s/probes.json", p->cache)))
-            return -1;
-        if (config && *config) {
-            if (!(p->config = pc_strdup(config, err)))
-                return -1;
-            if (access(p->config, R_OK) != 0)
-                return pc_fail(err, "%s: cannot read the configuration file", p->config);
-        } else {
-            char *dflt = (xdgc && *xdgc) ? pc_asprintf(err, "%s/pyconform/interpreters.json", xdgc)
-                                         : pc_asprintf(err, "%s/.config/pyconform/interpreters.json",
-                                                       home ? home : "/nonexistent");
-            if (!dflt)
-                return -1;
-            if (access(dflt, R_OK) == 0)
-                p->config = dflt;
-            else
-                free(dflt);
-        }
-    }
-    if (access(p->runner, R_OK) != 0 || access(p->probe, R_OK) != 0)
-        return pc_fail(err, "%s: runners not found (runner.py, probe.py); use --root or --runners",
-                       p->runners);
-    return 0;
-}
 
 static int cmp_str(const void *a, const void *b)
 {

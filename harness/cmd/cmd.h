@@ -74,5 +74,10 @@ int pc_cmd_html(const pc_options *o, const pc_paths *p, int argc, char **argv);
 int pc_cmd_junit(const pc_options *o, const pc_paths *p, int argc, char **argv);
 int pc_cmd_diff(const pc_options *o, const pc_paths *p, int argc, char **argv);
 int pc_cmd_write_junit(const char *report, const char *out, pc_error *err);
+/* bisect: where an observation changes across builds, or the first bad commit of a
+ * desugarer or interpreter (cmd/bisect.c); reduce: a block shrunk while it stays
+ * interesting (cmd/reduce.c, host/reduce.py). Both run through cmd/trial.h. */
+int pc_cmd_bisect(const pc_options *o, const pc_paths *p, int argc, char **argv);
+int pc_cmd_reduce(const pc_options *o, const pc_paths *p, int argc, char **argv);
 
 #endif

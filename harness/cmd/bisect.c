@@ -542,7 +542,8 @@ static int test_commit(git_ctx *g, const commit *c, signature *sig, char **skip,
         if (failed == g->cases.len && g->cases.len) {
             char line[200];
             last_line(t.translations[0].failure, line, sizeof line);
-            if (!(*skip = pc_asprintf(err, "the desugarer fails%s%s", *line ? ": " : "", line)))
+            if (!(*skip = pc_asprintf(err, "the desugarer fails on every block%s%s",
+                                      *line ? ": " : "", line)))
                 goto out;
             rc = 0;
             goto out;
@@ -628,8 +629,10 @@ static void print_sig_diff(const git_ctx *g, const signature *good, const signat
         }
         if (!(key = strdup(b->key)))
             return;
-        for (tab = key; (tab = strchr(tab, '\t'));)
-            *tab = tab == strchr(key, '\t') ? '/' : ' ';
+        if ((tab = strchr(key, '\t')))
+            *tab = '/'; /* case/function build mode */
+        while ((tab = strchr(key, '\t')))
+            *tab = ' ';
         av = a ? a->value : "(none)\t";
         bv = b->value;
         ao = strchr(av, '\t') + 1;

@@ -230,7 +230,40 @@ def ast_candidates(text, keep):
 
     v.out.extend(inline_constants(tree, header))
     v.out.extend(shorten_names(tree, header, keep))
+    v.out.extend(strip_all(tree, header))
     return v.out
+
+
+def strip_all(tree, header):
+    """Every decorator, annotation and default dropped at once (one step, not many)."""
+    t = copy.deepcopy(tree)
+    for node in ast.walk(t):
+        if isinstance(node, DEFS):
+            node.decorator_list = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            node.returns = None
+            for x in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
+                x.annotation = None
+            for x in (node.args.vararg, node.args.kwarg):
+                if x is not None:
+                    x.annotation = None
+        for field in STMT_LISTS:
+            lst = getattr(node, field, None)
+            if isinstance(lst, list):
+                new = []
+                for st in lst:
+                    if isinstance(st, ast.AnnAssign):
+                        if st.value is not None:
+                            new.append(ast.Assign(targets=[st.target], value=st.value))
+                    else:
+                        new.append(st)
+                if lst and not new and not isinstance(node, ast.Module) and field == "body":
+                    new = [ast.Pass()]
+                setattr(node, field, new)
+    try:
+        return [render(t, header)]
+    except Exception:
+        return []
 
 
 def expr_variants(node):
@@ -339,28 +372,43 @@ def shorten_names(tree, header, keep):
         if isinstance(node, ast.Name):
             used.add(node.id)
     pool = [c for c in "abcdefghijklmnopqrstuvwxyz" if c not in used]
-    for name in identifiers(tree):
-        if (len(name) <= 1 or name in keep or name.startswith("__") or hasattr(builtins, name)
-                or not pool):
-            continue
-        new = pool[0]
+    names = [n for n in identifiers(tree)
+             if len(n) > 1 and n not in keep and not n.startswith("__")
+             and not hasattr(builtins, n)]
+    # all at once first (one step when it works), then one by one
+    if len(names) > 1 and len(pool) >= len(names):
+        mapping = dict(zip(names, pool))
         t = copy.deepcopy(tree)
-        for node in ast.walk(t):
-            if isinstance(node, DEFS) and node.name == name:
-                node.name = new
-            elif isinstance(node, ast.arg) and node.arg == name:
-                node.arg = new
-            elif isinstance(node, ast.Name) and node.id == name:
-                node.id = new
-            elif isinstance(node, (ast.Global, ast.Nonlocal)):
-                node.names = [new if n == name else n for n in node.names]
-            elif isinstance(node, ast.keyword) and node.arg == name:
-                node.arg = new
+        rename(t, mapping)
+        try:
+            out.append(render(t, header))
+        except Exception:
+            pass
+    for name in names:
+        if not pool:
+            break
+        t = copy.deepcopy(tree)
+        rename(t, {name: pool[0]})
         try:
             out.append(render(t, header))
         except Exception:
             pass
     return out
+
+
+def rename(t, mapping):
+    """Rename every binding and use of the names in mapping, in place."""
+    for node in ast.walk(t):
+        if isinstance(node, DEFS) and node.name in mapping:
+            node.name = mapping[node.name]
+        elif isinstance(node, ast.arg) and node.arg in mapping:
+            node.arg = mapping[node.arg]
+        elif isinstance(node, ast.Name) and node.id in mapping:
+            node.id = mapping[node.id]
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            node.names = [mapping.get(n, n) for n in node.names]
+        elif isinstance(node, ast.keyword) and node.arg in mapping:
+            node.arg = mapping[node.arg]
 
 
 def line_candidates(text):

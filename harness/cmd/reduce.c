@@ -70,11 +70,35 @@ static void target_free(target *t)
     memset(t, 0, sizeof *t);
 }
 
+/* A path with its list positions taken out ("f_locals_at_return[4].locals" is
+ * "f_locals_at_return[].locals"): a frame's position in f_locals_at_return, or an
+ * element's in a list, moves when the statements before it go, and the difference is
+ * still the same one. In place. */
+static void path_shape(char *p)
+{
+    char *w = p;
+    bool in_index = false;
+    for (; *p; p++) {
+        if (*p == '[' && p[1] >= '0' && p[1] <= '9')
+            in_index = true, *w++ = '[';
+        else if (in_index && *p >= '0' && *p <= '9')
+            continue;
+        else {
+            in_index = false;
+            *w++ = *p;
+        }
+    }
+    *w = '\0';
+}
+
+/* The shape (path_shape) of the first differing path between a and b, or NULL. */
 static char *diff_path(json_t *a, json_t *b)
 {
     json_t *d = pc_json_diff(a, b);
     char *p = d ? strdup(json_string_value(json_object_get(d, "path"))) : NULL;
     json_decref(d);
+    if (p)
+        path_shape(p);
     return p;
 }
 
@@ -200,9 +224,11 @@ static int pick_target(const pc_trial *t, const pc_case *c, const pc_expectation
             s->mode = (pc_mode)r->mode;
             tg->desugared |= s->mode == PC_MODE_DESUGARED;
             s->path = dp;
-            if (kind == K_FAIL &&
-                !(s->path = pc_strdup(json_string_value(json_object_get(r->diff, "path")), err)))
-                return -1;
+            if (kind == K_FAIL) {
+                if (!(s->path = pc_strdup(json_string_value(json_object_get(r->diff, "path")), err)))
+                    return -1;
+                path_shape(s->path);
+            }
             if (kind == K_FAIL) {
                 pc_expect_entry e;
                 if (pc_expect_lookup(ex, c, fn, r->interp, &e) &&
@@ -398,19 +424,15 @@ static int candidate_set(pc_caseset *set, const char *path, const char *name, js
     return rc;
 }
 
+/* Lines of a text, blank and comment lines included (what a reader sees). */
 static size_t count_lines(const char *s)
 {
     size_t n = 0;
-    bool blank = true;
-    for (; *s; s++) {
-        if (*s == '\n') {
-            n += !blank;
-            blank = true;
-        } else if (*s != ' ' && *s != '\t' && *s != '\r') {
-            blank = false;
-        }
-    }
-    return n + !blank;
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n + (s[-1] != '\n');
 }
 
 static int reduce_block(const pc_options *o, const pc_paths *p, int stop_fd)
@@ -569,8 +591,8 @@ static int reduce_block(const pc_options *o, const pc_paths *p, int stop_fd)
         json_decref(list);
         if (accepted) {
             quiet_phases = 0;
-            fprintf(stderr, "reduce: round %zu (%s): %zu lines\n", rounds, phase_name,
-                    count_lines(current));
+            fprintf(stderr, "reduce: round %zu (%s): %zu lines, %zu bytes\n", rounds, phase_name,
+                    count_lines(current), strlen(current));
         } else {
             quiet_phases++;
             phase = !phase;

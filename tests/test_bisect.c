@@ -76,7 +76,25 @@ static const char *desugarer_at(int i)
     return "#!/bin/sh\ncat\n";
 }
 
+/* The interpreter wrapper at commit i: broken at 5, running Python with -O (so
+ * __debug__ is False) from 8 on. */
+static const char *wrapper_at(int i)
+{
+    if (i == 5)
+        return "#!/bin/sh\necho 'py.sh: broken at this commit' >&2\nexit 1\n";
+    if (i >= 8)
+        return "#!/bin/sh\nexec /root/.pyenv/versions/3.12.1/bin/python -O \"$@\"\n";
+    return "#!/bin/sh\nexec /root/.pyenv/versions/3.12.1/bin/python \"$@\"\n";
+}
+
+static void env_setup_with(env *e, const char *file, const char *(*content)(int));
+
 static void env_setup(env *e)
+{
+    env_setup_with(e, "desugar.sh", desugarer_at);
+}
+
+static void env_setup_with(env *e, const char *file, const char *(*content)(int))
 {
     int i;
     char *out;
@@ -92,13 +110,14 @@ static void env_setup(env *e)
     cr_assert_eq(pc_mkdir_p(e->expected, NULL), 0);
     cr_assert_eq(pc_mkdir_p(e->tmp, NULL), 0);
     free(write_tmp(e->cases, "bisect.case", case_text));
+    free(write_tmp(e->cases, "debug.case", "$ debug flag\ndef flag():\n    return __debug__\n"));
     out = sh_out("cd %s && git init -q . && git config user.email t@example.org && "
                  "git config user.name tester && git config commit.gpgsign false",
                  e->repo);
     free(out);
     for (i = 1; i <= 12; i++) {
         char msg[64];
-        free(write_tmp(e->repo, "desugar.sh", desugarer_at(i)));
+        free(write_tmp(e->repo, file, content(i)));
         snprintf(msg, sizeof msg, "commit %d", i);
         out = sh_out("cd %s && echo %d > NOTES && git add -A && git commit -qm '%s' && "
                      "git rev-parse HEAD",
@@ -183,6 +202,42 @@ Test(bisect, git_names_commit_8_skips_commit_5_leaves_repo_alone, .timeout = 900
     cr_assert_str_eq(before, after, "the repository changed");
     cr_assert(tmp_empty(&e));
 
+    free(before);
+    free(after);
+    pc_buf_free(&out);
+    pc_buf_free(&err);
+    env_teardown(&e);
+}
+
+Test(bisect, git_interp_argv, .timeout = 900)
+{
+    env e;
+    pc_buf out = {0}, err = {0};
+    char *before, *after, want[200];
+    int rc;
+    env_setup_with(&e, "py.sh", wrapper_at);
+    before = repo_state(&e);
+    {
+        const char *args[] = {"bisect", "--git", e.repo, "--good", e.hash[1], "--bad",
+                              e.hash[10], "--interp-argv", "sh {worktree}/py.sh", "--mode",
+                              "source", "-k", "flag", "--expected", e.expected, "--cases",
+                              e.cases};
+        setenv("TMPDIR", e.tmp, 1);
+        rc = run_binary(args, sizeof args / sizeof *args, NULL, 600, &out, &err);
+    }
+    cr_assert_eq(rc, 0, "exit %d\n%s\n%s", rc, out.data, err.data);
+    snprintf(want, sizeof want, "first bad commit: %s commit 8\n", e.hash[8]);
+    cr_assert(strstr(out.data, want), "%s", out.data);
+    snprintf(want, sizeof want, "  %s commit 5 (the interpreter does not start: ", e.hash[5]);
+    cr_assert(strstr(out.data, want), "%s", out.data);
+    cr_assert(strstr(out.data, "debug flag/flag git-build source: FAIL -> FAIL\n"
+                               "    first difference at outcome.value: good true, bad false"),
+              "%s", out.data);
+    cr_assert_null(strstr(out.data, "bisect case/"), "-k flag: only that function decides\n%s",
+                   out.data);
+    after = repo_state(&e);
+    cr_assert_str_eq(before, after, "the repository changed");
+    cr_assert(tmp_empty(&e));
     free(before);
     free(after);
     pc_buf_free(&out);

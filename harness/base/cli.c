@@ -258,11 +258,7 @@ static const char usage_bisect[] =
     "cpython+wasm, pypy, ...) then version, and print every boundary where FUNCTION's\n"
     "observation (or verdict) changes: the last build before, the first after, both\n"
     "observations and the first differing path. --mode source (default) or desugared.\n"
-    "With --provision, the points between two installed builds that differ are also\n"
-    "tried among the recipes of provision/recipes.json that are not installed yet, by\n"
-    "binary search, provisioning only the points it needs (cached as `pyconform\n"
-    "provision` caches them); it prints each version tried and whether it was installed\n"
-    "for it.\n"
+    "Only installed builds are tried: `pyconform provision NAME` adds more first.\n"
     "\n"
     "Across commits (--git): bisect the commits GOOD..BAD of REPO. Each commit is checked\n"
     "out in a private clone (REPO itself is only read: no checkout, no worktree, nothing\n"
@@ -284,7 +280,6 @@ static const char usage_bisect[] =
     "  --build CMD        run in the checkout before the cases; failure skips the commit\n"
     "  -k FUNCTION        only these case functions decide (repeatable)\n"
     "  --unexpected       bad means any unexpected verdict, not \"differs from GOOD\"\n"
-    "  --provision        across builds: also try builds not installed yet\n"
     "  --interp, --tag, --mode, -j, --timeout, --startup-timeout, --python, --cache,\n"
     "  --config, --root, --expected, --runners, --max-output, --max-memory, --isolation:\n"
     "  as for `run`\n"
@@ -617,8 +612,6 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
             o->keys[o->nkeys++] = (char *)v;
         } else if (o->cmd == PC_CMD_BISECT && !strcmp(a, "--unexpected")) {
             o->unexpected = true;
-        } else if (o->cmd == PC_CMD_BISECT && !strcmp(a, "--provision")) {
-            o->provision = true;
         } else if ((o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS) && !strcmp(a, "--bisect-exit")) {
             o->bisect_exit = true;
         } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--list")) {

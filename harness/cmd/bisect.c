@@ -3,8 +3,9 @@
  * Across builds: one case block on the selected builds (a trial, cmd/trial.h), the
  * builds ordered by implementation and traits, then version (the registry's order
  * within each line), and every boundary where the function's observation (or, when
- * nothing was observed, its verdict) changes between two neighbours of a line.
- * --provision adds the recipes not installed yet (cmd/bisect_provision.c).
+ * nothing was observed, its verdict) changes between two neighbours of a line. Only
+ * installed builds are tried: they all run (in one trial, in parallel), which finds
+ * every boundary, not only one.
  *
  * Across commits (--git): the commits GOOD..BAD (git rev-list --ancestry-path), each
  * checked out in a private clone made with `git clone --shared --no-checkout`, which
@@ -175,11 +176,6 @@ static int bisect_builds(const pc_options *o, const pc_paths *p, int stop_fd)
     if (!nselected) {
         pc_fail(&err, "no supported interpreter matches%s%s (see `pyconform interpreters`)",
                 o->ninterps ? " --interp" : "", o->ntags ? " --tag" : "");
-        goto fail;
-    }
-    if (o->provision) {
-        pc_fail(&err, "bisect --provision: not available in this version (bisect the installed "
-                      "builds, or `pyconform provision` the releases first)");
         goto fail;
     }
     {

@@ -231,6 +231,8 @@ Test(bisect, git_interp_argv, .timeout = 900)
     snprintf(want, sizeof want, "  %s commit 5 (the interpreter does not start: ", e.hash[5]);
     cr_assert(strstr(out.data, want), "%s", out.data);
     cr_assert(strstr(out.data, "debug flag/flag git-build source: FAIL -> FAIL\n"
+                               "    outcome: good {\"kind\":\"return\",\"value\":true}, bad "
+                               "{\"kind\":\"return\",\"value\":false}\n"
                                "    first difference at outcome.value: good true, bad false"),
               "%s", out.data);
     cr_assert_null(strstr(out.data, "bisect case/"), "-k flag: only that function decides\n%s",

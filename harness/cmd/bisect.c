@@ -61,6 +61,14 @@ static void print_obs_diff(FILE *out, const char *indent, const char *a, const c
     json_t *ja = a ? json_loads(a, JSON_DECODE_ANY, NULL) : json_null();
     json_t *jb = b ? json_loads(b, JSON_DECODE_ANY, NULL) : json_null();
     json_t *d = ja && jb ? pc_json_diff(ja, jb) : NULL;
+    json_t *oa = json_object_get(ja, "outcome"), *ob = json_object_get(jb, "outcome");
+    if (d && (oa || ob) && !json_equal(oa, ob)) { /* what the call did, before the detail */
+        fprintf(out, "%soutcome: %s ", indent, an);
+        print_json_clipped(out, oa, 160);
+        fprintf(out, ", %s ", bn);
+        print_json_clipped(out, ob, 160);
+        fputc('\n', out);
+    }
     if (d) {
         fprintf(out, "%sfirst difference at %s: %s ", indent,
                 json_string_value(json_object_get(d, "path")), an);

@@ -258,7 +258,13 @@ static const char usage_bisect[] =
     "cpython+wasm, pypy, ...) then version, and print every boundary where FUNCTION's\n"
     "observation (or verdict) changes: the last build before, the first after, both\n"
     "observations and the first differing path. --mode source (default) or desugared.\n"
-    "Only installed builds are tried: `pyconform provision NAME` adds more first.\n"
+    "With --provision: the Pyodide releases npm lists (`npm view pyodide versions`; npm's\n"
+    "registry setting applies) instead, installed or not: the installed ones and both\n"
+    "ends are tried, then, by binary search, the releases between two that differ; a\n"
+    "release not installed is provisioned when the search needs it (as `pyconform\n"
+    "provision` does: CACHE/interpreters, one log each), and kept. It prints each release\n"
+    "tried, in order, and which were downloaded; a release that cannot be installed or\n"
+    "run is skipped. Other builds are not bisected this way (`pyconform provision NAME`).\n"
     "\n"
     "Across commits (--git): bisect the commits GOOD..BAD of REPO. Each commit is checked\n"
     "out in a private clone (REPO itself is only read: no checkout, no worktree, nothing\n"
@@ -280,6 +286,7 @@ static const char usage_bisect[] =
     "  --build CMD        run in the checkout before the cases; failure skips the commit\n"
     "  -k FUNCTION        only these case functions decide (repeatable)\n"
     "  --unexpected       bad means any unexpected verdict, not \"differs from GOOD\"\n"
+    "  --provision        across builds: over the Pyodide releases on npm (see above)\n"
     "  --interp, --tag, --mode, -j, --timeout, --startup-timeout, --python, --cache,\n"
     "  --config, --root, --expected, --runners, --max-output, --max-memory, --isolation:\n"
     "  as for `run`\n"
@@ -612,6 +619,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
             o->keys[o->nkeys++] = (char *)v;
         } else if (o->cmd == PC_CMD_BISECT && !strcmp(a, "--unexpected")) {
             o->unexpected = true;
+        } else if (o->cmd == PC_CMD_BISECT && !strcmp(a, "--provision")) {
+            o->provision = true;
         } else if ((o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS) && !strcmp(a, "--bisect-exit")) {
             o->bisect_exit = true;
         } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--list")) {

@@ -69,6 +69,7 @@ typedef struct pc_options {
     char **keys;           /* bisect -k FUNCTION (array owned, strings borrowed) */
     size_t nkeys;
     bool unexpected;       /* bisect --unexpected: bad means any unexpected verdict */
+    bool provision;        /* bisect --provision: over the Pyodide releases, installed or not */
     double budget;         /* reduce --budget SECONDS (0: none) */
     bool mode_given;       /* --mode was given */
 } pc_options;

@@ -3,9 +3,10 @@
  * Across builds: one case block on the selected builds (a trial, cmd/trial.h), the
  * builds ordered by implementation and traits, then version (the registry's order
  * within each line), and every boundary where the function's observation (or, when
- * nothing was observed, its verdict) changes between two neighbours of a line. Only
- * installed builds are tried: they all run (in one trial, in parallel), which finds
- * every boundary, not only one.
+ * nothing was observed, its verdict) changes between two neighbours of a line. The
+ * installed builds all run (in one trial, in parallel), which finds every boundary,
+ * not only one. With --provision the Pyodide releases on npm are bisected instead,
+ * installed or not (bisect_releases.c).
  *
  * Across commits (--git): the commits GOOD..BAD (git rev-list --ancestry-path), each
  * checked out in a private clone made with `git clone --shared --no-checkout`, which
@@ -80,6 +81,16 @@ static void print_obs_diff(FILE *out, const char *indent, const char *a, const c
     json_decref(d);
     json_decref(ja);
     json_decref(jb);
+}
+
+void pc_bisect_print_change(FILE *out, const char *before, const char *after)
+{
+    fprintf(out, "    before: ");
+    print_clipped(out, before, 400);
+    fprintf(out, "\n    after:  ");
+    print_clipped(out, after, 400);
+    fputc('\n', out);
+    print_obs_diff(out, "    ", before, after, "before", "after");
 }
 
 int pc_bisect_find_case(const pc_caseset *cases, const char *file, const char *block,
@@ -178,8 +189,13 @@ static int bisect_builds(const pc_options *o, const pc_paths *p, int stop_fd)
     }
     mode = o->modes == PC_MODES_DESUGARED ? PC_MODE_DESUGARED : PC_MODE_SOURCE;
     if (pc_parse_file(&cases, file, &err) || pc_bisect_find_case(&cases, file, block, &k, &err) ||
-        pc_expect_load(&ex, p->expected, &cases, &err) ||
-        pc_cmd_load_registry(o, p, &reg, stop_fd, &nselected, &err))
+        pc_expect_load(&ex, p->expected, &cases, &err))
+        goto fail;
+    if (o->provision) { /* the Pyodide releases, installed or not (bisect_releases.c) */
+        rc = pc_bisect_releases(o, p, &cases.items[k], function, mode, &ex, stop_fd);
+        goto done;
+    }
+    if (pc_cmd_load_registry(o, p, &reg, stop_fd, &nselected, &err))
         goto fail;
     if (!nselected) {
         pc_fail(&err, "no supported interpreter matches%s%s (see `pyconform interpreters`)",
@@ -274,12 +290,7 @@ static int bisect_builds(const pc_options *o, const pc_paths *p, int stop_fd)
                 boundaries++;
                 printf("  boundary: %s (%s) -> %s (%s)\n", prev->in->name, prev->in->version,
                        pts[i].in->name, pts[i].in->version);
-                printf("    before: ");
-                print_clipped(stdout, prev->value, 400);
-                printf("\n    after:  ");
-                print_clipped(stdout, pts[i].value, 400);
-                putchar('\n');
-                print_obs_diff(stdout, "    ", prev->value, pts[i].value, "before", "after");
+                pc_bisect_print_change(stdout, prev->value, pts[i].value);
             }
             prev = &pts[i];
         }

@@ -31,6 +31,8 @@ static const struct {
     {PC_CMD_JUNIT, pc_cmd_junit},
     {PC_CMD_DIFF, pc_cmd_diff},
     {PC_CMD_MERGE, pc_cmd_merge},
+    {PC_CMD_BISECT, pc_cmd_bisect},
+    {PC_CMD_REDUCE, pc_cmd_reduce},
 };
 
 int main(int argc, char **argv)

@@ -32,6 +32,10 @@ static const char usage_main[] =
     "  junit REPORT [-o FILE]  a saved report as JUnit XML (for CI test reporters)\n"
     "  diff OLD.json NEW.json  what changed between two saved reports\n"
     "  merge -o OUT SHARD.json...  the reports of `run --shard K/N` combined into one\n"
+    "  bisect CASE_FILE BLOCK FUNCTION  where a function's observation changes across\n"
+    "                        builds; --git REPO: the first bad commit of a desugarer or\n"
+    "                        an interpreter\n"
+    "  reduce CASE_FILE BLOCK [FUNCTION]  shrink a block while it fails the same way\n"
     "  help [COMMAND]        show help\n"
     "  version               print the version\n"
     "\n"
@@ -103,6 +107,8 @@ static const char usage_run_opts[] =
     "  --durations N      print the N slowest jobs at the end\n"
     "  --color WHEN       colour verdicts: auto (default: on a terminal, unless NO_COLOR\n"
     "                     is set), always or never\n"
+    "  --bisect-exit      for `git bisect run`: a harness failure (exit 2) or a build or\n"
+    "                     desugarer that fails (any ERROR verdict) exits 125, \"skip\"\n"
     "  -q, --quiet        no table and no progress, only the summary line\n"
     "  -h, --help         this help\n"
     "\n"
@@ -269,6 +275,84 @@ static const char usage_junit[] =
     "exit status: 0 written, 2 usage errors or a report that cannot be read (missing,\n"
     "truncated, not a pyconform report, schema 1).\n";
 
+static const char usage_bisect[] =
+    "usage: pyconform bisect [OPTIONS] CASE_FILE BLOCK FUNCTION\n"
+    "       pyconform bisect --git REPO --good REV --bad REV (--desugarer CMD |\n"
+    "                        --interp-argv 'ARGV...') [--build CMD] [-k FUNCTION]...\n"
+    "                        [--unexpected] [OPTIONS] [CASE_FILES...]\n"
+    "\n"
+    "Across builds: run BLOCK of CASE_FILE on the selected builds (--interp, --tag;\n"
+    "default all), order them by implementation and traits (cpython, cpython+debug,\n"
+    "cpython+wasm, pypy, ...) then version, and print every boundary where FUNCTION's\n"
+    "observation (or verdict) changes: the last build before, the first after, both\n"
+    "observations and the first differing path. --mode source (default) or desugared.\n"
+    "With --provision: the Pyodide releases npm lists (`npm view pyodide versions`; npm's\n"
+    "registry setting applies) instead, installed or not: the installed ones and both\n"
+    "ends are tried, then, by binary search, the releases between two that differ; a\n"
+    "release not installed is provisioned when the search needs it (as `pyconform\n"
+    "provision` does: CACHE/interpreters, one log each), and kept. It prints each release\n"
+    "tried, in order, and which were downloaded; a release that cannot be installed or\n"
+    "run is skipped. Other builds are not bisected this way (`pyconform provision NAME`).\n"
+    "\n"
+    "Across commits (--git): bisect the commits GOOD..BAD of REPO. Each commit is checked\n"
+    "out in a private clone (REPO itself is only read: no checkout, no worktree, nothing\n"
+    "left behind, also after SIGINT); --build CMD runs there first (/bin/sh -c, in the\n"
+    "checkout); then the cases (CASE_FILES, default ROOT/cases/*.case) run with\n"
+    "--desugarer CMD, or on the interpreter --interp-argv ARGV (split on spaces);\n"
+    "{worktree} in CMD and ARGV is the checkout's path. A commit is bad when the selected\n"
+    "functions (-k NAME, repeatable; default all) do not have the same verdicts and\n"
+    "observations as at GOOD; with --unexpected, when any of them is unexpected. A commit\n"
+    "whose build fails, whose desugarer fails on every block or whose interpreter does\n"
+    "not start is skipped (as exit 125 in `git bisect run`). Prints the commits tried,\n"
+    "the first bad commit (hash, subject), the observation diff there, and the commits\n"
+    "skipped.\n"
+    "\n"
+    "options:\n"
+    "  --git REPO, --good REV, --bad REV  the repository and the two ends\n"
+    "  --desugarer CMD    the desugarer at each commit (source on stdin)\n"
+    "  --interp-argv ARGV the interpreter at each commit, instead of --desugarer\n"
+    "  --build CMD        run in the checkout before the cases; failure skips the commit\n"
+    "  -k FUNCTION        only these case functions decide (repeatable)\n"
+    "  --unexpected       bad means any unexpected verdict, not \"differs from GOOD\"\n"
+    "  --provision        across builds: over the Pyodide releases on npm (see above)\n"
+    "  --interp, --tag, --mode, -j, --timeout, --startup-timeout, --python, --cache,\n"
+    "  --config, --root, --expected, --runners, --max-output, --max-memory, --isolation:\n"
+    "  as for `run`\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "exit status: 0 a result (a boundary, a first bad commit) or \"no change found\",\n"
+    "2 usage or input errors (unknown block or function, not a git repository, a GOOD\n"
+    "that is already bad, a revision that cannot be tested), 130/143/129 interrupted.\n";
+
+static const char usage_reduce[] =
+    "usage: pyconform reduce [OPTIONS] CASE_FILE BLOCK [FUNCTION]\n"
+    "\n"
+    "Shrink BLOCK while it stays interesting in the same way on the same builds: the\n"
+    "first unexpected verdict of FUNCTION (default: of the block's first function that\n"
+    "has one) among FAIL, DIVERGE, CRASH and TIMEOUT, with the same builds and modes and\n"
+    "(FAIL, DIVERGE) the same first differing path; when there is none, a split between\n"
+    "builds: the builds keep the same groups of equal observations, differing at the same\n"
+    "path. Desugared runs use the candidate's own translation (our desugarer, or\n"
+    "--desugarer CMD), never the block's `=` text. Candidates come from host/reduce.py:\n"
+    "AST passes (delete statements, functions and classes, bodies to `pass`, drop\n"
+    "decorators, arguments, annotations and defaults, inline constants, shorten names),\n"
+    "then line passes; every candidate parses. Each round runs all its candidates as\n"
+    "blocks of one trial on the warm runners, keeps the smallest interesting one and\n"
+    "starts again, until no candidate is interesting or --budget runs out. The same input\n"
+    "gives the same output. Prints the reduced block in the case format (with its `=`\n"
+    "translation for a DIVERGE), ready for cases/.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE  write the reduced block to FILE (default: standard output)\n"
+    "  --budget SECONDS   stop after this long with the best block so far (default 300)\n"
+    "  --interp, --tag, --mode (default both), --desugarer, -j, --timeout, --python,\n"
+    "  --startup-timeout, --cache, --config, --root, --expected, --runners,\n"
+    "  --isolation: as for `run`\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "exit status: 0 reduced (or already minimal), 2 usage or input errors, or nothing\n"
+    "interesting to keep (no unexpected verdict and no split between the builds).\n";
+
 static const char usage_diff[] =
     "usage: pyconform diff [--json] OLD.json NEW.json\n"
     "\n"
@@ -323,6 +407,12 @@ void pc_cli_help(FILE *out, pc_command cmd)
         break;
     case PC_CMD_DIFF:
         fputs(usage_diff, out);
+        break;
+    case PC_CMD_BISECT:
+        fputs(usage_bisect, out);
+        break;
+    case PC_CMD_REDUCE:
+        fputs(usage_reduce, out);
         break;
     case PC_CMD_DESUGAR:
         fputs(usage_desugar, out);
@@ -433,7 +523,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
     o->tags = calloc((size_t)argc + 1, sizeof *o->tags);
     o->filters = calloc((size_t)argc + 1, sizeof *o->filters);
     o->filters_out = calloc((size_t)argc + 1, sizeof *o->filters_out);
-    if (!o->files || !o->interps || !o->tags || !o->filters || !o->filters_out)
+    o->keys = calloc((size_t)argc + 1, sizeof *o->keys);
+    if (!o->files || !o->interps || !o->tags || !o->filters || !o->filters_out || !o->keys)
         return pc_oom(err);
     if (argc < 2) {
         o->cmd = PC_CMD_HELP;
@@ -464,6 +555,10 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         o->cmd = PC_CMD_DIFF;
     else if (!strcmp(cmd, "merge"))
         o->cmd = PC_CMD_MERGE;
+    else if (!strcmp(cmd, "bisect"))
+        o->cmd = PC_CMD_BISECT;
+    else if (!strcmp(cmd, "reduce"))
+        o->cmd = PC_CMD_REDUCE;
     else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         o->cmd = PC_CMD_VERSION;
         return 0;
@@ -494,6 +589,10 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
                 o->cmd = PC_CMD_DIFF;
             else if (!strcmp(argv[2], "merge"))
                 o->cmd = PC_CMD_MERGE;
+            else if (!strcmp(argv[2], "bisect"))
+                o->cmd = PC_CMD_BISECT;
+            else if (!strcmp(argv[2], "reduce"))
+                o->cmd = PC_CMD_REDUCE;
             o->help = true;
         }
         return 0;
@@ -504,7 +603,8 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         const char *a = argv[i], *v;
         bool takes_files = o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS ||
                            o->cmd == PC_CMD_CHANGES || o->cmd == PC_CMD_CHECK_DESUGAR ||
-                           o->cmd == PC_CMD_PLAN;
+                           o->cmd == PC_CMD_PLAN || o->cmd == PC_CMD_BISECT ||
+                           o->cmd == PC_CMD_REDUCE;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             o->help = true;
         } else if (is_opt(a, "--interp")) {
@@ -555,6 +655,38 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         } else if ((o->cmd == PC_CMD_JUNIT || o->cmd == PC_CMD_DIFF || o->cmd == PC_CMD_MERGE) &&
                    a[0] != '-') {
             o->files[o->nfiles++] = (char *)a; /* reports */
+        } else if (o->cmd == PC_CMD_REDUCE && (!strcmp(a, "-o") || is_opt(a, "--output"))) {
+            if (!(o->output = value_of(argc, argv, &i, a, a[1] == 'o' ? 2 : 8, err)))
+                return -1;
+        } else if (o->cmd == PC_CMD_REDUCE && is_opt(a, "--budget")) {
+            if (!(v = value_of(argc, argv, &i, a, 8, err)) ||
+                parse_seconds("--budget", v, &o->budget, err))
+                return -1;
+        } else if (o->cmd == PC_CMD_BISECT && is_opt(a, "--git")) {
+            if (!(o->git = value_of(argc, argv, &i, a, 5, err)))
+                return -1;
+        } else if (o->cmd == PC_CMD_BISECT && is_opt(a, "--good")) {
+            if (!(o->good = value_of(argc, argv, &i, a, 6, err)))
+                return -1;
+        } else if (o->cmd == PC_CMD_BISECT && is_opt(a, "--bad")) {
+            if (!(o->bad = value_of(argc, argv, &i, a, 5, err)))
+                return -1;
+        } else if (o->cmd == PC_CMD_BISECT && is_opt(a, "--build")) {
+            if (!(o->build = value_of(argc, argv, &i, a, 7, err)))
+                return -1;
+        } else if (o->cmd == PC_CMD_BISECT && is_opt(a, "--interp-argv")) {
+            if (!(o->interp_argv = value_of(argc, argv, &i, a, 13, err)))
+                return -1;
+        } else if (o->cmd == PC_CMD_BISECT && !strcmp(a, "-k")) {
+            if (!(v = value_of(argc, argv, &i, a, 2, err)))
+                return -1;
+            o->keys[o->nkeys++] = (char *)v;
+        } else if (o->cmd == PC_CMD_BISECT && !strcmp(a, "--unexpected")) {
+            o->unexpected = true;
+        } else if (o->cmd == PC_CMD_BISECT && !strcmp(a, "--provision")) {
+            o->provision = true;
+        } else if ((o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS) && !strcmp(a, "--bisect-exit")) {
+            o->bisect_exit = true;
         } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--list")) {
             o->list = true;
         } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--all")) {
@@ -581,6 +713,7 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         } else if (is_opt(a, "--mode")) {
             if (!(v = value_of(argc, argv, &i, a, 6, err)))
                 return -1;
+            o->mode_given = true;
             if (!strcmp(v, "source"))
                 o->modes = PC_MODES_SOURCE;
             else if (!strcmp(v, "desugared"))
@@ -694,5 +827,6 @@ void pc_cli_free(pc_options *o)
     free(o->tags);
     free(o->filters);
     free(o->filters_out);
-    o->files = o->interps = o->tags = o->filters = o->filters_out = NULL;
+    free(o->keys);
+    o->files = o->interps = o->tags = o->filters = o->filters_out = o->keys = NULL;
 }

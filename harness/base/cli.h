@@ -9,6 +9,8 @@
 #include "error.h"
 
 enum { PC_EXIT_OK = 0, PC_EXIT_UNEXPECTED = 1, PC_EXIT_USAGE = 2 };
+/* run --bisect-exit: "skip this commit" for `git bisect run` */
+enum { PC_EXIT_BISECT_SKIP = 125 };
 
 typedef enum pc_command {
     PC_CMD_HELP,
@@ -25,6 +27,8 @@ typedef enum pc_command {
     PC_CMD_JUNIT,
     PC_CMD_DIFF,
     PC_CMD_MERGE,
+    PC_CMD_BISECT,
+    PC_CMD_REDUCE,
 } pc_command;
 
 typedef struct pc_options {
@@ -67,6 +71,17 @@ typedef struct pc_options {
     int max_failures;      /* --max-failures: stop after this many unexpected (0: never) */
     int durations;         /* --durations: print the N slowest jobs (0: none) */
     unsigned shard_k, shard_n; /* run/plan --shard K/N (shard.h); shard_n 0: the whole plan */
+    bool bisect_exit;      /* run/bless --bisect-exit: harness or build failures exit 125 */
+    /* bisect and reduce (cmd/bisect.c, cmd/reduce.c) */
+    const char *git, *good, *bad; /* bisect --git REPO --good REV --bad REV */
+    const char *build;     /* bisect --build CMD (run in the worktree first) */
+    const char *interp_argv; /* bisect --interp-argv 'ARGV...' ({worktree} substituted) */
+    char **keys;           /* bisect -k FUNCTION (array owned, strings borrowed) */
+    size_t nkeys;
+    bool unexpected;       /* bisect --unexpected: bad means any unexpected verdict */
+    bool provision;        /* bisect --provision: over the Pyodide releases, installed or not */
+    double budget;         /* reduce --budget SECONDS (0: none) */
+    bool mode_given;       /* --mode was given */
 } pc_options;
 
 /* Parse argv into opts. On a usage error fills err (the caller prints it with the

@@ -82,5 +82,10 @@ int pc_cmd_diff(const pc_options *o, const pc_paths *p, int argc, char **argv);
 int pc_cmd_write_junit(const char *report, const char *out, pc_error *err);
 /* merge: the reports of `run --shard K/N` combined into one (cmd/merge.c) */
 int pc_cmd_merge(const pc_options *o, const pc_paths *p, int argc, char **argv);
+/* bisect: where an observation changes across builds, or the first bad commit of a
+ * desugarer or interpreter (cmd/bisect.c); reduce: a block shrunk while it stays
+ * interesting (cmd/reduce.c, host/reduce.py). Both run through cmd/trial.h. */
+int pc_cmd_bisect(const pc_options *o, const pc_paths *p, int argc, char **argv);
+int pc_cmd_reduce(const pc_options *o, const pc_paths *p, int argc, char **argv);
 
 #endif

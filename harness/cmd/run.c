@@ -254,6 +254,8 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
         goto done;
     }
     rc = cmp.unexpected ? PC_EXIT_UNEXPECTED : PC_EXIT_OK;
+    if (o->bisect_exit && cmp.counts[PC_ERROR])
+        rc = PC_EXIT_BISECT_SKIP; /* a build or desugarer that fails: `git bisect run` skips */
     if (run.interrupted) {
         fflush(stdout);
         fprintf(stderr, "pyconform: interrupted by signal %d (%s)%s\n", run.interrupted,
@@ -289,6 +291,8 @@ fail:
 done:
     if (extra_failed && rc < PC_EXIT_USAGE)
         rc = PC_EXIT_USAGE; /* the report is written, an --html or --junit file is not */
+    if (o->bisect_exit && rc == PC_EXIT_USAGE)
+        rc = PC_EXIT_BISECT_SKIP; /* a harness failure at this commit: skip it */
     pc_progress_free(&progress);
     pc_report_abort(&report);
     pc_judge_free(&judge);

@@ -226,8 +226,8 @@ int pc_provision_run(FILE *out, const pc_provision_options *o, size_t *failed, p
 {
     char *path = recipes_path(o, err);
     json_t *list = path ? pc_recipes_load(path, err) : NULL, *r;
-    size_t i, n = 0, k;
-    int rc = 0;
+    size_t i, k;
+    int rc;
     free(path);
     *failed = 0;
     if (!list)
@@ -241,10 +241,20 @@ int pc_provision_run(FILE *out, const pc_provision_options *o, size_t *failed, p
             return pc_fail(err, "no recipe matches '%s' (see `pyconform provision --list`)", o->names[k]);
         }
     }
-    if (pc_mkdir_p(o->interps_dir, err) || pc_mkdir_p(o->logs_dir, err)) {
-        json_decref(list);
+    rc = pc_provision_recipes(out, o, list, failed, err);
+    json_decref(list);
+    return rc;
+}
+
+int pc_provision_recipes(FILE *out, const pc_provision_options *o, json_t *list, size_t *failed,
+                         pc_error *err)
+{
+    json_t *r;
+    size_t i, n = 0;
+    int rc = 0;
+    *failed = 0;
+    if (pc_mkdir_p(o->interps_dir, err) || pc_mkdir_p(o->logs_dir, err))
         return -1;
-    }
     json_array_foreach(list, i, r) {
         const char *name = json_string_value(json_object_get(r, "name"));
         char *dest = NULL, *log = NULL, **argv = NULL, *version = NULL, *problem = NULL;
@@ -300,7 +310,6 @@ int pc_provision_run(FILE *out, const pc_provision_options *o, size_t *failed, p
         if (rc)
             break;
     }
-    json_decref(list);
     if (rc == 0 && n == 0)
         fprintf(out, "provision: nothing selected (explicit-only recipes need their name or --all)\n");
     return rc;

@@ -35,5 +35,10 @@ int pc_provision_list(FILE *out, const pc_provision_options *o, pc_error *err);
 /* Provision the selected recipes one after another. *failed counts the builds that did
  * not install or did not verify. */
 int pc_provision_run(FILE *out, const pc_provision_options *o, size_t *failed, pc_error *err);
+/* The same for recipes given (a list in recipes.json's form, borrowed), selected by
+ * o->names (none: every one not explicit_only, or all with o->all): how `bisect
+ * --provision` installs a release that has no recipe of its own. */
+int pc_provision_recipes(FILE *out, const pc_provision_options *o, json_t *list, size_t *failed,
+                         pc_error *err);
 
 #endif

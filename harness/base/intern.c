@@ -208,6 +208,40 @@ int pc_intern_copy(const pc_intern *in, uint32_t id, pc_buf *out, pc_error *err)
     return 0;
 }
 
+static size_t text_len(const pc_intern *in, uint32_t id)
+{
+    return in->spilling ? in->lens[id - 1] : strlen(in->texts[id - 1]);
+}
+
+bool pc_intern_same(const pc_intern *a, uint32_t ida, const pc_intern *b, uint32_t idb)
+{
+    char small[2][512], *buf[2] = {small[0], small[1]};
+    const pc_intern *in[2] = {a, b};
+    uint32_t id[2] = {ida, idb};
+    size_t len;
+    bool same = true;
+    int k;
+    if (ida < 1 || ida > a->len || idb < 1 || idb > b->len)
+        return false;
+    if (a->hashes[ida - 1] != b->hashes[idb - 1] || (len = text_len(a, ida)) != text_len(b, idb))
+        return false;
+    for (k = 0; k < 2; k++) {
+        if (!in[k]->spilling) {
+            buf[k] = in[k]->texts[id[k] - 1];
+            continue;
+        }
+        if (len >= sizeof small[k] && !(buf[k] = malloc(len + 1)))
+            same = false;
+        else if (spill_read(in[k], in[k]->offsets[id[k] - 1], len, buf[k]))
+            same = false;
+    }
+    same = same && memcmp(buf[0], buf[1], len) == 0;
+    for (k = 0; k < 2; k++)
+        if (in[k]->spilling && buf[k] != small[k])
+            free(buf[k]);
+    return same;
+}
+
 void pc_intern_free(pc_intern *in)
 {
     size_t i;

@@ -18,6 +18,7 @@
 #define PC_INTERN_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +51,11 @@ int pc_intern_spill(pc_intern *in, int fd, pc_error *err);
 /* Append the text of id (not NUL-terminated by this call) to out. */
 int pc_intern_copy(const pc_intern *in, uint32_t id, pc_buf *out, pc_error *err);
 void pc_intern_free(pc_intern *in);
+
+/* Do text ida of store a and text idb of store b hold the same bytes? The hashes and
+ * lengths decide most answers; equal ones are confirmed byte for byte (read back from
+ * a spill file where a store spills). false for an id not given out, or a read error. */
+bool pc_intern_same(const pc_intern *a, uint32_t ida, const pc_intern *b, uint32_t idb);
 
 /* JSON values by their canonical text (compact, keys sorted): the id of `value`,
  * added when new (0 when out of memory), and the lookup that never adds (0 when no

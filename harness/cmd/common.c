@@ -139,6 +139,7 @@ int pc_cmd_load_cases(const pc_options *o, const char *dir, pc_caseset *cases, p
     int rc = case_files(o, dir, &files, &nfiles, err);
     for (i = 0; rc == 0 && i < nfiles; i++)
         rc = pc_parse_file(cases, files[i], err);
+    pc_caseset_fit(cases); /* held for the whole run: no room left unused */
     for (i = 0; i < nfiles; i++)
         free(files[i]);
     free(files);

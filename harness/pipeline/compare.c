@@ -1,6 +1,7 @@
 /* compare.c - see compare.h. */
 #include "compare.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,8 +220,19 @@ static judged judge(const pc_judge *jd, pc_mode mode, uint32_t obs, uint32_t src
 static pc_row *new_row(pc_comparison *cmp, const pc_job *job, const char *function, pc_error *err)
 {
     pc_row *row;
-    if (pc_grow(&cmp->rows, &cmp->cap, cmp->len + 1, sizeof *cmp->rows, err))
-        return NULL;
+    if (cmp->len == cmp->cap) {
+        /* the rows are the run's largest array (two or more per job, kept to the end):
+         * grown by an eighth, not doubled, so little of it is ever unused (a large
+         * block's realloc moves pages, not bytes) */
+        size_t ncap = cmp->cap + cmp->cap / 8 + 64;
+        pc_row *p = ncap < SIZE_MAX / sizeof *p ? realloc(cmp->rows, ncap * sizeof *p) : NULL;
+        if (!p) {
+            pc_oom(err);
+            return NULL;
+        }
+        cmp->rows = p;
+        cmp->cap = ncap;
+    }
     row = &cmp->rows[cmp->len++];
     memset(row, 0, sizeof *row);
     row->kase = job->kase;

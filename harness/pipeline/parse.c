@@ -69,9 +69,9 @@ static bool is_blank(const char *s, const char *e)
 static void case_free(pc_case *c)
 {
     free(c->name);
-    free(c->file);
     free(c->source);
     free(c->desugared);
+    free(c->requires);
     memset(c, 0, sizeof *c);
 }
 
@@ -107,6 +107,12 @@ static int add_requirement(pc_case *c, const char *w, size_t len, const char *pa
             return 0;
     if (c->nrequires == PC_REQUIRES_MAX)
         return pc_fail(err, "%s:%d: more than %d requirements", path, lineno, PC_REQUIRES_MAX);
+    {
+        const char **r = realloc(c->requires, (c->nrequires + 1) * sizeof *r);
+        if (!r)
+            return pc_oom(err);
+        c->requires = r;
+    }
     c->requires[c->nrequires++] = name;
     return 0;
 }
@@ -162,7 +168,7 @@ static int finish_block(pc_case *c, const char *text, size_t body_start, size_t 
 int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t len,
                   pc_error *err)
 {
-    size_t first_new = set->len;
+    size_t first_new = set->len, first_file = set->nfiles;
     size_t pos = 0, valid, bom = 0;
     int line = 0;
     bool open = false, has_eq = false;
@@ -185,6 +191,11 @@ int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t le
             return pc_fail(err, "%s:%d: CR-only line endings are not supported; convert to LF", path,
                            line_of_offset(text, pos));
     pos = 0;
+    /* the path, once for all the blocks of this file */
+    if (pc_grow(&set->files, &set->files_cap, set->nfiles + 1, sizeof *set->files, err) ||
+        !(set->files[set->nfiles] = pc_strdup(path, err)))
+        return -1;
+    set->nfiles++;
 
     while (pos < len) {
         const char *ls = text + pos;
@@ -212,8 +223,8 @@ int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t le
             memset(cur, 0, sizeof *cur);
             cur->line = line;
             cur->source_line = line + 1;
-            if (!(cur->name = pc_strndup(ns, (size_t)(ne - ns), err)) ||
-                !(cur->file = pc_strdup(path, err)))
+            cur->file = set->files[set->nfiles - 1];
+            if (!(cur->name = pc_strndup(ns, (size_t)(ne - ns), err)))
                 goto fail;
             {
                 const pc_case *dup = pc_caseset_find(set, cur->name);
@@ -254,6 +265,8 @@ int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t le
 fail:
     while (set->len > first_new)
         case_free(&set->items[--set->len]);
+    while (set->nfiles > first_file)
+        free(set->files[--set->nfiles]);
     return -1;
 }
 
@@ -276,5 +289,17 @@ void pc_caseset_free(pc_caseset *set)
     for (i = 0; i < set->len; i++)
         case_free(&set->items[i]);
     free(set->items);
+    for (i = 0; i < set->nfiles; i++)
+        free(set->files[i]);
+    free(set->files);
     memset(set, 0, sizeof *set);
+}
+
+void pc_caseset_fit(pc_caseset *set)
+{
+    pc_case *p;
+    if (set->len && set->len < set->cap && (p = realloc(set->items, set->len * sizeof *p))) {
+        set->items = p;
+        set->cap = set->len;
+    }
 }

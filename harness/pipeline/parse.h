@@ -29,23 +29,28 @@
 /* The most distinct requirements a block can name (more than the known capabilities). */
 #define PC_REQUIRES_MAX 8
 
+/* Held once per case block of a run (a corpus may have 100k of them): kept small. */
 typedef struct pc_case {
     char *name;
-    char *file;         /* path as given */
-    int line;           /* line of the `$` */
+    char *file;         /* path as given; one copy per file, shared by its blocks (the
+                         * set's `files` owns it) */
     char *source;       /* text after the `$` line, up to `=` or the next block */
-    int source_line;    /* file line of the source's first line */
     char *desugared;    /* text after `=`, or NULL when the block has none */
+    const char **requires; /* capability names, each once, in the order written (static
+                            * storage: pc_capability_name); an owned array of nrequires,
+                            * NULL when none */
+    int line;           /* line of the `$` */
+    int source_line;    /* file line of the source's first line */
     int desugared_line; /* file line of the translation's first line */
-    const char *requires[PC_REQUIRES_MAX]; /* capability names, each once, in the order
-                                            * written (static storage: pc_capability_name) */
-    size_t nrequires;
+    unsigned nrequires;
 } pc_case;
 
 typedef struct pc_caseset {
     pc_case *items;
     size_t len;
     size_t cap;
+    char **files;       /* the paths the blocks name, each once (owned) */
+    size_t nfiles, files_cap;
 } pc_caseset;
 
 /* Append the blocks of one file. On error nothing of that file is kept. */
@@ -54,6 +59,9 @@ int pc_parse_file(pc_caseset *set, const char *path, pc_error *err);
 int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t len,
                   pc_error *err);
 const pc_case *pc_caseset_find(const pc_caseset *set, const char *name);
+/* Give the item array back its unused room (after the last file is parsed, before
+ * anything points into it: it may move). */
+void pc_caseset_fit(pc_caseset *set);
 void pc_caseset_free(pc_caseset *set);
 
 /* Length of the valid UTF-8 prefix of s (NUL is treated as invalid). */

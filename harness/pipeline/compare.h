@@ -98,6 +98,12 @@ typedef struct pc_judge {
     struct pc_held *held;   /* per job: its parts, until its case is judged */
     size_t ninterps;
     const pc_interp **interps; /* distinct interpreters in plan order */
+    /* Optional, set after pc_judge_init: the case set (the same as `cases`) whose blocks'
+     * texts are released (pc_case_release_texts) as soon as their rows are judged. Every
+     * job of the block has ended by then and none is sent again, so a run holds the
+     * texts of the blocks still running only; the plan's job texts of a released block
+     * must not be read after that. */
+    pc_caseset *release_texts;
 } pc_judge;
 
 int pc_judge_init(pc_judge *j, const pc_caseset *cases, const pc_plan *plan,

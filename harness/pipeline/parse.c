@@ -295,6 +295,13 @@ void pc_caseset_free(pc_caseset *set)
     memset(set, 0, sizeof *set);
 }
 
+void pc_case_release_texts(pc_case *c)
+{
+    free(c->source);
+    free(c->desugared);
+    c->source = c->desugared = NULL;
+}
+
 void pc_caseset_fit(pc_caseset *set)
 {
     pc_case *p;

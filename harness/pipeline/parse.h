@@ -59,6 +59,9 @@ int pc_parse_file(pc_caseset *set, const char *path, pc_error *err);
 int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t len,
                   pc_error *err);
 const pc_case *pc_caseset_find(const pc_caseset *set, const char *name);
+/* Release a block's texts (source and desugared become NULL): for a run, once every
+ * job of the block has ended, nothing reads them again (compare.h, release_texts). */
+void pc_case_release_texts(pc_case *c);
 /* Give the item array back its unused room (after the last file is parsed, before
  * anything points into it: it may move). */
 void pc_caseset_fit(pc_caseset *set);

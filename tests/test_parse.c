@@ -271,3 +271,27 @@ Test(parse, utf8_bom_skipped)
     pc_caseset_free(&set);
     expect_error("\xEF\xBB\xBF", "t.case:1: no case blocks (expected a '$ NAME' line)");
 }
+
+/* The blocks of one file share one copy of its path; a file that fails leaves neither
+ * its blocks nor its path behind; fitting the set keeps every block. */
+Test(parse, blocks_share_their_file_path)
+{
+    pc_caseset set = {0};
+    pc_error err;
+    cr_assert_eq(pc_parse_text(&set, "a.case", "$ x\n1\n$ y\n2\n", 12, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_parse_text(&set, "b.case", "$ z\n3\n", 6, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_parse_text(&set, "c.case", "$ w\n$ w\n", 8, &err), -1);
+    cr_assert_eq(set.len, 3);
+    cr_assert_eq(set.nfiles, 2);
+    cr_assert_eq(set.items[0].file, set.items[1].file, "one copy per file");
+    cr_assert_str_eq(set.items[1].file, "a.case");
+    cr_assert_str_eq(set.items[2].file, "b.case");
+    cr_assert_null(set.items[0].requires);
+    pc_caseset_fit(&set);
+    cr_assert_eq(set.cap, 3);
+    cr_assert_str_eq(set.items[2].name, "z");
+    cr_assert_str_eq(set.items[2].source, "3\n");
+    pc_case_release_texts(&set.items[2]);
+    cr_assert_null(set.items[2].source);
+    pc_caseset_free(&set);
+}

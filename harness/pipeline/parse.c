@@ -75,9 +75,63 @@ static void case_free(pc_case *c)
     memset(c, 0, sizeof *c);
 }
 
+/* FNV-1a, 64 bits. */
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* The slot of `name` in the index, or the empty slot where it would go. */
+static size_t index_probe(const pc_caseset *set, const char *name)
+{
+    size_t mask = set->nslots - 1, i = (size_t)name_hash(name) & mask;
+    while (set->slots[i] && strcmp(set->items[set->slots[i] - 1].name, name) != 0)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void index_drop(pc_caseset *set)
+{
+    free(set->slots);
+    set->slots = NULL;
+    set->nslots = set->indexed = 0;
+}
+
+/* Index items [indexed, upto): the caller has checked their names are distinct. */
+static int index_fill(pc_caseset *set, size_t upto, pc_error *err)
+{
+    if (upto >= UINT32_MAX)
+        return pc_fail(err, "more than %u case blocks", (unsigned)(UINT32_MAX - 1));
+    /* room for upto and one more (the block about to be looked up) */
+    if (!set->slots || 2 * (upto + 1) > set->nslots) {
+        size_t n = set->nslots ? set->nslots : 1024;
+        while (2 * (upto + 1) > n)
+            n *= 2;
+        free(set->slots);
+        if (!(set->slots = calloc(n, sizeof *set->slots))) {
+            set->nslots = set->indexed = 0;
+            return pc_oom(err);
+        }
+        set->nslots = n;
+        set->indexed = 0;
+    }
+    for (; set->indexed < upto; set->indexed++)
+        set->slots[index_probe(set, set->items[set->indexed].name)] = (uint32_t)(set->indexed + 1);
+    return 0;
+}
+
 const pc_case *pc_caseset_find(const pc_caseset *set, const char *name)
 {
     size_t i;
+    if (set->slots && set->indexed == set->len) {
+        uint32_t id = set->slots[index_probe(set, name)];
+        return id ? &set->items[id - 1] : NULL;
+    }
     for (i = 0; i < set->len; i++)
         if (strcmp(set->items[i].name, name) == 0)
             return &set->items[i];
@@ -227,8 +281,14 @@ int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t le
             if (!(cur->name = pc_strndup(ns, (size_t)(ne - ns), err)))
                 goto fail;
             {
-                const pc_case *dup = pc_caseset_find(set, cur->name);
-                if (dup && dup != cur) {
+                const pc_case *dup;
+                uint32_t id;
+                /* the earlier blocks by name (cur is the last item, not yet indexed) */
+                if (index_fill(set, set->len - 1, err))
+                    goto fail;
+                id = set->slots[index_probe(set, cur->name)];
+                dup = id ? &set->items[id - 1] : NULL;
+                if (dup) {
                     pc_fail(err, "%s:%d: duplicate case name '%s' (first defined at %s:%d)",
                             path, line, cur->name, dup->file, dup->line);
                     goto fail;
@@ -265,6 +325,7 @@ int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t le
 fail:
     while (set->len > first_new)
         case_free(&set->items[--set->len]);
+    index_drop(set); /* it may name the blocks just dropped: rebuilt when needed */
     while (set->nfiles > first_file)
         free(set->files[--set->nfiles]);
     return -1;
@@ -292,6 +353,7 @@ void pc_caseset_free(pc_caseset *set)
     for (i = 0; i < set->nfiles; i++)
         free(set->files[i]);
     free(set->files);
+    free(set->slots);
     memset(set, 0, sizeof *set);
 }
 
@@ -305,6 +367,7 @@ void pc_case_release_texts(pc_case *c)
 void pc_caseset_fit(pc_caseset *set)
 {
     pc_case *p;
+    index_drop(set);
     if (set->len && set->len < set->cap && (p = realloc(set->items, set->len * sizeof *p))) {
         set->items = p;
         set->cap = set->len;

@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -51,6 +52,11 @@ typedef struct pc_caseset {
     size_t cap;
     char **files;       /* the paths the blocks name, each once (owned) */
     size_t nfiles, files_cap;
+    /* while parsing: the blocks by name (open addressing, item index + 1; 0 empty), so
+     * that a duplicate name is found without comparing every earlier block; items
+     * [0, indexed) are in it. Dropped by pc_caseset_fit, rebuilt when parsing resumes. */
+    uint32_t *slots;
+    size_t nslots, indexed;
 } pc_caseset;
 
 /* Append the blocks of one file. On error nothing of that file is kept. */

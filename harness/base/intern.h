@@ -9,7 +9,7 @@
  *
  * Spill mode (pc_intern_spill, before the first add) keeps the texts in a file instead:
  * each new text is appended to it, and memory holds only its hash, offset and length
- * (about 30 bytes a text, whatever its size). Lookups stay exact (a hash match is
+ * (about 20 bytes a text, whatever its size). Lookups stay exact (a hash match is
  * confirmed against the file). pc_intern_text then gives NULL: read a text with
  * pc_intern_copy or pc_intern_load. The run's observations use it, so a run's memory
  * does not grow with the size of what it observed.
@@ -27,9 +27,10 @@
 
 typedef struct pc_intern {
     char **texts;     /* texts[id - 1], NUL-terminated, owned (NULL in spill mode) */
-    uint64_t *hashes; /* hashes[id - 1] */
-    uint64_t *offsets; /* spill mode: where text id starts in the file */
-    uint32_t *lens;   /* spill mode: its length */
+    uint32_t *hashes; /* hashes[id - 1] (32 bits: a match is confirmed anyway) */
+    uint64_t *offsets; /* spill mode: where text id starts in the file; the texts are
+                        * back to back, so its length is where the next one starts (or
+                        * the file's size, `bytes`) minus that */
     int spill_fd;     /* spill mode: the file (owned by the caller), else 0 and unused */
     int spilling;
     size_t len, cap;  /* texts held */

@@ -292,8 +292,16 @@ Test(parse, blocks_share_their_file_path)
     cr_assert_eq(set.cap, 3);
     cr_assert_str_eq(set.items[2].name, "z");
     cr_assert_str_eq(set.items[2].source, "3\n");
-    pc_case_release_texts(&set.items[2]);
+    cr_assert_not_null(set.files[1].texts);
+    pc_caseset_release_texts(&set, 2);
     cr_assert_null(set.items[2].source);
+    cr_assert_null(set.files[1].texts, "its file's last block: unmapped");
+    pc_caseset_release_texts(&set, 2); /* again: nothing */
+    pc_caseset_release_texts(&set, 0);
+    cr_assert_not_null(set.files[0].texts, "block 1 of a.case still holds it");
+    cr_assert_str_eq(set.items[1].source, "2\n");
+    pc_caseset_release_texts(&set, 1);
+    cr_assert_null(set.files[0].texts);
     pc_caseset_free(&set);
 }
 

@@ -417,7 +417,7 @@ static int judge_case(pc_judge *jd, size_t c, pc_error *err)
     }
     rc = 0;
     if (jd->release_texts)
-        pc_case_release_texts(&jd->release_texts->items[c]);
+        pc_caseset_release_texts(jd->release_texts, c);
 out:
     for (k = pc->first; k; k = jd->next_job[k - 1])
         held_free(&jd->held[k - 1]);

@@ -99,7 +99,7 @@ typedef struct pc_judge {
     size_t ninterps;
     const pc_interp **interps; /* distinct interpreters in plan order */
     /* Optional, set after pc_judge_init: the case set (the same as `cases`) whose blocks'
-     * texts are released (pc_case_release_texts) as soon as their rows are judged. Every
+     * texts are released (pc_caseset_release_texts) as soon as their rows are judged. Every
      * job of the block has ended by then and none is sent again, so a run holds the
      * texts of the blocks still running only; the plan's job texts of a released block
      * must not be read after that. */

@@ -9,7 +9,8 @@
  * Streaming: execute hands each job's result to pc_judge_job as it ends. The result is
  * reduced at once to small records whose observations are interned (base/intern.h:
  * each distinct observation is held once, as canonical JSON text), and its JSON is
- * dropped. When the last job of a case has arrived, that case's rows are judged and
+ * dropped; expectations are compared by id (expected.h), so neither store's texts need
+ * be in memory. When the last job of a case has arrived, that case's rows are judged and
  * handed to the sink (the report writer) one by one. pc_judge_finish counts what
  * arrived, gives every job that never did a row (NOT-RUN when the run was
  * interrupted, ERROR otherwise), sorts the rows, and leaves them in the comparison.

@@ -317,3 +317,72 @@ Test(compare, a_second_result_for_a_job_is_refused)
     pc_judge_free(&j);
     teardown(&fx);
 }
+
+/* Run keeps its expectations in spill mode (expected.h): every verdict, detail and diff
+ * is the one the in-memory store gives, PASS, FAIL, XFAIL and DIVERGE alike. */
+Test(compare, spilled_expectations_judge_as_in_memory_ones)
+{
+    fixture fx;
+    pc_expectations sp = {0};
+    pc_comparison cmp = {0};
+    pc_error err;
+    size_t i;
+    setup(&fx, DOC("[{\"builds\": \"cpython 3.8-3.12\", \"source\": " OBS("1") ", \"desugared\": " OBS("5")
+                   ", \"divergence\": \"known\"}, {\"builds\": \"cpython 3.13+\", \"source\": " OBS("2") "}]"));
+    returned(&fx, 0, json_integer(1));
+    returned(&fx, 1, json_integer(5));
+    returned(&fx, 2, json_integer(1));
+    returned(&fx, 3, json_integer(7));
+    compare(&fx);
+    cr_assert_eq(pc_expect_spill(&sp, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_expect_load(&sp, fx.dir, &fx.cases, &err), 0, "%s", err.msg);
+    judge_results(&fx.cases, &fx.plan, &sp, fx.results, 0, &cmp, NULL, NULL);
+    cr_assert_eq(row(&fx, "f", "cpython-3.8.18", PC_MODE_SOURCE)->verdict, PC_PASS);
+    cr_assert_eq(row(&fx, "f", "cpython-3.8.18", PC_MODE_DESUGARED)->verdict, PC_XFAIL);
+    cr_assert_eq(row(&fx, "f", "cpython-3.13.0", PC_MODE_SOURCE)->verdict, PC_FAIL);
+    cr_assert_eq(row(&fx, "f", "cpython-3.13.0", PC_MODE_DESUGARED)->verdict, PC_DIVERGE);
+    cr_assert_eq(cmp.len, fx.cmp.len);
+    for (i = 0; i < cmp.len; i++) {
+        const pc_row *a = &fx.cmp.rows[i], *b = &cmp.rows[i];
+        cr_assert_eq(a->verdict, b->verdict, "row %zu", i);
+        cr_assert_eq(a->observation, b->observation, "row %zu", i);
+        cr_assert_eq(a->reason == NULL, b->reason == NULL, "row %zu", i);
+        if (a->reason)
+            cr_assert_str_eq(a->reason, b->reason);
+        cr_assert_eq(a->detail == NULL, b->detail == NULL, "row %zu", i);
+        if (a->detail)
+            cr_assert_str_eq(a->detail, b->detail);
+        cr_assert(a->diff ? json_equal(a->diff, b->diff) : !b->diff, "row %zu", i);
+    }
+    cr_assert_eq(cmp.unexpected, fx.cmp.unexpected);
+    pc_comparison_free(&cmp);
+    pc_expect_free(&sp);
+    teardown(&fx);
+}
+
+/* With release_texts set (run), a case block's texts are kept while any job of it is
+ * still out and released when its last result arrives. */
+Test(compare, a_case_keeps_its_texts_until_its_last_job_ends)
+{
+    fixture fx;
+    pc_judge j;
+    pc_error err;
+    size_t i;
+    setup(&fx, NULL);
+    cr_assert_not_null(fx.cases.items[0].source);
+    cr_assert_eq(pc_judge_init(&j, &fx.cases, &fx.plan, &fx.ex, &fx.cmp, NULL, NULL, &err), 0);
+    j.release_texts = &fx.cases;
+    for (i = 0; i < fx.plan.len; i++) {
+        pc_job_result r = {0};
+        cr_assert_not_null(fx.cases.items[0].source, "job %zu is still out", i);
+        pc_job_result_fail(&r, PC_JOB_CRASH, strdup("died"), 0);
+        cr_assert_eq(pc_judge_job(&j, i, &r, &err), 0, "%s", err.msg);
+        pc_job_result_clear(&r);
+    }
+    cr_assert_null(fx.cases.items[0].source, "every job ended: released");
+    cr_assert_null(fx.cases.items[0].desugared);
+    cr_assert_eq(pc_judge_finish(&j, 0, &err), 0);
+    cr_assert_eq(fx.cmp.counts[PC_CRASH], fx.cmp.len);
+    pc_judge_free(&j);
+    teardown(&fx);
+}

@@ -743,3 +743,97 @@ Test(expected, set_mark_and_drop)
     pc_caseset_free(&cases);
     remove_tree(dir);
 }
+
+/* Spill mode (run): the observation texts live in temporary files, views carry ids
+ * instead of texts, and every by-id reading gives what the in-memory store gives:
+ * the canonical id compares equal to the run's interned text, the file's key order is
+ * kept for showing, null reads as not defined. Writing is refused; saving still works. */
+Test(expected, spill_mode_reads_by_id_as_memory_mode_does)
+{
+    char dir[] = "/tmp/pc-expected-XXXXXX";
+    pc_caseset cases = {0};
+    pc_expectations mem = {0}, sp = {0};
+    pc_intern run = {0};
+    pc_error err;
+    pc_interp in = mk("cpython", "3.12.1", false);
+    pc_expect_entry em, es;
+    json_t *v, *w;
+    char *p, *text;
+    size_t len;
+    uint32_t obs, other;
+    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(pc_parse_text(&cases, "cases/x.case", "$ b\n", 4, &err), 0);
+    p = write_tmp(dir, "x.json",
+                  "{\"schema\": 1, \"cases\": {\"b\": {\"f\": ["
+                  "{\"builds\": \"cpython 3.12+\", \"source\": {\"z\": 1, \"a\": [2, 3]},"
+                  " \"desugared\": {\"n\": 5}, \"divergence\": \"why\"}],"
+                  " \"g\": [{\"builds\": \"*\", \"source\": null}]}}}");
+    cr_assert_eq(pc_expect_load(&mem, dir, &cases, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_expect_spill(&sp, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_expect_load(&sp, dir, &cases, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_expect_spill(&sp, &err), -1, "spill mode comes before loading");
+
+    cr_assert(pc_expect_lookup(&mem, &cases.items[0], "f", &in, &em));
+    cr_assert(pc_expect_lookup(&sp, &cases.items[0], "f", &in, &es));
+    cr_assert_str_eq(em.source, "{\"a\":[2,3],\"z\":1}");
+    cr_assert_null(es.source, "no text in memory");
+    cr_assert_null(es.desugared);
+    cr_assert_str_eq(es.divergence, "why", "reasons stay texts");
+    cr_assert_eq(es.source_id, em.source_id);
+    cr_assert_neq(es.desugared_id, 0);
+    cr_assert_eq(pc_expect_want_id(&es, true), es.desugared_id);
+    cr_assert_eq(pc_expect_want_id(&es, false), es.source_id);
+    cr_assert(pc_expect_id_defined(&sp, es.source_id));
+
+    /* the run's canonical text of the same value is the same observation */
+    v = json_pack("{s:[i,i], s:i}", "a", 2, 3, "z", 1);
+    cr_assert(obs = pc_intern_json(&run, v, &err));
+    json_decref(v);
+    v = json_pack("{s:i}", "n", 5);
+    cr_assert(other = pc_intern_json(&run, v, &err));
+    json_decref(v);
+    cr_assert(pc_expect_id_is(&sp, es.source_id, &run, obs));
+    cr_assert(pc_expect_id_is(&mem, em.source_id, &run, obs));
+    cr_assert(!pc_expect_id_is(&sp, es.source_id, &run, other));
+    cr_assert(pc_expect_id_is(&sp, es.desugared_id, &run, other));
+
+    /* as the file writes it: key order kept, in both modes */
+    v = pc_expect_want_load(&sp, &es, false);
+    w = pc_expect_want_json(&em, false);
+    cr_assert_not_null(v);
+    text = json_dumps(v, JSON_COMPACT);
+    cr_assert_str_eq(text, "{\"z\":1,\"a\":[2,3]}");
+    free(text);
+    cr_assert(json_equal(v, w));
+    json_decref(v);
+    json_decref(w);
+
+    /* null: not defined */
+    cr_assert(pc_expect_lookup(&sp, &cases.items[0], "g", &in, &es));
+    cr_assert(!pc_expect_id_defined(&sp, es.source_id));
+    v = pc_expect_want_load(&sp, &es, false);
+    cr_assert(json_is_null(v));
+    json_decref(v);
+
+    /* read, not written; the saved text is the same as the in-memory store's */
+    cr_assert_eq(pc_expect_set(&sp, &cases.items[0], "g", &em, &err), -1);
+    cr_assert(strstr(err.msg, "not written") != NULL, "%s", err.msg);
+    text = pc_expect_file_text(&sp, &sp.files[0], &len, &err);
+    cr_assert_not_null(text, "%s", err.msg);
+    {
+        size_t len2;
+        char *text2 = pc_expect_file_text(&mem, &mem.files[0], &len2, &err);
+        cr_assert_not_null(text2);
+        cr_assert_eq(len, len2);
+        cr_assert(memcmp(text, text2, len) == 0);
+        free(text2);
+    }
+    free(text);
+    pc_intern_free(&run);
+    remove(p);
+    free(p);
+    remove(dir);
+    pc_expect_free(&mem);
+    pc_expect_free(&sp);
+    pc_caseset_free(&cases);
+}

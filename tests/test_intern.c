@@ -81,3 +81,41 @@ Test(intern, spill_mode_is_chosen_before_the_first_text)
     cr_assert(strstr(err.msg, "before the first") != NULL, "%s", err.msg);
     pc_intern_free(&in);
 }
+
+/* pc_intern_same compares texts across stores, whatever mode each one is in: equal
+ * bytes are the same, a differing byte, a differing length or an id not given out are
+ * not (long texts, past the stack buffer, too). */
+Test(intern, same_across_stores_and_modes)
+{
+    pc_intern mem = {0}, sp = {0};
+    pc_error err;
+    FILE *f = tmpfile();
+    char big[2000], big2[2000];
+    uint32_t m1, m2, m3, s1, s2, s3, s4;
+    cr_assert_not_null(f);
+    cr_assert_eq(pc_intern_spill(&sp, fileno(f), &err), 0);
+    memset(big, 'x', sizeof big);
+    memcpy(big2, big, sizeof big2);
+    big2[1500] = 'y';
+    cr_assert(m1 = pc_intern_add(&mem, "{\"a\":1}", 7, &err));
+    cr_assert(m2 = pc_intern_add(&mem, big, sizeof big, &err));
+    cr_assert(m3 = pc_intern_add(&mem, "{\"a\":2}", 7, &err));
+    cr_assert(s1 = pc_intern_add(&sp, "{\"a\":2}", 7, &err));
+    cr_assert(s2 = pc_intern_add(&sp, big, sizeof big, &err));
+    cr_assert(s3 = pc_intern_add(&sp, "{\"a\":1}", 7, &err));
+    cr_assert(s4 = pc_intern_add(&sp, big2, sizeof big2, &err));
+    cr_assert(pc_intern_same(&mem, m1, &sp, s3));
+    cr_assert(pc_intern_same(&sp, s3, &mem, m1));
+    cr_assert(pc_intern_same(&mem, m2, &sp, s2), "a long text read back from the file");
+    cr_assert(pc_intern_same(&sp, s2, &sp, s2));
+    cr_assert(pc_intern_same(&mem, m3, &sp, s1));
+    cr_assert(!pc_intern_same(&mem, m1, &sp, s1));
+    cr_assert(!pc_intern_same(&mem, m2, &sp, s4), "one byte differs");
+    cr_assert(!pc_intern_same(&sp, s2, &sp, s4));
+    cr_assert(!pc_intern_same(&mem, m1, &sp, s2), "lengths differ");
+    cr_assert(!pc_intern_same(&mem, 0, &sp, s1));
+    cr_assert(!pc_intern_same(&mem, m1, &sp, 99));
+    pc_intern_free(&mem);
+    pc_intern_free(&sp);
+    fclose(f);
+}

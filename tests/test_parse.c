@@ -7,6 +7,7 @@
 
 #include "parse.h"
 #include "plan.h"
+#include "util.h"
 
 static int parse(pc_caseset *set, const char *text, pc_error *err)
 {
@@ -270,4 +271,63 @@ Test(parse, utf8_bom_skipped)
     cr_assert_str_eq(set.items[0].source, "\xEF\xBB\xBF$ b\n");
     pc_caseset_free(&set);
     expect_error("\xEF\xBB\xBF", "t.case:1: no case blocks (expected a '$ NAME' line)");
+}
+
+/* The blocks of one file share one copy of its path; a file that fails leaves neither
+ * its blocks nor its path behind; fitting the set keeps every block. */
+Test(parse, blocks_share_their_file_path)
+{
+    pc_caseset set = {0};
+    pc_error err;
+    cr_assert_eq(pc_parse_text(&set, "a.case", "$ x\n1\n$ y\n2\n", 12, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_parse_text(&set, "b.case", "$ z\n3\n", 6, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_parse_text(&set, "c.case", "$ w\n$ w\n", 8, &err), -1);
+    cr_assert_eq(set.len, 3);
+    cr_assert_eq(set.nfiles, 2);
+    cr_assert_eq(set.items[0].file, set.items[1].file, "one copy per file");
+    cr_assert_str_eq(set.items[1].file, "a.case");
+    cr_assert_str_eq(set.items[2].file, "b.case");
+    cr_assert_null(set.items[0].requires);
+    pc_caseset_fit(&set);
+    cr_assert_eq(set.cap, 3);
+    cr_assert_str_eq(set.items[2].name, "z");
+    cr_assert_str_eq(set.items[2].source, "3\n");
+    cr_assert_not_null(set.files[1].texts);
+    pc_caseset_release_texts(&set, 2);
+    cr_assert_null(set.items[2].source);
+    cr_assert_null(set.files[1].texts, "its file's last block: unmapped");
+    pc_caseset_release_texts(&set, 2); /* again: nothing */
+    pc_caseset_release_texts(&set, 0);
+    cr_assert_not_null(set.files[0].texts, "block 1 of a.case still holds it");
+    cr_assert_str_eq(set.items[1].source, "2\n");
+    pc_caseset_release_texts(&set, 1);
+    cr_assert_null(set.files[0].texts);
+    pc_caseset_free(&set);
+}
+
+/* Duplicate names are found through the name index across files, also after the set
+ * was fitted (the index is rebuilt), and past the index's first growth. */
+Test(parse, duplicates_found_among_many_blocks)
+{
+    pc_caseset set = {0};
+    pc_error err;
+    pc_buf text = {0};
+    size_t i;
+    for (i = 0; i < 3000; i++)
+        cr_assert_eq(pc_buf_appendf(&text, &err, "$ block %zu\nx = %zu\n", i, i), 0);
+    cr_assert_eq(pc_parse_text(&set, "many.case", text.data, text.len, &err), 0, "%s", err.msg);
+    cr_assert_eq(set.len, 3000);
+    cr_assert_eq(pc_caseset_find(&set, "block 2999"), &set.items[2999]);
+    cr_assert_null(pc_caseset_find(&set, "block 3000"));
+    cr_assert_eq(pc_parse_text(&set, "dup.case", "$ new\n$ block 1234\n", 19, &err), -1);
+    cr_assert_str_eq(err.msg, "dup.case:2: duplicate case name 'block 1234' (first defined at many.case:2469)");
+    cr_assert_eq(set.len, 3000, "nothing of the failed file is kept");
+    pc_caseset_fit(&set);
+    cr_assert_eq(pc_caseset_find(&set, "block 7"), &set.items[7], "found without the index too");
+    cr_assert_eq(pc_parse_text(&set, "dup2.case", "$ block 0\n", 10, &err), -1);
+    cr_assert(strstr(err.msg, "first defined at many.case:1") != NULL, "%s", err.msg);
+    cr_assert_eq(pc_parse_text(&set, "more.case", "$ new\n", 6, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_caseset_find(&set, "new"), &set.items[3000]);
+    pc_buf_free(&text);
+    pc_caseset_free(&set);
 }

@@ -8,8 +8,8 @@
 
 #define CANONICAL (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
 
-/* FNV-1a, 64 bits. */
-static uint64_t hash(const char *s, size_t len)
+/* FNV-1a, 64 bits, folded to 32. */
+static uint32_t hash(const char *s, size_t len)
 {
     uint64_t h = 1469598103934665603ull;
     size_t i;
@@ -17,7 +17,13 @@ static uint64_t hash(const char *s, size_t len)
         h ^= (unsigned char)s[i];
         h *= 1099511628211ull;
     }
-    return h;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Spill mode: the length of text id (1-based). */
+static size_t spill_len(const pc_intern *in, uint32_t id)
+{
+    return (size_t)((id < in->len ? in->offsets[id] : in->bytes) - in->offsets[id - 1]);
 }
 
 /* Read `len` bytes of the spill file at `off` into buf (len + 1 bytes); 0 or -1. */
@@ -38,7 +44,7 @@ static int spill_read(const pc_intern *in, uint64_t off, size_t len, char *buf)
 
 /* Is text id (1-based) the given bytes? In spill mode the file is read back (only
  * when hash and length agree); a read error is taken as "no". */
-static int same_text(const pc_intern *in, uint32_t id, const char *text, size_t len, uint64_t h)
+static int same_text(const pc_intern *in, uint32_t id, const char *text, size_t len, uint32_t h)
 {
     char small[512], *buf;
     int same;
@@ -48,7 +54,7 @@ static int same_text(const pc_intern *in, uint32_t id, const char *text, size_t 
         const char *t = in->texts[id - 1];
         return strncmp(t, text, len) == 0 && t[len] == '\0';
     }
-    if (in->lens[id - 1] != len)
+    if (spill_len(in, id) != len)
         return 0;
     buf = len < sizeof small ? small : malloc(len + 1);
     same = buf && spill_read(in, in->offsets[id - 1], len, buf) == 0 && memcmp(buf, text, len) == 0;
@@ -58,7 +64,7 @@ static int same_text(const pc_intern *in, uint32_t id, const char *text, size_t 
 }
 
 /* The slot holding `text`, or the empty slot where it would go. */
-static size_t probe(const pc_intern *in, const char *text, size_t len, uint64_t h)
+static size_t probe(const pc_intern *in, const char *text, size_t len, uint32_t h)
 {
     size_t mask = in->nslots - 1, i = (size_t)h & mask;
     for (;; i = (i + 1) & mask) {
@@ -121,9 +127,6 @@ static int reserve(pc_intern *in, pc_error *err)
         if (!(p = realloc(in->offsets, cap * sizeof *in->offsets)))
             return pc_oom(err);
         in->offsets = p;
-        if (!(p = realloc(in->lens, cap * sizeof *in->lens)))
-            return pc_oom(err);
-        in->lens = p;
     }
     in->cap = cap;
     return 0;
@@ -131,7 +134,7 @@ static int reserve(pc_intern *in, pc_error *err)
 
 /* Keep one more text: in memory, or appended to the spill file (at offset in->bytes:
  * the file holds every text so far, back to back). */
-static int store(pc_intern *in, const char *text, size_t len, uint64_t h, pc_error *err)
+static int store(pc_intern *in, const char *text, size_t len, uint32_t h, pc_error *err)
 {
     if (reserve(in, err))
         return -1;
@@ -155,7 +158,6 @@ static int store(pc_intern *in, const char *text, size_t len, uint64_t h, pc_err
             off += (size_t)n;
         }
         in->offsets[in->len] = in->bytes;
-        in->lens[in->len] = (uint32_t)len;
     }
     in->hashes[in->len] = h;
     in->len++;
@@ -165,7 +167,7 @@ static int store(pc_intern *in, const char *text, size_t len, uint64_t h, pc_err
 
 uint32_t pc_intern_add(pc_intern *in, const char *text, size_t len, pc_error *err)
 {
-    uint64_t h = hash(text, len);
+    uint32_t h = hash(text, len);
     size_t at;
     if (in->len >= UINT32_MAX - 1) {
         pc_fail(err, "more than %u distinct texts", (unsigned)(UINT32_MAX - 1));
@@ -199,13 +201,47 @@ int pc_intern_copy(const pc_intern *in, uint32_t id, pc_buf *out, pc_error *err)
         return pc_fail(err, "intern: no text %u", (unsigned)id);
     if (!in->spilling)
         return pc_buf_append(out, in->texts[id - 1], strlen(in->texts[id - 1]), err);
-    len = in->lens[id - 1];
+    len = spill_len(in, id);
     if (pc_grow(&out->data, &out->cap, out->len + len + 1, 1, err))
         return -1;
     if (spill_read(in, in->offsets[id - 1], len, out->data + out->len))
         return pc_fail(err, "intern: cannot read the spill file: %s", strerror(errno));
     out->len += len;
     return 0;
+}
+
+static size_t text_len(const pc_intern *in, uint32_t id)
+{
+    return in->spilling ? spill_len(in, id) : strlen(in->texts[id - 1]);
+}
+
+bool pc_intern_same(const pc_intern *a, uint32_t ida, const pc_intern *b, uint32_t idb)
+{
+    char small[2][512], *buf[2] = {small[0], small[1]};
+    const pc_intern *in[2] = {a, b};
+    uint32_t id[2] = {ida, idb};
+    size_t len;
+    bool same = true;
+    int k;
+    if (ida < 1 || ida > a->len || idb < 1 || idb > b->len)
+        return false;
+    if (a->hashes[ida - 1] != b->hashes[idb - 1] || (len = text_len(a, ida)) != text_len(b, idb))
+        return false;
+    for (k = 0; k < 2; k++) {
+        if (!in[k]->spilling) {
+            buf[k] = in[k]->texts[id[k] - 1];
+            continue;
+        }
+        if (len >= sizeof small[k] && !(buf[k] = malloc(len + 1)))
+            same = false;
+        else if (spill_read(in[k], in[k]->offsets[id[k] - 1], len, buf[k]))
+            same = false;
+    }
+    same = same && memcmp(buf[0], buf[1], len) == 0;
+    for (k = 0; k < 2; k++)
+        if (in[k]->spilling && buf[k] != small[k])
+            free(buf[k]);
+    return same;
 }
 
 void pc_intern_free(pc_intern *in)
@@ -216,7 +252,6 @@ void pc_intern_free(pc_intern *in)
     free(in->texts);
     free(in->hashes);
     free(in->offsets);
-    free(in->lens);
     free(in->slots);
     memset(in, 0, sizeof *in);
 }

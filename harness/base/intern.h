@@ -9,7 +9,7 @@
  *
  * Spill mode (pc_intern_spill, before the first add) keeps the texts in a file instead:
  * each new text is appended to it, and memory holds only its hash, offset and length
- * (about 30 bytes a text, whatever its size). Lookups stay exact (a hash match is
+ * (about 20 bytes a text, whatever its size). Lookups stay exact (a hash match is
  * confirmed against the file). pc_intern_text then gives NULL: read a text with
  * pc_intern_copy or pc_intern_load. The run's observations use it, so a run's memory
  * does not grow with the size of what it observed.
@@ -18,6 +18,7 @@
 #define PC_INTERN_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,9 +27,10 @@
 
 typedef struct pc_intern {
     char **texts;     /* texts[id - 1], NUL-terminated, owned (NULL in spill mode) */
-    uint64_t *hashes; /* hashes[id - 1] */
-    uint64_t *offsets; /* spill mode: where text id starts in the file */
-    uint32_t *lens;   /* spill mode: its length */
+    uint32_t *hashes; /* hashes[id - 1] (32 bits: a match is confirmed anyway) */
+    uint64_t *offsets; /* spill mode: where text id starts in the file; the texts are
+                        * back to back, so its length is where the next one starts (or
+                        * the file's size, `bytes`) minus that */
     int spill_fd;     /* spill mode: the file (owned by the caller), else 0 and unused */
     int spilling;
     size_t len, cap;  /* texts held */
@@ -50,6 +52,11 @@ int pc_intern_spill(pc_intern *in, int fd, pc_error *err);
 /* Append the text of id (not NUL-terminated by this call) to out. */
 int pc_intern_copy(const pc_intern *in, uint32_t id, pc_buf *out, pc_error *err);
 void pc_intern_free(pc_intern *in);
+
+/* Do text ida of store a and text idb of store b hold the same bytes? The hashes and
+ * lengths decide most answers; equal ones are confirmed byte for byte (read back from
+ * a spill file where a store spills). false for an id not given out, or a read error. */
+bool pc_intern_same(const pc_intern *a, uint32_t ida, const pc_intern *b, uint32_t idb);
 
 /* JSON values by their canonical text (compact, keys sorted): the id of `value`,
  * added when new (0 when out of memory), and the lookup that never adds (0 when no

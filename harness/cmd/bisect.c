@@ -203,7 +203,7 @@ static int bisect_builds(const pc_options *o, const pc_paths *p, int stop_fd)
         goto fail;
     }
     {
-        pc_caseset one = {&cases.items[k], 1, 1}; /* a view: the block alone */
+        pc_caseset one = {.items = &cases.items[k], .len = 1, .cap = 1}; /* a view: the block alone */
         pc_trial_config tc = {o, p, NULL, stop_fd};
         if (pc_trial_run(&t, &tc, &one, &ex, &reg, 1u << mode, &err))
             goto fail;

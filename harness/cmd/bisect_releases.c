@@ -198,7 +198,7 @@ static int try_release(const pc_options *o, const pc_paths *p, const pc_case *ka
     }
     pc_registry_select(&reg, NULL, 0, NULL, 0);
     {
-        pc_caseset one = {(pc_case *)kase, 1, 1};
+        pc_caseset one = {.items = (pc_case *)kase, .len = 1, .cap = 1};
         pc_trial_config tc = {o, p, NULL, stop_fd};
         const pc_row *row;
         if (pc_trial_run(&t, &tc, &one, ex, &reg, 1u << mode, err))

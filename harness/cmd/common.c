@@ -62,6 +62,7 @@ int pc_cmd_load_cases(const pc_options *o, const char *dir, pc_caseset *cases, p
     int rc = case_files(o, dir, &files, &nfiles, err);
     for (i = 0; rc == 0 && i < nfiles; i++)
         rc = pc_parse_file(cases, files[i], err);
+    pc_caseset_fit(cases); /* held for the whole run: no room left unused */
     for (i = 0; i < nfiles; i++)
         free(files[i]);
     free(files);
@@ -125,6 +126,9 @@ int pc_cmd_prepare(const pc_options *o, const pc_paths *p, int stop_fd, pc_prepa
     *interrupted = 0;
     /* a bad case or expectation file stops everything before anything runs */
     if (pc_cmd_load_cases(o, p->cases, &out->cases, err) ||
+        /* run only reads expected/: its observation texts stay in a temporary file, so
+         * memory does not grow with them (bless writes them, and keeps them) */
+        (o->cmd == PC_CMD_RUN && pc_expect_spill(&out->ex, err)) ||
         pc_expect_load(&out->ex, p->expected, &out->cases, err))
         return -1;
     if (o->modes & PC_MODES_DESUGARED) {

@@ -166,6 +166,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
         pc_judge_init(&judge, &pr.cases, &pr.plan, &pr.ex, &cmp, pc_report_row, &report, &err))
         goto fail;
     judge.select = pr.select.active ? &pr.select : NULL;
+    judge.release_texts = &pr.cases; /* a block's texts go once its jobs have ended */
     /* run keeps the distinct observations in a temporary file, so its memory does not grow
      * with them (bless reads them all back: it keeps them in memory) */
     if (o->cmd == PC_CMD_RUN) {

@@ -1,6 +1,7 @@
 /* expected.c - see expected.h. */
 #include "expected.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -144,12 +145,57 @@ typedef struct xentry {
     uint16_t keys;
 } xentry;
 
-/* One function of a case block: its entries, in order. */
+/* One function of a case block: its entries, in order. Most functions have one entry
+ * (and a store may hold 100k functions): while cap <= 1 it is held in place (`one`),
+ * past that in an array of its own (`e`). Read them through ents(). */
 typedef struct xfn {
     const char *name; /* interned in ex->strs */
-    xentry *e;
+    union {
+        xentry *e;    /* cap > 1 */
+        xentry one;   /* cap <= 1 */
+    } u;
     uint32_t n, cap;
 } xfn;
+
+static xentry *ents(const xfn *fn)
+{
+    return fn->cap > 1 ? fn->u.e : (xentry *)&fn->u.one;
+}
+
+/* Room for `need` entries. */
+static int ents_fit(xfn *fn, size_t need, pc_error *err)
+{
+    size_t ncap;
+    xentry *p;
+    if (need <= fn->cap)
+        return 0;
+    if (need == 1) {
+        fn->cap = 1; /* in place */
+        return 0;
+    }
+    if (need > UINT32_MAX / 2)
+        return pc_oom(err);
+    ncap = fn->cap * 2 < need ? need : fn->cap * 2;
+    if (fn->cap > 1) {
+        if (!(p = realloc(fn->u.e, ncap * sizeof *p)))
+            return pc_oom(err);
+    } else {
+        if (!(p = malloc(ncap * sizeof *p)))
+            return pc_oom(err);
+        if (fn->n)
+            p[0] = fn->u.one;
+    }
+    fn->u.e = p;
+    fn->cap = (uint32_t)ncap;
+    return 0;
+}
+
+static void ents_free(xfn *fn)
+{
+    if (fn->cap > 1)
+        free(fn->u.e);
+    fn->cap = fn->n = 0;
+}
 
 struct pc_expect_block {
     xfn *fns;
@@ -224,18 +270,18 @@ static uint32_t str_id(pc_expectations *ex, const char *s, pc_error *err)
  * writes when that differs (0 when not). */
 static uint32_t obs_id(pc_expectations *ex, json_t *v, uint32_t *written, pc_error *err)
 {
-    uint32_t id = pc_intern_json(&ex->obs, v, err);
-    char *as;
+    /* the canonical text is pc_intern_json's (intern.h); made here to compare with the
+     * file's, which a spilling store could not give back as a pointer */
+    char *canon = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    char *as = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    uint32_t id = 0;
     *written = 0;
-    if (!id)
-        return 0;
-    if (!(as = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY))) {
+    if (!canon || !as)
         pc_oom(err);
-        return 0;
-    }
-    if (strcmp(as, pc_intern_text(&ex->obs, id)) != 0 &&
-        !(*written = pc_intern_add(&ex->written, as, strlen(as), err)))
+    else if ((id = pc_intern_add(&ex->obs, canon, strlen(canon), err)) && strcmp(as, canon) != 0 &&
+             !(*written = pc_intern_add(&ex->written, as, strlen(as), err)))
         id = 0;
+    free(canon);
     free(as);
     return id;
 }
@@ -307,7 +353,7 @@ static xfn *fn_add(pc_expectations *ex, struct pc_expect_block *b, const char *f
 static void fn_del(struct pc_expect_block *b, xfn *fn)
 {
     size_t at = (size_t)(fn - b->fns);
-    free(fn->e);
+    ents_free(fn);
     memmove(fn, fn + 1, (b->n - at - 1) * sizeof *fn);
     b->n--;
 }
@@ -316,7 +362,7 @@ static void block_clear(struct pc_expect_block *b)
 {
     size_t i;
     for (i = 0; i < b->n; i++)
-        free(b->fns[i].e);
+        ents_free(&b->fns[i]);
     free(b->fns);
     memset(b, 0, sizeof *b);
 }
@@ -480,13 +526,13 @@ static int validate(vctx *v, json_t *root, pc_expect_file *f, pc_error *err)
             if (!(fn = fn_add(v->ex, b, fname, err)))
                 return -1;
             if (json_array_size(fval) &&
-                grow_small(&fn->e, &fn->cap, json_array_size(fval), sizeof *fn->e, err))
+                ents_fit(fn, json_array_size(fval), err))
                 return -1;
             json_array_foreach(fval, i, e) {
                 v->steps[3].key = NULL;
                 v->steps[3].index = i;
                 v->nsteps = 4;
-                if (check_entry(v, e, &fn->e[fn->n], err))
+                if (check_entry(v, e, &ents(fn)[fn->n], err))
                     return -1;
                 fn->n++;
             }
@@ -582,7 +628,26 @@ void pc_expect_free(pc_expectations *ex)
     pc_intern_free(&ex->strs);
     pc_intern_free(&ex->sels);
     free(ex->parsed);
+    if (ex->spill[0])
+        fclose(ex->spill[0]);
+    if (ex->spill[1])
+        fclose(ex->spill[1]);
     memset(ex, 0, sizeof *ex);
+}
+
+int pc_expect_spill(pc_expectations *ex, pc_error *err)
+{
+    int k;
+    if (ex->len || ex->obs.len || ex->written.len)
+        return pc_fail(err, "expected: spill mode must be chosen before loading");
+    for (k = 0; k < 2; k++) {
+        if (!(ex->spill[k] = tmpfile()))
+            return pc_fail(err, "cannot create a temporary file for the expectations: %s",
+                           strerror(errno));
+        if (pc_intern_spill(k ? &ex->written : &ex->obs, fileno(ex->spill[k]), err))
+            return -1;
+    }
+    return 0;
 }
 
 /* ---- stale expectations ---------------------------------------------------------- */
@@ -667,6 +732,10 @@ static void view_of(const pc_expectations *ex, const xentry *r, pc_expect_entry 
         out->divergence = pc_intern_text(&ex->strs, r->divergence);
     }
     out->reason = pc_intern_text(&ex->strs, r->reason);
+    out->source_id = r->source;
+    out->desugared_id = r->desugared;
+    out->source_written_id = r->source_w;
+    out->desugared_written_id = r->desugared_w;
 }
 
 static const xfn *entries_of(const pc_expectations *ex, const pc_case *kase, const char *function)
@@ -682,8 +751,8 @@ bool pc_expect_lookup(const pc_expectations *ex, const pc_case *kase, const char
     int plain;
     for (plain = 0; fn && plain < 2; plain++)
         for (i = 0; i < fn->n; i++)
-            if (pc_selector_match(sel_of(ex, fn->e[i].sel), in, plain)) {
-                view_of(ex, &fn->e[i], out);
+            if (pc_selector_match(sel_of(ex, ents(fn)[i].sel), in, plain)) {
+                view_of(ex, &ents(fn)[i], out);
                 return true;
             }
     memset(out, 0, sizeof *out);
@@ -699,6 +768,27 @@ json_t *pc_expect_want_json(const pc_expect_entry *e, bool desugared)
 {
     const char *written = desugared && e->desugared ? e->desugared_written : e->source_written;
     return pc_expect_json(written ? written : pc_expect_want(e, desugared));
+}
+
+uint32_t pc_expect_want_id(const pc_expect_entry *e, bool desugared)
+{
+    return desugared && e->desugared_id ? e->desugared_id : e->source_id;
+}
+
+json_t *pc_expect_want_load(const pc_expectations *ex, const pc_expect_entry *e, bool desugared)
+{
+    uint32_t w = desugared && e->desugared_id ? e->desugared_written_id : e->source_written_id;
+    return w ? pc_intern_load(&ex->written, w) : pc_intern_load(&ex->obs, pc_expect_want_id(e, desugared));
+}
+
+bool pc_expect_id_defined(const pc_expectations *ex, uint32_t id)
+{
+    return id && id != pc_intern_find(&ex->obs, "null", 4);
+}
+
+bool pc_expect_id_is(const pc_expectations *ex, uint32_t id, const pc_intern *in, uint32_t obs)
+{
+    return pc_intern_same(&ex->obs, id, in, obs);
 }
 
 bool pc_expect_defined(const char *obs)
@@ -728,7 +818,7 @@ bool pc_expect_get(const pc_expectations *ex, const pc_case *kase, const char *f
 {
     const xfn *fn = entries_of(ex, kase, function);
     if (fn && i < fn->n) {
-        view_of(ex, &fn->e[i], out);
+        view_of(ex, &ents(fn)[i], out);
         return true;
     }
     memset(out, 0, sizeof *out);
@@ -783,6 +873,8 @@ static int entry_rec(pc_expectations *ex, const pc_expect_entry *e, xentry *r, p
     char builds[256];
     pc_selector parsed;
     memset(r, 0, sizeof *r);
+    if (ex->spill[0])
+        return pc_fail(err, "expected: a spilling store is read, not written");
     /* the text as written when it says the same (a hand-written selector stays) */
     if (e->builds_text && strlen(e->builds_text) < sizeof builds &&
         pc_selector_parse(e->builds_text, &parsed, NULL) == 0 && pc_selector_equal(&parsed, &e->builds))
@@ -853,7 +945,7 @@ static long find_sel(const pc_expectations *ex, const xfn *fn, const pc_selector
 {
     size_t i;
     for (i = 0; fn && i < fn->n; i++)
-        if (pc_selector_equal(sel_of(ex, fn->e[i].sel), sel))
+        if (pc_selector_equal(sel_of(ex, ents(fn)[i].sel), sel))
             return (long)i;
     return -1;
 }
@@ -868,14 +960,14 @@ int pc_expect_set(pc_expectations *ex, const pc_case *kase, const char *function
     if (entry_rec(ex, e, &r, err) || !(fn = fn_entries(ex, kase, function, true, &f, err)))
         return -1;
     at = find_sel(ex, fn, &e->builds);
-    if (at >= 0 && rec_equal(&fn->e[at], &r))
+    if (at >= 0 && rec_equal(&ents(fn)[at], &r))
         return 0;
     if (at < 0) {
-        if (grow_small(&fn->e, &fn->cap, fn->n + 1, sizeof *fn->e, err))
+        if (ents_fit(fn, fn->n + 1, err))
             return -1;
         at = (long)fn->n++;
     }
-    fn->e[at] = r;
+    ents(fn)[at] = r;
     f->dirty = true;
     return 0;
 }
@@ -894,7 +986,7 @@ int pc_expect_mark_divergence(pc_expectations *ex, const pc_case *kase, const ch
         return pc_fail(err, "%s: case \"%s\" function \"%s\": no entry for \"%s\" to mark a divergence on",
                        kase->file, kase->name, function, text);
     }
-    view_of(ex, &fn->e[at], &v);
+    view_of(ex, &ents(fn)[at], &v);
     v.desugared = desugared;
     v.desugared_written = NULL;
     v.divergence = reason;
@@ -922,7 +1014,7 @@ int pc_expect_replace(pc_expectations *ex, const pc_case *kase, const char *func
         return 0;
     }
     if (fn && fn->n == n) {
-        for (i = 0; i < n && rec_equal(&fn->e[i], &recs[i]); i++)
+        for (i = 0; i < n && rec_equal(&ents(fn)[i], &recs[i]); i++)
             ;
         if (i == n) {
             free(recs);
@@ -940,8 +1032,13 @@ int pc_expect_replace(pc_expectations *ex, const pc_case *kase, const char *func
         free(recs);
         return -1;
     }
-    free(fn->e);
-    fn->e = recs;
+    ents_free(fn);
+    if (n == 1) {
+        fn->u.one = recs[0];
+        free(recs);
+    } else {
+        fn->u.e = recs;
+    }
     fn->n = (uint32_t)n;
     fn->cap = (uint32_t)n;
     f->dirty = true;
@@ -957,10 +1054,10 @@ size_t pc_expect_drop(pc_expectations *ex, const pc_case *kase, const char *func
     if (!fn)
         return 0;
     for (i = 0; i < fn->n; i++) {
-        if (!builds || pc_selector_equal(sel_of(ex, fn->e[i].sel), builds))
+        if (!builds || pc_selector_equal(sel_of(ex, ents(fn)[i].sel), builds))
             dropped++;
         else
-            fn->e[kept++] = fn->e[i];
+            ents(fn)[kept++] = ents(fn)[i];
     }
     fn->n = (uint32_t)kept;
     if (fn->n == 0) {
@@ -1006,12 +1103,12 @@ static json_t *entry_json(const pc_expectations *ex, const xentry *r)
             v = json_string(pc_intern_text(&ex->sels, r->sel));
             break;
         case K_SOURCE:
-            v = pc_expect_json(r->source_w ? pc_intern_text(&ex->written, r->source_w)
-                                           : pc_intern_text(&ex->obs, r->source));
+            v = r->source_w ? pc_intern_load(&ex->written, r->source_w)
+                            : pc_intern_load(&ex->obs, r->source);
             break;
         case K_DESUGARED:
-            v = pc_expect_json(r->desugared_w ? pc_intern_text(&ex->written, r->desugared_w)
-                                              : pc_intern_text(&ex->obs, r->desugared));
+            v = r->desugared_w ? pc_intern_load(&ex->written, r->desugared_w)
+                               : pc_intern_load(&ex->obs, r->desugared);
             break;
         case K_DIVERGENCE:
             v = r->divergence ? json_string(pc_intern_text(&ex->strs, r->divergence)) : json_null();
@@ -1045,7 +1142,7 @@ static json_t *file_json(const pc_expectations *ex, const pc_expect_file *f)
             if (!arr || json_object_set_new(block, b->fns[i].name, arr))
                 goto oom;
             for (k = 0; k < b->fns[i].n; k++) {
-                json_t *e = entry_json(ex, &b->fns[i].e[k]);
+                json_t *e = entry_json(ex, &ents(&b->fns[i])[k]);
                 if (!e || json_array_append_new(arr, e))
                     goto oom;
             }

@@ -111,7 +111,17 @@ typedef struct pc_expectations {
     pc_intern sels;     /* `builds` texts; id i is parsed[i - 1] */
     pc_selector *parsed;
     size_t parsed_cap;
+    FILE *spill[2];     /* spill mode: the files of obs and written, else NULL */
 } pc_expectations;
+
+/* Spill mode, chosen before loading (run uses it): the observation texts are kept in
+ * temporary files the store owns (intern.h, spill mode), and memory holds about 30
+ * bytes per distinct text instead of the text. A spilling store is read, never written
+ * (pc_expect_set and the calls built on it fail; dropping and saving still work), and
+ * its views carry no observation texts (source, desugared and their _written forms are
+ * NULL): read them by id (source_id, desugared_id; pc_expect_want_id, pc_expect_id_*,
+ * pc_expect_want_load), which work in both modes. */
+int pc_expect_spill(pc_expectations *ex, pc_error *err);
 
 /* Load expected/<stem>.json for every case file in `cases`. A missing file is an empty
  * store; a malformed one (bad JSON, bad shape, a bad selector) is an error
@@ -143,6 +153,11 @@ typedef struct pc_expect_entry {
      * of another view of this store's, or NULL). */
     const char *source_written;
     const char *desugared_written;
+    /* The observations by id in the store (views read from it; ignored by writers):
+     * 0 for no desugared, and for a _written form that is the canonical one. Valid in
+     * spill mode too, where the texts above are NULL. */
+    uint32_t source_id, desugared_id;
+    uint32_t source_written_id, desugared_written_id;
 } pc_expect_entry;
 
 /* What expected/ says of `function` of case block kase on build `in`: the first entry
@@ -155,6 +170,16 @@ bool pc_expect_lookup(const pc_expectations *ex, const pc_case *kase, const char
 const char *pc_expect_want(const pc_expect_entry *e, bool desugared);
 /* The same as JSON, as the file writes it (new reference; NULL when out of memory). */
 json_t *pc_expect_want_json(const pc_expect_entry *e, bool desugared);
+/* By id, in both modes (see pc_expect_spill): the id of the observation a job in that
+ * mode is expected to make (as pc_expect_want); whether an id is one of a defined
+ * function (not 0, not null); whether it is the same text as observation `obs` of
+ * another store (a comparison's interned observations, canonical too); and the
+ * observation as JSON, as the file writes it (new reference; NULL when out of memory
+ * or unreadable). */
+uint32_t pc_expect_want_id(const pc_expect_entry *e, bool desugared);
+bool pc_expect_id_defined(const pc_expectations *ex, uint32_t id);
+bool pc_expect_id_is(const pc_expectations *ex, uint32_t id, const pc_intern *in, uint32_t obs);
+json_t *pc_expect_want_load(const pc_expectations *ex, const pc_expect_entry *e, bool desugared);
 /* Is an observation text one of a defined function (not NULL, not "null")? */
 bool pc_expect_defined(const char *obs);
 /* An observation text parsed (new reference), or NULL for NULL (or out of memory). */

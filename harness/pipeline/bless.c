@@ -301,7 +301,8 @@ static bool contradicted(const pc_expectations *ex, const pc_case *k, const char
 {
     if (!pc_expect_lookup(ex, k, function, d->interp, e))
         return false;
-    return pc_expect_defined(pc_expect_want(e, d->mode == PC_MODE_DESUGARED));
+    /* by id: the store may keep its texts in a file (run: expected.h, pc_expect_spill) */
+    return pc_expect_id_defined(ex, pc_expect_want_id(e, d->mode == PC_MODE_DESUGARED));
 }
 
 /* Append the stale functions of case block k (cr: what the run says of it). */

@@ -1,6 +1,7 @@
 /* compare.c - see compare.h. */
 #include "compare.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,12 +134,13 @@ static const held_part *held_find(const struct pc_held *h, const char *name)
 
 /* Observations compare by value: both stores hold canonical JSON text (intern.h), so
  * equal values have equal texts. An absent one (the function was not defined on that
- * build) equals JSON null, which is how expected/ records it. */
-static bool obs_equal(const pc_comparison *cmp, uint32_t obs, const char *want)
+ * build) equals JSON null, which is how expected/ records it. want: an id in the
+ * expectations (which may keep their texts in a file: expected.h, pc_expect_spill). */
+static bool obs_equal(const pc_judge *jd, uint32_t obs, uint32_t want)
 {
-    if (!pc_expect_defined(want))
+    if (!pc_expect_id_defined(jd->ex, want))
         return obs == 0;
-    return obs != 0 && pc_intern_find(&cmp->observations, want, strlen(want)) == obs;
+    return obs != 0 && pc_expect_id_is(jd->ex, want, &jd->cmp->observations, obs);
 }
 
 /* What a row was judged against. */
@@ -157,11 +159,11 @@ typedef struct judged {
 } judged;
 
 /* The verdict of a completed row; obs 0: the function was absent in this run. */
-static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32_t src_obs,
+static judged judge(const pc_judge *jd, pc_mode mode, uint32_t obs, uint32_t src_obs,
                     bool have_src, const pc_expect_entry *entry)
 {
-    const char *exp_src = entry ? entry->source : NULL;
-    const char *exp_des = entry ? entry->desugared : NULL;
+    uint32_t exp_src = entry ? entry->source_id : 0;
+    uint32_t exp_des = entry ? entry->desugared_id : 0;
     const char *divergence = entry ? entry->divergence : NULL;
     judged j = {PC_PASS, WANT_NONE, entry ? entry->reason : NULL, NULL};
 
@@ -170,17 +172,17 @@ static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32
         if (!entry) {
             j.verdict = PC_FAIL;
             j.detail = "no expectation recorded for this build (run `pyconform bless` and review)";
-        } else if (!obs_equal(cmp, obs, exp_src)) {
+        } else if (!obs_equal(jd, obs, exp_src)) {
             j.verdict = PC_FAIL;
             j.detail = "observation differs from expected/";
         }
     } else if (have_src && obs != src_obs) {
         /* (a) the translation diverges from the source on this interpreter */
         j.want = exp_des ? WANT_DESUGARED : WANT_SOURCE_RUN;
-        if (exp_des && obs_equal(cmp, obs, exp_des) && divergence && *divergence) {
+        if (exp_des && obs_equal(jd, obs, exp_des) && divergence && *divergence) {
             j.verdict = PC_XFAIL;
             j.reason = divergence;
-        } else if (exp_des && obs_equal(cmp, obs, exp_des)) {
+        } else if (exp_des && obs_equal(jd, obs, exp_des)) {
             j.verdict = PC_DIVERGE;
             j.detail = "divergence recorded in expected/ without a reason: write one";
         } else {
@@ -193,7 +195,7 @@ static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32
         if (exp_des) {
             j.verdict = PC_XPASS;
             j.detail = "recorded divergence no longer happens: desugared now equals source";
-        } else if (entry && !obs_equal(cmp, obs, exp_src)) {
+        } else if (entry && !obs_equal(jd, obs, exp_src)) {
             j.verdict = PC_FAIL;
             j.detail = "desugared equals source, but both differ from expected/";
         } /* else PASS: equal to the source run; the source row judges expected/ */
@@ -203,7 +205,7 @@ static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32
         if (!entry) {
             j.verdict = PC_FAIL;
             j.detail = "no source run and no expectation to compare with";
-        } else if (obs_equal(cmp, obs, pc_expect_want(entry, true))) {
+        } else if (obs_equal(jd, obs, pc_expect_want_id(entry, true))) {
             j.verdict = exp_des ? PC_XFAIL : PC_PASS;
             if (exp_des)
                 j.reason = divergence;
@@ -219,8 +221,19 @@ static judged judge(const pc_comparison *cmp, pc_mode mode, uint32_t obs, uint32
 static pc_row *new_row(pc_comparison *cmp, const pc_job *job, const char *function, pc_error *err)
 {
     pc_row *row;
-    if (pc_grow(&cmp->rows, &cmp->cap, cmp->len + 1, sizeof *cmp->rows, err))
-        return NULL;
+    if (cmp->len == cmp->cap) {
+        /* the rows are the run's largest array (two or more per job, kept to the end):
+         * grown by an eighth, not doubled, so little of it is ever unused (a large
+         * block's realloc moves pages, not bytes) */
+        size_t ncap = cmp->cap + cmp->cap / 8 + 64;
+        pc_row *p = ncap < SIZE_MAX / sizeof *p ? realloc(cmp->rows, ncap * sizeof *p) : NULL;
+        if (!p) {
+            pc_oom(err);
+            return NULL;
+        }
+        cmp->rows = p;
+        cmp->cap = ncap;
+    }
     row = &cmp->rows[cmp->len++];
     memset(row, 0, sizeof *row);
     row->kase = job->kase;
@@ -267,7 +280,7 @@ static int judge_row(pc_judge *jd, size_t jidx, const char *function, const stru
         bool have_src = src && (!sp || sp->status == PC_JOB_OK);
         pc_expect_entry e;
         bool found = pc_expect_lookup(jd->ex, job->kase, function, job->interp, &e);
-        judged j = judge(cmp, (pc_mode)job->mode, part ? part->observation : 0,
+        judged j = judge(jd, (pc_mode)job->mode, part ? part->observation : 0,
                          sp ? sp->observation : 0, have_src, found ? &e : NULL);
         row->verdict = (unsigned char)j.verdict;
         row->observation = part ? part->observation : 0;
@@ -284,7 +297,7 @@ static int judge_row(pc_judge *jd, size_t jidx, const char *function, const stru
             if (!want)
                 want = json_null();
         } else if (j.verdict != PC_PASS && j.want != WANT_NONE &&
-                   !(want = src_want = pc_expect_want_json(&e, j.want == WANT_DESUGARED))) {
+                   !(want = src_want = pc_expect_want_load(jd->ex, &e, j.want == WANT_DESUGARED))) {
             return pc_oom(err);
         }
         if (set_detail(row, j.detail ? j.detail : part ? part->note : NULL, err)) {
@@ -407,6 +420,8 @@ static int judge_case(pc_judge *jd, size_t c, pc_error *err)
         }
     }
     rc = 0;
+    if (jd->release_texts)
+        pc_caseset_release_texts(jd->release_texts, c);
 out:
     for (k = pc->first; k; k = jd->next_job[k - 1])
         held_free(&jd->held[k - 1]);

@@ -9,7 +9,8 @@
  * Streaming: execute hands each job's result to pc_judge_job as it ends. The result is
  * reduced at once to small records whose observations are interned (base/intern.h:
  * each distinct observation is held once, as canonical JSON text), and its JSON is
- * dropped. When the last job of a case has arrived, that case's rows are judged and
+ * dropped; expectations are compared by id (expected.h), so neither store's texts need
+ * be in memory. When the last job of a case has arrived, that case's rows are judged and
  * handed to the sink (the report writer) one by one. pc_judge_finish counts what
  * arrived, gives every job that never did a row (NOT-RUN when the run was
  * interrupted, ERROR otherwise), sorts the rows, and leaves them in the comparison.
@@ -99,6 +100,12 @@ typedef struct pc_judge {
     struct pc_held *held;   /* per job: its parts, until its case is judged */
     size_t ninterps;
     const pc_interp **interps; /* distinct interpreters in plan order */
+    /* Optional, set after pc_judge_init: the case set (the same as `cases`) whose blocks'
+     * texts are released (pc_caseset_release_texts) as soon as their rows are judged. Every
+     * job of the block has ended by then and none is sent again, so a run holds the
+     * texts of the blocks still running only; the plan's job texts of a released block
+     * must not be read after that. */
+    pc_caseset *release_texts;
 } pc_judge;
 
 int pc_judge_init(pc_judge *j, const pc_caseset *cases, const pc_plan *plan,

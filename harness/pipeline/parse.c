@@ -1,8 +1,11 @@
 /* parse.c - see parse.h. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS (not in POSIX before 2024) */
 #include "parse.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "registry.h"
 #include "util.h"
@@ -68,16 +71,68 @@ static bool is_blank(const char *s, const char *e)
 
 static void case_free(pc_case *c)
 {
-    free(c->name);
-    free(c->file);
-    free(c->source);
-    free(c->desugared);
+    free(c->name); /* its texts are its file's (pc_case_file) */
+    free(c->requires);
     memset(c, 0, sizeof *c);
+}
+
+/* FNV-1a, 64 bits. */
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* The slot of `name` in the index, or the empty slot where it would go. */
+static size_t index_probe(const pc_caseset *set, const char *name)
+{
+    size_t mask = set->nslots - 1, i = (size_t)name_hash(name) & mask;
+    while (set->slots[i] && strcmp(set->items[set->slots[i] - 1].name, name) != 0)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void index_drop(pc_caseset *set)
+{
+    free(set->slots);
+    set->slots = NULL;
+    set->nslots = set->indexed = 0;
+}
+
+/* Index items [indexed, upto): the caller has checked their names are distinct. */
+static int index_fill(pc_caseset *set, size_t upto, pc_error *err)
+{
+    if (upto >= UINT32_MAX)
+        return pc_fail(err, "more than %u case blocks", (unsigned)(UINT32_MAX - 1));
+    /* room for upto and one more (the block about to be looked up) */
+    if (!set->slots || 2 * (upto + 1) > set->nslots) {
+        size_t n = set->nslots ? set->nslots : 1024;
+        while (2 * (upto + 1) > n)
+            n *= 2;
+        free(set->slots);
+        if (!(set->slots = calloc(n, sizeof *set->slots))) {
+            set->nslots = set->indexed = 0;
+            return pc_oom(err);
+        }
+        set->nslots = n;
+        set->indexed = 0;
+    }
+    for (; set->indexed < upto; set->indexed++)
+        set->slots[index_probe(set, set->items[set->indexed].name)] = (uint32_t)(set->indexed + 1);
+    return 0;
 }
 
 const pc_case *pc_caseset_find(const pc_caseset *set, const char *name)
 {
     size_t i;
+    if (set->slots && set->indexed == set->len) {
+        uint32_t id = set->slots[index_probe(set, name)];
+        return id ? &set->items[id - 1] : NULL;
+    }
     for (i = 0; i < set->len; i++)
         if (strcmp(set->items[i].name, name) == 0)
             return &set->items[i];
@@ -107,6 +162,12 @@ static int add_requirement(pc_case *c, const char *w, size_t len, const char *pa
             return 0;
     if (c->nrequires == PC_REQUIRES_MAX)
         return pc_fail(err, "%s:%d: more than %d requirements", path, lineno, PC_REQUIRES_MAX);
+    {
+        const char **r = realloc(c->requires, (c->nrequires + 1) * sizeof *r);
+        if (!r)
+            return pc_oom(err);
+        c->requires = r;
+    }
     c->requires[c->nrequires++] = name;
     return 0;
 }
@@ -142,18 +203,54 @@ static int parse_requires(pc_case *c, const char *path, pc_error *err)
     return 0;
 }
 
+/* Map the text store of file f: room for every text of a file of len bytes with
+ * `lines` newlines (each block's texts are parts of the file, plus at most two NULs,
+ * and a block takes a line at least). Pages never written cost nothing. */
+static int texts_map(pc_case_file *f, size_t len, size_t lines, pc_error *err)
+{
+    void *p;
+    f->texts_cap = len + 2 * (lines + 2);
+    p = mmap(NULL, f->texts_cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        f->texts = NULL;
+        f->texts_cap = 0;
+        return pc_fail(err, "%s: cannot map memory for its texts: %s", f->path, strerror(errno));
+    }
+    f->texts = p;
+    f->texts_len = 0;
+    return 0;
+}
+
+static void texts_unmap(pc_case_file *f)
+{
+    if (f->texts)
+        munmap(f->texts, f->texts_cap);
+    f->texts = NULL;
+    f->texts_cap = f->texts_len = 0;
+}
+
+/* A copy of text[0, n) in f's store, NUL-terminated. */
+static char *texts_put(pc_case_file *f, const char *text, size_t n)
+{
+    char *at = f->texts + f->texts_len; /* room is certain: see texts_map */
+    memcpy(at, text, n);
+    at[n] = '\0';
+    f->texts_len += n + 1;
+    return at;
+}
+
 /* Close the open block: its text runs from body_start to `end` (exclusive). */
-static int finish_block(pc_case *c, const char *text, size_t body_start, size_t eq_line_start,
-                        size_t eq_body_start, size_t end, bool has_eq, pc_error *err)
+static int finish_block(pc_case_file *f, pc_case *c, const char *text, size_t body_start,
+                        size_t eq_line_start, size_t eq_body_start, size_t end, bool has_eq,
+                        pc_error *err)
 {
     size_t src_end = has_eq ? eq_line_start : end;
-    c->source = pc_strndup(text + body_start, src_end - body_start, err);
-    if (!c->source || parse_requires(c, c->file, err))
+    c->source = texts_put(f, text + body_start, src_end - body_start);
+    f->live++;
+    if (parse_requires(c, c->file, err))
         return -1;
     if (has_eq) {
-        c->desugared = pc_strndup(text + eq_body_start, end - eq_body_start, err);
-        if (!c->desugared)
-            return -1;
+        c->desugared = texts_put(f, text + eq_body_start, end - eq_body_start);
         c->desugared_line = line_of_offset(text, eq_body_start);
     }
     return 0;
@@ -162,7 +259,7 @@ static int finish_block(pc_case *c, const char *text, size_t body_start, size_t 
 int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t len,
                   pc_error *err)
 {
-    size_t first_new = set->len;
+    size_t first_new = set->len, first_file = set->nfiles;
     size_t pos = 0, valid, bom = 0;
     int line = 0;
     bool open = false, has_eq = false;
@@ -185,6 +282,24 @@ int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t le
             return pc_fail(err, "%s:%d: CR-only line endings are not supported; convert to LF", path,
                            line_of_offset(text, pos));
     pos = 0;
+    /* the file: its path, once for all its blocks, and the store of their texts */
+    {
+        size_t lines = 0, i;
+        pc_case_file *f;
+        if (pc_grow(&set->files, &set->files_cap, set->nfiles + 1, sizeof *set->files, err))
+            return -1;
+        f = &set->files[set->nfiles];
+        memset(f, 0, sizeof *f);
+        for (i = 0; i < len; i++)
+            lines += text[i] == '\n';
+        if (!(f->path = pc_strdup(path, err)))
+            return -1;
+        if (texts_map(f, len, lines, err)) {
+            free(f->path);
+            return -1;
+        }
+        set->nfiles++;
+    }
 
     while (pos < len) {
         const char *ls = text + pos;
@@ -195,8 +310,8 @@ int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t le
 
         if (*ls == '$') {
             const char *ns = ls + 1, *ne = le;
-            if (open && finish_block(cur, text, body_start, eq_line_start, eq_body_start, pos,
-                                     has_eq, err))
+            if (open && finish_block(&set->files[set->nfiles - 1], cur, text, body_start,
+                                     eq_line_start, eq_body_start, pos, has_eq, err))
                 goto fail;
             while (ns < ne && (*ns == ' ' || *ns == '\t'))
                 ns++;
@@ -212,12 +327,18 @@ int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t le
             memset(cur, 0, sizeof *cur);
             cur->line = line;
             cur->source_line = line + 1;
-            if (!(cur->name = pc_strndup(ns, (size_t)(ne - ns), err)) ||
-                !(cur->file = pc_strdup(path, err)))
+            cur->file = set->files[set->nfiles - 1].path;
+            if (!(cur->name = pc_strndup(ns, (size_t)(ne - ns), err)))
                 goto fail;
             {
-                const pc_case *dup = pc_caseset_find(set, cur->name);
-                if (dup && dup != cur) {
+                const pc_case *dup;
+                uint32_t id;
+                /* the earlier blocks by name (cur is the last item, not yet indexed) */
+                if (index_fill(set, set->len - 1, err))
+                    goto fail;
+                id = set->slots[index_probe(set, cur->name)];
+                dup = id ? &set->items[id - 1] : NULL;
+                if (dup) {
                     pc_fail(err, "%s:%d: duplicate case name '%s' (first defined at %s:%d)",
                             path, line, cur->name, dup->file, dup->line);
                     goto fail;
@@ -244,8 +365,8 @@ int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t le
         }
         pos = next;
     }
-    if (open && finish_block(cur, text, body_start, eq_line_start, eq_body_start, len, has_eq,
-                             err))
+    if (open && finish_block(&set->files[set->nfiles - 1], cur, text, body_start, eq_line_start,
+                             eq_body_start, len, has_eq, err))
         goto fail;
     if (set->len == first_new)
         return pc_fail(err, "%s:1: no case blocks (expected a '$ NAME' line)", path);
@@ -254,6 +375,12 @@ int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t le
 fail:
     while (set->len > first_new)
         case_free(&set->items[--set->len]);
+    index_drop(set); /* it may name the blocks just dropped: rebuilt when needed */
+    while (set->nfiles > first_file) {
+        pc_case_file *f = &set->files[--set->nfiles];
+        texts_unmap(f);
+        free(f->path);
+    }
     return -1;
 }
 
@@ -276,5 +403,34 @@ void pc_caseset_free(pc_caseset *set)
     for (i = 0; i < set->len; i++)
         case_free(&set->items[i]);
     free(set->items);
+    for (i = 0; i < set->nfiles; i++) {
+        texts_unmap(&set->files[i]);
+        free(set->files[i].path);
+    }
+    free(set->files);
+    free(set->slots);
     memset(set, 0, sizeof *set);
+}
+
+void pc_caseset_release_texts(pc_caseset *set, size_t c)
+{
+    pc_case *k = &set->items[c];
+    size_t i;
+    if (!k->source)
+        return;
+    k->source = k->desugared = NULL;
+    for (i = 0; i < set->nfiles && set->files[i].path != k->file; i++)
+        ;
+    if (i < set->nfiles && --set->files[i].live == 0)
+        texts_unmap(&set->files[i]);
+}
+
+void pc_caseset_fit(pc_caseset *set)
+{
+    pc_case *p;
+    index_drop(set);
+    if (set->len && set->len < set->cap && (p = realloc(set->items, set->len * sizeof *p))) {
+        set->items = p;
+        set->cap = set->len;
+    }
 }

@@ -23,29 +23,51 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 
 /* The most distinct requirements a block can name (more than the known capabilities). */
 #define PC_REQUIRES_MAX 8
 
+/* Held once per case block of a run (a corpus may have 100k of them): kept small. */
 typedef struct pc_case {
     char *name;
-    char *file;         /* path as given */
-    int line;           /* line of the `$` */
+    char *file;         /* path as given; one copy per file, shared by its blocks (the
+                         * set's `files` owns it) */
     char *source;       /* text after the `$` line, up to `=` or the next block */
-    int source_line;    /* file line of the source's first line */
     char *desugared;    /* text after `=`, or NULL when the block has none */
+                        /* (both in their file's text store: see pc_case_file) */
+    const char **requires; /* capability names, each once, in the order written (static
+                            * storage: pc_capability_name); an owned array of nrequires,
+                            * NULL when none */
+    int line;           /* line of the `$` */
+    int source_line;    /* file line of the source's first line */
     int desugared_line; /* file line of the translation's first line */
-    const char *requires[PC_REQUIRES_MAX]; /* capability names, each once, in the order
-                                            * written (static storage: pc_capability_name) */
-    size_t nrequires;
+    unsigned nrequires;
 } pc_case;
+
+/* One case file: its path, and its blocks' texts, back to back in a mapping of their
+ * own, so that when every block of the file has released them (a run, once the blocks
+ * are judged: pc_caseset_release_texts) the memory goes back to the system at once. */
+typedef struct pc_case_file {
+    char *path;
+    char *texts;        /* mmap'd, texts_cap bytes (only the pages written are resident) */
+    size_t texts_cap, texts_len;
+    size_t live;        /* blocks whose texts are not released */
+} pc_case_file;
 
 typedef struct pc_caseset {
     pc_case *items;
     size_t len;
     size_t cap;
+    pc_case_file *files; /* the files the blocks come from, each once (owned) */
+    size_t nfiles, files_cap;
+    /* while parsing: the blocks by name (open addressing, item index + 1; 0 empty), so
+     * that a duplicate name is found without comparing every earlier block; items
+     * [0, indexed) are in it. Dropped by pc_caseset_fit, rebuilt when parsing resumes. */
+    uint32_t *slots;
+    size_t nslots, indexed;
 } pc_caseset;
 
 /* Append the blocks of one file. On error nothing of that file is kept. */
@@ -54,6 +76,13 @@ int pc_parse_file(pc_caseset *set, const char *path, pc_error *err);
 int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t len,
                   pc_error *err);
 const pc_case *pc_caseset_find(const pc_caseset *set, const char *name);
+/* Release the texts of block c (source and desugared become NULL; again: nothing);
+ * its file's texts are unmapped with its last block's. For a run, once every job of
+ * the block has ended: nothing reads them again (compare.h, release_texts). */
+void pc_caseset_release_texts(pc_caseset *set, size_t c);
+/* Give the item array back its unused room (after the last file is parsed, before
+ * anything points into it: it may move). */
+void pc_caseset_fit(pc_caseset *set);
 void pc_caseset_free(pc_caseset *set);
 
 /* Length of the valid UTF-8 prefix of s (NUL is treated as invalid). */

@@ -52,6 +52,14 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
             }
         }
     }
+    /* a job is held per case x build x mode for the whole run: no room left unused */
+    if (plan->len && plan->len < plan->cap) {
+        pc_job *p = realloc(plan->jobs, plan->len * sizeof *p);
+        if (p) {
+            plan->jobs = p;
+            plan->cap = plan->len;
+        }
+    }
     return 0;
 }
 

@@ -23,9 +23,7 @@ typedef struct pc_job {
     size_t id;              /* index in the plan */
     const pc_case *kase;
     const pc_interp *interp;
-    pc_mode mode;
     const char *text;       /* the Python text to run */
-    int text_line;          /* its first line in the case file */
     const char *skip;       /* NULL, or the requirement this build lacks: not run (SKIP);
                              * static text, like skip_why */
     const char *skip_why;   /* why it lacks it ("cannot start threads") */
@@ -33,6 +31,8 @@ typedef struct pc_job {
                              * answered as ERROR with this text, never sent to a runner.
                              * Borrowed: the interpreter's problem */
     const pc_translation *translation; /* desugared jobs: where the text came from */
+    pc_mode mode;
+    int text_line;          /* its first line in the case file */
 } pc_job;
 
 typedef struct pc_plan {

@@ -246,6 +246,12 @@ class _Translator(object):
         self.lines = []
         self.pending = []  # helper lines (relative depth, text or None) for the next statement
         self.counter = 0  # _dp_lambda_N numbering, module-wide
+        self.values = 0  # _dp_value_N numbering (subscript stores), module-wide
+        # Temporaries of the statement being emitted, deleted after it (see
+        # block()); stmt_start: where its own lines begin, after its helpers.
+        self.stmt_temps = []
+        self.stmt_start = None
+        self.keep_lambdas = None  # why lambdas are kept as they are here (match guards)
         self.notes = set()
         self.quote = '"'
         self.raw = False  # emit without translating (unevaluated annotations, patterns)
@@ -276,6 +282,8 @@ class _Translator(object):
             else:
                 self.out(depth + rel, text)
         self.pending = []
+        if self.stmt_start is None:
+            self.stmt_start = len(self.lines)
 
     def note(self, node, construct):
         if not self.raw:
@@ -292,7 +300,33 @@ class _Translator(object):
 
     def block(self, body, depth):
         for stmt in body:
+            outer = (self.stmt_temps, self.stmt_start)
+            self.stmt_temps, self.stmt_start = [], None
             getattr(self, "s_" + type(stmt).__name__, self.s_unknown)(stmt, depth)
+            if self.stmt_temps and not isinstance(stmt, (ast.Return, ast.Raise)):
+                self.release(depth)  # (after return / raise it would never run)
+            self.stmt_temps, self.stmt_start = outer
+
+    def temp(self, name):
+        """name (a _dp_lambda_N or _dp_value_N) is deleted after the statement,
+        where it would be a variable the user can see: in a function or the
+        module (a class builder's locals are the translation's own)."""
+        if self.scope.kind in ("function", "module"):
+            self.stmt_temps.append(name)
+
+    def release(self, d):
+        """`del` the statement's temporaries after it; at module level in a
+        `finally`, so that none outlives the statement."""
+        start = self.stmt_start if self.stmt_start is not None else len(self.lines)
+        # (not around a multi-line f-string copied from the source: its
+        # continuation lines cannot be indented)
+        if self.scope.kind == "module" and not any("\n" in x for x in self.lines[start:]):
+            self.lines[start:] = ["    " * d + "try:"] + ["    " + x if x else x
+                                                         for x in self.lines[start:]]
+            self.out(d, "finally:")
+            d += 1
+        for name in self.stmt_temps:
+            self.out(d, "del " + name)
 
     def s_unknown(self, s, d):
         raise DesugarError("line %s: cannot emit %s" % (s.lineno, type(s).__name__))
@@ -407,12 +441,16 @@ class _Translator(object):
         self.block(body, d + 2)
         self.scopes.pop()
         # bases, keywords and decorators are evaluated in the enclosing scope
+        # (bases and keywords inside the create_class def: their helpers are
+        # its locals, not temporaries to delete after the statement)
+        temps = len(self.stmt_temps)
         bases = self.tuple_text([self.expr(b) for b in s.bases])
         kwds = "None"
         if s.keywords:
             kwds = self.expr(ast.Dict(keys=[None if k.arg is None else ast.Constant(value=k.arg)
                                             for k in s.keywords],
                                       values=[k.value for k in s.keywords], lineno=s.lineno))
+        del self.stmt_temps[temps:]
         self.flush(d + 1)
         self.out(d + 1, "return __dp__.create_class(%s, _dp_ns_builder, %s, %s)"
                  % (literal(s.name), bases, kwds))
@@ -555,9 +593,10 @@ class _Translator(object):
         self.out(d, keyword + test + ":")
         self.block(s.body, d + 1)
         orelse = s.orelse
-        # elif, except in a translated class body where the test may need
-        # helpers, which cannot go between the branches: there `else: if`.
-        if len(orelse) == 1 and isinstance(orelse[0], ast.If) and self.scope.kind != "nsclass":
+        # elif, except where the test may need helpers (in a translated class
+        # body, or a lambda), which cannot go between the branches: `else: if`.
+        if len(orelse) == 1 and isinstance(orelse[0], ast.If) and self.scope.kind != "nsclass" \
+                and not any(isinstance(x, ast.Lambda) for x in scope_walk(orelse[0].test)):
             return self.s_If(orelse[0], d, "elif ")
         self.orelse(orelse, d)
 
@@ -649,7 +688,11 @@ class _Translator(object):
         self.flush(d)
         self.out(d, "match " + subject + ":")
         for case in s.cases:
-            guard = "" if case.guard is None else " if " + self.expr(case.guard)
+            saved, self.keep_lambdas = self.keep_lambdas, "in a match guard"
+            try:  # a guard has no place for helpers before it
+                guard = "" if case.guard is None else " if " + self.expr(case.guard)
+            finally:
+                self.keep_lambdas = saved
             self.out(d + 1, "case " + self.pattern(case.pattern) + guard + ":")
             self.block(case.body, d + 2)
 
@@ -866,17 +909,60 @@ class _Translator(object):
         return "(%s := %s)" % (self.target(n.target), self.expr(n.value, P_TEST))
 
     def e_Lambda(self, n, prec):
-        self.note(n, "Lambda")
+        """`lambda ARGS: BODY` -> a `def _dp_lambda_N(ARGS): return BODY` helper
+        before the statement, named as the lambda (__name__, __qualname__),
+        deleted after the statement in a function or the module.  Defaults
+        other than constants are evaluated where the lambda was, by
+        `__dp__.with_defaults(_dp_lambda_N, (DEFAULTS,), KWDEFAULTS)`."""
         scope = self.scope
-        args = self.arguments(n.args, False)  # defaults: enclosing scope
-        inner = lambda p: None if p is None else p + "<lambda>.<locals>."
-        self.scopes.append(_Scope("lambda", inner(scope.prefix), inner(scope.ct_prefix)))
-        text = "lambda" + (" " + args if args else "") + ": " + self.expr(n.body, P_TEST)
+        why = self.keep_lambdas or {"comp": "in a comprehension", "genexp": "in a comprehension",
+                                    "class": "in a class kept as a class"}.get(scope.kind)
+        if self.raw or why:
+            self.note(n, "Lambda (%s)" % why if why else "Lambda")
+            args = self.arguments(n.args, False)  # defaults: enclosing scope
+            inner = lambda p: None if p is None else p + "<lambda>.<locals>."
+            self.scopes.append(_Scope("lambda", inner(scope.prefix), inner(scope.ct_prefix)))
+            saved, self.keep_lambdas = self.keep_lambdas, why or self.keep_lambdas
+            try:  # a lambda in it stays a lambda too
+                text = "lambda" + (" " + args if args else "") + ": " + self.expr(n.body, P_TEST)
+            finally:
+                self.keep_lambdas = saved
+            self.scopes.pop()
+            if not self.raw and scope.prefix is not None and scope.prefix != scope.ct_prefix:
+                # in renamed functions the compiler's __qualname__ would differ
+                return self.call("update_fn", text, literal(scope.prefix[:-1] or None, self.quote),
+                                 self.lit("<lambda>"))
+            return self.paren(text, prec > P_TEST)
+        a = n.args
+        constant = lambda e: e is None or isinstance(e, ast.Constant) or (
+            isinstance(e, ast.UnaryOp) and is_number(e.operand))
+        inline = all(map(constant, a.defaults + a.kw_defaults))
+        if not inline:  # the defaults, in order, where the lambda was
+            defaults = self.tuple_text([self.expr(e) for e in a.defaults]) if a.defaults else "None"
+            kw = [(arg.arg, e) for arg, e in zip(a.kwonlyargs, a.kw_defaults) if e is not None]
+            kwdefaults = self.call("dict", self.tuple_text(
+                [self.tuple_text([self.lit(k), self.expr(e)]) for k, e in kw])) if kw else "None"
+            a = ast.arguments(posonlyargs=list(getattr(a, "posonlyargs", [])), args=a.args,
+                              vararg=a.vararg, kwonlyargs=a.kwonlyargs,
+                              kw_defaults=[None] * len(a.kwonlyargs), kwarg=a.kwarg, defaults=[])
+        args = self.arguments(a, False)
+        self.counter += 1
+        helper = "_dp_lambda_%d" % self.counter
+        outer_pending, self.pending = self.pending, []
+        inner = lambda p, name: None if p is None else p + name + ".<locals>."
+        self.scopes.append(_Scope("lambda", inner(scope.prefix, "<lambda>"),
+                                  inner(scope.ct_prefix, helper)))
+        body = self.expr(n.body, P_TEST)
         self.scopes.pop()
-        if not self.raw and scope.prefix is not None and scope.prefix != scope.ct_prefix:
-            return self.call("update_fn", text, literal(scope.prefix[:-1] or None, self.quote),
-                             self.lit("<lambda>"))
-        return self.paren(text, prec > P_TEST)
+        lines = [(0, None), (0, "def %s(%s):" % (helper, args))]
+        lines += [(rel + 1, text) for rel, text in self.pending]
+        lines += [(1, "return " + body), (0, helper + '.__name__ = "<lambda>"'),
+                  (0, helper + ".__qualname__ = " + literal(scope.prefix + "<lambda>"))]
+        self.pending = outer_pending + lines
+        self.temp(helper)
+        if inline:
+            return helper
+        return self.call("with_defaults", helper, defaults, kwdefaults)
 
     def e_Await(self, n, prec):
         self.note(n, "Await")
@@ -971,15 +1057,21 @@ class _Translator(object):
         self.note(n, "JoinedStr")
         if self.quote != '"':
             raise _Unsafe()  # an f-string inside an f-string: the outer one is copied
-        mark = (list(self.pending), self.counter, len(self.scopes))
+        mark = (list(self.pending), self.counter, len(self.scopes), len(self.stmt_temps),
+                self.values)
         self.quote = "'"
         try:
             return 'f"' + self.fstring_body(n.values) + '"'
         except _Unsafe:
             self.pending, self.counter = mark[:2]
             del self.scopes[mark[2]:]
+            del self.stmt_temps[mark[3]:]
+            self.values = mark[4]
         finally:
             self.quote = '"'
+        for x in ast.walk(n):  # what the copied text holds untranslated
+            if isinstance(x, ast.Lambda):
+                self.note(x, "Lambda (in an f-string copied as it is)")
         # Not expressible on 3.8 (backslashes, quotes): copy the source text.
         text = ast.get_source_segment(self.source, n)
         if text is None:

@@ -205,3 +205,12 @@ def create_class(name, ns_builder, bases, kwds):
     if resolved is not bases:
         namespace["__orig_bases__"] = bases
     return meta(name, resolved, namespace, **kwds)
+
+
+def with_defaults(fn, defaults, kwdefaults):
+    """A lambda's defaults (a tuple or None) and keyword-only defaults (a
+    dict or None) given to its `_dp_lambda_N` def where the lambda was, so
+    that they are evaluated in the source's order.  Returns fn."""
+    fn.__defaults__ = defaults
+    fn.__kwdefaults__ = kwdefaults
+    return fn

@@ -164,6 +164,59 @@ def nested_qualnames():
         return b
     return a()(), a
 '''),
+    "lambdas": ((3, 8), '''
+import sys
+MODULE_LAMBDA = (lambda: sys._getframe().f_code.co_filename)()
+TOP = lambda: 0
+
+def late_binding_lambdas():
+    funcs = []
+    for i in range(3):
+        funcs.append(lambda: i)
+        funcs.append(lambda i=i, *, k=[i]: (i, k))
+    return [f() for f in funcs], [f.__qualname__ for f in funcs], [f.__name__ for f in funcs]
+
+def lambda_names():
+    g = lambda x, /, y=2, *a, z, **kw: lambda: (x, y, a, z, kw)
+    inner = g(1, z=3)
+    return g.__qualname__, inner.__qualname__, inner(), g.__defaults__, g.__kwdefaults__, TOP.__qualname__
+
+def lambda_defaults_order():
+    calls = []
+    def v(x):
+        calls.append(x)
+        return x
+    f = v("a")(lambda p=v(1), *, q=v(2): (p, q)) if v(True) else None
+    return f(), calls
+
+def lambda_in_elif():
+    x = 0
+    if x:
+        return "if"
+    elif (lambda: x == 0)():
+        return "elif"
+    return "else"
+
+def generator_lambda():
+    g = (lambda: (yield 1))()
+    first = next(g)
+    try:
+        g.send(5)
+    except StopIteration as e:
+        return first, e.value
+
+def lambda_locals():
+    f = lambda a, b=2: sorted(locals().items())
+    return f(1), sorted(k for k in locals() if not k.startswith("_dp_"))
+
+def lambdas_in_class():
+    k = "closure"
+    class C:
+        x = 1
+        f = lambda self, d=x: (d, k)
+        g = staticmethod(lambda: C.x)
+    return C().f(), C.g(), C.f.__qualname__, C.g.__qualname__
+'''),
     "locals_exec": ((3, 8), '''
 def loc():
     a = 1

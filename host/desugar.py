@@ -144,6 +144,15 @@ def has_slice(key):
         isinstance(key, ast.Tuple) and any(isinstance(e, ast.Slice) for e in key.elts))
 
 
+def key_parts(key):
+    """The expressions a subscript key evaluates (a slice's bounds and step)."""
+    if isinstance(key, ast.Slice):
+        return [x for x in (key.lower, key.upper, key.step) if x is not None]
+    if isinstance(key, ast.Tuple) and has_slice(key):
+        return [x for e in key.elts for x in key_parts(e)]
+    return [key]
+
+
 def is_inert(node):
     """Evaluating node runs no user code: a constant, a name, a tuple of
     those, or locals().  (It may still see a name rebound by other code.)"""
@@ -493,19 +502,44 @@ class _Translator(object):
 
     def s_Delete(self, s, d):
         for t in s.targets:  # one statement per target keeps the order
-            if isinstance(t, ast.Subscript) and not has_slice(slice_key(t)):
-                text = "__dp__.delitem(%s, %s)" % (self.expr(t.value), self.expr(slice_key(t)))
+            if isinstance(t, ast.Subscript) and not self.raw:
+                text = self.call("delitem", self.expr(t.value), self.subkey(slice_key(t)))
             else:
                 text = "del " + self.target(t)
             self.flush(d)
             self.out(d, text)
 
+    def value_temp(self):
+        """A new `_dp_value_N` temporary (deleted after the statement)."""
+        self.values += 1
+        name = "_dp_value_%d" % self.values
+        self.temp(name)
+        return name
+
     def s_Assign(self, s, d):
         t = s.targets[0]
-        if (len(s.targets) == 1 and isinstance(t, ast.Subscript) and not has_slice(slice_key(t))
-                and movable(s.value, t.value, slice_key(t))):
-            text = "__dp__.setitem(%s, %s, %s)" % (self.expr(t.value), self.expr(slice_key(t)),
-                                                   self.expr(s.value))
+        subscripts = [x for x in s.targets if isinstance(x, ast.Subscript)]
+        if (len(s.targets) == 1 and subscripts
+                and movable(s.value, t.value, *key_parts(slice_key(t)))):
+            text = self.call("setitem", self.expr(t.value), self.subkey(slice_key(t)),
+                             self.expr(s.value))
+        elif subscripts and self.scope.kind != "class" and all(
+                isinstance(x, (ast.Name, ast.Attribute, ast.Subscript)) for x in s.targets):
+            # The value first (into a temporary), then each target in turn.
+            value = self.expr(s.value, P_TEST)
+            temp = self.value_temp()
+            stores = []
+            for x in s.targets:
+                if isinstance(x, ast.Subscript):
+                    stores.append(self.call("setitem", self.expr(x.value), self.subkey(slice_key(x)),
+                                            temp))
+                else:
+                    stores.append(self.target(x) + " = " + temp)
+            self.flush(d)
+            self.out(d, temp + " = " + value)
+            for text in stores:
+                self.out(d, text)
+            return
         else:
             targets = [self.target(x) for x in s.targets]
             text = " = ".join(targets + [self.expr(s.value, P_TEST)])
@@ -523,11 +557,21 @@ class _Translator(object):
         elif isinstance(t, ast.Attribute) and is_inert(t.value) and is_inert(s.value):
             load = ast.Attribute(value=t.value, attr=t.attr, ctx=ast.Load())
             text = "%s = %s(%s, %s)" % (self.target(t), fn, self.expr(load), self.expr(s.value))
-        elif (isinstance(t, ast.Subscript) and not has_slice(slice_key(t))
-              and all(is_inert(x) for x in (t.value, slice_key(t), s.value))):
-            obj, key = self.expr(t.value), self.expr(slice_key(t))
+        elif (isinstance(t, ast.Subscript)
+              and all(is_inert(x) for x in [t.value, s.value] + key_parts(slice_key(t)))):
+            obj, key = self.expr(t.value), self.subkey(slice_key(t))
             text = "__dp__.setitem(%s, %s, %s(__dp__.getitem(%s, %s), %s))" % (
-                obj, key, fn, self.expr(t.value), self.expr(slice_key(t)), self.expr(s.value))
+                obj, key, fn, self.expr(t.value), self.subkey(slice_key(t)), self.expr(s.value))
+        elif isinstance(t, ast.Subscript) and self.scope.kind != "class":
+            # obj and key once, into temporaries: obj, key, getitem, value, op, setitem
+            obj, key = self.expr(t.value, P_TEST), self.subkey(slice_key(t))
+            temps = [self.value_temp(), self.value_temp()]
+            value = self.expr(s.value)
+            self.flush(d)
+            self.out(d, "%s = %s" % (temps[0], obj))
+            self.out(d, "%s = %s" % (temps[1], key))
+            text = "__dp__.setitem(%s, %s, %s(__dp__.getitem(%s, %s), %s))" % (
+                temps[0], temps[1], fn, temps[0], temps[1], value)
         else:
             self.note(s, "AugAssign")
             text = "%s %s= %s" % (self.target(t), BINPREC[type(s.op)][1], self.expr(s.value, P_TEST))
@@ -1005,11 +1049,19 @@ class _Translator(object):
 
     def e_Subscript(self, n, prec):
         key = slice_key(n)
-        if not self.raw and not has_slice(key):
-            return self.call("getitem", self.expr(n.value), self.expr(key))
-        if has_slice(key):
-            self.note(n, "Slice")
+        if not self.raw:
+            return self.call("getitem", self.expr(n.value), self.subkey(key))
         return self.expr(n.value, P_ATOM) + "[" + self.key(key) + "]"
+
+    def subkey(self, key):
+        """A subscript's key as an expression: `a:b:c` is `__dp__.slice(a, b, c)`
+        (None for a part left out), in a tuple as well (`a[1:2, 3]`)."""
+        if isinstance(key, ast.Slice):
+            return self.call("slice", *["None" if x is None else self.expr(x)
+                                        for x in (key.lower, key.upper, key.step)])
+        if isinstance(key, ast.Tuple) and has_slice(key):
+            return self.tuple_text([self.subkey(e) for e in key.elts])
+        return self.expr(key)
 
     def key(self, key):
         """Subscript key text, slices allowed."""

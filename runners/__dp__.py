@@ -214,3 +214,8 @@ def with_defaults(fn, defaults, kwdefaults):
     fn.__defaults__ = defaults
     fn.__kwdefaults__ = kwdefaults
     return fn
+
+
+# `a[lower:upper:step]` is `getitem(a, slice(lower, upper, step))` (and
+# setitem / delitem), None standing for a part left out.
+slice = _builtins.slice

@@ -217,6 +217,77 @@ def lambdas_in_class():
         g = staticmethod(lambda: C.x)
     return C().f(), C.g(), C.f.__qualname__, C.g.__qualname__
 '''),
+    "subscripts": ((3, 8), '''
+TABLE = {}
+TABLE["k"] = [1, 2, 3, 4]
+del TABLE["k"][:1]
+
+class Log:
+    def __init__(self):
+        self.calls = []
+    def __getitem__(self, key):
+        self.calls.append(("get", key))
+        return 10
+    def __setitem__(self, key, value):
+        self.calls.append(("set", key, value))
+    def __delitem__(self, key):
+        self.calls.append(("del", key))
+
+def slices():
+    a = list(range(10))
+    b = a[2:8:2], a[:3], a[7:], a[::-1], a[-2:]
+    a[1:3] = "xy"
+    del a[::3]
+    a[:0] = [0]
+    return a, b, TABLE
+
+def extended_slices():
+    log = Log()
+    log[1:2, ...] = 5
+    del log[::2, 3]
+    log[1:2, 3] += 1
+    return log[:, 1:], log.calls
+
+def store_order():
+    calls = []
+    def v(x):
+        calls.append(x)
+        return x
+    d = {}
+    d[v("key")] = v("value")
+    v(d)[v("k2")] = x = v("v2")
+    log = Log()
+    v(log)[v("k3")] += v(1)
+    v(log)[v(1):v(2)] = v("s")
+    del v(log)[v(3):]
+    return d, x, calls, log.calls
+
+def store_errors():
+    out = []
+    for thunk in (lambda: [][0:1:0], lambda: (1, 2)[::0]):
+        try:
+            thunk()
+        except Exception as e:
+            out.append((type(e).__name__, str(e)))
+    t = (1, 2)
+    try:
+        t[0] = 5
+    except TypeError as e:
+        out.append(str(e))
+    try:
+        del t[:1]
+    except TypeError as e:
+        out.append(str(e))
+    return out
+
+def store_in_class():
+    class C:
+        ns = {}
+        ns["a"] = len(ns)
+        ns["b":"c"] = 1 if False else None
+        del ns["a"]
+    return C.ns
+'''),
     "locals_exec": ((3, 8), '''
 def loc():
     a = 1

@@ -22,23 +22,42 @@ Translated:
   * operators: binary, unary, augmented assignment, single comparisons, and
     chained ones with name / constant middle operands -> `__dp__.add(a, b)`
     & co.  (`and`, `or`, `x if c else y` are kept: they short-circuit.)
-  * subscripts without slices -> getitem / delitem, and setitem where the
-    evaluation order cannot tell; list / set / dict displays ->
-    `__dp__.list((...))`, `__dp__.set((...))`, `__dp__.dict(((k, v), ...))`.
-  * lambdas keep their form, wrapped in update_fn where the renamed
-    enclosing functions would change their __qualname__.
-At module level the helper functions never outlive their statement (the
-runner calls every module-level function): `del` in a `finally`.
+  * subscripts -> getitem / setitem / delitem, a slice `a:b:c` becoming
+    `__dp__.slice(a, b, c)` (None for a part left out); a store whose
+    value or target runs code goes through a `_dp_value_N` temporary so
+    that the value is evaluated first, as in the source (`obj[key] op= v`
+    evaluates obj and key once, into two temporaries); list / set / dict
+    displays -> `__dp__.list((...))`, `__dp__.set((...))`,
+    `__dp__.dict(((k, v), ...))`.
+  * lambdas -> `def _dp_lambda_N(ARGS): return BODY` before the statement,
+    with `__name__ = "<lambda>"` and the source's `__qualname__` (the
+    seed's helper convention); defaults other than constants are given by
+    `__dp__.with_defaults(_dp_lambda_N, ...)` where the lambda was.  In a
+    function or the module the helper is deleted after its statement.
+    Lambdas stay lambdas where no statement can hold the helper: in
+    comprehensions, match guards, and class bodies kept as classes (wrapped
+    in update_fn where the renamed functions would change their
+    __qualname__), and are listed.
+  * a class's `__module__` is read as CPython reads it: `global __name__`
+    in the helper unless __name__ is free in the class; with bases or
+    keywords the namespace gets `__annotations__` only when __prepare__
+    did not supply one (`__dp__.setup_annotations`).
+Temporaries (`_dp_lambda_N`, `_dp_value_N`) are deleted after their
+statement (not after return / raise); at module level in a `finally`, so
+that none outlives its statement (the runner calls every module-level
+function).
 
-Everything else (comprehensions, generator expressions, lambdas, f-strings,
-for / with / try / import / match / assert / yield / await / walrus, slices,
-...) is re-emitted as it was and listed by desugar() as (line, construct).
+Everything else (comprehensions, generator expressions, f-strings,
+for / with / try / import / match / assert / yield / await / walrus, ...)
+is re-emitted as it was and listed by desugar() as (line, construct).
 Source that parses but does not compile is returned unchanged (listed).
+See docs/desugar.md for the conventions.
 
 Usage: python host/desugar.py FILE|-   (translation on stdout, the
 untranslated constructs as `untranslated: LINE: CONSTRUCT` lines on stderr;
 exit status 1 when the source does not parse), or
        python host/desugar.py --batch   (the harness: many sources, NDJSON).  Python 3.8+, stdlib `ast`
+(and `symtable`)
 only (no ast.unparse).
 """
 import ast
@@ -232,6 +251,31 @@ def declared_globals(body):
     return {name for s in scope_statements(body) if isinstance(s, ast.Global) for name in s.names}
 
 
+def free_name_classes(source, name):
+    """(line, class name) of the classes of source in which name is a free
+    variable (the compiler's own analysis, module symtable; where there is
+    no symtable module, as on PyPy, the classes whose body or nested
+    functions read name)."""
+    try:
+        import symtable
+    except ImportError:
+        return {(c.lineno, c.name) for c in ast.walk(ast.parse(source)) if isinstance(c, ast.ClassDef)
+                and any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+                        for n in ast.walk(c))}
+    found = set()
+    todo = [symtable.symtable(source, "<source>", "exec")]
+    while todo:
+        table = todo.pop()
+        if table.get_type() == "class":
+            try:
+                if table.lookup(name).is_free():
+                    found.add((table.get_lineno(), table.get_name()))
+            except KeyError:
+                pass
+        todo += table.get_children()
+    return found
+
+
 class _Scope(object):
     """One scope of the source while translating.
 
@@ -268,6 +312,22 @@ class _Translator(object):
             isinstance(s, ast.ImportFrom) and s.module == "__future__"
             and any(a.name == "annotations" for a in s.names) for s in tree.body)
         self.frames = self.uses_frames(tree)
+        # A class body's __module__ is `__name__` read as the body reads
+        # names: when __name__ is free in the class (the body, or a function
+        # in it, reads an enclosing function's __name__), from the namespace
+        # then that closure; otherwise (LOAD_NAME) from the namespace, the
+        # module's globals, the builtins, never from a function's local
+        # __name__.  Where some scope binds __name__, the helper of a class
+        # in which it is not free reads it `global` (the seed's classes have
+        # no such scope, hence the plain helper).
+        self.binds_dunder_name = any(
+            (isinstance(n, ast.Name) and n.id == "__name__" and not isinstance(n.ctx, ast.Load))
+            or (isinstance(n, ast.arg) and n.arg == "__name__")
+            or (isinstance(n, DEFS + (ast.ClassDef,)) and n.name == "__name__")
+            or (isinstance(n, ast.alias) and (n.asname or n.name) == "__name__")
+            or (isinstance(n, (ast.Global, ast.Nonlocal)) and "__name__" in n.names)
+            for n in ast.walk(tree))
+        self.free_dunder_name = free_name_classes(source, "__name__") if self.binds_dunder_name else set()
         self.scopes = [_Scope("module", "", "", declared_globals(tree.body))]
 
     # ------------------------------------------------------------------ output
@@ -438,11 +498,17 @@ class _Translator(object):
         bound |= {st.name for st in scope_statements(s.body) if isinstance(st, DEFS + (ast.ClassDef,))}
         self.scopes.append(_Scope("nsclass", qual + ".", ct, bound=bound,
                                   helper_qual=scope.prefix + "<lambda>"))
-        module = self.lookup("__name__")
+        module = self.lookup("__name__", self.binds_dunder_name
+                             and (s.lineno, s.name) not in self.free_dunder_name)
         self.flush(d + 2)
         self.out(d + 2, "_dp_class_ns.__module__ = " + module)
         self.out(d + 2, "_dp_class_ns.__qualname__ = " + literal(qual))
-        self.out(d + 2, "_dp_class_ns.__annotations__ = __dp__.dict()")
+        if s.bases or s.keywords:
+            # a metaclass's __prepare__ may supply __annotations__: keep it
+            # (SETUP_ANNOTATIONS); type's own namespace starts empty
+            self.out(d + 2, "__dp__.setup_annotations(_dp_class_ns)")
+        else:
+            self.out(d + 2, "_dp_class_ns.__annotations__ = __dp__.dict()")
         body = s.body
         if has_docstring(body):
             self.out(d + 2, "_dp_class_ns.__doc__ = " + literal(body[0].value.value))
@@ -869,13 +935,14 @@ class _Translator(object):
     def tuple_text(self, items):
         return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
-    def lookup(self, name):
-        """A name read in a translated class body."""
+    def lookup(self, name, global_only=False):
+        """A name read in a translated class body (global_only: LOAD_NAME
+        without the enclosing functions, as for the implicit __name__)."""
         self.counter += 1
         helper = "_dp_lambda_%d" % self.counter
         ns = self.scope
         self.pending += [(0, None), (0, "def %s():" % helper)]
-        if name in ns.bound:  # the body stores it: CPython skips enclosing functions
+        if name in ns.bound or global_only:  # CPython skips enclosing functions
             self.pending.append((1, "global " + name))
         self.pending += [(1, "return " + name), (0, helper + '.__name__ = "<lambda>"'),
                          (0, helper + ".__qualname__ = " + literal(ns.helper_qual))]

@@ -219,3 +219,16 @@ def with_defaults(fn, defaults, kwdefaults):
 # `a[lower:upper:step]` is `getitem(a, slice(lower, upper, step))` (and
 # setitem / delitem), None standing for a part left out.
 slice = _builtins.slice
+
+
+def setup_annotations(ns):
+    """SETUP_ANNOTATIONS in a class body: an `__annotations__` dict in the
+    namespace unless the mapping already has one (a metaclass's __prepare__
+    may supply it).  Only KeyError counts as missing, as in CPython."""
+    mapping = ns._namespace
+    try:
+        mapping["__annotations__"]
+        return
+    except KeyError:
+        pass
+    mapping["__annotations__"] = _builtins.dict()

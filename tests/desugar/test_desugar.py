@@ -269,6 +269,68 @@ class SubscriptTest(unittest.TestCase):
                       "__dp__.iadd(__dp__.getitem(_dp_value_1, _dp_value_2), v()))\n", text)
 
 
+@unittest.skipIf(__dp__ is None, "runners/__dp__.py not importable")
+class ClassDefectsTest(unittest.TestCase):
+    """A class's __module__ and a __prepare__ that supplies __annotations__."""
+
+    def same(self, source):
+        text, untranslated = desugar.desugar(source)
+        self.assertEqual(untranslated, [])
+        self.assertIn("__dp__.create_class(", text)
+        self.assertEqual(run(text, __dp__), run(source))
+        return text
+
+    def test_module_is_the_global_name_not_a_local_one(self):
+        text = self.same("def f():\n"
+                         "    __name__ = 'local'\n"
+                         "    class D:\n"
+                         "        pass\n"
+                         "    return D.__module__\n")
+        self.assertIn("                global __name__\n                return __name__\n", text)
+        self.assertEqual(dict((r[0], r[1]) for r in run(text, __dp__))["f"], ("return", "__case__"))
+
+    def test_module_follows_a_free_name(self):
+        # __name__ free in the class (read by the body or a method): the closure
+        text = self.same("def f():\n"
+                         "    __name__ = 'local'\n"
+                         "    class D:\n"
+                         "        def m(self):\n"
+                         "            return __name__\n"
+                         "    class E:\n"
+                         "        seen = __name__\n"
+                         "    class F:\n"
+                         "        pass\n"
+                         "    return D.__module__, E.__module__, F.__module__\n")
+        self.assertEqual(text.count("global __name__"), 1)
+        self.assertEqual(dict((r[0], r[1]) for r in run(text, __dp__))["f"],
+                         ("return", ("tuple", ["local", "local", "__case__"])))
+
+    def test_prepare_annotations_are_kept(self):
+        text = self.same("class Meta(type):\n"
+                         "    @classmethod\n"
+                         "    def __prepare__(mcls, name, bases, **kwds):\n"
+                         "        return {'__annotations__': {'pre': 1}}\n"
+                         "def f():\n"
+                         "    class C(metaclass=Meta):\n"
+                         "        x: int\n"
+                         "    class D(C):\n"
+                         "        pass\n"
+                         "    return C.__dict__['__annotations__'], D.__dict__['__annotations__']\n")
+        self.assertIn("__dp__.setup_annotations(_dp_class_ns)", text)
+        self.assertEqual(dict((r[0], r[1]) for r in run(text, __dp__))["f"],
+                         ("return", ("tuple", [("dict", [("pre", 1), ("x", ("class", "int"))]),
+                                               ("dict", [("pre", 1)])])))
+
+    def test_setup_annotations_only_fills_a_missing_key(self):
+        class Missing(dict):
+            def __missing__(self, key):
+                return "from __missing__"
+        for mapping, expected in (({}, {}), ({"__annotations__": 5}, 5),
+                                  (Missing(), None)):
+            __dp__.setup_annotations(__dp__.ClassNamespace(mapping))
+            self.assertEqual(mapping.get("__annotations__"), expected)
+
+
 class BadInputTest(unittest.TestCase):
     def cli(self, *args, **kwargs):
         return subprocess.run([sys.executable, os.path.join(HOST, "desugar.py")] + list(args),

@@ -57,8 +57,7 @@ Usage: python host/desugar.py FILE|-   (translation on stdout, the
 untranslated constructs as `untranslated: LINE: CONSTRUCT` lines on stderr;
 exit status 1 when the source does not parse), or
        python host/desugar.py --batch   (the harness: many sources, NDJSON).  Python 3.8+, stdlib `ast`
-(and `symtable`)
-only (no ast.unparse).
+and `symtable` only (no ast.unparse).
 """
 import ast
 import sys

@@ -22,24 +22,42 @@ Translated:
   * operators: binary, unary, augmented assignment, single comparisons, and
     chained ones with name / constant middle operands -> `__dp__.add(a, b)`
     & co.  (`and`, `or`, `x if c else y` are kept: they short-circuit.)
-  * subscripts without slices -> getitem / delitem, and setitem where the
-    evaluation order cannot tell; list / set / dict displays ->
-    `__dp__.list((...))`, `__dp__.set((...))`, `__dp__.dict(((k, v), ...))`.
-  * lambdas keep their form, wrapped in update_fn where the renamed
-    enclosing functions would change their __qualname__.
-At module level the helper functions never outlive their statement (the
-runner calls every module-level function): `del` in a `finally`.
+  * subscripts -> getitem / setitem / delitem, a slice `a:b:c` becoming
+    `__dp__.slice(a, b, c)` (None for a part left out); a store whose
+    value or target runs code goes through a `_dp_value_N` temporary so
+    that the value is evaluated first, as in the source (`obj[key] op= v`
+    evaluates obj and key once, into two temporaries); list / set / dict
+    displays -> `__dp__.list((...))`, `__dp__.set((...))`,
+    `__dp__.dict(((k, v), ...))`.
+  * lambdas -> `def _dp_lambda_N(ARGS): return BODY` before the statement,
+    with `__name__ = "<lambda>"` and the source's `__qualname__` (the
+    seed's helper convention); defaults other than constants are given by
+    `__dp__.with_defaults(_dp_lambda_N, ...)` where the lambda was.  In a
+    function or the module the helper is deleted after its statement.
+    Lambdas stay lambdas where no statement can hold the helper: in
+    comprehensions, match guards, and class bodies kept as classes (wrapped
+    in update_fn where the renamed functions would change their
+    __qualname__), and are listed.
+  * a class's `__module__` is read as CPython reads it: `global __name__`
+    in the helper unless __name__ is free in the class; with bases or
+    keywords the namespace gets `__annotations__` only when __prepare__
+    did not supply one (`__dp__.setup_annotations`).
+Temporaries (`_dp_lambda_N`, `_dp_value_N`) are deleted after their
+statement (not after return / raise); at module level in a `finally`, so
+that none outlives its statement (the runner calls every module-level
+function).
 
-Everything else (comprehensions, generator expressions, lambdas, f-strings,
-for / with / try / import / match / assert / yield / await / walrus, slices,
-...) is re-emitted as it was and listed by desugar() as (line, construct).
+Everything else (comprehensions, generator expressions, f-strings,
+for / with / try / import / match / assert / yield / await / walrus, ...)
+is re-emitted as it was and listed by desugar() as (line, construct).
 Source that parses but does not compile is returned unchanged (listed).
+See docs/desugar.md for the conventions.
 
 Usage: python host/desugar.py FILE|-   (translation on stdout, the
 untranslated constructs as `untranslated: LINE: CONSTRUCT` lines on stderr;
 exit status 1 when the source does not parse), or
        python host/desugar.py --batch   (the harness: many sources, NDJSON).  Python 3.8+, stdlib `ast`
-only (no ast.unparse).
+and `symtable` only (no ast.unparse).
 """
 import ast
 import sys
@@ -144,6 +162,15 @@ def has_slice(key):
         isinstance(key, ast.Tuple) and any(isinstance(e, ast.Slice) for e in key.elts))
 
 
+def key_parts(key):
+    """The expressions a subscript key evaluates (a slice's bounds and step)."""
+    if isinstance(key, ast.Slice):
+        return [x for x in (key.lower, key.upper, key.step) if x is not None]
+    if isinstance(key, ast.Tuple) and has_slice(key):
+        return [x for e in key.elts for x in key_parts(e)]
+    return [key]
+
+
 def is_inert(node):
     """Evaluating node runs no user code: a constant, a name, a tuple of
     those, or locals().  (It may still see a name rebound by other code.)"""
@@ -223,6 +250,31 @@ def declared_globals(body):
     return {name for s in scope_statements(body) if isinstance(s, ast.Global) for name in s.names}
 
 
+def free_name_classes(source, name):
+    """(line, class name) of the classes of source in which name is a free
+    variable (the compiler's own analysis, module symtable; where there is
+    no symtable module, as on PyPy, the classes whose body or nested
+    functions read name)."""
+    try:
+        import symtable
+    except ImportError:
+        return {(c.lineno, c.name) for c in ast.walk(ast.parse(source)) if isinstance(c, ast.ClassDef)
+                and any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+                        for n in ast.walk(c))}
+    found = set()
+    todo = [symtable.symtable(source, "<source>", "exec")]
+    while todo:
+        table = todo.pop()
+        if table.get_type() == "class":
+            try:
+                if table.lookup(name).is_free():
+                    found.add((table.get_lineno(), table.get_name()))
+            except KeyError:
+                pass
+        todo += table.get_children()
+    return found
+
+
 class _Scope(object):
     """One scope of the source while translating.
 
@@ -246,6 +298,12 @@ class _Translator(object):
         self.lines = []
         self.pending = []  # helper lines (relative depth, text or None) for the next statement
         self.counter = 0  # _dp_lambda_N numbering, module-wide
+        self.values = 0  # _dp_value_N numbering (subscript stores), module-wide
+        # Temporaries of the statement being emitted, deleted after it (see
+        # block()); stmt_start: where its own lines begin, after its helpers.
+        self.stmt_temps = []
+        self.stmt_start = None
+        self.keep_lambdas = None  # why lambdas are kept as they are here (match guards)
         self.notes = set()
         self.quote = '"'
         self.raw = False  # emit without translating (unevaluated annotations, patterns)
@@ -253,6 +311,22 @@ class _Translator(object):
             isinstance(s, ast.ImportFrom) and s.module == "__future__"
             and any(a.name == "annotations" for a in s.names) for s in tree.body)
         self.frames = self.uses_frames(tree)
+        # A class body's __module__ is `__name__` read as the body reads
+        # names: when __name__ is free in the class (the body, or a function
+        # in it, reads an enclosing function's __name__), from the namespace
+        # then that closure; otherwise (LOAD_NAME) from the namespace, the
+        # module's globals, the builtins, never from a function's local
+        # __name__.  Where some scope binds __name__, the helper of a class
+        # in which it is not free reads it `global` (the seed's classes have
+        # no such scope, hence the plain helper).
+        self.binds_dunder_name = any(
+            (isinstance(n, ast.Name) and n.id == "__name__" and not isinstance(n.ctx, ast.Load))
+            or (isinstance(n, ast.arg) and n.arg == "__name__")
+            or (isinstance(n, DEFS + (ast.ClassDef,)) and n.name == "__name__")
+            or (isinstance(n, ast.alias) and (n.asname or n.name) == "__name__")
+            or (isinstance(n, (ast.Global, ast.Nonlocal)) and "__name__" in n.names)
+            for n in ast.walk(tree))
+        self.free_dunder_name = free_name_classes(source, "__name__") if self.binds_dunder_name else set()
         self.scopes = [_Scope("module", "", "", declared_globals(tree.body))]
 
     # ------------------------------------------------------------------ output
@@ -276,6 +350,8 @@ class _Translator(object):
             else:
                 self.out(depth + rel, text)
         self.pending = []
+        if self.stmt_start is None:
+            self.stmt_start = len(self.lines)
 
     def note(self, node, construct):
         if not self.raw:
@@ -292,7 +368,33 @@ class _Translator(object):
 
     def block(self, body, depth):
         for stmt in body:
+            outer = (self.stmt_temps, self.stmt_start)
+            self.stmt_temps, self.stmt_start = [], None
             getattr(self, "s_" + type(stmt).__name__, self.s_unknown)(stmt, depth)
+            if self.stmt_temps and not isinstance(stmt, (ast.Return, ast.Raise)):
+                self.release(depth)  # (after return / raise it would never run)
+            self.stmt_temps, self.stmt_start = outer
+
+    def temp(self, name):
+        """name (a _dp_lambda_N or _dp_value_N) is deleted after the statement,
+        where it would be a variable the user can see: in a function or the
+        module (a class builder's locals are the translation's own)."""
+        if self.scope.kind in ("function", "module"):
+            self.stmt_temps.append(name)
+
+    def release(self, d):
+        """`del` the statement's temporaries after it; at module level in a
+        `finally`, so that none outlives the statement."""
+        start = self.stmt_start if self.stmt_start is not None else len(self.lines)
+        # (not around a multi-line f-string copied from the source: its
+        # continuation lines cannot be indented)
+        if self.scope.kind == "module" and not any("\n" in x for x in self.lines[start:]):
+            self.lines[start:] = ["    " * d + "try:"] + ["    " + x if x else x
+                                                         for x in self.lines[start:]]
+            self.out(d, "finally:")
+            d += 1
+        for name in self.stmt_temps:
+            self.out(d, "del " + name)
 
     def s_unknown(self, s, d):
         raise DesugarError("line %s: cannot emit %s" % (s.lineno, type(s).__name__))
@@ -395,11 +497,17 @@ class _Translator(object):
         bound |= {st.name for st in scope_statements(s.body) if isinstance(st, DEFS + (ast.ClassDef,))}
         self.scopes.append(_Scope("nsclass", qual + ".", ct, bound=bound,
                                   helper_qual=scope.prefix + "<lambda>"))
-        module = self.lookup("__name__")
+        module = self.lookup("__name__", self.binds_dunder_name
+                             and (s.lineno, s.name) not in self.free_dunder_name)
         self.flush(d + 2)
         self.out(d + 2, "_dp_class_ns.__module__ = " + module)
         self.out(d + 2, "_dp_class_ns.__qualname__ = " + literal(qual))
-        self.out(d + 2, "_dp_class_ns.__annotations__ = __dp__.dict()")
+        if s.bases or s.keywords:
+            # a metaclass's __prepare__ may supply __annotations__: keep it
+            # (SETUP_ANNOTATIONS); type's own namespace starts empty
+            self.out(d + 2, "__dp__.setup_annotations(_dp_class_ns)")
+        else:
+            self.out(d + 2, "_dp_class_ns.__annotations__ = __dp__.dict()")
         body = s.body
         if has_docstring(body):
             self.out(d + 2, "_dp_class_ns.__doc__ = " + literal(body[0].value.value))
@@ -407,12 +515,16 @@ class _Translator(object):
         self.block(body, d + 2)
         self.scopes.pop()
         # bases, keywords and decorators are evaluated in the enclosing scope
+        # (bases and keywords inside the create_class def: their helpers are
+        # its locals, not temporaries to delete after the statement)
+        temps = len(self.stmt_temps)
         bases = self.tuple_text([self.expr(b) for b in s.bases])
         kwds = "None"
         if s.keywords:
             kwds = self.expr(ast.Dict(keys=[None if k.arg is None else ast.Constant(value=k.arg)
                                             for k in s.keywords],
                                       values=[k.value for k in s.keywords], lineno=s.lineno))
+        del self.stmt_temps[temps:]
         self.flush(d + 1)
         self.out(d + 1, "return __dp__.create_class(%s, _dp_ns_builder, %s, %s)"
                  % (literal(s.name), bases, kwds))
@@ -455,19 +567,44 @@ class _Translator(object):
 
     def s_Delete(self, s, d):
         for t in s.targets:  # one statement per target keeps the order
-            if isinstance(t, ast.Subscript) and not has_slice(slice_key(t)):
-                text = "__dp__.delitem(%s, %s)" % (self.expr(t.value), self.expr(slice_key(t)))
+            if isinstance(t, ast.Subscript) and not self.raw:
+                text = self.call("delitem", self.expr(t.value), self.subkey(slice_key(t)))
             else:
                 text = "del " + self.target(t)
             self.flush(d)
             self.out(d, text)
 
+    def value_temp(self):
+        """A new `_dp_value_N` temporary (deleted after the statement)."""
+        self.values += 1
+        name = "_dp_value_%d" % self.values
+        self.temp(name)
+        return name
+
     def s_Assign(self, s, d):
         t = s.targets[0]
-        if (len(s.targets) == 1 and isinstance(t, ast.Subscript) and not has_slice(slice_key(t))
-                and movable(s.value, t.value, slice_key(t))):
-            text = "__dp__.setitem(%s, %s, %s)" % (self.expr(t.value), self.expr(slice_key(t)),
-                                                   self.expr(s.value))
+        subscripts = [x for x in s.targets if isinstance(x, ast.Subscript)]
+        if (len(s.targets) == 1 and subscripts
+                and movable(s.value, t.value, *key_parts(slice_key(t)))):
+            text = self.call("setitem", self.expr(t.value), self.subkey(slice_key(t)),
+                             self.expr(s.value))
+        elif subscripts and self.scope.kind != "class" and all(
+                isinstance(x, (ast.Name, ast.Attribute, ast.Subscript)) for x in s.targets):
+            # The value first (into a temporary), then each target in turn.
+            value = self.expr(s.value, P_TEST)
+            temp = self.value_temp()
+            stores = []
+            for x in s.targets:
+                if isinstance(x, ast.Subscript):
+                    stores.append(self.call("setitem", self.expr(x.value), self.subkey(slice_key(x)),
+                                            temp))
+                else:
+                    stores.append(self.target(x) + " = " + temp)
+            self.flush(d)
+            self.out(d, temp + " = " + value)
+            for text in stores:
+                self.out(d, text)
+            return
         else:
             targets = [self.target(x) for x in s.targets]
             text = " = ".join(targets + [self.expr(s.value, P_TEST)])
@@ -485,11 +622,21 @@ class _Translator(object):
         elif isinstance(t, ast.Attribute) and is_inert(t.value) and is_inert(s.value):
             load = ast.Attribute(value=t.value, attr=t.attr, ctx=ast.Load())
             text = "%s = %s(%s, %s)" % (self.target(t), fn, self.expr(load), self.expr(s.value))
-        elif (isinstance(t, ast.Subscript) and not has_slice(slice_key(t))
-              and all(is_inert(x) for x in (t.value, slice_key(t), s.value))):
-            obj, key = self.expr(t.value), self.expr(slice_key(t))
+        elif (isinstance(t, ast.Subscript)
+              and all(is_inert(x) for x in [t.value, s.value] + key_parts(slice_key(t)))):
+            obj, key = self.expr(t.value), self.subkey(slice_key(t))
             text = "__dp__.setitem(%s, %s, %s(__dp__.getitem(%s, %s), %s))" % (
-                obj, key, fn, self.expr(t.value), self.expr(slice_key(t)), self.expr(s.value))
+                obj, key, fn, self.expr(t.value), self.subkey(slice_key(t)), self.expr(s.value))
+        elif isinstance(t, ast.Subscript) and self.scope.kind != "class":
+            # obj and key once, into temporaries: obj, key, getitem, value, op, setitem
+            obj, key = self.expr(t.value, P_TEST), self.subkey(slice_key(t))
+            temps = [self.value_temp(), self.value_temp()]
+            value = self.expr(s.value)
+            self.flush(d)
+            self.out(d, "%s = %s" % (temps[0], obj))
+            self.out(d, "%s = %s" % (temps[1], key))
+            text = "__dp__.setitem(%s, %s, %s(__dp__.getitem(%s, %s), %s))" % (
+                temps[0], temps[1], fn, temps[0], temps[1], value)
         else:
             self.note(s, "AugAssign")
             text = "%s %s= %s" % (self.target(t), BINPREC[type(s.op)][1], self.expr(s.value, P_TEST))
@@ -555,9 +702,10 @@ class _Translator(object):
         self.out(d, keyword + test + ":")
         self.block(s.body, d + 1)
         orelse = s.orelse
-        # elif, except in a translated class body where the test may need
-        # helpers, which cannot go between the branches: there `else: if`.
-        if len(orelse) == 1 and isinstance(orelse[0], ast.If) and self.scope.kind != "nsclass":
+        # elif, except where the test may need helpers (in a translated class
+        # body, or a lambda), which cannot go between the branches: `else: if`.
+        if len(orelse) == 1 and isinstance(orelse[0], ast.If) and self.scope.kind != "nsclass" \
+                and not any(isinstance(x, ast.Lambda) for x in scope_walk(orelse[0].test)):
             return self.s_If(orelse[0], d, "elif ")
         self.orelse(orelse, d)
 
@@ -649,7 +797,11 @@ class _Translator(object):
         self.flush(d)
         self.out(d, "match " + subject + ":")
         for case in s.cases:
-            guard = "" if case.guard is None else " if " + self.expr(case.guard)
+            saved, self.keep_lambdas = self.keep_lambdas, "in a match guard"
+            try:  # a guard has no place for helpers before it
+                guard = "" if case.guard is None else " if " + self.expr(case.guard)
+            finally:
+                self.keep_lambdas = saved
             self.out(d + 1, "case " + self.pattern(case.pattern) + guard + ":")
             self.block(case.body, d + 2)
 
@@ -782,13 +934,14 @@ class _Translator(object):
     def tuple_text(self, items):
         return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
-    def lookup(self, name):
-        """A name read in a translated class body."""
+    def lookup(self, name, global_only=False):
+        """A name read in a translated class body (global_only: LOAD_NAME
+        without the enclosing functions, as for the implicit __name__)."""
         self.counter += 1
         helper = "_dp_lambda_%d" % self.counter
         ns = self.scope
         self.pending += [(0, None), (0, "def %s():" % helper)]
-        if name in ns.bound:  # the body stores it: CPython skips enclosing functions
+        if name in ns.bound or global_only:  # CPython skips enclosing functions
             self.pending.append((1, "global " + name))
         self.pending += [(1, "return " + name), (0, helper + '.__name__ = "<lambda>"'),
                          (0, helper + ".__qualname__ = " + literal(ns.helper_qual))]
@@ -866,17 +1019,60 @@ class _Translator(object):
         return "(%s := %s)" % (self.target(n.target), self.expr(n.value, P_TEST))
 
     def e_Lambda(self, n, prec):
-        self.note(n, "Lambda")
+        """`lambda ARGS: BODY` -> a `def _dp_lambda_N(ARGS): return BODY` helper
+        before the statement, named as the lambda (__name__, __qualname__),
+        deleted after the statement in a function or the module.  Defaults
+        other than constants are evaluated where the lambda was, by
+        `__dp__.with_defaults(_dp_lambda_N, (DEFAULTS,), KWDEFAULTS)`."""
         scope = self.scope
-        args = self.arguments(n.args, False)  # defaults: enclosing scope
-        inner = lambda p: None if p is None else p + "<lambda>.<locals>."
-        self.scopes.append(_Scope("lambda", inner(scope.prefix), inner(scope.ct_prefix)))
-        text = "lambda" + (" " + args if args else "") + ": " + self.expr(n.body, P_TEST)
+        why = self.keep_lambdas or {"comp": "in a comprehension", "genexp": "in a comprehension",
+                                    "class": "in a class kept as a class"}.get(scope.kind)
+        if self.raw or why:
+            self.note(n, "Lambda (%s)" % why if why else "Lambda")
+            args = self.arguments(n.args, False)  # defaults: enclosing scope
+            inner = lambda p: None if p is None else p + "<lambda>.<locals>."
+            self.scopes.append(_Scope("lambda", inner(scope.prefix), inner(scope.ct_prefix)))
+            saved, self.keep_lambdas = self.keep_lambdas, why or self.keep_lambdas
+            try:  # a lambda in it stays a lambda too
+                text = "lambda" + (" " + args if args else "") + ": " + self.expr(n.body, P_TEST)
+            finally:
+                self.keep_lambdas = saved
+            self.scopes.pop()
+            if not self.raw and scope.prefix is not None and scope.prefix != scope.ct_prefix:
+                # in renamed functions the compiler's __qualname__ would differ
+                return self.call("update_fn", text, literal(scope.prefix[:-1] or None, self.quote),
+                                 self.lit("<lambda>"))
+            return self.paren(text, prec > P_TEST)
+        a = n.args
+        constant = lambda e: e is None or isinstance(e, ast.Constant) or (
+            isinstance(e, ast.UnaryOp) and is_number(e.operand))
+        inline = all(map(constant, a.defaults + a.kw_defaults))
+        if not inline:  # the defaults, in order, where the lambda was
+            defaults = self.tuple_text([self.expr(e) for e in a.defaults]) if a.defaults else "None"
+            kw = [(arg.arg, e) for arg, e in zip(a.kwonlyargs, a.kw_defaults) if e is not None]
+            kwdefaults = self.call("dict", self.tuple_text(
+                [self.tuple_text([self.lit(k), self.expr(e)]) for k, e in kw])) if kw else "None"
+            a = ast.arguments(posonlyargs=list(getattr(a, "posonlyargs", [])), args=a.args,
+                              vararg=a.vararg, kwonlyargs=a.kwonlyargs,
+                              kw_defaults=[None] * len(a.kwonlyargs), kwarg=a.kwarg, defaults=[])
+        args = self.arguments(a, False)
+        self.counter += 1
+        helper = "_dp_lambda_%d" % self.counter
+        outer_pending, self.pending = self.pending, []
+        inner = lambda p, name: None if p is None else p + name + ".<locals>."
+        self.scopes.append(_Scope("lambda", inner(scope.prefix, "<lambda>"),
+                                  inner(scope.ct_prefix, helper)))
+        body = self.expr(n.body, P_TEST)
         self.scopes.pop()
-        if not self.raw and scope.prefix is not None and scope.prefix != scope.ct_prefix:
-            return self.call("update_fn", text, literal(scope.prefix[:-1] or None, self.quote),
-                             self.lit("<lambda>"))
-        return self.paren(text, prec > P_TEST)
+        lines = [(0, None), (0, "def %s(%s):" % (helper, args))]
+        lines += [(rel + 1, text) for rel, text in self.pending]
+        lines += [(1, "return " + body), (0, helper + '.__name__ = "<lambda>"'),
+                  (0, helper + ".__qualname__ = " + literal(scope.prefix + "<lambda>"))]
+        self.pending = outer_pending + lines
+        self.temp(helper)
+        if inline:
+            return helper
+        return self.call("with_defaults", helper, defaults, kwdefaults)
 
     def e_Await(self, n, prec):
         self.note(n, "Await")
@@ -919,11 +1115,19 @@ class _Translator(object):
 
     def e_Subscript(self, n, prec):
         key = slice_key(n)
-        if not self.raw and not has_slice(key):
-            return self.call("getitem", self.expr(n.value), self.expr(key))
-        if has_slice(key):
-            self.note(n, "Slice")
+        if not self.raw:
+            return self.call("getitem", self.expr(n.value), self.subkey(key))
         return self.expr(n.value, P_ATOM) + "[" + self.key(key) + "]"
+
+    def subkey(self, key):
+        """A subscript's key as an expression: `a:b:c` is `__dp__.slice(a, b, c)`
+        (None for a part left out), in a tuple as well (`a[1:2, 3]`)."""
+        if isinstance(key, ast.Slice):
+            return self.call("slice", *["None" if x is None else self.expr(x)
+                                        for x in (key.lower, key.upper, key.step)])
+        if isinstance(key, ast.Tuple) and has_slice(key):
+            return self.tuple_text([self.subkey(e) for e in key.elts])
+        return self.expr(key)
 
     def key(self, key):
         """Subscript key text, slices allowed."""
@@ -971,15 +1175,21 @@ class _Translator(object):
         self.note(n, "JoinedStr")
         if self.quote != '"':
             raise _Unsafe()  # an f-string inside an f-string: the outer one is copied
-        mark = (list(self.pending), self.counter, len(self.scopes))
+        mark = (list(self.pending), self.counter, len(self.scopes), len(self.stmt_temps),
+                self.values)
         self.quote = "'"
         try:
             return 'f"' + self.fstring_body(n.values) + '"'
         except _Unsafe:
             self.pending, self.counter = mark[:2]
             del self.scopes[mark[2]:]
+            del self.stmt_temps[mark[3]:]
+            self.values = mark[4]
         finally:
             self.quote = '"'
+        for x in ast.walk(n):  # what the copied text holds untranslated
+            if isinstance(x, ast.Lambda):
+                self.note(x, "Lambda (in an f-string copied as it is)")
         # Not expressible on 3.8 (backslashes, quotes): copy the source text.
         text = ast.get_source_segment(self.source, n)
         if text is None:

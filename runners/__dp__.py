@@ -205,3 +205,30 @@ def create_class(name, ns_builder, bases, kwds):
     if resolved is not bases:
         namespace["__orig_bases__"] = bases
     return meta(name, resolved, namespace, **kwds)
+
+
+def with_defaults(fn, defaults, kwdefaults):
+    """A lambda's defaults (a tuple or None) and keyword-only defaults (a
+    dict or None) given to its `_dp_lambda_N` def where the lambda was, so
+    that they are evaluated in the source's order.  Returns fn."""
+    fn.__defaults__ = defaults
+    fn.__kwdefaults__ = kwdefaults
+    return fn
+
+
+# `a[lower:upper:step]` is `getitem(a, slice(lower, upper, step))` (and
+# setitem / delitem), None standing for a part left out.
+slice = _builtins.slice
+
+
+def setup_annotations(ns):
+    """SETUP_ANNOTATIONS in a class body: an `__annotations__` dict in the
+    namespace unless the mapping already has one (a metaclass's __prepare__
+    may supply it).  Only KeyError counts as missing, as in CPython."""
+    mapping = ns._namespace
+    try:
+        mapping["__annotations__"]
+        return
+    except KeyError:
+        pass
+    mapping["__annotations__"] = _builtins.dict()

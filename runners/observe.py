@@ -50,6 +50,7 @@ import builtins as _builtins_module
 ENTRY_LIMIT = 200  # entries per list and top-level call; the rest are counted
 DP = "_dp_"  # prefix of the translation's internal names
 DP_FN = "_dp_fn_"  # a user's function, renamed by the translation
+DP_LAMBDA = "_dp_lambda_"  # a user's lambda, or a class body's lookup helper
 
 CPYTHON = sys.implementation.name == "cpython"
 # Read f_locals in a forked child (PyPy); CPython reads in process.
@@ -217,8 +218,11 @@ class TranslationMap:
         __dp__.create_class("NAME", ...) (read from the translation's
         syntax tree), and what the builder defines are that class's
         members (C.m, as in the source);
-      * any other `_dp_` part is the translation's machinery (helper
-        lambdas, the create_class def itself): it has no user qualname and
+      * `_dp_lambda_N` is a user's lambda, `<lambda>`, unless the
+        translation passes it to `__dp__.class_lookup(...)`: then it is a
+        class body's name-lookup helper, machinery;
+      * any other `_dp_` part is the translation's machinery (lookup
+        helpers, the create_class def itself): it has no user qualname and
         is reported apart, under translation_scopes / translation_frames.
     """
 
@@ -230,10 +234,17 @@ class TranslationMap:
         # or create_class def is not global itself.
         self.plain = {}
         self.plain_classes = set()  # create_class defs of classes declared global
+        self.lambdas = set()  # translation qualnames of the user's lambdas
+        self.lookups = set()  # names of the class_lookup helpers
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError):  # the compile step reports it
             return
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "class_lookup" and len(node.args) == 3
+                    and isinstance(node.args[2], ast.Name)):
+                self.lookups.add(node.args[2].id)
         for node in tree.body:
             self._visit(node, None, False)
 
@@ -252,6 +263,8 @@ class TranslationMap:
                         self.plain_classes.add(qualname)
             elif node.name.startswith(DP_FN) and node.name[len(DP_FN):] in declared_global:
                 self.plain[qualname] = node.name[len(DP_FN):]
+            elif node.name.startswith(DP_LAMBDA) and node.name not in self.lookups:
+                self.lambdas.add(qualname)
             inner_function = not isinstance(node, ast.ClassDef)
             inner_global = _global_names(node)
             for child in node.body:
@@ -286,6 +299,8 @@ class TranslationMap:
                 out = [self.plain[here]]
             elif part.startswith(DP_FN):
                 out.append(part[len(DP_FN):])
+            elif here in self.lambdas:
+                out.append("<lambda>")
             elif part.startswith(DP):
                 return None
             else:

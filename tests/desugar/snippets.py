@@ -164,6 +164,130 @@ def nested_qualnames():
         return b
     return a()(), a
 '''),
+    "lambdas": ((3, 8), '''
+import sys
+MODULE_LAMBDA = (lambda: sys._getframe().f_code.co_filename)()
+TOP = lambda: 0
+
+def late_binding_lambdas():
+    funcs = []
+    for i in range(3):
+        funcs.append(lambda: i)
+        funcs.append(lambda i=i, *, k=[i]: (i, k))
+    return [f() for f in funcs], [f.__qualname__ for f in funcs], [f.__name__ for f in funcs]
+
+def lambda_names():
+    g = lambda x, /, y=2, *a, z, **kw: lambda: (x, y, a, z, kw)
+    inner = g(1, z=3)
+    return g.__qualname__, inner.__qualname__, inner(), g.__defaults__, g.__kwdefaults__, TOP.__qualname__
+
+def lambda_defaults_order():
+    calls = []
+    def v(x):
+        calls.append(x)
+        return x
+    f = v("a")(lambda p=v(1), *, q=v(2): (p, q)) if v(True) else None
+    return f(), calls
+
+def lambda_in_elif():
+    x = 0
+    if x:
+        return "if"
+    elif (lambda: x == 0)():
+        return "elif"
+    return "else"
+
+def generator_lambda():
+    g = (lambda: (yield 1))()
+    first = next(g)
+    try:
+        g.send(5)
+    except StopIteration as e:
+        return first, e.value
+
+def lambda_locals():
+    f = lambda a, b=2: sorted(locals().items())
+    return f(1), sorted(k for k in locals() if not k.startswith("_dp_"))
+
+def lambdas_in_class():
+    k = "closure"
+    class C:
+        x = 1
+        f = lambda self, d=x: (d, k)
+        g = staticmethod(lambda: C.x)
+    return C().f(), C.g(), C.f.__qualname__, C.g.__qualname__
+'''),
+    "subscripts": ((3, 8), '''
+TABLE = {}
+TABLE["k"] = [1, 2, 3, 4]
+del TABLE["k"][:1]
+
+class Log:
+    def __init__(self):
+        self.calls = []
+    def __getitem__(self, key):
+        self.calls.append(("get", key))
+        return 10
+    def __setitem__(self, key, value):
+        self.calls.append(("set", key, value))
+    def __delitem__(self, key):
+        self.calls.append(("del", key))
+
+def slices():
+    a = list(range(10))
+    b = a[2:8:2], a[:3], a[7:], a[::-1], a[-2:]
+    a[1:3] = "xy"
+    del a[::3]
+    a[:0] = [0]
+    return a, b, TABLE
+
+def extended_slices():
+    log = Log()
+    log[1:2, ...] = 5
+    del log[::2, 3]
+    log[1:2, 3] += 1
+    return log[:, 1:], log.calls
+
+def store_order():
+    calls = []
+    def v(x):
+        calls.append(x)
+        return x
+    d = {}
+    d[v("key")] = v("value")
+    v(d)[v("k2")] = x = v("v2")
+    log = Log()
+    v(log)[v("k3")] += v(1)
+    v(log)[v(1):v(2)] = v("s")
+    del v(log)[v(3):]
+    return d, x, calls, log.calls
+
+def store_errors():
+    out = []
+    for thunk in (lambda: [][0:1:0], lambda: (1, 2)[::0]):
+        try:
+            thunk()
+        except Exception as e:
+            out.append((type(e).__name__, str(e)))
+    t = (1, 2)
+    try:
+        t[0] = 5
+    except TypeError as e:
+        out.append(str(e))
+    try:
+        del t[:1]
+    except TypeError as e:
+        out.append(str(e))
+    return out
+
+def store_in_class():
+    class C:
+        ns = {}
+        ns["a"] = len(ns)
+        ns["b":"c"] = 1 if False else None
+        del ns["a"]
+    return C.ns
+'''),
     "locals_exec": ((3, 8), '''
 def loc():
     a = 1

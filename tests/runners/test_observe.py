@@ -446,6 +446,13 @@ MAP_TRANSLATION = """\
 def _dp_fn_f():
 
     def _dp_fn_g():
+
+        def _dp_lambda_2(x):
+
+            def _dp_fn_h():
+                pass
+            return 0
+        _dp_lambda_2.__name__ = "<lambda>"
         return lambda: 0
 
     def _dp_create_class_f__locals__C():
@@ -454,6 +461,7 @@ def _dp_fn_f():
 
             def _dp_lambda_1():
                 return __name__
+            _dp_class_ns.__module__ = __dp__.class_lookup("__name__", _dp_class_ns, _dp_lambda_1)
 
             def _dp_fn_m(self):
 
@@ -493,6 +501,16 @@ class TranslationNames(unittest.TestCase):
         self.assertEqual(self.user("_dp_fn_f"), "f")
         self.assertEqual(self.user(F + "_dp_fn_g"), "f.<locals>.g")
         self.assertEqual(self.user(F + "_dp_fn_g.<locals>.<lambda>"), "f.<locals>.g.<locals>.<lambda>")
+
+    def test_user_lambdas(self):
+        # a _dp_lambda_N def that no class_lookup call is given is the user's lambda
+        self.assertEqual(self.user(F + "_dp_fn_g.<locals>._dp_lambda_2"), "f.<locals>.g.<locals>.<lambda>")
+        self.assertEqual(self.user(F + "_dp_fn_g.<locals>._dp_lambda_2.<locals>._dp_fn_h"),
+                         "f.<locals>.g.<locals>.<lambda>.<locals>.h")
+        self.assertEqual(self.user(F + "_dp_fn_g.<locals>._dp_lambda_2 #2"),
+                         "f.<locals>.g.<locals>.<lambda> #2")
+        # the same name elsewhere (no such def there) is still machinery
+        self.assertIsNone(self.user(F + "_dp_lambda_2"))
 
     def test_names_without_dp_parts_are_kept(self):
         for name in ("g", "K.km", "<lambda>", "f.<locals>.<genexpr>", "a.<locals>.b"):

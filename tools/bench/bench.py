@@ -187,16 +187,20 @@ def floor(root, builds, width, timeout):
 
 def pyconform_run(binaries, selection, cases, width, reports):
     """Each binary: one warm-up run, then one measured run, taken in turn (A, B, A, B) so
-    that both see the same machine.  {binary: (seconds, argv, summary lines)}."""
+    that both see the same machine; the first binary also with --isolation shared.
+    {(binary, extra options): (seconds, argv, summary lines)}."""
     done = {}
+    variants = [(binaries[0], ()), (binaries[0], ("--isolation", "shared"))]
+    variants += [(b, ()) for b in binaries[1:]]
     for attempt in ("warm-up", "measured"):
-        for pyconform in binaries:
-            argv = [pyconform, "run", "-q", "-j", str(width), "--reports", reports] + selection + cases
+        for pyconform, extra in variants:
+            argv = ([pyconform, "run", "-q", "-j", str(width), "--reports", reports] + list(extra)
+                    + selection + cases)
             secs, rc, out, err = timed_run(argv, None, None, None)
             if rc not in (0, 1):
                 sys.exit("bench: %s failed (exit %s): %s" % (q(argv), rc, err.decode()[-2000:]))
             summary = [line for line in out.decode().strip().splitlines() if line]
-            done[pyconform] = (secs, argv, summary)
+            done[(pyconform, extra)] = (secs, argv, summary)
     return done
 
 
@@ -430,13 +434,18 @@ def main():
         if "b" in o.parts:
             log("(b) pyconform run")
             runs = pyconform_run(binaries, selection, cases, o.j, os.path.join(work, "reports"))
-            b, run_argv, summary = runs[o.pyconform]
+            b, run_argv, summary = runs[(o.pyconform, ())]
             out.append("(b) pyconform run (one warm-up run first, not counted)")
             out.append("    %s" % q(run_argv))
             for line in summary:
                 out.append("    | %s" % line)
+            b_shared, shared_argv, shared_summary = runs[(o.pyconform, ("--isolation", "shared"))]
+            out.append("    the same with --isolation shared (no process per job), in turn with it:")
+            out.append("    %s" % q(shared_argv))
+            for line in shared_summary:
+                out.append("    | %s" % line)
             if o.baseline:
-                base_b, base_argv, base_summary = runs[o.baseline]
+                base_b, base_argv, base_summary = runs[(o.baseline, ())]
                 out.append("    baseline, run in turn with it: %s" % q(base_argv))
                 for line in base_summary:
                     out.append("    | %s" % line)
@@ -479,6 +488,9 @@ def main():
         if b is not None:
             out.append("    (b) pyconform run        %8.3f   %5.2fx the floor" % (
                 b, b / a) if a else "    (b) pyconform run        %8.3f" % b)
+        if b is not None:
+            out.append("    (b) --isolation shared   %8.3f   %s" % (
+                b_shared, "%5.2fx the floor" % (b_shared / a) if a else ""))
         if base_b is not None:
             out.append("    (b') baseline run        %8.3f   %s(b) is %.2fx the baseline" % (
                 base_b, "%5.2fx the floor; " % (base_b / a) if a else "", b / base_b))

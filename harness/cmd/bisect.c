@@ -114,19 +114,6 @@ int pc_bisect_find_case(const pc_caseset *cases, const char *file, const char *b
     return -1;
 }
 
-/* SIGINT, SIGTERM and SIGHUP blocked and read from a signalfd (as run does), or -1. */
-static int take_signals(void)
-{
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGHUP);
-    if (sigprocmask(SIG_BLOCK, &stop, NULL) != 0)
-        return -1;
-    return signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
-}
-
 /* The line of a build: implementation and traits ("cpython+wasm"). */
 static void line_of(const pc_interp *in, char *buf, size_t size)
 {
@@ -417,6 +404,24 @@ static int git(git_ctx *g, const char *dir, pc_buf *out, pc_error *err, const ch
     return 0;
 }
 
+/* The commit `rev` (given as `opt`) names in repo, its hash in out; as git(): 0, > 0
+ * stopped by a signal, < 0 with err set ("no such commit"). */
+static int resolve_rev(git_ctx *g, const char *repo, const char *opt, const char *rev, pc_buf *out,
+                       pc_error *err)
+{
+    char *spec = pc_asprintf(err, "%s^{commit}", rev);
+    int t;
+    if (!spec)
+        return -1;
+    t = git(g, repo, out, err, "rev-parse", "--verify", "--quiet", spec, NULL, NULL);
+    free(spec);
+    if (t < 0)
+        pc_fail(err, "%s: %s %s: no such commit", repo, opt, rev);
+    if (t == 0)
+        out->data[strcspn(out->data, "\n")] = '\0';
+    return t;
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
     (void)st;
@@ -702,33 +707,14 @@ static int git_bisect(const pc_options *o, const pc_paths *p, int stop_fd)
             pc_fail(&err, "%s: not a git repository", o->git);
         goto stopped_or_fail;
     }
+    if ((t = resolve_rev(&g, o->git, "--good", o->good, &out, &err)))
+        goto stopped_or_fail;
+    if (!(good.hash = pc_strdup(out.data, &err)))
+        goto fail;
+    if ((t = resolve_rev(&g, o->git, "--bad", o->bad, &out, &err)))
+        goto stopped_or_fail;
     {
-        char *rev = pc_asprintf(&err, "%s^{commit}", o->good);
-        if (!rev)
-            goto fail;
-        t = git(&g, o->git, &out, &err, "rev-parse", "--verify", "--quiet", rev, NULL, NULL);
-        free(rev);
-        if (t) {
-            if (t < 0)
-                pc_fail(&err, "%s: --good %s: no such commit", o->git, o->good);
-            goto stopped_or_fail;
-        }
-        out.data[strcspn(out.data, "\n")] = '\0';
-        if (!(good.hash = pc_strdup(out.data, &err)))
-            goto fail;
-    }
-    {
-        char *rev = pc_asprintf(&err, "%s^{commit}", o->bad), *range;
-        if (!rev)
-            goto fail;
-        t = git(&g, o->git, &out, &err, "rev-parse", "--verify", "--quiet", rev, NULL, NULL);
-        free(rev);
-        if (t) {
-            if (t < 0)
-                pc_fail(&err, "%s: --bad %s: no such commit", o->git, o->bad);
-            goto stopped_or_fail;
-        }
-        out.data[strcspn(out.data, "\n")] = '\0';
+        char *range;
         if (!(range = pc_asprintf(&err, "%s..%s", good.hash, out.data)))
             goto fail;
         t = git(&g, o->git, &out, &err, "log", "--reverse", "--ancestry-path", "--format=%H %s",
@@ -933,10 +919,8 @@ int pc_cmd_bisect(const pc_options *o, const pc_paths *p, int argc, char **argv)
     int fd, rc;
     (void)argc;
     (void)argv;
-    if ((fd = take_signals()) < 0) {
-        fprintf(stderr, "pyconform: cannot take over SIGINT/SIGTERM/SIGHUP: %s\n", strerror(errno));
+    if ((fd = pc_cmd_take_signals()) < 0)
         return PC_EXIT_USAGE;
-    }
     rc = o->git ? git_bisect(o, p, fd) : bisect_builds(o, p, fd);
     close(fd);
     return rc;

@@ -63,6 +63,11 @@ void pc_prepared_free(pc_prepared *pr);
 const char *pc_cmd_python(const pc_options *o);
 /* The stop signal waiting on a signalfd (read, so it is taken), or 0. */
 int pc_cmd_pending_signal(int stop_fd);
+/* Block SIGINT, SIGTERM and SIGHUP and return a signalfd that reads them, for the loops
+ * that wait on children to watch (they kill and reap every child, and the command still
+ * ends cleanly); -1 after saying why on stderr. The signals stay blocked after the fd is
+ * closed: one still pending must not undo the exit status. */
+int pc_cmd_take_signals(void);
 
 int pc_cmd_run(const pc_options *o, const pc_paths *p, int argc, char **argv); /* run, bless */
 int pc_cmd_interpreters(const pc_options *o, const pc_paths *p, int argc, char **argv);

@@ -1,6 +1,8 @@
 /* common.c - what every command needs: the cases and the interpreter registry loaded,
  * the host Python, a pending stop signal. Where things are (pc_paths) is paths.c. */
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +118,20 @@ static int prepare_selection(const pc_options *o, const pc_paths *p, pc_prepared
          pc_selection_apply(&out->select, &out->ex, &out->plan, err);
     free(latest);
     return rc ? -1 : 0;
+}
+
+int pc_cmd_take_signals(void)
+{
+    sigset_t stop;
+    int fd = -1;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
+    if (sigprocmask(SIG_BLOCK, &stop, NULL) != 0 ||
+        (fd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+        fprintf(stderr, "pyconform: cannot take over SIGINT/SIGTERM/SIGHUP: %s\n", strerror(errno));
+    return fd;
 }
 
 int pc_cmd_prepare(const pc_options *o, const pc_paths *p, int stop_fd, pc_prepared *out,

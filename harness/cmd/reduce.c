@@ -651,19 +651,11 @@ done:
 
 int pc_cmd_reduce(const pc_options *o, const pc_paths *p, int argc, char **argv)
 {
-    sigset_t stop;
-    int fd, rc;
+    int fd = pc_cmd_take_signals(), rc;
     (void)argc;
     (void)argv;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGHUP);
-    if (sigprocmask(SIG_BLOCK, &stop, NULL) != 0 ||
-        (fd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
-        fprintf(stderr, "pyconform: cannot take over SIGINT/SIGTERM/SIGHUP: %s\n", strerror(errno));
+    if (fd < 0)
         return PC_EXIT_USAGE;
-    }
     rc = reduce_block(o, p, fd);
     close(fd);
     return rc;

@@ -312,17 +312,9 @@ done:
  * same fd; nothing is left to kill by then. */
 int pc_cmd_run(const pc_options *o, const pc_paths *p, int argc, char **argv)
 {
-    sigset_t stop;
-    int fd, rc;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGHUP);
-    if (sigprocmask(SIG_BLOCK, &stop, NULL) != 0 ||
-        (fd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
-        fprintf(stderr, "pyconform: cannot take over SIGINT/SIGTERM/SIGHUP: %s\n", strerror(errno));
+    int fd = pc_cmd_take_signals(), rc;
+    if (fd < 0)
         return PC_EXIT_USAGE;
-    }
     rc = run_pipeline(o, p, argc, argv, fd);
     close(fd); /* the signals stay blocked: one still pending must not undo the exit code */
     return rc;

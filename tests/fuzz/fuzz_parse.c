@@ -68,7 +68,7 @@ static void check_block(const pc_caseset *set, size_t i, int max_line)
     CHECK(c->line >= 1 && c->line <= max_line && c->source_line == c->line + 1,
           "line %d, source_line %d", c->line, c->source_line);
     CHECK(c->source != NULL, "no source");
-    CHECK(c->nrequires <= PC_REQUIRES_MAX, "%zu requirements", c->nrequires);
+    CHECK(c->nrequires <= PC_REQUIRES_MAX, "%zu requirements", (size_t)c->nrequires);
     for (k = 0; k < c->nrequires; k++) {
         size_t q;
         for (q = 0; pc_capability_name(q) && pc_capability_name(q) != c->requires[k]; q++)
@@ -128,7 +128,7 @@ static void check_round_trip(const pc_caseset *set, size_t first)
               a->name);
         CHECK(!a->desugared || strcmp(a->desugared, b->desugared) == 0,
               "translation of '%s' changed", a->name);
-        CHECK(a->nrequires == b->nrequires && !memcmp(a->requires, b->requires, a->nrequires * sizeof *a->requires),
+        CHECK(a->nrequires == b->nrequires && (a->nrequires == 0 || !memcmp(a->requires, b->requires, a->nrequires * sizeof *a->requires)),
               "requires of '%s' changed", a->name);
     }
     pc_caseset_free(&again);

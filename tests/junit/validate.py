@@ -35,6 +35,9 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import Checks  # noqa: E402 - tests/checks.py, found through the path above
+
 CASE = r'''$ junit hang and crash
 import os
 import sys
@@ -62,19 +65,6 @@ FIRST = {"outcome": {"kind": "return", "value": 99}, "stdout": "",
 CHILD = {"PASS": None, "XFAIL": "skipped", "SKIP": "skipped", "FAIL": "failure",
          "XPASS": "failure", "DIVERGE": "failure", "TIMEOUT": "error", "CRASH": "error",
          "ERROR": "error", "NOT-RUN": "error"}
-
-
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def ok(self, cond, what):
-        if cond:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL: " + what)
-        return cond
 
 
 def make_case_set(src, work):

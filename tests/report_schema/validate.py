@@ -28,6 +28,9 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import Checks  # noqa: E402 - tests/checks.py, found through the path above
+
 try:
     import jsonschema
 except ImportError:
@@ -78,19 +81,6 @@ def make_case_set(src, work):
     with open(os.path.join(expected, "900_faults.json"), "w", encoding="utf-8") as f:
         json.dump({"schema": 1, "case_file": "900_faults.case", "cases": kept}, f, indent=1)
     return cases, expected
-
-
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def ok(self, cond, what):
-        if cond:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL: " + what)
-        return cond
 
 
 def semantic(doc, t):

@@ -29,19 +29,11 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import Checks  # noqa: E402 - tests/checks.py, found through the path above
+
 BUILDS = ("3.8", "3.12", "3.13")
 CASES = ("000_scope_locals.case", "002_pep667_deletion.case", "002_pep667_generators.case")
-
-
-class Checks:
-    def __init__(self):
-        self.failed = 0
-
-    def ok(self, cond, what):
-        print("%s %s" % ("ok  " if cond else "FAIL", what))
-        if not cond:
-            self.failed += 1
-        return cond
 
 
 def pyenv_builds():
@@ -150,7 +142,7 @@ def main():
     base = ["run", "-q", "-j", "2", "--reports", "reports", "--keep-reports", "0"]
     for b in builds:
         base += ["--interp", b]
-    t = Checks()
+    t = Checks(echo=True)
     print("builds: %s; cases: %s" % (", ".join(builds), ", ".join(CASES)))
 
     def one_run(name, extra, files=cases):

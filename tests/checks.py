@@ -1,0 +1,21 @@
+"""Named checks for the test scripts (standard library only): a failure is reported,
+not raised, so one script reports all of its problems at once, and its exit status
+comes from `failed`. With echo, every check prints "ok  " or "FAIL" and its name;
+without, only failures print."""
+
+
+class Checks:
+    def __init__(self, echo=False):
+        self.echo = echo
+        self.passed = self.failed = 0
+
+    def ok(self, cond, what):
+        if self.echo:
+            print("%s %s" % ("ok  " if cond else "FAIL", what))
+        elif not cond:
+            print("FAIL: " + what)
+        if cond:
+            self.passed += 1
+        else:
+            self.failed += 1
+        return cond

@@ -134,14 +134,15 @@ bool pc_selection_keeps(const pc_selection *s, const pc_case *kase, const char *
  * module-level `def`/`async def` lines defines, or one expected/ records. */
 static bool keeps_case(const pc_selection *s, const pc_expectations *ex, const pc_case *kase)
 {
-    const char *line, *fn;
+    const char *line, *next, *fn;
     pc_expect_iter it;
     if (pc_selection_keeps(s, kase, "<module>"))
         return true;
-    for (line = kase->source; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+    for (line = kase->source; line && *line; line = next ? next + 1 : NULL) {
         const char *p = line;
         char name[256];
         size_t n = 0;
+        next = strchr(line, '\n');
         if (!strncmp(p, "async ", 6))
             p += 6;
         if (strncmp(p, "def ", 4))

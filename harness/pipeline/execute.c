@@ -214,7 +214,9 @@ static int send_job(slot *s, const exec_ctx *x, pc_error *err)
 /* Take the next job of the slot, if any. */
 static int next_job(slot *s, const exec_ctx *x, pc_error *err)
 {
-    if (s->next >= s->njobs) {
+    /* once on_result asked for a halt, nothing new is sent: the pool stops this turn,
+     * and what was not sent is NOT-RUN, not killed half-way */
+    if (s->next >= s->njobs || *x->halt) {
         s->state = SLOT_READY;
         return 0;
     }

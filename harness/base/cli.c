@@ -106,6 +106,13 @@ static const char usage_run_opts[] =
     "                     jobs not finished are NOT-RUN and the report says the run was\n"
     "                     cut short (a case is judged when its last job has arrived)\n"
     "  --durations N      print the N slowest jobs at the end\n"
+    "  --retries N        rerun a job that gave an unexpected result in a fresh runner,\n"
+    "                     up to N times (N from 0; default 0), after the run; a result\n"
+    "                     that changes between attempts is FLAKY, one that is the same\n"
+    "                     every time keeps its verdict; every attempt is in the report\n"
+    "                     (run only: bless refuses it)\n"
+    "  --allow-flaky      FLAKY results count as expected (exit 0 when nothing else is\n"
+    "                     unexpected); harmless without --retries, where nothing is FLAKY\n"
     "  --color WHEN       colour verdicts: auto (default: on a terminal, unless NO_COLOR\n"
     "                     is set), always or never\n"
     "  --bisect-exit      for `git bisect run`: a harness failure (exit 2) or a build or\n"
@@ -788,6 +795,16 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
             if (!(v = value_of(argc, argv, &i, a, 14, err)) ||
                 parse_int("--max-failures", v, 1, 100000000, &o->max_failures, err))
                 return -1;
+        } else if ((is_opt(a, "--retries") || !strcmp(a, "--allow-flaky")) &&
+                   o->cmd == PC_CMD_BLESS) {
+            return pc_fail(err, "bless: %s is not supported: bless records what one run observed "
+                           "(a result that changes between attempts cannot be recorded)", a);
+        } else if (is_opt(a, "--retries") && o->cmd == PC_CMD_RUN) {
+            if (!(v = value_of(argc, argv, &i, a, 9, err)) ||
+                parse_int("--retries", v, 0, 100, &o->retries, err))
+                return -1;
+        } else if (!strcmp(a, "--allow-flaky") && o->cmd == PC_CMD_RUN) {
+            o->allow_flaky = true;
         } else if (is_opt(a, "--durations")) {
             if (!(v = value_of(argc, argv, &i, a, 11, err)) ||
                 parse_int("--durations", v, 1, 100000000, &o->durations, err))

@@ -719,6 +719,8 @@ static int run_info(merge *m, pc_run_info *run, pc_error *err)
     if (run->parallel < 1)
         run->parallel = 1;
     run->shared = same_str(json_string_value(json_object_get(r0, "isolation")), "shared");
+    run->retries = (int)json_integer_value(json_object_get(r0, "retries"));
+    run->allow_flaky = json_is_true(json_object_get(r0, "allow_flaky"));
     for (s = 0; s < m->nsh; s++) {
         json_t *r = m->sh[s].doc.run;
         double st = iso_time(json_string_value(json_object_get(r, "started"))),

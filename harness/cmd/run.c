@@ -2,6 +2,10 @@
  *
  *   parse (cases) -> translate -> plan (jobs) -> execute (runners) -> compare (verdicts)
  *   -> report, and for bless the expectations recorded.
+ *
+ * With --retries N, the unexpected rows are held back from the report while the run
+ * goes, their jobs run again after it (retry.h), and they are written last, with their
+ * final verdict (FLAKY when a result changed between attempts) and every attempt.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +27,7 @@
 #include "plan.h"
 #include "progress.h"
 #include "report.h"
+#include "retry.h"
 #include "schedule.h"
 #include "term.h"
 #include "translate.h"
@@ -125,6 +130,8 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     pc_prepared pr = {0};
     pc_comparison cmp = {0};
     pc_judge judge = {0};
+    pc_retry retry = {0};
+    bool retrying = o->cmd == PC_CMD_RUN && o->retries > 0;
     pc_report_writer report = {0};
     pc_progress progress = {0};
     char cut_short[64], stopped[64];
@@ -148,6 +155,8 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     run.parallel = o->parallel;
     run.shared = o->shared;
     run.max_failures = o->max_failures;
+    run.retries = o->retries;
+    run.allow_flaky = o->allow_flaky;
 
     /* 1. the reports directory takes files (checked before anything runs); 2. cases,
      * expectations, translations, builds and jobs */
@@ -167,6 +176,10 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
         goto fail;
     judge.select = pr.select.active ? &pr.select : NULL;
     judge.release_texts = &pr.cases; /* a block's texts go once its jobs have ended */
+    /* --retries: unexpected rows held back (their blocks' texts kept) until retried */
+    if (retrying &&
+        pc_retry_init(&retry, &judge, pc_report_row, pc_report_row_attempts, &report, &err))
+        goto fail;
     /* run keeps the distinct observations in a temporary file, so its memory does not grow
      * with them (bless reads them all back: it keeps them in memory) */
     if (o->cmd == PC_CMD_RUN) {
@@ -193,6 +206,18 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
         }
     }
     pc_progress_clear(&progress);
+    /* --retries: the unexpected results' jobs again, on fresh runners (not after a run
+     * that was stopped: what it held is written as it was) */
+    if (retrying && retry.nheld && !run.interrupted && !run.cut_short) {
+        pc_exec_options eo = {.parallel = o->parallel, .timeout = o->timeout,
+                              .startup_timeout = o->startup_timeout, .runner = p->runner,
+                              .max_output = o->max_output, .max_memory = o->max_memory,
+                              .shared = o->shared, .stop_fd = stop_fd};
+        if (pc_retry_run(&retry, o->retries, &eo, o->quiet ? NULL : stdout, &run.interrupted, &err))
+            goto fail;
+    }
+    if (retrying && pc_retry_flush(&retry, o->allow_flaky, &err))
+        goto fail;
     if (run.interrupted)
         snprintf(stopped, sizeof stopped, "interrupted by signal %d", run.interrupted);
     if (pc_judge_finish(&judge, run.interrupted ? stopped : run.cut_short ? run.cut_short : NULL, &err))
@@ -297,6 +322,7 @@ done:
     pc_progress_free(&progress);
     pc_report_abort(&report);
     pc_judge_free(&judge);
+    pc_retry_free(&retry);
     free(written);
     pc_stale_list_free(&stale);
     pc_comparison_free(&cmp);

@@ -11,6 +11,7 @@ static const pc_verdict_info table[PC_VERDICT_COUNT] = {
     [PC_FAIL] = {"FAIL", 'F', false, false, PC_JOB_PENDING, "differs from expected/", "\033[1;31m"},
     [PC_XPASS] = {"XPASS", 'X', false, false, PC_JOB_PENDING, "recorded divergence no longer happens", "\033[1;33m"},
     [PC_DIVERGE] = {"DIVERGE", 'D', false, false, PC_JOB_PENDING, "desugared differs from source (not recorded)", "\033[1;35m"},
+    [PC_FLAKY] = {"FLAKY", '~', false, false, PC_JOB_PENDING, "changed between attempts (run --retries)", "\033[1;34m"},
     [PC_TIMEOUT] = {"TIMEOUT", 'T', false, true, PC_JOB_TIMEOUT, "ran past the timeout", "\033[33m"},
     [PC_CRASH] = {"CRASH", 'C', false, true, PC_JOB_CRASH, "its process died", "\033[31m"},
     [PC_ERROR] = {"ERROR", 'E', false, true, PC_JOB_ERROR, "harness could not run the job", "\033[1;31m"},

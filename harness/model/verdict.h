@@ -20,6 +20,8 @@ typedef enum pc_verdict {
     PC_FAIL,    /* differs from expected/, or no expectation recorded */
     PC_XPASS,   /* a recorded divergence no longer happens */
     PC_DIVERGE, /* desugared differs from source, and that is not recorded */
+    PC_FLAKY,   /* run --retries: the result changed between attempts of the same job
+                 * (unexpected unless --allow-flaky; the attempts are in the row) */
     PC_TIMEOUT, /* the call (or module body) in flight when the job ran past its timeout */
     PC_CRASH,   /* the job's process died during this call (or module body) */
     PC_ERROR,   /* the harness could not run or read the job */

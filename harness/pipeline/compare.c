@@ -420,7 +420,7 @@ static int judge_case(pc_judge *jd, size_t c, pc_error *err)
         }
     }
     rc = 0;
-    if (jd->release_texts)
+    if (jd->release_texts && !(jd->keep_texts && jd->keep_texts[c]))
         pc_caseset_release_texts(jd->release_texts, c);
 out:
     for (k = pc->first; k; k = jd->next_job[k - 1])

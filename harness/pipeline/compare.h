@@ -106,6 +106,10 @@ typedef struct pc_judge {
      * texts of the blocks still running only; the plan's job texts of a released block
      * must not be read after that. */
     pc_caseset *release_texts;
+    /* Optional: per case, nonzero keeps its texts despite release_texts (a row of it is
+     * held for `run --retries`, which sends its jobs again: retry.h). Read when the
+     * case's rows have gone to the sink. */
+    const unsigned char *keep_texts;
 } pc_judge;
 
 int pc_judge_init(pc_judge *j, const pc_caseset *cases, const pc_plan *plan,

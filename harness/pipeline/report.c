@@ -165,6 +165,31 @@ static int report_start(pc_report_writer *w, const char *dir, pc_error *err)
 int pc_report_row(void *writer, const pc_comparison *cmp, const pc_row *r, json_t *expected,
                   pc_error *err)
 {
+    return pc_report_row_attempts(writer, cmp, r, expected, NULL, 0, err);
+}
+
+/* "attempts": one object per attempt; NULL when out of memory. */
+static json_t *attempts_json(const pc_attempt *a, size_t n)
+{
+    json_t *arr = json_array();
+    size_t i;
+    for (i = 0; arr && i < n; i++) {
+        json_t *o = json_pack("{s:s, s:f}", "verdict", pc_verdict_name((pc_verdict)a[i].verdict),
+                              "duration", (double)a[i].seconds);
+        if (!o || (a[i].observation &&
+                   json_object_set_new(o, "observation", json_integer(a[i].observation))) ||
+            (a[i].detail && json_object_set_new(o, "detail", pc_json_textz(a[i].detail))) ||
+            json_array_append_new(arr, o)) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+int pc_report_row_attempts(void *writer, const pc_comparison *cmp, const pc_row *r,
+                           json_t *expected, const pc_attempt *attempts, size_t n, pc_error *err)
+{
     pc_report_writer *w = writer;
     /* the job names the case, mode and interpreter ("jobs"[job]); the row adds only what
      * is its own: a PASS row is its function, verdict, duration and observation */
@@ -184,7 +209,8 @@ int pc_report_row(void *writer, const pc_comparison *cmp, const pc_row *r, json_
         (reason && json_object_set_new(o, "reason", json_integer(reason))) ||
         (r->detail && json_object_set_new(o, "detail", pc_json_textz(r->detail))) ||
         (r->verdict != PC_PASS && expected && json_object_set(o, "expected", expected)) ||
-        (r->verdict != PC_PASS && r->diff && json_object_set(o, "diff", r->diff))) {
+        (r->verdict != PC_PASS && r->diff && json_object_set(o, "diff", r->diff)) ||
+        (n && json_object_set_new(o, "attempts", attempts_json(attempts, n)))) {
         json_decref(o);
         return pc_oom(err);
     }
@@ -315,15 +341,18 @@ static json_t *run_json(const pc_run_info *run)
                      (json_int_t)run->max_memory, "isolation", run->shared ? "shared" : "job",
                      "parallel", run->parallel, "max_failures", run->max_failures, "peak_rss",
                      (json_int_t)run->peak_rss);
-    /* shards (shard.h): the plan's fingerprint, K/N, or how many shards were merged */
-    if (o && ((run->fingerprint &&
+    /* --retries and --allow-flaky (retry.h); shards (shard.h): the plan's fingerprint,
+     * K/N, or how many shards were merged */
+    if (o && (json_object_set_new(o, "retries", json_integer(run->retries)) ||
+              json_object_set_new(o, "allow_flaky", json_boolean(run->allow_flaky)) ||
+              ((run->fingerprint &&
                json_object_set_new(o, "plan_fingerprint", json_string(run->fingerprint))) ||
               (run->shard_n &&
                json_object_set_new(o, "shard", json_pack("{s:I, s:I, s:I}", "k", (json_int_t)run->shard_k,
                                                          "n", (json_int_t)run->shard_n, "plan_jobs",
                                                          (json_int_t)run->plan_jobs))) ||
               (run->merged &&
-               json_object_set_new(o, "merged", json_pack("{s:I}", "shards", (json_int_t)run->merged))))) {
+               json_object_set_new(o, "merged", json_pack("{s:I}", "shards", (json_int_t)run->merged)))))) {
         json_decref(o);
         return NULL;
     }

@@ -30,6 +30,7 @@
 #include "intern.h"
 #include "plan.h"
 #include "registry.h"
+#include "retry.h"
 
 #define PC_REPORT_SCHEMA 2
 
@@ -45,6 +46,8 @@ typedef struct pc_run_info {
     bool shared;     /* --isolation shared */
     int interrupted; /* the signal that stopped the run, 0 when it ran to the end */
     int max_failures;      /* --max-failures (0: none) */
+    int retries;           /* --retries (0: none; retry.h) */
+    bool allow_flaky;      /* --allow-flaky: FLAKY rows count as expected */
     const char *cut_short; /* why the run stopped before its end without a signal
                             * ("--max-failures 3 reached"), or NULL; borrowed */
     long peak_rss;   /* pyconform's own peak resident set, bytes (getrusage RUSAGE_SELF) */
@@ -80,6 +83,11 @@ int pc_report_open_file(pc_report_writer *w, const char *path, pc_error *err);
  * UTF-8 (util.h), so this fails only when memory or the disk does. */
 int pc_report_row(void *writer, const pc_comparison *cmp, const pc_row *row, json_t *expected,
                   pc_error *err);
+/* The same with the row's attempts (`run --retries`, retry.h: the pc_attempts_sink),
+ * written as "attempts": [{"verdict", "duration", "observation"?, "detail"?}...], the
+ * first the run's own; n 0 writes no "attempts" (as pc_report_row). */
+int pc_report_row_attempts(void *writer, const pc_comparison *cmp, const pc_row *row,
+                           json_t *expected, const pc_attempt *attempts, size_t n, pc_error *err);
 /* Finish the document, put it in place, and point latest.json at it; *written gets
  * its path (malloc'd). The writer is released whatever happens. */
 int pc_report_close(pc_report_writer *w, const pc_run_info *run, const pc_registry *reg,

@@ -6,8 +6,8 @@
 (function () {
   'use strict';
   var R = JSON.parse(document.getElementById('report-data').textContent);
-  var VERDICTS = ['PASS', 'XFAIL', 'SKIP', 'FAIL', 'XPASS', 'DIVERGE', 'TIMEOUT', 'CRASH', 'ERROR', 'NOT-RUN'];
-  var LETTER = {PASS: '.', XFAIL: 'x', SKIP: 's', FAIL: 'F', XPASS: 'X', DIVERGE: 'D',
+  var VERDICTS = ['PASS', 'XFAIL', 'SKIP', 'FAIL', 'XPASS', 'DIVERGE', 'FLAKY', 'TIMEOUT', 'CRASH', 'ERROR', 'NOT-RUN'];
+  var LETTER = {PASS: '.', XFAIL: 'x', SKIP: 's', FAIL: 'F', XPASS: 'X', DIVERGE: 'D', FLAKY: '~',
                 TIMEOUT: 'T', CRASH: 'C', ERROR: 'E', 'NOT-RUN': '-'};
   var MEANING = {
     PASS: 'matches expected/; for desugared: equals the source run',
@@ -16,12 +16,13 @@
     FAIL: 'differs from expected/, or no expectation is recorded for this build',
     XPASS: 'a recorded divergence no longer happens: update expected/',
     DIVERGE: 'desugared differs from source and that is not recorded',
+    FLAKY: 'changed between attempts (run --retries): see its attempts; unexpected unless the run had --allow-flaky',
     TIMEOUT: 'in flight when the job ran past --timeout',
     CRASH: 'the job\'s process died during this call',
     ERROR: 'the harness could not run the job',
     'NOT-RUN': 'the run was interrupted or cut short before this ran'
   };
-  var AS_EXPECTED = {PASS: true, XFAIL: true, SKIP: true};
+  var AS_EXPECTED = {PASS: true, XFAIL: true, SKIP: true, FLAKY: !!(R.run && R.run.allow_flaky)};
   var MODES = ['source', 'desugared'];
   var results = R.results, jobs = R.jobs, obs = R.observations;
 
@@ -281,6 +282,17 @@
       h.push('<h3>diff</h3><div class="diff"><div>first difference at <code class="path">' + esc(r.diff.path) + '</code></div>' +
              '<div class="muted">expected</div><pre class="exp">' + json(r.diff.expected) + '</pre>' +
              '<div class="muted">observed</div><pre class="obs">' + json(r.diff.observed) + '</pre></div>');
+    }
+    if (r.attempts) {
+      /* run --retries: every attempt, the first the run's own */
+      h.push('<h3>attempts</h3><table class="facts attempts">' + r.attempts.map(function (a, k) {
+        var o = a.observation !== undefined ? obs[a.observation] : undefined;
+        return '<tr><th>' + (k + 1) + '</th><td><span class="vtag v-' + esc(a.verdict) + '">' + esc(a.verdict) + '</span> ' +
+          (a.duration * 1000).toFixed(2) + ' ms' + (a.detail ? ' <span class="muted">' + esc(a.detail) + '</span>' : '') +
+          (o === undefined ? ' <span class="muted">(nothing observed)</span>' :
+           '<details><summary>observation #' + esc(a.observation) + (k && a.observation !== r.attempts[0].observation ? ' (differs from the first)' : '') +
+           '</summary><pre>' + json(o) + '</pre></details>') + '</td></tr>';
+      }).join('') + '</table>');
     }
     h.push('<h3>observation</h3>' + (observed === undefined ? '<p class="muted">nothing observed</p>' : '<pre>' + json(observed) + '</pre>'));
     h.push('<h3>expected</h3>' + ('expected' in r ? '<pre>' + json(r.expected) + '</pre>' :

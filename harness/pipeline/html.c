@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "verdict.h"
+
 /* The template files (harness/html/), embedded by harness/html/embed.cmake. */
 extern const char pc_html_page[], pc_html_css[], pc_html_js[];
 extern const size_t pc_html_page_len, pc_html_css_len, pc_html_js_len;
 
-static const char *const verdicts[] = {"PASS",    "XFAIL", "SKIP",  "FAIL",  "XPASS",
-                                       "DIVERGE", "TIMEOUT", "CRASH", "ERROR", "NOT-RUN"};
 
 /* ---- checking ---------------------------------------------------------------------- */
 
@@ -35,12 +35,7 @@ static bool is_mode(const json_t *v)
 
 static bool is_verdict(const json_t *v)
 {
-    const char *s = json_string_value(v);
-    size_t i;
-    for (i = 0; s && i < sizeof verdicts / sizeof verdicts[0]; i++)
-        if (!strcmp(s, verdicts[i]))
-            return true;
-    return false;
+    return pc_verdict_by_name(json_string_value(v)) >= 0; /* the verdict table */
 }
 
 /* An optional index member: absent, or an integer in [lo, n). */
@@ -83,7 +78,7 @@ static int check_results(const char *path, const json_t *doc, pc_error *err)
             return bad(err, path, "results[%zu]: not a row (no \"function\")", i);
         if (!is_verdict(json_object_get(r, "verdict")))
             return bad(err, path, "results[%zu]: \"verdict\" is not one of PASS, XFAIL, SKIP, FAIL, "
-                                  "XPASS, DIVERGE, TIMEOUT, CRASH, ERROR, NOT-RUN", i);
+                                  "XPASS, DIVERGE, FLAKY, TIMEOUT, CRASH, ERROR, NOT-RUN", i);
         if (!json_object_get(r, "job") || !index_ok(r, "job", 0, njobs))
             return bad(err, path, "results[%zu]: \"job\" names no job (the report has %zu)", i,
                        njobs);

@@ -58,6 +58,7 @@ typedef struct jw {
     const pc_report_doc *doc;
     pc_buf tmp;
     pc_error *err;
+    bool allow_flaky; /* the run's --allow-flaky (its "run" section) */
 } jw;
 
 static int xfail(jw *j, const char *what)
@@ -100,12 +101,15 @@ static int end(jw *j)
     return xmlTextWriterEndElement(j->w) < 0 ? xfail(j, "end of element") : 0;
 }
 
-/* The child a verdict gives: NULL (PASS), "skipped", "failure" or "error". */
-static const char *child_of(pc_verdict v)
+/* The child a verdict gives: NULL (PASS, and FLAKY when the run allowed it),
+ * "skipped", "failure" or "error". */
+static const char *child_of(pc_verdict v, bool allow_flaky)
 {
     switch (v) {
     case PC_PASS:
         return NULL;
+    case PC_FLAKY:
+        return allow_flaky ? NULL : "failure";
     case PC_XFAIL:
     case PC_SKIP:
         return "skipped";
@@ -143,12 +147,34 @@ static int diff_text(jw *j, pc_buf *b, const pc_report_rrow *r, size_t max, cons
     return rc;
 }
 
+/* "\nattempts: FAIL (0.012 s), PASS (0.010 s)" of a retried row (nothing otherwise). */
+static int attempts_text(jw *j, pc_buf *b, const pc_report_rrow *r)
+{
+    json_t *a, *x;
+    size_t k;
+    int rc = 0;
+    if (!r->attempts)
+        return 0;
+    if (!(a = pc_report_value_json(j->doc, r->attempts)))
+        return pc_oom(j->err);
+    json_array_foreach(a, k, x) {
+        if (pc_buf_appendf(b, j->err, "%s%s (%.3f s)", k ? ", " : "\nattempts: ",
+                           json_string_value(json_object_get(x, "verdict")),
+                           json_number_value(json_object_get(x, "duration")))) {
+            rc = -1;
+            break;
+        }
+    }
+    json_decref(a);
+    return rc;
+}
+
 static int testcase(jw *j, const pc_report_rrow *r)
 {
     const pc_report_doc *d = j->doc;
     const pc_report_job *job = &d->jobs[r->job];
     const char *verdict = pc_verdict_name((pc_verdict)r->verdict);
-    const char *child = child_of((pc_verdict)r->verdict);
+    const char *child = child_of((pc_verdict)r->verdict, j->allow_flaky);
     const char *reason = pc_report_text(d, r->reason), *detail = pc_report_text(d, r->detail);
     pc_buf name = {0}, cls = {0}, msg = {0}, text = {0};
     const char *interp = pc_report_text(d, job->interp), *p;
@@ -182,7 +208,7 @@ static int testcase(jw *j, const pc_report_rrow *r)
                         xml_clipped(&text, reason, VALUE_MAX, j->err))) ||
             (detail && (pc_buf_appendf(&text, j->err, "\ndetail: ") ||
                         xml_clipped(&text, detail, VALUE_MAX, j->err))) ||
-            diff_text(j, &text, r, VALUE_MAX, "\n"))
+            diff_text(j, &text, r, VALUE_MAX, "\n") || attempts_text(j, &text, r))
             goto out;
         pc_buf_clear(&name);
         if (xml_clipped(&name, msg.data, MESSAGE_MAX, j->err))
@@ -191,6 +217,22 @@ static int testcase(jw *j, const pc_report_rrow *r)
             goto out;
         if (xmlTextWriterWriteString(j->w, BAD_CAST text.data) < 0) {
             xfail(j, child);
+            goto out;
+        }
+        if (end(j))
+            goto out;
+    } else if (r->verdict == PC_FLAKY) {
+        /* allowed (--allow-flaky): a passing testcase that says so in its output */
+        if (pc_buf_appendf(&text, j->err, "FLAKY on %s (%s mode), allowed by --allow-flaky", interp,
+                           pc_mode_name((pc_mode)job->mode)) ||
+            (detail && (pc_buf_appendf(&text, j->err, "\ndetail: ") ||
+                        xml_clipped(&text, detail, VALUE_MAX, j->err))) ||
+            attempts_text(j, &text, r))
+            goto out;
+        if (start(j, "system-out"))
+            goto out;
+        if (xmlTextWriterWriteString(j->w, BAD_CAST text.data) < 0) {
+            xfail(j, "system-out");
             goto out;
         }
         if (end(j))
@@ -244,7 +286,7 @@ static int write_doc(jw *j)
     }
     for (i = 0; i < d->nrows; i++) {
         suite *su = &suites[of_job[d->rows[i].job]];
-        const char *c = child_of((pc_verdict)d->rows[i].verdict);
+        const char *c = child_of((pc_verdict)d->rows[i].verdict, j->allow_flaky);
         su->tests++;
         if (c && *c == 'f')
             su->failures++;
@@ -309,7 +351,7 @@ out:
 
 int pc_junit_write(const pc_report_doc *doc, const char *path, FILE *out, pc_error *err)
 {
-    jw j = {NULL, doc, {0}, err};
+    jw j = {NULL, doc, {0}, err, json_is_true(json_object_get(doc->run, "allow_flaky"))};
     xmlOutputBufferPtr ob;
     char *tmp = NULL;
     FILE *f = out;

@@ -14,10 +14,14 @@
  * One <testsuite> per build x mode, in the order the report's jobs first name them; one
  * <testcase> per row (case function) of that build and mode. The verdict decides the
  * child: PASS none; XFAIL and SKIP <skipped> (as expected, as pytest reports xfail);
- * FAIL, XPASS, DIVERGE <failure>; TIMEOUT, CRASH, ERROR, NOT-RUN <error>. Its `type` is
+ * FAIL, XPASS, DIVERGE, FLAKY <failure>; TIMEOUT, CRASH, ERROR, NOT-RUN <error>. A FLAKY
+ * row of a run with --allow-flaky is a passing testcase (no child) whose <system-out>
+ * says FLAKY and lists the attempts (as Maven Surefire reports a test that passed on a
+ * rerun: a pass, the failed attempts beside it). Its `type` is
  * the verdict; `message` is "VERDICT: reason or detail" with the first differing path
  * and both values; the text holds the same in full (verdict, reason, detail, the path,
- * expected and observed, each value clipped at 4 KB). Times are seconds: a testcase's
+ * expected and observed, each value clipped at 4 KB; for a retried row, its attempts'
+ * verdicts and durations). Times are seconds: a testcase's
  * the row's measured duration, a testsuite's the sum of its jobs' durations, the root's
  * the run's. `classname` has the build's dots made underscores, so that Jenkins (which
  * splits it at the last dot into package and class) shows one package per build and

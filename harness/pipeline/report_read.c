@@ -214,6 +214,39 @@ static int need_object(elem *e)
     return 0;
 }
 
+/* "attempts" (run --retries): absent, or two or more attempts, each {"verdict",
+ * "duration", "observation"?, "detail"?}; kept as a value (its observation indices are
+ * checked by resolve, once "observations" has been read). */
+static int attempts_field(elem *e, pc_report_rrow *r)
+{
+    json_t *a = json_object_get(e->v, "attempts"), *x, *v;
+    size_t k;
+    if (!a)
+        return 0;
+    if (!json_is_array(a) || json_array_size(a) < 2)
+        return bad(e, "attempts", "not an array of two or more attempts");
+    json_array_foreach(a, k, x) {
+        const char *name = json_string_value(json_object_get(x, "verdict"));
+        const char *key;
+        if (!json_is_object(x) || !name || pc_verdict_by_name(name) < 0 ||
+            !json_is_number(json_object_get(x, "duration")) ||
+            json_number_value(json_object_get(x, "duration")) < 0 ||
+            ((v = json_object_get(x, "observation")) &&
+             (!json_is_integer(v) || json_integer_value(v) < 1 ||
+              json_integer_value(v) > (json_int_t)UINT32_MAX)) ||
+            ((v = json_object_get(x, "detail")) && !json_is_string(v)))
+            return fail_at(e->c, e->off, "%s: \"attempts\"[%zu]: not an attempt (a verdict of this "
+                           "pyconform, a duration, an observation index, a detail)", e->where, k);
+        json_object_foreach(x, key, v)
+            if (strcmp(key, "verdict") && strcmp(key, "duration") && strcmp(key, "observation") &&
+                strcmp(key, "detail"))
+                return fail_at(e->c, e->off, "%s: \"attempts\"[%zu]: unknown key \"%s\"",
+                               e->where, k, key);
+    }
+    r->nattempts = (uint32_t)json_array_size(a);
+    return value_field(e, "attempts", &r->attempts);
+}
+
 static int row_fn(elem *e, size_t i)
 {
     pc_report_doc *d = e->c->doc;
@@ -244,7 +277,7 @@ static int row_fn(elem *e, size_t i)
         return -1;
     r.reason = (uint32_t)n;
     if (text_field(e, "detail", false, &r.detail) || value_field(e, "expected", &r.expected) ||
-        value_field(e, "diff", &r.diff))
+        value_field(e, "diff", &r.diff) || attempts_field(e, &r))
         return -1;
     if (pc_grow(&d->rows, &d->rows_cap, d->nrows + 1, sizeof *d->rows, e->c->err))
         return -1;
@@ -472,6 +505,22 @@ static int resolve(cursor *c)
         if (r->reason > d->nreasons)
             return pc_fail(c->err, "%s: results[%zu]: \"reason\" %u is not an index into \"reasons\" "
                            "(%zu, counted from 1)", c->path, i, r->reason, d->nreasons);
+        if (r->attempts) { /* rare: the rows of `run --retries` only */
+            json_t *a = pc_report_value_json(d, r->attempts), *x;
+            size_t k;
+            if (!a)
+                return pc_oom(c->err);
+            json_array_foreach(a, k, x) {
+                json_int_t o = json_integer_value(json_object_get(x, "observation"));
+                if ((size_t)o >= d->nobs) {
+                    json_decref(a);
+                    return pc_fail(c->err, "%s: results[%zu]: attempts[%zu]: observation index "
+                                   "%lld is not an index into \"observations\" (%zu)", c->path,
+                                   i, k, (long long)o, d->nobs);
+                }
+            }
+            json_decref(a);
+        }
         r->observation = d->obs[r->observation];
         r->recorded = d->obs[r->recorded];
         r->reason = r->reason ? d->reasons[r->reason - 1] : 0;

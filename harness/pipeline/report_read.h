@@ -53,6 +53,11 @@ typedef struct pc_report_rrow {
     uint32_t job; /* index into jobs */
     uint32_t function, reason, detail; /* text ids */
     uint32_t observation, recorded, expected, diff; /* value ids */
+    /* `run --retries`: the value id of the row's "attempts" array as written (checked:
+     * two or more {"verdict", "duration", "observation"?, "detail"?}; an attempt's
+     * "observation" is an index into the report's observations, whose value id is
+     * obs[index]), or 0 when the row was not retried; nattempts: its length */
+    uint32_t attempts, nattempts;
     uint8_t verdict; /* pc_verdict */
     double duration;
 } pc_report_rrow;

@@ -8,7 +8,9 @@ corpus's first case file with its expectations, and two blocks of
 tests/faults/010_crash.case (a call that hangs: TIMEOUT; one that dies of SIGSEGV:
 CRASH) with their expectations, one of them altered so that a row is FAIL with its
 expected value and diff, plus an expectation for a block that does not exist (a stale
-entry). Then:
+entry), and a block whose function returns whether an earlier job of the run left a
+marker file (False the first time, True after): run with --retries 1, it is FLAKY, and
+the unexpected rows carry their attempts. Then:
   - the report (reports/latest.json) validates against the schema (JSON Schema, with
     the `jsonschema` package: Debian python3-jsonschema, installed by tools/setup.sh);
   - what the schema cannot say holds: latest.json is a hard link to the dated report,
@@ -70,8 +72,13 @@ def make_case_set(src, work):
         blocks = blocks_of(f.read())
     with open(os.path.join(src, "tests", "faults", "expected", "010_crash.json"), encoding="utf-8") as f:
         fexp = json.load(f)
+    mark = os.path.join(work, "flaky-mark")
     with open(os.path.join(cases, "900_faults.case"), "w", encoding="utf-8") as f:
         f.write("\n".join(blocks[b] for b in FAULT_BLOCKS))
+        # no expectation: FAIL "no expectation" every time, but `seen` observes False
+        # first and True on its retry: FLAKY (its desugared row: DIVERGE, then PASS)
+        f.write("\n$ flaky marker\nimport os\nMARK = %r\nSEEN = os.path.exists(MARK)\n"
+                "open(MARK, 'a').close()\n\n\ndef seen():\n    return SEEN\n" % mark)
     kept = {b: fexp["cases"][b] for b in FAULT_BLOCKS}
     # a wrong expectation: `first` of "fault hang" returns 1; FAIL, with expected and diff
     for entry in kept["fault hang"]["first"]:
@@ -131,6 +138,28 @@ def semantic(doc, t):
     t.ok(any(st["case"] == "no such block" for st in doc["stale"]), "the stale entry is reported")
     t.ok(any(j["status"] == "ok" and j.get("translation") == "pyconform" for j in jobs),
          "desugared jobs ran on our translation")
+    # --retries 1: every unexpected row was attempted twice, the others once (no attempts)
+    t.ok(doc["run"]["retries"] == 1 and doc["run"]["allow_flaky"] is False,
+         "run.retries and run.allow_flaky: %s" % {k: doc["run"].get(k) for k in ("retries", "allow_flaky")})
+    retried = [r for r in rows if "attempts" in r]
+    t.ok(retried and all(len(r["attempts"]) == 2 for r in retried), "retried rows have two attempts")
+    t.ok(all(r["verdict"] in ("PASS", "XFAIL", "SKIP") for r in rows if "attempts" not in r),
+         "rows without attempts are the expected ones")
+    bad = [r for r in retried for a in r["attempts"] if "observation" in a and not a["observation"] < len(obs)]
+    t.ok(not bad, "every attempt's observation index points into observations: %s" % bad[:1])
+    flaky = [r for r in rows if r["verdict"] == "FLAKY"]
+    t.ok(len(flaky) == 2 and all(r["function"] == "seen" for r in flaky),
+         "`seen` is FLAKY in both modes: %s" % flaky)
+    src = [r for r in flaky if jobs[r["job"]]["mode"] == "source"]
+    t.ok(src and [a["verdict"] for a in src[0]["attempts"]] == ["FAIL", "FAIL"] and
+         obs[src[0]["attempts"][0]["observation"]]["outcome"]["value"] is False and
+         obs[src[0]["attempts"][1]["observation"]]["outcome"]["value"] is True,
+         "the source row's attempts observed False, then True: %s" % src[:1])
+    t.ok(s["verdicts"]["FLAKY"] == 2 and s["unexpected"] == sum(
+        1 for r in rows if r["verdict"] not in ("PASS", "XFAIL", "SKIP")), "FLAKY rows count as unexpected")
+    steady = [r for r in retried if r["verdict"] == "TIMEOUT"]
+    t.ok(steady and all([a["verdict"] for a in r["attempts"]] == ["TIMEOUT", "TIMEOUT"] for r in steady),
+         "a TIMEOUT on both attempts stays TIMEOUT")
 
 
 def corruptions(doc):
@@ -166,6 +195,12 @@ def corruptions(doc):
     yield "run.started not UTC", with_(lambda d: d["run"].update(started="2026-01-01 10:00"))
     yield "a diff without path", with_(lambda d: first_row(d, "FAIL")["diff"].pop("path"))
     yield "a group without interpreters", with_(lambda d: d["groups"][0]["groups"][0].update(interpreters=[]))
+    yield "an attempt with verdict MAYBE", with_(lambda d: first_row(d, "FLAKY")["attempts"][0].update(verdict="MAYBE"))
+    yield "a single attempt", with_(lambda d: first_row(d, "FLAKY")["attempts"].pop())
+    yield "an attempt without duration", with_(lambda d: first_row(d, "FLAKY")["attempts"][1].pop("duration"))
+    yield "an unknown attempt field", with_(lambda d: first_row(d, "FLAKY")["attempts"][1].update(retry=1))
+    yield "a summary without FLAKY", with_(lambda d: d["summary"]["verdicts"].pop("FLAKY"))
+    yield "run without retries", with_(lambda d: d["run"].pop("retries"))
 
 
 def main():
@@ -188,7 +223,7 @@ def main():
     reports = os.path.join(a.work_dir, "reports")
     files = sorted(glob.glob(os.path.join(cases, "*.case")))
     # its own probe cache: only the builds discovered here are probed, once
-    cmd = [a.pyconform, "run", "-q", "--interp", a.interp, "--mode", "both", "--timeout", "3",
+    cmd = [a.pyconform, "run", "-q", "--interp", a.interp, "--mode", "both", "--timeout", "3", "--retries", "1",
            "--cache", os.path.join(a.work_dir, "cache"), "--expected", expected,
            "--reports", reports] + files
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)

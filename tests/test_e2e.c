@@ -763,3 +763,284 @@ Test(e2e, color_always_and_auto)
     cr_assert(strchr(r.out.data, '\033') == NULL, "not a terminal: no colour");
     run_free(&r);
 }
+
+/* ---- run --retries N, FLAKY, --allow-flaky ------------------------------------------ */
+
+/* The row of `fn` on 3.12, source (the runs below use one build and source mode). */
+static json_t *only_row(json_t *report, const char *fn)
+{
+    return result(report, fn, "cpython-3.12", "source");
+}
+
+static const char *verdict_name(json_t *row)
+{
+    return json_string_value(json_object_get(row, "verdict"));
+}
+
+/* The JUnit file at path validates against tests/junit/junit.xsd (when xmllint is
+ * installed: tools/setup.sh installs it). */
+static void junit_valid(const char *path)
+{
+    char *cmd;
+    int st;
+    if (system("command -v xmllint >/dev/null 2>&1") != 0)
+        return;
+    cmd = pc_asprintf(NULL, "xmllint --noout --schema %s/junit/junit.xsd %s 2>/dev/null", TESTS_DIR, path);
+    st = system(cmd);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s does not validate against junit.xsd", path);
+    free(cmd);
+}
+
+static char *slurp(const char *path);
+
+/* Copy the run's latest.json to `to` (run_free removes the run's folder). */
+static void keep_report(const run_out *r, const char *to)
+{
+    char *latest = pc_asprintf(NULL, "%s/latest.json", r->dir), *copy = slurp(latest);
+    FILE *f = fopen(to, "w");
+    cr_assert_not_null(f, "%s", to);
+    fputs(copy, f);
+    fclose(f);
+    free(copy);
+    free(latest);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    pc_buf b = {0};
+    char chunk[4096];
+    size_t n;
+    cr_assert_not_null(f, "%s", path);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        pc_buf_append(&b, chunk, n, NULL);
+    fclose(f);
+    pc_buf_append(&b, "", 0, NULL);
+    return b.data;
+}
+
+/* A block whose function returns whether an earlier job left a marker file: False on
+ * its first attempt, True on any later one; blessed with the marker there, so the first
+ * attempt FAILs and a retry PASSes. A second block reads a file changed after bless: it
+ * FAILs the same way every time. */
+Test(e2e, retries_make_a_changing_result_flaky, .timeout = 600)
+{
+    char dir[] = "/tmp/pc-e2e-flaky-XXXXXX";
+    char *cf, *mark, *steady, *text, *junit, *xml, *before, *after;
+    const char *args[24];
+    size_t n, base;
+    run_out r;
+    json_t *row, *at, *run;
+    if (!have_interpreters())
+        cr_skip_test("pyenv CPythons are not installed");
+    cr_assert_not_null(mkdtemp(dir));
+    mark = pc_asprintf(NULL, "%s/mark", dir);
+    steady = pc_asprintf(NULL, "%s/steady", dir);
+    junit = pc_asprintf(NULL, "%s/junit.xml", dir);
+    before = pc_asprintf(NULL, "%s/before.json", dir);
+    after = pc_asprintf(NULL, "%s/after.json", dir);
+    text = pc_asprintf(NULL,
+                       "$ flips\nimport os\nMARK = '%s'\nSEEN = os.path.exists(MARK)\n"
+                       "open(MARK, 'a').close()\n\n\ndef attempt():\n    return SEEN\n\n\n"
+                       "$ steady\ndef same():\n    with open('%s') as f:\n        return f.read()\n",
+                       mark, steady);
+    cf = write_tmp(dir, "flaky.case", text);
+    free(text);
+    free(write_tmp(dir, "steady", "blessed"));
+    free(write_tmp(dir, "mark", ""));
+
+    n = 0;
+    args[n++] = "bless";
+    args[n++] = "--interp";
+    args[n++] = interps[1];
+    args[n++] = "--mode";
+    args[n++] = "source";
+    args[n++] = "--expected";
+    args[n++] = dir;
+    args[n++] = cf;
+    run_pc(&r, args, n);
+    cr_assert_eq(r.code, 0, "bless: %s %s", r.out.data, r.err.data);
+    run_free(&r);
+    free(write_tmp(dir, "steady", "changed"));
+    args[0] = "run";
+    args[n++] = "-k";
+    args[n++] = "^flips / attempt$";
+    base = n;
+
+    /* without --retries: the first attempt is all there is, FAIL */
+    remove(mark);
+    run_pc(&r, args, n);
+    cr_assert_eq(r.code, 1, "%s %s", r.out.data, r.err.data);
+    row = only_row(r.report, "attempt");
+    cr_assert_str_eq(verdict_name(row), "FAIL");
+    cr_assert_null(json_object_get(row, "attempts"), "not retried: no attempts");
+    run = json_object_get(r.report, "run");
+    cr_assert_eq(json_integer_value(json_object_get(run, "retries")), 0);
+    cr_assert(json_is_false(json_object_get(run, "allow_flaky")));
+    keep_report(&r, before);
+    run_free(&r);
+
+    /* --retries 2: FAIL, then PASS on a fresh runner: FLAKY, still unexpected (exit 1);
+     * no third attempt once it changed */
+    remove(mark);
+    n = base;
+    args[n++] = "--retries";
+    args[n++] = "2";
+    args[n++] = "--junit";
+    args[n++] = junit;
+    run_pc(&r, args, n);
+    cr_assert_eq(r.code, 1, "FLAKY is unexpected: %s %s", r.out.data, r.err.data);
+    row = only_row(r.report, "attempt");
+    cr_assert_str_eq(verdict_name(row), "FLAKY", "%s", r.out.data);
+    at = json_object_get(row, "attempts");
+    cr_assert_eq(json_array_size(at), 2, "stops once the result changed");
+    cr_assert_str_eq(verdict_name(json_array_get(at, 0)), "FAIL");
+    cr_assert_str_eq(verdict_name(json_array_get(at, 1)), "PASS");
+    /* load_report expands a row's own indices, not its attempts': raw indices here */
+    cr_assert_neq(json_integer_value(json_object_get(json_array_get(at, 0), "observation")),
+                  json_integer_value(json_object_get(json_array_get(at, 1), "observation")));
+    cr_assert(strstr(json_string_value(json_object_get(row, "detail")),
+                     "changed between attempts: FAIL, PASS") != NULL);
+    cr_assert(json_is_false(value(row)), "the row keeps its first attempt's observation");
+    run = json_object_get(r.report, "run");
+    cr_assert_eq(json_integer_value(json_object_get(run, "retries")), 2);
+    cr_assert(json_is_false(json_object_get(run, "allow_flaky")));
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(r.report, "summary"), "unexpected")), 1);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(json_object_get(r.report, "summary"), "verdicts"), "FLAKY")), 1);
+    cr_assert(strstr(r.out.data, "retry 1 of 2: 1 job again for 1 unexpected result\n") != NULL, "%s", r.out.data);
+    cr_assert(strstr(r.out.data, "retry 2 of 2") == NULL, "nothing left to retry: %s", r.out.data);
+    cr_assert(strstr(r.out.data, "1 FLAKY; 1 unexpected") != NULL, "%s", r.out.data);
+    xml = slurp(junit);
+    cr_assert(strstr(xml, "<failure message=\"FLAKY: changed between attempts: FAIL, PASS") != NULL, "%s", xml);
+    cr_assert(strstr(xml, "type=\"FLAKY\"") != NULL, "%s", xml);
+    cr_assert(strstr(xml, "attempts: FAIL (") != NULL, "%s", xml);
+    free(xml);
+    junit_valid(junit);
+    keep_report(&r, after);
+    run_free(&r);
+
+    /* diff: FAIL -> FLAKY is a verdict change (both unexpected), nothing newly unexpected */
+    {
+        const char *d[] = {"diff", before, after};
+        run_pc(&r, d, 3);
+        cr_assert_eq(r.code, 0, "%s %s", r.out.data, r.err.data);
+        cr_assert(strstr(r.out.data, "verdict changed") != NULL, "%s", r.out.data);
+        cr_assert(strstr(r.out.data, "source: FAIL -> FLAKY") != NULL, "%s", r.out.data);
+        run_free(&r);
+    }
+
+    /* --allow-flaky: the same FLAKY row counts as expected: exit 0; JUnit: a passing
+     * testcase whose output says FLAKY */
+    remove(mark);
+    args[n++] = "--allow-flaky";
+    run_pc(&r, args, n);
+    cr_assert_eq(r.code, 0, "%s %s", r.out.data, r.err.data);
+    row = only_row(r.report, "attempt");
+    cr_assert_str_eq(verdict_name(row), "FLAKY");
+    cr_assert(json_is_true(json_object_get(json_object_get(r.report, "run"), "allow_flaky")));
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(r.report, "summary"), "unexpected")), 0);
+    cr_assert(strstr(r.out.data, "1 FLAKY; 0 unexpected") != NULL, "%s", r.out.data);
+    xml = slurp(junit);
+    cr_assert(strstr(xml, "<failure") == NULL, "allowed: no failure: %s", xml);
+    cr_assert(strstr(xml, "failures=\"0\"") != NULL, "%s", xml);
+    cr_assert(strstr(xml, "<system-out>FLAKY on cpython-3.12") != NULL, "%s", xml);
+    free(xml);
+    junit_valid(junit);
+    run_free(&r);
+
+    /* a result unexpected in the same way every time keeps its verdict, with N+1 attempts */
+    n = base;
+    args[n - 1] = "^steady / same$";
+    args[n++] = "--retries";
+    args[n++] = "2";
+    run_pc(&r, args, n);
+    cr_assert_eq(r.code, 1, "%s %s", r.out.data, r.err.data);
+    row = only_row(r.report, "same");
+    cr_assert_str_eq(verdict_name(row), "FAIL");
+    at = json_object_get(row, "attempts");
+    cr_assert_eq(json_array_size(at), 3, "the first and two retries");
+    for (size_t i = 0; i < 3; i++) {
+        cr_assert_str_eq(verdict_name(json_array_get(at, i)), "FAIL");
+        cr_assert_eq(json_integer_value(json_object_get(json_array_get(at, i), "observation")),
+                     json_integer_value(json_object_get(json_array_get(at, 0), "observation")));
+    }
+    cr_assert(strstr(r.out.data, "retry 2 of 2: 1 job again for 1 unexpected result\n") != NULL, "%s", r.out.data);
+    run_free(&r);
+
+    remove(cf);
+    remove(mark);
+    remove(steady);
+    remove(junit);
+    remove(before);
+    remove(after);
+    {
+        char *ex = pc_asprintf(NULL, "%s/flaky.json", dir);
+        remove(ex);
+        free(ex);
+    }
+    cr_assert_eq(rmdir(dir), 0, "%s: nothing else left behind", dir);
+    free(cf);
+    free(mark);
+    free(steady);
+    free(junit);
+    free(before);
+    free(after);
+}
+
+Test(e2e, bad_retries_exit_2)
+{
+    const char *a1[] = {"run", "--retries", "-1", SEED};
+    const char *a2[] = {"run", "--retries", "two", SEED};
+    const char *a3[] = {"run", "--retries", SEED};
+    const char *a4[] = {"bless", "--retries", "1", SEED};
+    const char *a5[] = {"bless", "--allow-flaky", SEED};
+    const char *a6[] = {"plan", "--retries", "1", SEED};
+    const char *a7[] = {"run", "--retries=1x", SEED};
+    run_out r;
+    run_pc(&r, a1, 4);
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "--retries: expected a whole number from 0 to 100, got '-1'") != NULL, "%s", r.err.data);
+    cr_assert_null(r.report, "nothing ran");
+    run_free(&r);
+    run_pc(&r, a2, 4);
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "--retries: expected a whole number from 0 to 100, got 'two'") != NULL, "%s", r.err.data);
+    run_free(&r);
+    run_pc(&r, a3, 3); /* the case file is taken as the value */
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "--retries: expected a whole number") != NULL, "%s", r.err.data);
+    run_free(&r);
+    run_pc(&r, a4, 4);
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "bless: --retries is not supported") != NULL, "%s", r.err.data);
+    run_free(&r);
+    run_pc(&r, a5, 3);
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "bless: --allow-flaky is not supported") != NULL, "%s", r.err.data);
+    run_free(&r);
+    run_pc(&r, a6, 4);
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "plan: unknown option '--retries'") != NULL, "%s", r.err.data);
+    run_free(&r);
+    run_pc(&r, a7, 3);
+    cr_assert_eq(r.code, 2);
+    cr_assert(strstr(r.err.data, "--retries: expected a whole number from 0 to 100, got '1x'") != NULL, "%s", r.err.data);
+    run_free(&r);
+}
+
+/* --allow-flaky without --retries: accepted, recorded, and changes nothing (nothing can
+ * be FLAKY); --retries 0 is no retry. */
+Test(e2e, allow_flaky_without_retries)
+{
+    const char *args[] = {"run", "--interp", interps[1], "--mode", "source", "--allow-flaky",
+                          "--retries", "0", SEED};
+    run_out r;
+    if (!have_interpreters())
+        cr_skip_test("pyenv CPythons are not installed");
+    run_pc(&r, args, 9);
+    cr_assert_eq(r.code, 0, "%s", r.err.data);
+    cr_assert(json_is_true(json_object_get(json_object_get(r.report, "run"), "allow_flaky")));
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(r.report, "run"), "retries")), 0);
+    cr_assert(strstr(r.out.data, "retry ") == NULL, "%s", r.out.data);
+    run_free(&r);
+}

@@ -16,7 +16,7 @@ detail). Then:
   - the XML says what the report says: one testsuite per interpreter x mode of the
     jobs, one testcase per row named "case / function", in row order; each suite's and
     the root's tests/failures/errors/skipped count their children and agree with the
-    report's verdicts (FAIL, XPASS, DIVERGE: failure; TIMEOUT, CRASH, ERROR, NOT-RUN:
+    report's verdicts (FAIL, XPASS, DIVERGE, FLAKY: failure; TIMEOUT, CRASH, ERROR, NOT-RUN:
     error; SKIP, XFAIL: skipped); each testcase's time is its row's duration, each
     suite's the sum of its jobs' durations;
   - the FAIL row names the differing path with both values, XFAIL carries its reason,
@@ -63,7 +63,8 @@ FIRST = {"outcome": {"kind": "return", "value": 99}, "stdout": "",
          "f_locals_at_return": [{"function": "first", "locals": {"dict": []}}]}
 
 CHILD = {"PASS": None, "XFAIL": "skipped", "SKIP": "skipped", "FAIL": "failure",
-         "XPASS": "failure", "DIVERGE": "failure", "TIMEOUT": "error", "CRASH": "error",
+         "XPASS": "failure", "DIVERGE": "failure", "FLAKY": "failure", "TIMEOUT": "error",
+         "CRASH": "error",
          "ERROR": "error", "NOT-RUN": "error"}
 
 
@@ -130,8 +131,8 @@ def check_structure(doc, root, t):
              "%s: timestamp and hostname of the run" % s.get("name"))
     v = doc["summary"]["verdicts"]
     t.ok(total["tests"] == len(rows) == int(root.get("tests")), "the root counts every row")
-    t.ok(int(root.get("failures")) == total["failures"] == v["FAIL"] + v["XPASS"] + v["DIVERGE"],
-         "root failures: FAIL + XPASS + DIVERGE")
+    t.ok(int(root.get("failures")) == total["failures"] == v["FAIL"] + v["XPASS"] + v["DIVERGE"] + v["FLAKY"],
+         "root failures: FAIL + XPASS + DIVERGE + FLAKY (a run without --allow-flaky)")
     t.ok(int(root.get("errors")) == total["errors"] ==
          v["TIMEOUT"] + v["CRASH"] + v["ERROR"] + v["NOT-RUN"], "root errors: TIMEOUT + CRASH + ERROR + NOT-RUN")
     t.ok(int(root.get("skipped")) == total["skipped"] == v["SKIP"] + v["XFAIL"], "root skipped: SKIP + XFAIL")

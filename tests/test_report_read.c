@@ -207,6 +207,19 @@ Test(report_read, broken_reports_are_refused_with_where_and_why)
                       ":3: results[0]: \"verdict\": not a verdict");
     expect_load_error(p, "{\"schema_version\":2,\n\"results\":[\n{\"job\":0,\"verdict\":\"PASS\",\"duration\":0}]}",
                       ":3: results[0]: \"function\": missing");
+    /* run --retries: a row's attempts are two or more, each a verdict and a duration */
+    expect_load_error(p, "{\"schema_version\":2,\n\"results\":[\n{\"job\":0,\"function\":\"f\",\"verdict\":\"FLAKY\",\"duration\":0,"
+                         "\"attempts\":[{\"verdict\":\"FAIL\",\"duration\":0}]}]}",
+                      ":3: results[0]: \"attempts\": not an array of two or more attempts");
+    expect_load_error(p, "{\"schema_version\":2,\n\"results\":[\n{\"job\":0,\"function\":\"f\",\"verdict\":\"FLAKY\",\"duration\":0,"
+                         "\"attempts\":[{\"verdict\":\"FAIL\",\"duration\":0},{\"verdict\":\"MAYBE\",\"duration\":0}]}]}",
+                      ":3: results[0]: \"attempts\"[1]: not an attempt");
+    expect_load_error(p, "{\"schema_version\":2,\n\"results\":[\n{\"job\":0,\"function\":\"f\",\"verdict\":\"FAIL\",\"duration\":0,"
+                         "\"attempts\":[{\"verdict\":\"FAIL\"},{\"verdict\":\"FAIL\",\"duration\":0}]}]}",
+                      ":3: results[0]: \"attempts\"[0]: not an attempt");
+    expect_load_error(p, "{\"schema_version\":2,\n\"results\":[\n{\"job\":0,\"function\":\"f\",\"verdict\":\"FAIL\",\"duration\":0,"
+                         "\"attempts\":[{\"verdict\":\"FAIL\",\"duration\":0},{\"verdict\":\"FAIL\",\"duration\":0,\"retry\":2}]}]}",
+                      ":3: results[0]: \"attempts\"[1]: unknown key \"retry\"");
     expect_load_error(p, "{\"schema_version\":2,\n\"extra\":1}", ":2: unknown top-level key \"extra\"");
     expect_load_error(p, "{\"schema_version\":2,\n\"results\":[],\n\"results\":[]}", ":3: repeated top-level key");
     expect_load_error(p, "{\"schema_version\":2,\n\"results\":[] x", ":2: malformed report");
@@ -258,6 +271,31 @@ Test(report_read, truncated_and_bad_indices, .timeout = 600)
     cut = pc_asprintf(NULL, "%s/badjob.json", e.dir);
     expect_load_error(cut, NULL, "results[0]: \"job\" 99999 is not an index into \"jobs\"");
     free(cut);
+    /* a row whose attempt names observation 99999; the same attempts with index 1 read */
+    for (k = 0; k < 2; k++) {
+        pc_buf m = {0};
+        pc_report_doc d;
+        pc_buf_append(&m, b.data, (size_t)(at - b.data), NULL);
+        pc_buf_appendf(&m, NULL, "{\"job\":0,\"attempts\":[{\"verdict\":\"FAIL\",\"duration\":0.5,"
+                                 "\"observation\":%d},{\"verdict\":\"PASS\",\"duration\":0}],%s",
+                       k ? 1 : 99999, at + strlen("{\"job\":0,"));
+        free(write_tmp(e.dir, "badattempt.json", m.data));
+        pc_buf_free(&m);
+        cut = pc_asprintf(NULL, "%s/badattempt.json", e.dir);
+        if (!k) {
+            expect_load_error(cut, NULL, "results[0]: attempts[0]: observation index 99999 is not an "
+                                         "index into \"observations\"");
+        } else {
+            cr_assert_eq(pc_report_load(cut, &d, &err), 0, "%s", err.msg);
+            cr_assert_eq(d.rows[0].nattempts, 2);
+            cr_assert_neq(d.rows[0].attempts, 0);
+            cr_assert_eq(d.rows[1].attempts, 0, "a row without attempts has none");
+            cr_assert(strstr(pc_report_value(&d, d.rows[0].attempts), "\"verdict\":\"PASS\"") != NULL,
+                      "%s", pc_report_value(&d, d.rows[0].attempts));
+            pc_report_doc_free(&d);
+        }
+        free(cut);
+    }
     pc_buf_free(&b);
     env_free(&e);
 }

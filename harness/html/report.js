@@ -135,7 +135,8 @@
       h.push('<p class="warn">Cut short (' + esc(R.cut_short) + '): jobs that did not run are NOT-RUN.</p>');
     h.push('<div class="run">' + esc(run.started || '?') + ' &rarr; ' + esc(run.finished || '?') + ' (' +
            (typeof run.seconds === 'number' ? run.seconds.toFixed(1) : '?') + ' s) on <b>' + esc(run.host || '?') +
-           '</b>; -j ' + esc(run.parallel) + ', timeout ' + esc(run.timeout) + ' s; ' +
+           '</b>; -j ' + esc(run.parallel) + ', timeout ' + esc(run.timeout) + ' s' +
+           (run.retries ? ', --retries ' + esc(run.retries) + (run.allow_flaky ? ' --allow-flaky' : '') : '') + '; ' +
            builds.length + ' builds &times; ' + modes.join(' + ') + '; ' + cases.length + ' cases, ' + nrows +
            ' case functions, ' + results.length + ' results</div>');
     if (Array.isArray(run.command))

@@ -996,7 +996,13 @@ Test(e2e, bad_retries_exit_2)
     const char *a5[] = {"bless", "--allow-flaky", SEED};
     const char *a6[] = {"plan", "--retries", "1", SEED};
     const char *a7[] = {"run", "--retries=1x", SEED};
+    const char *a8[] = {"run", "--help"};
     run_out r;
+    run_pc(&r, a8, 2);
+    cr_assert_eq(r.code, 0);
+    cr_assert(strstr(r.out.data, "  --retries N ") != NULL && strstr(r.out.data, "  --allow-flaky ") != NULL,
+              "run --help documents --retries and --allow-flaky: %s", r.out.data);
+    run_free(&r);
     run_pc(&r, a1, 4);
     cr_assert_eq(r.code, 2);
     cr_assert(strstr(r.err.data, "--retries: expected a whole number from 0 to 100, got '-1'") != NULL, "%s", r.err.data);

@@ -65,7 +65,7 @@ def main():
         return index[k]
 
     reasons = ["locals() order changed in 3.11", "the translation's class builder always sets __annotations__"]
-    verdicts = dict((v, 0) for v in ["PASS", "XFAIL", "SKIP", "FAIL", "XPASS", "DIVERGE", "TIMEOUT", "CRASH", "ERROR", "NOT-RUN"])
+    verdicts = dict((v, 0) for v in ["PASS", "XFAIL", "SKIP", "FAIL", "XPASS", "DIVERGE", "FLAKY", "TIMEOUT", "CRASH", "ERROR", "NOT-RUN"])
     for c in range(ncases):
         case = "case %02d %s" % (c, rnd.choice(["closures", "class bodies", "f_locals proxy", "nonlocal errors", "locals snapshot"]))
         fns = ["<module>"] + ["fn_%02d_%s" % (i, rnd.choice(["locals", "cell", "freevar", "delete", "exec", "comprehension"])) for i in range(per - 1)]

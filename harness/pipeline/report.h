@@ -16,7 +16,8 @@
  * ("jobs"[job]: case, mode, interpreter), its observation ("observations"[i], where 0
  * is null: nothing observed) and its reason ("reasons"[i - 1]); a group names its
  * interpreters by index in "interpreters". "expected" and "diff" appear only in rows
- * whose verdict is not PASS. A saved report is read back by report_read.h (the same
+ * whose verdict is not PASS; "attempts" only in rows that `run --retries` ran again
+ * (retry.h: such rows are written last, once their final verdict is known). A saved report is read back by report_read.h (the same
  * format's reader).
  */
 #ifndef PC_REPORT_H

@@ -277,10 +277,10 @@ Test(registry, broken_builds_are_listed_with_their_problem_and_planned_when_aske
         const pc_job *j = &plan.jobs[i];
         if (j->interp->broken) {
             nerror++;
-            cr_assert_eq(j->error, j->interp->problem, "borrowed from the interpreter");
-            cr_assert_null(j->skip, "nothing is known about a broken build: no SKIP");
+            cr_assert_eq(pc_job_error(j), j->interp->problem, "borrowed from the interpreter");
+            cr_assert_null(pc_job_skip(j), "nothing is known about a broken build: no SKIP");
         } else {
-            cr_assert_null(j->error);
+            cr_assert_null(pc_job_error(j));
         }
     }
     cr_assert_eq(nerror, 14);

@@ -345,10 +345,9 @@ static int load_jobs(merge *m, pc_error *err)
         }
         if (case_of(m, d, rj, &m->job_case[i], err))
             goto out;
-        j->id = i;
+        j->id = (uint32_t)i;
         j->interp = &m->reg.items[ii - 1];
-        j->mode = (pc_mode)rj->mode;
-        j->text = "";
+        j->mode = (unsigned char)rj->mode;
         if ((tname = pc_report_text(d, rj->translation))) {
             pc_translation *t = &m->tr[i];
             if (translation_of(tname, &t->source)) {

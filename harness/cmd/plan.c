@@ -73,7 +73,7 @@ static int print_json(FILE *out, const pc_job *j, const pc_paths *p, const pc_jo
     job = json_loadb(line, len, 0, &jerr);
     free(line);
     if (!job)
-        return pc_fail(err, "job %zu: its own job line does not parse: %s", j->id, jerr.text);
+        return pc_fail(err, "job %zu: its own job line does not parse: %s", (size_t)j->id, jerr.text);
     env = string_array(pc_runner_env, NULL);
     for (len = 0; env && j->interp->env && j->interp->env[len]; len++)
         if (json_array_append_new(env, json_string(j->interp->env[len]))) {
@@ -91,7 +91,7 @@ static int print_json(FILE *out, const pc_job *j, const pc_paths *p, const pc_jo
                   "env", env, "job", job);
     if (!o || json_array_size(json_object_get(o, "argv")) == 0 || !json_object_get(o, "env") ||
         (skipped && json_object_set_new(o, "skip", json_string(skip))) ||
-        (j->error && json_object_set_new(o, "error", json_string(j->error)))) {
+        (pc_job_error(j) && json_object_set_new(o, "error", json_string(pc_job_error(j))))) {
         json_decref(o);
         return pc_oom(err);
     }
@@ -125,7 +125,7 @@ static void print_job(FILE *out, const widths *w, const pc_job *j, long nfn)
     else
         snprintf(fn, sizeof fn, "%ld", nfn);
     print_row(out, w, j->interp->name, j->kase->name, pc_mode_name(j->mode), fn,
-              j->error ? j->error : skip);
+              pc_job_error(j) ? pc_job_error(j) : skip);
 }
 
 int pc_cmd_plan(const pc_options *o, const pc_paths *p, int argc, char **argv)
@@ -155,8 +155,8 @@ int pc_cmd_plan(const pc_options *o, const pc_paths *p, int argc, char **argv)
         const pc_job *j = &pr.plan.jobs[i];
         if (j->interp != last)
             ninterps++, last = j->interp;
-        skipped += j->skip != NULL;
-        broken += j->error != NULL;
+        skipped += j->skip != 0;
+        broken += pc_job_error(j) != NULL;
         if (o->json) {
             if (print_json(stdout, j, p, &lim, o->shared, &err))
                 goto fail;

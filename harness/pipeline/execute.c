@@ -643,7 +643,7 @@ static int make_slots(const pc_plan *plan, const exec_ctx *x, slot **out, size_t
         const pc_interp *in = plan->jobs[i].interp;
         char skip[256];
         const char *why = pc_job_skip_reason(&plan->jobs[i], skip, sizeof skip) ? skip
-                          : plan->jobs[i].error     ? plan->jobs[i].error
+                          : pc_job_error(&plan->jobs[i]) ? pc_job_error(&plan->jobs[i])
                           : plan->jobs[i].translation ? plan->jobs[i].translation->failure
                                                       : NULL;
         slot *s = NULL;

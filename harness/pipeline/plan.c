@@ -1,6 +1,7 @@
 /* plan.c - see plan.h. */
 #include "plan.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,20 +35,18 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
                 if (pc_grow(&plan->jobs, &plan->cap, plan->len + 1, sizeof *plan->jobs, err))
                     return -1;
                 j = &plan->jobs[plan->len];
-                j->id = plan->len;
+                if (plan->len >= UINT32_MAX)
+                    return pc_fail(err, "more than %u jobs", (unsigned)UINT32_MAX);
+                j->id = (uint32_t)plan->len;
                 j->kase = k;
                 j->interp = in;
-                j->mode = (pc_mode)m;
-                j->text = text ? text : "";
+                j->mode = (unsigned char)m;
                 j->translation = m == PC_MODE_DESUGARED ? t : NULL;
-                j->text_line = m == PC_MODE_SOURCE ? k->source_line : k->desugared_line;
+                j->skip = 0;
                 /* a broken build: nothing is known about it, so nothing is skipped */
-                j->error = in->broken ? in->problem : NULL;
-                j->skip = j->skip_why = NULL;
-                for (r = 0; !j->error && !j->skip && r < k->nrequires; r++) {
-                    if ((j->skip_why = pc_interp_lacks(in, k->requires[r])))
-                        j->skip = k->requires[r];
-                }
+                for (r = 0; !in->broken && !j->skip && r < k->nrequires && r < UCHAR_MAX; r++)
+                    if (pc_interp_lacks(in, k->requires[r]))
+                        j->skip = (unsigned char)(r + 1);
                 plan->len++;
             }
         }
@@ -63,11 +62,35 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
     return 0;
 }
 
+const char *pc_job_text(const pc_job *j)
+{
+    const char *text = j->mode == PC_MODE_SOURCE ? j->kase->source
+                       : j->translation          ? j->translation->text
+                                                 : j->kase->desugared;
+    return text ? text : "";
+}
+
+int pc_job_text_line(const pc_job *j)
+{
+    return j->mode == PC_MODE_SOURCE ? j->kase->source_line : j->kase->desugared_line;
+}
+
+const char *pc_job_error(const pc_job *j)
+{
+    return j->interp->broken ? j->interp->problem : NULL;
+}
+
+const char *pc_job_skip(const pc_job *j)
+{
+    return j->skip ? j->kase->requires[j->skip - 1] : NULL;
+}
+
 bool pc_job_skip_reason(const pc_job *j, char *buf, size_t size)
 {
-    if (!j->skip)
+    const char *req = pc_job_skip(j);
+    if (!req)
         return false;
-    snprintf(buf, size, "requires %s; %s %s", j->skip, j->interp->name, j->skip_why);
+    snprintf(buf, size, "requires %s; %s %s", req, j->interp->name, pc_interp_lacks(j->interp, req));
     return true;
 }
 
@@ -80,7 +103,7 @@ void pc_plan_keep(pc_plan *plan, const unsigned char *keep, size_t *index)
         if (index)
             index[kept] = i;
         plan->jobs[kept] = plan->jobs[i];
-        plan->jobs[kept].id = kept;
+        plan->jobs[kept].id = (uint32_t)kept;
         kept++;
     }
     plan->len = kept;

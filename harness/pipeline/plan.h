@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "parse.h"
@@ -19,21 +20,29 @@ typedef enum pc_mode { PC_MODE_SOURCE = 0, PC_MODE_DESUGARED = 1, PC_MODE_COUNT 
 
 const char *pc_mode_name(pc_mode m);
 
+/* Held once per case x build x mode for the whole run (a run may plan 100k of them), so
+ * it keeps only what cannot be derived: the rest is read through the accessors below. */
 typedef struct pc_job {
-    size_t id;              /* index in the plan */
     const pc_case *kase;
     const pc_interp *interp;
-    const char *text;       /* the Python text to run */
-    const char *skip;       /* NULL, or the requirement this build lacks: not run (SKIP);
-                             * static text, like skip_why */
-    const char *skip_why;   /* why it lacks it ("cannot start threads") */
-    const char *error;      /* non-NULL: the build cannot be run (it could not be probed);
-                             * answered as ERROR with this text, never sent to a runner.
-                             * Borrowed: the interpreter's problem */
     const pc_translation *translation; /* desugared jobs: where the text came from */
-    pc_mode mode;
-    int text_line;          /* its first line in the case file */
+    uint32_t id;            /* index in the plan */
+    unsigned char mode;     /* pc_mode */
+    unsigned char skip;     /* 0, or 1 + the index in kase->requires of the first
+                             * requirement this build lacks: not run (SKIP) */
 } pc_job;
+
+/* The Python text to run: the block's source, or for a desugared job its translation
+ * (the translation step's, else the block's `=` text); "" when there is none (a failed
+ * translation). Borrowed from the case set or the translation. */
+const char *pc_job_text(const pc_job *j);
+/* The text's first line in the case file. */
+int pc_job_text_line(const pc_job *j);
+/* Non-NULL when the build cannot be run (it could not be probed): the job is answered
+ * as ERROR with this text, never sent to a runner. Borrowed: the interpreter's problem. */
+const char *pc_job_error(const pc_job *j);
+/* The requirement this build lacks (static text: pc_capability_name), or NULL. */
+const char *pc_job_skip(const pc_job *j);
 
 typedef struct pc_plan {
     pc_job *jobs;

@@ -99,7 +99,7 @@ char *pc_job_line(const pc_job *j, size_t resume, const pc_job_limits *lim, size
      * which need not be, is not sent */
     json_t *msg = json_pack("{s:I, s:s, s:s, s:s, s:f, s:I, s:I, s:I, s:I}", "id",
                             (json_int_t)j->id, "case", j->kase->name, "mode", pc_mode_name(j->mode),
-                            "source", j->text, "timeout", lim->timeout, "resume", (json_int_t)resume, "max_output",
+                            "source", pc_job_text(j), "timeout", lim->timeout, "resume", (json_int_t)resume, "max_output",
                             (json_int_t)lim->max_output, "max_memory", (json_int_t)lim->max_memory,
                             "max_line", (json_int_t)lim->max_line);
     char *line;

@@ -52,7 +52,7 @@ int pc_schedule_save(const char *reports_dir, const pc_plan *plan, const pc_job_
         const pc_interp *in = plan->jobs[i].interp;
         if (jobs[i].status == PC_JOB_NOT_RUN || jobs[i].status == PC_JOB_SKIPPED ||
             jobs[i].status == PC_JOB_PENDING ||
-            plan->jobs[i].error || !in->name)
+            pc_job_error(&plan->jobs[i]) || !in->name)
             continue;
         v = json_object_get(now, in->name);
         if (json_object_set_new(now, in->name,

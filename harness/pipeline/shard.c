@@ -60,7 +60,7 @@ void pc_plan_fingerprint(const pc_plan *plan, char *out, size_t size)
         h = hash_str(h, j->kase->name);
         h = hash_str(h, j->interp->name);
         h = hash_str(h, pc_mode_name(j->mode));
-        h = hash_str(h, j->text);
+        h = hash_str(h, pc_job_text(j));
     }
     snprintf(out, size, "fnv1a64:%016" PRIx64, h);
 }

@@ -686,6 +686,22 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
             o->unexpected = true;
         } else if (o->cmd == PC_CMD_BISECT && !strcmp(a, "--provision")) {
             o->provision = true;
+        } else if (o->cmd == PC_CMD_BISECT && is_opt(a, "--points")) {
+            if (!(o->points = value_of(argc, argv, &i, a, 8, err)))
+                return -1;
+            if (strcmp(o->points, "pyodide") && strcmp(o->points, "debian") &&
+                strcmp(o->points, "all"))
+                return pc_fail(err, "--points: unknown kind '%s' (pyodide, debian or all)",
+                               o->points);
+            o->provision = true;
+        } else if (o->cmd == PC_CMD_BISECT && is_opt(a, "--suites")) {
+            if (!(o->suites = value_of(argc, argv, &i, a, 8, err)))
+                return -1;
+            if (!*o->suites || strspn(o->suites, "abcdefghijklmnopqrstuvwxyz"
+                                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,_-") !=
+                                   strlen(o->suites))
+                return pc_fail(err, "--suites: '%s' is not a comma-separated list of suite names",
+                               o->suites);
         } else if ((o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS) && !strcmp(a, "--bisect-exit")) {
             o->bisect_exit = true;
         } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--list")) {

@@ -791,6 +791,13 @@ int pc_bisect_releases(const pc_options *o, const pc_paths *p, const pc_case *ka
         if (!t)
             t = bisect_line(o, p, kase, function, mode, ex, &l, stop_fd, &stopped, &err);
         line_free(&l);
+        if (t < 0 && pass == 0 && !strcmp(points, "all")) { /* the Debian line still runs */
+            fflush(stdout);
+            fprintf(stderr, "pyconform: %s\n", err.msg);
+            rc = PC_EXIT_USAGE;
+            t = 0;
+            continue;
+        }
         if (t)
             break;
     }

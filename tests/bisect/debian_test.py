@@ -15,8 +15,9 @@ Checked: the points are the suites' packages, in CPython order; bisect names the
 boundary 3.13.1-2 -> 3.13.3-1; it provisions (with deb-private.sh, into the given cache)
 only the points the search needs: both ends and the middles, 4 of 7, printed in the
 order tried and marked; a second run downloads nothing; a function that does not change
-gives "no change found" and exit 0; an unknown --points kind, --suites without Debian
-points, and an unreachable source each exit 2 with a clear message. Exit 77 (skipped)
+gives "no change found" and exit 0; --points all with npm unreachable still bisects the
+Debian line and exits 2; an unknown --points kind, --suites without Debian points, and
+an unreachable source each exit 2 with a clear message. Exit 77 (skipped)
 without dpkg-deb or apt-get.
 """
 import gzip
@@ -216,6 +217,13 @@ def main(argv):
         check(rc == 0 and "bisect: no change found across the 5 Debian CPython packages tried "
               "(0 downloaded now)" in out, "no boundary: \"no change found\", exit 0")
 
+        if shutil.which("npm"):
+            dead = dict(env, npm_config_registry="http://127.0.0.1:9/", npm_config_fetch_retries="0",
+                        npm_config_cache=os.path.join(tmp, "npm-cache"))
+            rc, out = bisect("planted", ["--points", "all"], dead)
+            check(rc == 2 and "pyconform: npm view pyodide versions" in out and
+                  "  boundary: debian python3.13 3.13.1-2 -> python3.13 3.13.3-1" in out,
+                  "--points all: npm unreachable, the Debian line still runs; exit 2")
         rc, out = bisect("planted", ["--points", "debain"], env)
         check(rc == 2 and "--points: unknown kind 'debain' (pyodide, debian or all)" in out,
               "an unknown --points kind: exit 2 and why")

@@ -256,12 +256,14 @@ system_mirror() {
 
 # private_sources_line TYPE SUITE: one-line source entry ("deb"/"deb-src")
 # for SUITE on the system's own mirror host, or PYCONFORM_APT_SOURCE when set
-# (its leading "deb" is replaced by TYPE).
+# (its leading "deb" is replaced by TYPE; "{suite}" in it is replaced by SUITE,
+# e.g. "deb [trusted=yes] file:/tmp/repo {suite} main").
 private_sources_line() {
     local type=$1 suite=$2
     if [ -n "${PYCONFORM_APT_SOURCE:-}" ]; then
         local line=$PYCONFORM_APT_SOURCE
         line=${line#deb-src }; line=${line#deb }
+        line=${line//\{suite\}/$suite}
         printf '%s %s\n' "$type" "$line"
         return 0
     fi

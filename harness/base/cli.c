@@ -301,7 +301,16 @@ static const char usage_bisect[] =
     "release not installed is provisioned when the search needs it (as `pyconform\n"
     "provision` does: CACHE/interpreters, one log each), and kept. It prints each release\n"
     "tried, in order, and which were downloaded; a release that cannot be installed or\n"
-    "run is skipped. Other builds are not bisected this way (`pyconform provision NAME`).\n"
+    "run is skipped (a skipped end: the next release inwards is taken).\n"
+    "--points debian: over the python3.X packages (exact Debian versions) that the\n"
+    "Debian suites of --suites offer, read from each suite's index by a private apt-get\n"
+    "update (CACHE/debian-lists; PYCONFORM_APT_SOURCE replaces the mirror, {suite} in it\n"
+    "standing for the suite) and ordered by version (3.13.5-2 is CPython 3.13.5); a\n"
+    "point is provisioned with deb-private when the search needs it\n"
+    "(CACHE/interpreters/debian-python3.X-VERSION; a deb-private build of that version\n"
+    "already in the cache counts as installed). A suite that cannot be read is left out;\n"
+    "none at all is an error. --points all: the Pyodide line, then the Debian line (run\n"
+    "even when the Pyodide releases cannot be listed; the exit status is then 2).\n"
     "\n"
     "Across commits (--git): bisect the commits GOOD..BAD of REPO. Each commit is checked\n"
     "out in a private clone (REPO itself is only read: no checkout, no worktree, nothing\n"
@@ -323,7 +332,11 @@ static const char usage_bisect[] =
     "  --build CMD        run in the checkout before the cases; failure skips the commit\n"
     "  -k FUNCTION        only these case functions decide (repeatable)\n"
     "  --unexpected       bad means any unexpected verdict, not \"differs from GOOD\"\n"
-    "  --provision        across builds: over the Pyodide releases on npm (see above)\n"
+    "  --provision        across builds: over releases not installed yet (see above)\n"
+    "  --points KIND      what --provision goes over: pyodide (default), debian, all\n"
+    "                     (implies --provision)\n"
+    "  --suites S1,S2,... the suites of --points debian (default\n"
+    "                     oldstable,stable,testing,unstable)\n"
     "  --interp, --tag, --mode, -j, --timeout, --startup-timeout, --python, --cache,\n"
     "  --config, --root, --expected, --runners, --max-output, --max-memory, --isolation:\n"
     "  as for `run`\n"
@@ -331,7 +344,8 @@ static const char usage_bisect[] =
     "\n"
     "exit status: 0 a result (a boundary, a first bad commit) or \"no change found\",\n"
     "2 usage or input errors (unknown block or function, not a git repository, a GOOD\n"
-    "that is already bad, a revision that cannot be tested), 130/143/129 interrupted.\n";
+    "that is already bad, a revision that cannot be tested, an unknown --points kind, no\n"
+    "Debian source reachable), 130/143/129 interrupted.\n";
 
 static const char usage_reduce[] =
     "usage: pyconform reduce [OPTIONS] CASE_FILE BLOCK [FUNCTION]\n"
@@ -694,6 +708,22 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
             o->unexpected = true;
         } else if (o->cmd == PC_CMD_BISECT && !strcmp(a, "--provision")) {
             o->provision = true;
+        } else if (o->cmd == PC_CMD_BISECT && is_opt(a, "--points")) {
+            if (!(o->points = value_of(argc, argv, &i, a, 8, err)))
+                return -1;
+            if (strcmp(o->points, "pyodide") && strcmp(o->points, "debian") &&
+                strcmp(o->points, "all"))
+                return pc_fail(err, "--points: unknown kind '%s' (pyodide, debian or all)",
+                               o->points);
+            o->provision = true;
+        } else if (o->cmd == PC_CMD_BISECT && is_opt(a, "--suites")) {
+            if (!(o->suites = value_of(argc, argv, &i, a, 8, err)))
+                return -1;
+            if (!*o->suites || strspn(o->suites, "abcdefghijklmnopqrstuvwxyz"
+                                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,_-") !=
+                                   strlen(o->suites))
+                return pc_fail(err, "--suites: '%s' is not a comma-separated list of suite names",
+                               o->suites);
         } else if ((o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS) && !strcmp(a, "--bisect-exit")) {
             o->bisect_exit = true;
         } else if (o->cmd == PC_CMD_PROVISION && !strcmp(a, "--list")) {

@@ -81,7 +81,9 @@ typedef struct pc_options {
     char **keys;           /* bisect -k FUNCTION (array owned, strings borrowed) */
     size_t nkeys;
     bool unexpected;       /* bisect --unexpected: bad means any unexpected verdict */
-    bool provision;        /* bisect --provision: over the Pyodide releases, installed or not */
+    bool provision;        /* bisect --provision: over releases, installed or not */
+    const char *points;    /* bisect --points pyodide|debian|all (implies --provision; NULL: pyodide) */
+    const char *suites;    /* bisect --suites S1,S2,...: the Debian suites of --points debian */
     double budget;         /* reduce --budget SECONDS (0: none) */
     bool mode_given;       /* --mode was given */
 } pc_options;

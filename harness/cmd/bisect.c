@@ -5,8 +5,9 @@
  * within each line), and every boundary where the function's observation (or, when
  * nothing was observed, its verdict) changes between two neighbours of a line. The
  * installed builds all run (in one trial, in parallel), which finds every boundary,
- * not only one. With --provision the Pyodide releases on npm are bisected instead,
- * installed or not (bisect_releases.c).
+ * not only one. With --provision the Pyodide releases on npm (or, with --points, the
+ * CPython packages of Debian suites, or both) are bisected instead, installed or not
+ * (bisect_releases.c).
  *
  * Across commits (--git): the commits GOOD..BAD (git rev-list --ancestry-path), each
  * checked out in a private clone made with `git clone --shared --no-checkout`, which
@@ -178,7 +179,11 @@ static int bisect_builds(const pc_options *o, const pc_paths *p, int stop_fd)
     if (pc_parse_file(&cases, file, &err) || pc_bisect_find_case(&cases, file, block, &k, &err) ||
         pc_expect_load(&ex, p->expected, &cases, &err))
         goto fail;
-    if (o->provision) { /* the Pyodide releases, installed or not (bisect_releases.c) */
+    if (o->suites && (!o->points || !strcmp(o->points, "pyodide"))) {
+        pc_fail(&err, "--suites names Debian suites: it needs --points debian or --points all");
+        goto fail;
+    }
+    if (o->provision) { /* releases, installed or not (bisect_releases.c) */
         rc = pc_bisect_releases(o, p, &cases.items[k], function, mode, &ex, stop_fd);
         goto done;
     }

@@ -69,6 +69,10 @@ def main():
                           dict(env, PYCONFORM_APT_SOURCE="deb [trusted=yes] file:/tmp/r ./"))
         c.check(rc == 0 and out.strip() == "deb-src [trusted=yes] file:/tmp/r ./",
                 "PYCONFORM_APT_SOURCE wins and takes the wanted type", out)
+        rc, out, _ = bash("private_sources_line deb testing",
+                          dict(env, PYCONFORM_APT_SOURCE="deb [trusted=yes] file:/tmp/r {suite} main"))
+        c.check(rc == 0 and out.strip() == "deb [trusted=yes] file:/tmp/r testing main",
+                "{suite} in PYCONFORM_APT_SOURCE stands for the suite", out)
 
         # JSON text
         nasty = 'a"b\\c\nd\te\x01f\u00e9'

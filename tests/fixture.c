@@ -107,7 +107,7 @@ const pc_row *row(fixture *fx, const char *fn, const char *interp, pc_mode mode)
 {
     for (size_t i = 0; i < fx->cmp.len; i++) {
         const pc_row *r = &fx->cmp.rows[i];
-        if (!strcmp(r->function, fn) && !strcmp(r->interp->name, interp) && r->mode == mode)
+        if (!strcmp(r->function, fn) && !strcmp(pc_row_interp(&fx->cmp, r)->name, interp) && pc_row_mode(&fx->cmp, r) == mode)
             return r;
     }
     cr_assert_fail("no row %s %s %d", fn, interp, mode);

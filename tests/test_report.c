@@ -727,7 +727,7 @@ Test(report, broken_build_gives_error_rows_with_its_problem)
     cr_assert_eq(cmp.jobs_reported, 4);
 
     for (i = 0; i < cmp.len; i++) {
-        if (cmp.rows[i].interp != bad)
+        if (pc_row_interp(&cmp, &cmp.rows[i]) != bad)
             continue;
         cr_assert_eq(cmp.rows[i].verdict, PC_ERROR);
         cr_assert_str_eq(cmp.rows[i].detail, "probe failed (exit code 3): boom");

@@ -593,8 +593,8 @@ static int test_commit(git_ctx *g, const commit *c, signature *sig, char **skip,
             pc_oom(err);
             goto out;
         }
-        e->key = pc_asprintf(err, "%s\t%s\t%s\t%s", r->kase->name, r->function, r->interp->name,
-                             pc_mode_name((pc_mode)r->mode));
+        e->key = pc_asprintf(err, "%s\t%s\t%s\t%s", pc_row_case(&t.cmp, r)->name, r->function,
+                             pc_row_interp(&t.cmp, r)->name, pc_mode_name(pc_row_mode(&t.cmp, r)));
         e->value = pc_asprintf(err, "%s\t%s", pc_verdict_get(r->verdict)->name, obs ? obs : "");
         e->unexpected = !pc_verdict_get(r->verdict)->expected;
         free(obs);

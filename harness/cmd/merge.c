@@ -57,6 +57,7 @@ typedef struct mrow {
     pc_row row;
     json_t *expected;
     size_t kase, forder, interp;
+    int mode;
 } mrow;
 
 typedef struct merge {
@@ -301,6 +302,7 @@ static int load_jobs(merge *m, pc_error *err)
         goto out;
     }
     m->cmp.njobs = total;
+    m->cmp.plan_jobs = m->jobs;
     for (s = 0; s < m->nsh; s++) {
         shard_in *sh = &m->sh[s];
         if (!(sh->global = calloc(sh->doc.njobs + 1, sizeof *sh->global))) {
@@ -484,7 +486,7 @@ static int mrow_order(const void *pa, const void *pb)
         return a->forder < b->forder ? -1 : 1;
     if (a->interp != b->interp)
         return a->interp < b->interp ? -1 : 1;
-    return (int)a->row.mode - (int)b->row.mode;
+    return a->mode - b->mode;
 }
 
 /* A value of a shard as an id among the merged observations (0 stays 0). */
@@ -520,11 +522,9 @@ static int load_rows(merge *m, pc_error *err)
             mr->kase = m->job_case[g];
             mr->forder = m->fn_order[kid - 1];
             mr->interp = (size_t)(m->jobs[g].interp - m->reg.items);
-            mr->row.kase = m->jobs[g].kase;
+            mr->mode = m->jobs[g].mode;
             mr->row.function = pc_intern_text(&m->cmp.names, fid);
-            mr->row.interp = m->jobs[g].interp;
             mr->row.job = (uint32_t)g;
-            mr->row.mode = (unsigned char)m->jobs[g].mode;
             mr->row.verdict = rr->verdict;
             mr->row.seconds = (float)rr->duration;
             mr->row.reason = pc_report_text(d, rr->reason);

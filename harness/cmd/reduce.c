@@ -189,11 +189,11 @@ static int pick_target(const pc_trial *t, const pc_case *c, const pc_expectation
         const pc_row *r = &t->cmp.rows[i];
         if (only && strcmp(r->function, only) != 0)
             continue;
-        if (r->kase != c || !kind_of((pc_verdict)r->verdict, &kind))
+        if (pc_row_case(&t->cmp, r) != c || !kind_of((pc_verdict)r->verdict, &kind))
             continue;
         if (kind == K_DIVERGE) {
-            char *dp = r->mode == PC_MODE_DESUGARED
-                           ? divergence_path(t, c, r->function, r->interp) : NULL;
+            char *dp = pc_row_mode(&t->cmp, r) == PC_MODE_DESUGARED
+                           ? divergence_path(t, c, r->function, pc_row_interp(&t->cmp, r)) : NULL;
             if (!dp)
                 continue; /* an XFAIL of a source run, or nothing to compare */
             free(dp);
@@ -212,16 +212,16 @@ static int pick_target(const pc_trial *t, const pc_case *c, const pc_expectation
             kind_t k;
             spot *s;
             char *dp = NULL;
-            if (r->kase != c || strcmp(r->function, fn) || !kind_of((pc_verdict)r->verdict, &k) ||
+            if (pc_row_case(&t->cmp, r) != c || strcmp(r->function, fn) || !kind_of((pc_verdict)r->verdict, &k) ||
                 k != kind || (kind == K_FAIL && !r->diff))
                 continue;
             if (kind == K_DIVERGE &&
-                (r->mode != PC_MODE_DESUGARED ||
-                 !(dp = divergence_path(t, c, r->function, r->interp))))
+                (pc_row_mode(&t->cmp, r) != PC_MODE_DESUGARED ||
+                 !(dp = divergence_path(t, c, r->function, pc_row_interp(&t->cmp, r)))))
                 continue;
             s = &tg->spots[tg->n++];
-            s->in = r->interp;
-            s->mode = (pc_mode)r->mode;
+            s->in = pc_row_interp(&t->cmp, r);
+            s->mode = pc_row_mode(&t->cmp, r);
             tg->desugared |= s->mode == PC_MODE_DESUGARED;
             s->path = dp;
             if (kind == K_FAIL) {
@@ -231,7 +231,7 @@ static int pick_target(const pc_trial *t, const pc_case *c, const pc_expectation
             }
             if (kind == K_FAIL) {
                 pc_expect_entry e;
-                if (pc_expect_lookup(ex, c, fn, r->interp, &e) &&
+                if (pc_expect_lookup(ex, c, fn, pc_row_interp(&t->cmp, r), &e) &&
                     !(s->want = pc_expect_want_json(&e, s->mode == PC_MODE_DESUGARED)))
                     return pc_oom(err);
             }
@@ -256,7 +256,7 @@ static int pick_target(const pc_trial *t, const pc_case *c, const pc_expectation
         for (i = 0; i < t->cmp.len; i++) {
             const pc_row *r = &t->cmp.rows[i];
             bool split = false;
-            if (r->kase != c || (only && strcmp(r->function, only)) ||
+            if (pc_row_case(&t->cmp, r) != c || (only && strcmp(r->function, only)) ||
                 (fn && !strcmp(fn, r->function)))
                 continue;
             fn = r->function;

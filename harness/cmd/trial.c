@@ -73,8 +73,8 @@ const pc_row *pc_trial_row(const pc_trial *t, const pc_case *kase, const char *f
     size_t i;
     for (i = 0; i < t->cmp.len; i++) {
         const pc_row *r = &t->cmp.rows[i];
-        if (r->kase == kase && r->interp == in && r->mode == mode &&
-            strcmp(r->function, function) == 0)
+        const pc_job *j = pc_row_job(&t->cmp, r);
+        if (j->kase == kase && j->interp == in && j->mode == mode && strcmp(r->function, function) == 0)
             return r;
     }
     return NULL;

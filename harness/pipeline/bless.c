@@ -66,7 +66,7 @@ static size_t first_row(const pc_comparison *cmp, const pc_case *k)
     size_t lo = 0, hi = cmp->len;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (cmp->rows[mid].kase < k)
+        if (pc_row_case(cmp, &cmp->rows[mid]) < k)
             lo = mid + 1;
         else
             hi = mid;
@@ -82,7 +82,7 @@ static int read_rows(const pc_comparison *cmp, const pc_case *k, case_run *out, 
     int pass;
     memset(out, 0, sizeof *out);
     for (pass = 0; pass < 2; pass++) {
-        for (i = start; i < cmp->len && cmp->rows[i].kase == k; i++) {
+        for (i = start; i < cmp->len && pc_row_case(cmp, &cmp->rows[i]) == k; i++) {
             const pc_row *r = &cmp->rows[i];
             bool incomplete = pc_verdict_get((pc_verdict)r->verdict)->incomplete;
             fn_run *fr;
@@ -91,8 +91,8 @@ static int read_rows(const pc_comparison *cmp, const pc_case *k, case_run *out, 
                 /* the desugared run of a member: a divergence when it completed and saw
                  * something else (an absent function there records no divergence);
                  * interned observations are equal exactly when their ids are */
-                for (j = 0; r->mode == PC_MODE_DESUGARED && !incomplete && r->observation && j < fr->n; j++)
-                    if (fr->members[j].interp == r->interp && r->observation != fr->members[j].source_id &&
+                for (j = 0; pc_row_mode(cmp, r) == PC_MODE_DESUGARED && !incomplete && r->observation && j < fr->n; j++)
+                    if (fr->members[j].interp == pc_row_interp(cmp, r) && r->observation != fr->members[j].source_id &&
                         !fr->members[j].desugared)
                         fr->members[j].desugared = pc_intern_text(&cmp->observations, r->observation);
                 continue;
@@ -107,23 +107,23 @@ static int read_rows(const pc_comparison *cmp, const pc_case *k, case_run *out, 
             }
             fr->all_expected &= pc_verdict_get((pc_verdict)r->verdict)->expected;
             if (r->observation) {
-                for (j = 0; j < out->ndone && (out->done[j].interp != r->interp || out->done[j].mode != r->mode); j++)
+                for (j = 0; j < out->ndone && (out->done[j].interp != pc_row_interp(cmp, r) || out->done[j].mode != pc_row_mode(cmp, r)); j++)
                     ;
                 if (j == out->ndone) {
                     if (pc_grow(&out->done, &out->capdone, out->ndone + 1, sizeof *out->done, err))
                         return -1;
-                    out->done[out->ndone].interp = r->interp;
-                    out->done[out->ndone++].mode = r->mode;
+                    out->done[out->ndone].interp = pc_row_interp(cmp, r);
+                    out->done[out->ndone++].mode = pc_row_mode(cmp, r);
                 }
             }
             /* rows of jobs that did not complete say nothing; a completed job without
              * the function records it as absent (null) */
-            if (r->mode != PC_MODE_SOURCE || incomplete)
+            if (pc_row_mode(cmp, r) != PC_MODE_SOURCE || incomplete)
                 continue;
             if (pc_grow(&fr->members, &fr->cap, fr->n + 1, sizeof *fr->members, err))
                 return -1;
             memset(&fr->members[fr->n], 0, sizeof *fr->members);
-            fr->members[fr->n].interp = r->interp;
+            fr->members[fr->n].interp = pc_row_interp(cmp, r);
             fr->members[fr->n].source_id = r->observation;
             fr->members[fr->n++].source =
                 r->observation ? pc_intern_text(&cmp->observations, r->observation) : "null";

@@ -226,6 +226,10 @@ static pc_row *new_row(pc_comparison *cmp, const pc_job *job, const char *functi
          * grown by an eighth, not doubled, so little of it is ever unused (a large
          * block's realloc moves pages, not bytes) */
         size_t ncap = cmp->cap + cmp->cap / 8 + 64;
+        if (cmp->len >= UINT32_MAX - 1) { /* pc_judge_finish sorts them by 32-bit index */
+            pc_fail(err, "more than %u results", (unsigned)(UINT32_MAX - 1));
+            return NULL;
+        }
         pc_row *p = ncap < SIZE_MAX / sizeof *p ? realloc(cmp->rows, ncap * sizeof *p) : NULL;
         if (!p) {
             pc_oom(err);
@@ -236,11 +240,8 @@ static pc_row *new_row(pc_comparison *cmp, const pc_job *job, const char *functi
     }
     row = &cmp->rows[cmp->len++];
     memset(row, 0, sizeof *row);
-    row->kase = job->kase;
     row->function = function;
-    row->interp = job->interp;
-    row->job = (uint32_t)job->id;
-    row->mode = (unsigned char)job->mode;
+    row->job = job->id;
     return row;
 }
 
@@ -452,6 +453,7 @@ int pc_judge_init(pc_judge *j, const pc_caseset *cases, const pc_plan *plan,
     if (!pc_intern_add(&out->names, PC_MODULE_FUNCTION, strlen(PC_MODULE_FUNCTION), err))
         return -1;
     out->njobs = plan->len;
+    out->plan_jobs = plan->jobs;
     if (!(out->jobs = calloc(plan->len + 1, sizeof *out->jobs)) ||
         !(j->held = calloc(plan->len + 1, sizeof *j->held)) ||
         !(j->pending = calloc(cases->len + 1, sizeof *j->pending)) ||
@@ -538,7 +540,8 @@ int pc_judge_finish(pc_judge *j, const char *stopped, pc_error *err)
      * permutation's cycles, so the rows are never held twice */
     if (j->cmp->len > 1) {
         size_t n = j->cmp->len, ncases = j->cases->len, c;
-        size_t *start = calloc(ncases + 1, sizeof *start), *dest = malloc(n * sizeof *dest);
+        size_t *start = calloc(ncases + 1, sizeof *start);
+        uint32_t *dest = malloc(n * sizeof *dest); /* n < 2^32: rows are counted so */
         pc_row *rows = j->cmp->rows;
         if (!start || !dest) {
             free(start);
@@ -546,15 +549,15 @@ int pc_judge_finish(pc_judge *j, const char *stopped, pc_error *err)
             return pc_oom(err);
         }
         for (i = 0; i < n; i++)
-            start[(size_t)(rows[i].kase - j->cases->items) + 1]++;
+            start[(size_t)(j->plan->jobs[rows[i].job].kase - j->cases->items) + 1]++;
         for (c = 0; c < ncases; c++)
             start[c + 1] += start[c];
         for (i = 0; i < n; i++)
-            dest[i] = start[(size_t)(rows[i].kase - j->cases->items)]++;
+            dest[i] = (uint32_t)start[(size_t)(j->plan->jobs[rows[i].job].kase - j->cases->items)]++;
         free(start);
         for (i = 0; i < n; i++) {
             while (dest[i] != i) {
-                size_t d = dest[i], t = dest[d];
+                uint32_t d = dest[i], t = dest[d];
                 pc_row tmp = rows[d];
                 rows[d] = rows[i];
                 rows[i] = tmp;

@@ -43,20 +43,20 @@
 #include "result.h"
 #include "verdict.h"
 
+/* Held for every result of the run (two or more per job, a run may have 200k of them),
+ * so it holds only what its job does not say: the case, interpreter and mode are the
+ * job's (pc_row_case, pc_row_interp, pc_row_mode). */
 typedef struct pc_row {
-    const pc_case *kase;
     const char *function;    /* interned (cmp->names) */
-    const pc_interp *interp;
-    uint32_t job;            /* plan index */
-    uint32_t observation;    /* id in cmp->observations; 0: nothing observed (the function
-                              * was not defined, or the job or call did not complete) */
-    uint32_t recorded;       /* id in cmp->observations of what was recorded beside, or 0 */
-    unsigned char mode;      /* pc_mode */
-    unsigned char verdict;   /* pc_verdict */
-    float seconds;
     const char *reason;      /* the recorded reason (divergence, version difference), borrowed */
     char *detail;            /* owned: why the verdict is not PASS, or a note; or NULL */
     json_t *diff;            /* owned: first difference, only where the verdict is not PASS */
+    uint32_t job;            /* plan index (cmp->plan_jobs) */
+    uint32_t observation;    /* id in cmp->observations; 0: nothing observed (the function
+                              * was not defined, or the job or call did not complete) */
+    uint32_t recorded;       /* id in cmp->observations of what was recorded beside, or 0 */
+    float seconds;
+    unsigned char verdict;   /* pc_verdict */
 } pc_row;
 
 /* What the report needs of each job: its status, duration and why it failed. */
@@ -67,6 +67,7 @@ typedef struct pc_job_record {
 } pc_job_record;
 
 typedef struct pc_comparison {
+    const pc_job *plan_jobs; /* the plan's jobs (borrowed), which rows name by index */
     pc_row *rows;
     size_t len, cap;
     pc_intern observations;  /* observations and recorded values, canonical JSON text */
@@ -78,6 +79,24 @@ typedef struct pc_comparison {
     size_t counts[PC_VERDICT_COUNT];
     size_t unexpected;
 } pc_comparison;
+
+/* A row's job, and what it says: the case block, interpreter and mode of the row. */
+static inline const pc_job *pc_row_job(const pc_comparison *cmp, const pc_row *r)
+{
+    return &cmp->plan_jobs[r->job];
+}
+static inline const pc_case *pc_row_case(const pc_comparison *cmp, const pc_row *r)
+{
+    return cmp->plan_jobs[r->job].kase;
+}
+static inline const pc_interp *pc_row_interp(const pc_comparison *cmp, const pc_row *r)
+{
+    return cmp->plan_jobs[r->job].interp;
+}
+static inline pc_mode pc_row_mode(const pc_comparison *cmp, const pc_row *r)
+{
+    return (pc_mode)cmp->plan_jobs[r->job].mode;
+}
 
 /* Receives each row once it is judged, with the expected value it was judged against
  * when its verdict is not PASS (borrowed; NULL for PASS rows and when there was none).

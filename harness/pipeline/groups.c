@@ -83,7 +83,7 @@ int pc_groups_each(const pc_comparison *cmp, pc_group_sink sink, void *ctx, pc_e
         size_t end = r, i, k;
         int mode;
         /* rows of one case function: consecutive (compare.h: the row order) */
-        while (end < cmp->len && cmp->rows[end].kase == cmp->rows[r].kase &&
+        while (end < cmp->len && pc_row_case(cmp, &cmp->rows[end]) == pc_row_case(cmp, &cmp->rows[r]) &&
                cmp->rows[end].function == cmp->rows[r].function)
             end++;
         if (end - r > cap) {
@@ -98,14 +98,14 @@ int pc_groups_each(const pc_comparison *cmp, pc_group_sink sink, void *ctx, pc_e
             }
         }
         for (mode = 0; mode < PC_MODE_COUNT; mode++) {
-            pc_group_set set = {cmp->rows[r].kase, cmp->rows[r].function, (pc_mode)mode, NULL, 0};
+            pc_group_set set = {pc_row_case(cmp, &cmp->rows[r]), cmp->rows[r].function, (pc_mode)mode, NULL, 0};
             size_t n = 0;
             int ngroups = 0, g, src;
             for (i = r; i < end; i++) {
                 const pc_row *row = &cmp->rows[i];
-                if (row->mode != mode || pc_verdict_get((pc_verdict)row->verdict)->incomplete)
+                if ((int)pc_row_mode(cmp, row) != mode || pc_verdict_get((pc_verdict)row->verdict)->incomplete)
                     continue;
-                ms[n].interp = row->interp;
+                ms[n].interp = pc_row_interp(cmp, row);
                 ms[n].obs = row->observation;
                 ms[n].group = -1;
                 for (k = 0; k < n && ms[n].group < 0; k++)

@@ -548,16 +548,16 @@ static void print_in(FILE *out, bool color, pc_verdict v, const char *text)
 }
 
 /* "VERDICT case / function [interpreter mode]: " with the names escaped. */
-static void print_row_head(FILE *out, const pc_row *row, bool color)
+static void print_row_head(FILE *out, const pc_comparison *cmp, const pc_row *row, bool color)
 {
     print_in(out, color, row->verdict, pc_verdict_name(row->verdict));
     fprintf(out, "%*s", 8 - (int)strlen(pc_verdict_name(row->verdict)), "");
-    pc_print_text(out, row->kase->name, SIZE_MAX);
+    pc_print_text(out, pc_row_case(cmp, row)->name, SIZE_MAX);
     fputs(" / ", out);
     pc_print_text(out, row->function, SIZE_MAX);
     fputs(" [", out);
-    pc_print_text(out, row->interp->name, SIZE_MAX);
-    fprintf(out, " %s]: ", pc_mode_name(row->mode));
+    pc_print_text(out, pc_row_interp(cmp, row)->name, SIZE_MAX);
+    fprintf(out, " %s]: ", pc_mode_name(pc_row_mode(cmp, row)));
 }
 
 static void print_summary(FILE *out, const pc_run_info *run, const pc_plan *plan,
@@ -574,7 +574,7 @@ void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
         return;
     }
     for (r = 0; r < cmp->len; r++) {
-        int l = (int)(strlen(cmp->rows[r].kase->name) + strlen(cmp->rows[r].function) + 3);
+        int l = (int)(strlen(pc_row_case(cmp, &cmp->rows[r])->name) + strlen(cmp->rows[r].function) + 3);
         if (l > namew)
             namew = l;
     }
@@ -595,18 +595,18 @@ void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
     for (r = 0; r < cmp->len;) {
         size_t end = r;
         char name[256];
-        while (end < cmp->len && cmp->rows[end].kase == cmp->rows[r].kase &&
+        while (end < cmp->len && pc_row_case(cmp, &cmp->rows[end]) == pc_row_case(cmp, &cmp->rows[r]) &&
                cmp->rows[end].function == cmp->rows[r].function)
             end++;
-        snprintf(name, sizeof name, "%s / %s", cmp->rows[r].kase->name, cmp->rows[r].function);
+        snprintf(name, sizeof name, "%s / %s", pc_row_case(cmp, &cmp->rows[r])->name, cmp->rows[r].function);
         print_padded(out, name, namew);
         for (k = 0; k < ni; k++) {
             int cell[2] = {-1, -1}; /* the verdicts of the source and desugared rows */
             char lab[128];
             int w, m;
             for (i = r; i < end; i++)
-                if (cmp->rows[i].interp == ins[k])
-                    cell[cmp->rows[i].mode] = (int)cmp->rows[i].verdict;
+                if (pc_row_interp(cmp, &cmp->rows[i]) == ins[k])
+                    cell[pc_row_mode(cmp, &cmp->rows[i])] = (int)cmp->rows[i].verdict;
             column_label(ins[k], lab, sizeof lab);
             w = (int)strlen(lab) < 6 ? 6 : (int)strlen(lab);
             fprintf(out, " %*s", w - 2, "");
@@ -632,7 +632,7 @@ void pc_report_print(FILE *out, const pc_run_info *run, const pc_plan *plan,
             continue;
         if ((int)shown++ >= max_details)
             continue;
-        print_row_head(out, row, color);
+        print_row_head(out, cmp, row, color);
         if (row->diff) {
             char *e = json_dumps(json_object_get(row->diff, "expected"), JSON_ENCODE_ANY | JSON_COMPACT);
             char *o = json_dumps(json_object_get(row->diff, "observed"), JSON_ENCODE_ANY | JSON_COMPACT);

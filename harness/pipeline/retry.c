@@ -74,7 +74,7 @@ int pc_retry_row(void *ctx, const pc_comparison *cmp, const pc_row *row, json_t 
     memset(h, 0, sizeof *h);
     h->row = (size_t)(row - cmp->rows);
     h->expected = json_incref(expected);
-    r->keep[row->kase - r->judge->cases->items] = 1; /* its jobs may be sent again */
+    r->keep[pc_row_case(cmp, row) - r->judge->cases->items] = 1; /* its jobs may be sent again */
     return add_attempt(h, row->verdict, row->observation, row->seconds, row->detail, err);
 }
 

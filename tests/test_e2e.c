@@ -61,6 +61,18 @@ static void run_free(run_out *r)
     json_decref(r->report);
 }
 
+/* Run pyconform with args, which must be refused as a usage error: exit 2, `message`
+ * on stderr, no report. */
+static void expect_usage_error(const char *const *args, size_t nargs, const char *message)
+{
+    run_out r;
+    run_pc(&r, args, nargs);
+    cr_assert_eq(r.code, 2, "%s: exit %d", args[0], r.code);
+    cr_assert(strstr(r.err.data, message) != NULL, "wanted '%s' in: %s", message, r.err.data);
+    cr_assert_null(r.report, "nothing ran, nothing was reported");
+    run_free(&r);
+}
+
 static bool have_interpreters(void)
 {
     return access("/root/.pyenv/versions/3.8.18/bin/python", X_OK) == 0 ||
@@ -201,27 +213,11 @@ Test(e2e, usage_errors_exit_2)
     const char *a3[] = {"run", "--interp", "no-such-python-*", SEED};
     const char *a4[] = {"run", "/nonexistent.case"};
     const char *a5[] = {"run", "--isolation", "thread", SEED};
-    run_out r;
-    run_pc(&r, a1, 3);
-    cr_assert_eq(r.code, 2);
-    cr_assert(strstr(r.err.data, "--timeout: expected seconds") != NULL, "%s", r.err.data);
-    run_free(&r);
-    run_pc(&r, a2, 1);
-    cr_assert_eq(r.code, 2);
-    cr_assert(strstr(r.err.data, "unknown command 'frobnicate'") != NULL);
-    run_free(&r);
-    run_pc(&r, a3, 4);
-    cr_assert_eq(r.code, 2);
-    cr_assert(strstr(r.err.data, "no supported interpreter matches --interp") != NULL, "%s", r.err.data);
-    run_free(&r);
-    run_pc(&r, a4, 2);
-    cr_assert_eq(r.code, 2);
-    cr_assert(strstr(r.err.data, "/nonexistent.case: cannot read") != NULL, "%s", r.err.data);
-    run_free(&r);
-    run_pc(&r, a5, 4);
-    cr_assert_eq(r.code, 2);
-    cr_assert(strstr(r.err.data, "--isolation: 'thread' is not job or shared") != NULL, "%s", r.err.data);
-    run_free(&r);
+    expect_usage_error(a1, 3, "--timeout: expected seconds");
+    expect_usage_error(a2, 1, "unknown command 'frobnicate'");
+    expect_usage_error(a3, 4, "no supported interpreter matches --interp");
+    expect_usage_error(a4, 2, "/nonexistent.case: cannot read");
+    expect_usage_error(a5, 4, "--isolation: 'thread' is not job or shared");
 }
 
 Test(e2e, help_for_every_command)
@@ -573,19 +569,9 @@ Test(e2e, bad_progress_options_exit_2)
     const char *a1[] = {"run", "--color", "sometimes", SEED};
     const char *a2[] = {"run", "--max-failures", "0", SEED};
     const char *a3[] = {"run", "--durations", "-1", SEED};
-    run_out r;
-    run_pc(&r, a1, 4);
-    cr_assert_eq(r.code, 2);
-    cr_assert(strstr(r.err.data, "--color: 'sometimes' is not auto, always or never") != NULL, "%s", r.err.data);
-    run_free(&r);
-    run_pc(&r, a2, 4);
-    cr_assert_eq(r.code, 2);
-    cr_assert(strstr(r.err.data, "--max-failures: expected a whole number from 1") != NULL, "%s", r.err.data);
-    run_free(&r);
-    run_pc(&r, a3, 4);
-    cr_assert_eq(r.code, 2);
-    cr_assert(strstr(r.err.data, "--durations: expected a whole number from 1") != NULL, "%s", r.err.data);
-    run_free(&r);
+    expect_usage_error(a1, 4, "--color: 'sometimes' is not auto, always or never");
+    expect_usage_error(a2, 4, "--max-failures: expected a whole number from 1");
+    expect_usage_error(a3, 4, "--durations: expected a whole number from 1");
 }
 
 static int strcmp_ptr(const char *const *a, const char *const *b)
@@ -1003,35 +989,16 @@ Test(e2e, bad_retries_exit_2)
     cr_assert(strstr(r.out.data, "  --retries N ") != NULL && strstr(r.out.data, "  --allow-flaky ") != NULL,
               "run --help documents --retries and --allow-flaky: %s", r.out.data);
     run_free(&r);
-    run_pc(&r, a1, 4);
-    cr_assert_eq(r.code, 2);
-    cr_assert(strstr(r.err.data, "--retries: expected a whole number from 0 to 100, got '-1'") != NULL, "%s", r.err.data);
-    cr_assert_null(r.report, "nothing ran");
-    run_free(&r);
-    run_pc(&r, a2, 4);
-    cr_assert_eq(r.code, 2);
-    cr_assert(strstr(r.err.data, "--retries: expected a whole number from 0 to 100, got 'two'") != NULL, "%s", r.err.data);
-    run_free(&r);
+    expect_usage_error(a1, 4, "--retries: expected a whole number from 0 to 100, got '-1'");
+    expect_usage_error(a2, 4, "--retries: expected a whole number from 0 to 100, got 'two'");
     run_pc(&r, a3, 3); /* the case file is taken as the value */
     cr_assert_eq(r.code, 2);
     cr_assert(strstr(r.err.data, "--retries: expected a whole number") != NULL, "%s", r.err.data);
     run_free(&r);
-    run_pc(&r, a4, 4);
-    cr_assert_eq(r.code, 2);
-    cr_assert(strstr(r.err.data, "bless: --retries is not supported") != NULL, "%s", r.err.data);
-    run_free(&r);
-    run_pc(&r, a5, 3);
-    cr_assert_eq(r.code, 2);
-    cr_assert(strstr(r.err.data, "bless: --allow-flaky is not supported") != NULL, "%s", r.err.data);
-    run_free(&r);
-    run_pc(&r, a6, 4);
-    cr_assert_eq(r.code, 2);
-    cr_assert(strstr(r.err.data, "plan: unknown option '--retries'") != NULL, "%s", r.err.data);
-    run_free(&r);
-    run_pc(&r, a7, 3);
-    cr_assert_eq(r.code, 2);
-    cr_assert(strstr(r.err.data, "--retries: expected a whole number from 0 to 100, got '1x'") != NULL, "%s", r.err.data);
-    run_free(&r);
+    expect_usage_error(a4, 4, "bless: --retries is not supported");
+    expect_usage_error(a5, 3, "bless: --allow-flaky is not supported");
+    expect_usage_error(a6, 4, "plan: unknown option '--retries'");
+    expect_usage_error(a7, 3, "--retries: expected a whole number from 0 to 100, got '1x'");
 }
 
 /* --allow-flaky without --retries: accepted, recorded, and changes nothing (nothing can

@@ -691,6 +691,7 @@ static int bisect_line(const pc_options *o, const pc_paths *p, const pc_case *ka
     size_t n = l->n, i, boundaries = 0, downloads = 0, tried = 0, observed = 0;
     unsigned order = 0;
     long k;
+    int end;
     int t;
 
     printf("bisect: %s / %s, %s mode, over %zu %s (%s%s%s .. %s%s%s) from %s\n", kase->name,
@@ -703,24 +704,17 @@ static int bisect_line(const pc_options *o, const pc_paths *p, const pc_case *ka
         if (rs[i].installed &&
             (t = try_print(o, p, kase, function, mode, ex, &rs[i], &order, stop_fd, sig, err)))
             return t;
-    for (i = 0; i < n; i++) {
-        if (rs[i].tried && !rs[i].skipped)
-            break;
-        if (!rs[i].tried &&
-            (t = try_print(o, p, kase, function, mode, ex, &rs[i], &order, stop_fd, sig, err)))
-            return t;
-        if (!rs[i].skipped)
-            break;
-    }
-    for (i = n; i-- > 0;) {
-        if (rs[i].tried && !rs[i].skipped)
-            break;
-        if (!rs[i].tried &&
-            (t = try_print(o, p, kase, function, mode, ex, &rs[i], &order, stop_fd, sig, err)))
-            return t;
-        if (!rs[i].skipped)
-            break;
-    }
+    for (end = 0; end < 2; end++) /* the oldest end, then the newest */
+        for (k = 0; k < (long)n; k++) {
+            i = end ? n - 1 - (size_t)k : (size_t)k;
+            if (rs[i].tried && !rs[i].skipped)
+                break;
+            if (!rs[i].tried &&
+                (t = try_print(o, p, kase, function, mode, ex, &rs[i], &order, stop_fd, sig, err)))
+                return t;
+            if (!rs[i].skipped)
+                break;
+        }
     /* 2. the middles */
     while ((k = next_point(rs, n)) >= 0)
         if ((t = try_print(o, p, kase, function, mode, ex, &rs[k], &order, stop_fd, sig, err)))

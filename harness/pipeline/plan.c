@@ -25,7 +25,8 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
             int m;
             for (m = 0; m < PC_MODE_COUNT; m++) {
                 const pc_translation *t = tr ? &tr[c] : NULL;
-                const char *text = m == PC_MODE_SOURCE ? k->source : t ? t->text : k->desugared;
+                const char *text = k->suite ? "" /* per build: pc_suites_apply */
+                                   : m == PC_MODE_SOURCE ? k->source : t ? t->text : k->desugared;
                 bool failed = m == PC_MODE_DESUGARED && t && t->failure;
                 pc_job *j;
                 size_t r;
@@ -39,7 +40,8 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
                 j->interp = in;
                 j->mode = (pc_mode)m;
                 j->text = text ? text : "";
-                j->translation = m == PC_MODE_DESUGARED ? t : NULL;
+                j->translation = m == PC_MODE_DESUGARED && !k->suite ? t : NULL;
+                j->suite_path = NULL;
                 j->text_line = m == PC_MODE_SOURCE ? k->source_line : k->desugared_line;
                 /* a broken build: nothing is known about it, so nothing is skipped */
                 j->error = in->broken ? in->problem : NULL;
@@ -63,10 +65,19 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
     return 0;
 }
 
+double pc_job_timeout(const pc_job *j, double timeout)
+{
+    return j->kase->suite ? timeout * PC_SUITE_TIMEOUT_FACTOR : timeout;
+}
+
 bool pc_job_skip_reason(const pc_job *j, char *buf, size_t size)
 {
     if (!j->skip)
         return false;
+    if (j->kase->suite) {
+        snprintf(buf, size, "%s", j->skip_why);
+        return true;
+    }
     snprintf(buf, size, "requires %s; %s %s", j->skip, j->interp->name, j->skip_why);
     return true;
 }

@@ -2,6 +2,8 @@
  *
  * Jobs are ordered by interpreter (so each runner gets one contiguous batch), then by
  * case, source before desugared. A case without translation text gets no desugared job.
+ * A suite block (parse.h) gets both, with an empty text until pc_suites_apply (suite.h)
+ * gives each job its build's module.
  * The plan borrows cases and interpreters; it owns only its job array.
  */
 #ifndef PC_PLAN_H
@@ -31,6 +33,8 @@ typedef struct pc_job {
                              * answered as ERROR with this text, never sent to a runner.
                              * Borrowed: the interpreter's problem */
     const pc_translation *translation; /* desugared jobs: where the text came from */
+    const char *suite_path; /* a suite block's job: the module file its text is from
+                             * (borrowed from the run's pc_suites, suite.h), else NULL */
     pc_mode mode;
     int text_line;          /* its first line in the case file */
 } pc_job;
@@ -57,8 +61,13 @@ void pc_plan_free(pc_plan *plan);
 /* Keep the jobs whose keep[i] is nonzero, in order, renumbered (ids are indices);
  * where index is given, index[new id] = the job's old index. */
 void pc_plan_keep(pc_plan *plan, const unsigned char *keep, size_t *index);
+/* A suite block's job (parse.h, "Suite files") runs a whole test module: its timeout is
+ * this many times --timeout (300 s by default). */
+#define PC_SUITE_TIMEOUT_FACTOR 30
+/* The job's timeout, for a run's --timeout of `timeout` seconds. */
+double pc_job_timeout(const pc_job *j, double timeout);
 /* "requires threads; NAME cannot start threads" into buf when the job is skipped
- * (true), else false. */
+ * (true), else false; a suite job's reason is "no test.MODULE on this build: ...". */
 bool pc_job_skip_reason(const pc_job *j, char *buf, size_t size);
 
 #endif

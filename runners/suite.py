@@ -67,7 +67,7 @@ def describe_error(err, clean):
     return clean("%s: %s" % (name, line) if line else name)
 
 
-def make_result(ids, emit, clean):
+def make_result(ids, emit, clean, module_name):
     """A unittest result that writes one function line per test, in the order
     of `ids` (a test that never started, because a class or module fixture
     failed or was skipped, is written with that fixture's outcome when a later
@@ -81,7 +81,9 @@ def make_result(ids, emit, clean):
             unittest.TestResult.__init__(self)
             self.position = 0  # the next id to write
             self.outcome = None
-            self.fixture = None  # the outcome of the last fixture that failed or skipped
+            # the outcome of a fixture that failed or skipped, by the qualname of the
+            # class whose tests it kept from running ("" for the module's)
+            self.fixtures = {}
             self.started = 0.0
 
         # -- what unittest calls
@@ -118,9 +120,20 @@ def make_result(ids, emit, clean):
 
         # -- ours
         def record(self, test, kind, detail):
-            if self.outcome is None or self.index_of(test) is None:
+            index = self.index_of(test)
+            if index is None:
                 # a fixture (setUpClass, setUpModule, ...): an _ErrorHolder
-                self.fixture = {"test": kind, "detail": "%s in %s" % (detail, short_id(test, ""))}
+                # "setUpClass (test.test_x.C)", "setUpModule (test.test_x)": the tests it
+                # keeps from running are that class's, or the module's
+                where = str(getattr(test, "description", "") or short_id(test, ""))
+                owner = where[where.find("(") + 1:].rstrip(")") if "(" in where else ""
+                owner = owner[len(module_name) + 1:] if owner.startswith(module_name + ".") else ""
+                where = where.replace("(%s." % module_name, "(").replace("(%s)" % module_name, "")
+                self.fixtures[owner] = {"test": kind, "detail": "%s in %s" % (detail, where.strip())}
+                return
+            if self.outcome is None:
+                # a skipped test that never started (unittest skips some before startTest)
+                self.write_through(index, {"test": kind, "detail": detail}, 0.0)
                 return
             if self.outcome["test"] == "pass":
                 self.outcome = {"test": kind, "detail": detail}
@@ -132,7 +145,9 @@ def make_result(ids, emit, clean):
             """Write the ids before `index` that never ran, then `index`'s own."""
             end = len(ids) if index is None else index
             while self.position < end:
-                not_run = self.fixture or {"test": "error", "detail": "not run"}
+                owner = getattr(type(ids[self.position]), "__qualname__", "")
+                not_run = (self.fixtures.get(owner) or self.fixtures.get("")
+                           or {"test": "error", "detail": "not run"})
                 emit(self.position, not_run, 0.0)
                 self.position += 1
             if index is not None and index >= self.position:
@@ -204,7 +219,7 @@ def run_suite_job(job, dp_module, emit, filename, clean, limit_stdout=None):
         emit({"function": {"name": names[resume + index], "outcome": outcome,
                            "stdout": "", "seconds": seconds}})
 
-    result = make_result(todo, write, clean)
+    result = make_result(todo, write, clean, module_name)
     try:
         unittest.TestSuite(todo).run(result)
     finally:

@@ -32,6 +32,7 @@ if RUNNERS_DIR not in sys.path:  # observe and __dp__ live next to this file
     sys.path.insert(0, RUNNERS_DIR)
 
 import observe  # noqa: E402 - needs the path above
+import suite  # noqa: E402 - suite jobs (upstream test modules), same folder
 HELLO = {"hello": "pyconform-runner", "protocol": 2}
 MODES = ("source", "desugared")
 MODULE_NAME = "__case__"
@@ -579,6 +580,10 @@ def parse_job(line):
         return None, (None, "bad job: 'id' missing")
     if job["mode"] not in MODES:
         return None, (job_id, "bad job: unknown mode %r" % job["mode"])
+    spec = job.get("suite")
+    if spec is not None and (not isinstance(spec, dict) or not isinstance(spec.get("module"), str)
+                             or not isinstance(spec.get("path", ""), str)):
+        return None, (job_id, "bad job: 'suite' is not {\"module\": NAME, \"path\": FILE}")
     for key in ("resume", "max_output", "max_memory", "max_line"):
         value = job.get(key, 0)
         if type(value) is not int or value < 0:
@@ -685,7 +690,11 @@ def run_line(line, dp_module, dp_error, out, owner_pid):
         return
     emit = Sender(out, job["id"], job.get("max_line", 0), owner_pid)
     try:
-        run_job(job, dp_module, emit)
+        if job.get("suite") is not None:
+            filename = job["suite"].get("path") or "<case %s>" % job["case"]
+            suite.run_suite_job(job, dp_module, emit, filename, clean_text)
+        else:
+            run_job(job, dp_module, emit)
     except BaseException as err:  # noqa: B036 - report, never hang the harness
         text = "%s: %s" % (type(err).__name__, safe_str(err))
         emit({"runner_error": "runner failed: " + text})

@@ -331,3 +331,64 @@ Test(parse, duplicates_found_among_many_blocks)
     pc_buf_free(&text);
     pc_caseset_free(&set);
 }
+
+/* Suite files (parse.h, "Suite files"): one block per module line. */
+static int parse_suite_text(pc_caseset *set, const char *text, pc_error *err)
+{
+    return pc_parse_text(set, "s.suite", text, strlen(text), err);
+}
+
+Test(parse, suite_file_blocks)
+{
+    pc_caseset set = {0};
+    pc_error err = {{0}};
+    cr_assert(pc_is_suite_file("suites/cpython-scope.suite"));
+    cr_assert(!pc_is_suite_file("cases/x.case"));
+    cr_assert(!pc_is_suite_file(".suite"));
+    cr_assert_eq(parse_suite_text(&set, "# scope modules\n\n  test_scope   # the first\r\ntest_frame\n"
+                                        "test_importlib.test_api\n", &err), 0, "%s", err.msg);
+    cr_assert_eq(set.len, 3);
+    cr_assert_str_eq(set.items[0].name, "cpython test_scope");
+    cr_assert_str_eq(set.items[0].suite, "test_scope");
+    cr_assert_str_eq(set.items[0].source, "");
+    cr_assert_null(set.items[0].desugared);
+    cr_assert_eq(set.items[0].line, 3);
+    cr_assert_str_eq(set.items[1].suite, "test_frame");
+    cr_assert_eq(set.items[1].line, 4);
+    cr_assert_str_eq(set.items[2].suite, "test_importlib.test_api");
+    cr_assert_str_eq(set.items[0].file, "s.suite");
+    pc_caseset_release_texts(&set, 0);
+    cr_assert_null(set.items[0].suite);
+    pc_caseset_free(&set);
+}
+
+static void expect_suite_error(const char *text, const char *msg)
+{
+    pc_caseset set = {0};
+    pc_error err = {{0}};
+    cr_assert_eq(parse_suite_text(&set, text, &err), -1, "accepted: %s", text);
+    cr_assert_str_eq(err.msg, msg);
+    cr_assert_eq(set.len, 0);
+    cr_assert_eq(set.nfiles, 0);
+    pc_caseset_free(&set);
+}
+
+Test(parse, suite_file_errors)
+{
+    expect_suite_error("", "s.suite:1: empty suite file: no module listed (one module of the test "
+                           "package per line, e.g. test_scope)");
+    expect_suite_error("# only a comment\n\n", "s.suite:1: empty suite file: no module listed (one "
+                                                "module of the test package per line, e.g. test_scope)");
+    expect_suite_error("test_scope\ntest scope\n",
+                       "s.suite:2: 'test scope' is not a module name (one module of the test package "
+                       "per line, e.g. test_scope; '#' starts a comment)");
+    expect_suite_error("test_scope\n\n9lives\n",
+                       "s.suite:3: '9lives' is not a module name (one module of the test package "
+                       "per line, e.g. test_scope; '#' starts a comment)");
+    expect_suite_error("test_scope.\n",
+                       "s.suite:1: 'test_scope.' is not a module name (one module of the test package "
+                       "per line, e.g. test_scope; '#' starts a comment)");
+    expect_suite_error("test_scope\n# again\ntest_scope\n",
+                       "s.suite:3: duplicate case name 'cpython test_scope' (first defined at "
+                       "s.suite:1)");
+}

@@ -14,6 +14,7 @@
 #include "registry.h"
 #include "select.h"
 #include "shard.h"
+#include "suite.h"
 #include "translate.h"
 
 /* Where things are (cmd/paths.c): the data root (--root, $PYCONFORM_ROOT, the installed
@@ -47,6 +48,7 @@ typedef struct pc_prepared {
     pc_expectations ex;
     pc_translation *translations; /* one per case, or NULL (source mode) */
     pc_registry reg;
+    pc_suites suites; /* suite blocks' texts per build (suite.h); the plan borrows them */
     pc_plan plan;
     pc_selection select; /* -k, --filter-out, --last-failed (select.h) */
     pc_shard shard; /* the whole plan's fingerprint; with --shard K/N, the slice kept */

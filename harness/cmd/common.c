@@ -170,8 +170,26 @@ int pc_cmd_prepare(const pc_options *o, const pc_paths *p, int stop_fd, pc_prepa
         !*interrupted)
         return pc_fail(err, "no supported interpreter matches%s%s (see `pyconform interpreters`)",
                        o->ninterps ? " --interp" : "", o->ntags ? " --tag" : "");
+    /* suite blocks: each build's own module, read (and translated) once per text */
+    if (pc_suites_resolve(&out->suites, &out->cases, &out->reg, err))
+        return -1;
+    if ((o->modes & PC_MODES_DESUGARED) && out->suites.ntexts && !*interrupted) {
+        /* a whole module per text: the suite jobs' longer timeout */
+        pc_translate_options to = {pc_cmd_python(o), NULL, o->desugarer,
+                                   o->timeout * PC_SUITE_TIMEOUT_FACTOR, o->parallel, stop_fd};
+        char *dpy = pc_asprintf(err, "%s/desugar.py", p->host);
+        int trc;
+        if (!dpy)
+            return -1;
+        to.desugar_py = dpy;
+        trc = pc_suites_translate(&out->suites, &out->cases, &to, err);
+        free(dpy);
+        if (trc && !(*interrupted = pc_cmd_pending_signal(stop_fd)))
+            return -1;
+    }
     if (pc_plan_build(&out->plan, &out->cases, &out->reg, o->modes, out->translations, err))
         return -1;
+    pc_suites_apply(&out->suites, &out->cases, &out->reg, &out->plan);
     /* -k, --filter-out, --last-failed: the blocks that may hold a selected function */
     if (prepare_selection(o, p, out, err))
         return -1;
@@ -182,6 +200,7 @@ int pc_cmd_prepare(const pc_options *o, const pc_paths *p, int stop_fd, pc_prepa
 void pc_prepared_free(pc_prepared *pr)
 {
     pc_plan_free(&pr->plan);
+    pc_suites_free(&pr->suites);
     pc_shard_free(&pr->shard);
     pc_selection_free(&pr->select);
     pc_translations_free(pr->translations, pr->cases.len);

@@ -198,7 +198,7 @@ static int send_job(slot *s, const exec_ctx *x, pc_error *err)
     pc_buf_clear(&s->err);
     s->err_total = 0;
     s->state = SLOT_BUSY;
-    s->ps->deadline = now + x->opt->timeout + (s->interp->wasm ? WASM_GRACE : 0);
+    s->ps->deadline = now + pc_job_timeout(j, x->opt->timeout) + (s->interp->wasm ? WASM_GRACE : 0);
     while (off < len) {
         ssize_t w = write(s->ps->child.in, line + off, len - off);
         if (w < 0 && errno == EINTR)
@@ -347,11 +347,12 @@ static bool interrupted_at_timeout(const slot *s, const exec_ctx *x, json_t *fai
                                    char *what, size_t size)
 {
     const char *type = json_string_value(json_object_get(failure, "type"));
-    if (!s->interp->wasm || now - s->job.started < x->opt->timeout || !type ||
+    double timeout = pc_job_timeout(&x->plan->jobs[s->job.idx], x->opt->timeout);
+    if (!s->interp->wasm || now - s->job.started < timeout || !type ||
         strcmp(type, "KeyboardInterrupt") != 0)
         return false;
     snprintf(what, size, "interrupted inside the interpreter after %.1f s (timeout %g s)",
-             now - s->job.started, x->opt->timeout);
+             now - s->job.started, timeout);
     return true;
 }
 
@@ -617,8 +618,9 @@ static int handle_deadline(slot *s, const exec_ctx *x, pc_error *err)
     }
     if (s->job.idx < 0)
         return 0;
-    snprintf(what, sizeof what, "no result within %g s (--timeout); the job's processes were killed",
-             x->opt->timeout);
+    snprintf(what, sizeof what, "no result within %g s (--timeout%s); the job's processes were killed",
+             pc_job_timeout(&x->plan->jobs[s->job.idx], x->opt->timeout),
+             x->plan->jobs[s->job.idx].kase->suite ? " x 30 for a suite job" : "");
     return charge_failure(s, x, PC_JOB_TIMEOUT, what, err) < 0 ? -1 : 0;
 }
 

@@ -256,6 +256,84 @@ static int finish_block(pc_case_file *f, pc_case *c, const char *text, size_t bo
     return 0;
 }
 
+bool pc_is_suite_file(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 6 && strcmp(path + n - 6, ".suite") == 0;
+}
+
+/* A module name: identifiers joined by dots. */
+static bool module_name_ok(const char *s, size_t n)
+{
+    size_t i;
+    bool start = true;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+        if (c == '.' && !start && i + 1 < n)
+            start = true;
+        else if (alpha || (!start && c >= '0' && c <= '9'))
+            start = false;
+        else
+            return false;
+    }
+    return n > 0;
+}
+
+/* A suite file (see parse.h): one block per module line, into the file just added. */
+static int parse_suite(pc_caseset *set, const char *path, const char *text, size_t len,
+                       pc_error *err)
+{
+    pc_case_file *f = &set->files[set->nfiles - 1];
+    size_t pos = 0, first = set->len;
+    int line = 0;
+    while (pos < len) {
+        const char *ls = text + pos, *nl = memchr(ls, '\n', len - pos);
+        const char *le = nl ? nl : text + len, *hash, *ms = ls, *me;
+        pc_case *cur;
+        pos = nl ? (size_t)(nl - text) + 1 : len;
+        line++;
+        hash = memchr(ls, '#', (size_t)(le - ls));
+        me = hash ? hash : le;
+        while (ms < me && (*ms == ' ' || *ms == '\t'))
+            ms++;
+        while (me > ms && (me[-1] == ' ' || me[-1] == '\t' || me[-1] == '\r'))
+            me--;
+        if (ms == me)
+            continue; /* blank or comment */
+        if (!module_name_ok(ms, (size_t)(me - ms)))
+            return pc_fail(err, "%s:%d: '%.*s' is not a module name (one module of the test "
+                                "package per line, e.g. test_scope; '#' starts a comment)",
+                           path, line, (int)(me - ms), ms);
+        if (pc_grow(&set->items, &set->cap, set->len + 1, sizeof *set->items, err))
+            return -1;
+        cur = &set->items[set->len++];
+        memset(cur, 0, sizeof *cur);
+        cur->line = cur->source_line = line;
+        cur->file = f->path;
+        if (!(cur->name = pc_asprintf(err, "%s%.*s", PC_SUITE_PREFIX, (int)(me - ms), ms)))
+            return -1;
+        {
+            uint32_t id;
+            const pc_case *dup;
+            if (index_fill(set, set->len - 1, err))
+                return -1;
+            id = set->slots[index_probe(set, cur->name)];
+            dup = id ? &set->items[id - 1] : NULL;
+            if (dup)
+                return pc_fail(err, "%s:%d: duplicate case name '%s' (first defined at %s:%d)",
+                               path, line, cur->name, dup->file, dup->line);
+        }
+        cur->suite = texts_put(f, ms, (size_t)(me - ms));
+        cur->source = texts_put(f, "", 0);
+        f->live++;
+    }
+    if (set->len == first)
+        return pc_fail(err, "%s:1: empty suite file: no module listed (one module of the test "
+                            "package per line, e.g. test_scope)", path);
+    return 0;
+}
+
 int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t len,
                   pc_error *err)
 {
@@ -301,6 +379,11 @@ int pc_parse_text(pc_caseset *set, const char *path, const char *text, size_t le
         set->nfiles++;
     }
 
+    if (pc_is_suite_file(path)) {
+        if (parse_suite(set, path, text, len, err))
+            goto fail;
+        return 0;
+    }
     while (pos < len) {
         const char *ls = text + pos;
         const char *nl = memchr(ls, '\n', len - pos);
@@ -418,7 +501,7 @@ void pc_caseset_release_texts(pc_caseset *set, size_t c)
     size_t i;
     if (!k->source)
         return;
-    k->source = k->desugared = NULL;
+    k->source = k->desugared = k->suite = NULL;
     for (i = 0; i < set->nfiles && set->files[i].path != k->file; i++)
         ;
     if (i < set->nfiles && --set->files[i].live == 0)

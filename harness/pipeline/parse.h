@@ -16,6 +16,16 @@
  * plan evaluates them against each build (pc_interp_lacks): on a build without one, the
  * block's jobs are SKIP, the reason naming the missing capability.
  *
+ * Suite files (a path ending in `.suite`, e.g. suites/cpython-scope.suite) list upstream
+ * test modules instead: one module of the interpreter's `test` package per line
+ * (`test_scope`; identifiers joined by dots), `#` starts a comment, blank lines are
+ * ignored. Each module is one block named "cpython MODULE" (PC_SUITE_PREFIX), with
+ * `suite` set to the module and an empty `source`: its text is each build's own
+ * module, read per build when the run is planned (suite.h). A line that is not a
+ * module name is "FILE:LINE: 'x y' is not a module name ..."; a file listing no
+ * module is an error ("FILE:1: empty suite file ..."); a module listed twice is a
+ * duplicate case name.
+ *
  * Ownership: a pc_caseset owns its cases and all their strings.
  */
 #ifndef PC_PARSE_H
@@ -37,6 +47,7 @@ typedef struct pc_case {
                          * set's `files` owns it) */
     char *source;       /* text after the `$` line, up to `=` or the next block */
     char *desugared;    /* text after `=`, or NULL when the block has none */
+    char *suite;        /* a suite file's block: the test module ("test_scope"), else NULL */
                         /* (both in their file's text store: see pc_case_file) */
     const char **requires; /* capability names, each once, in the order written (static
                             * storage: pc_capability_name); an owned array of nrequires,
@@ -70,6 +81,11 @@ typedef struct pc_caseset {
     size_t nslots, indexed;
 } pc_caseset;
 
+/* The name of a suite file's block is this prefix and the module. */
+#define PC_SUITE_PREFIX "cpython "
+
+/* True when path names a suite file (ends in ".suite"). */
+bool pc_is_suite_file(const char *path);
 /* Append the blocks of one file. On error nothing of that file is kept. */
 int pc_parse_file(pc_caseset *set, const char *path, pc_error *err);
 /* Same, on text already in memory (path is used for messages only). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "suite.h"
 #include "util.h"
 
 const char *pc_mode_name(pc_mode m)
@@ -26,7 +27,8 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
             int m;
             for (m = 0; m < PC_MODE_COUNT; m++) {
                 const pc_translation *t = tr ? &tr[c] : NULL;
-                const char *text = m == PC_MODE_SOURCE ? k->source : t ? t->text : k->desugared;
+                const char *text = k->suite ? "" /* per build: pc_suites_apply */
+                                   : m == PC_MODE_SOURCE ? k->source : t ? t->text : k->desugared;
                 bool failed = m == PC_MODE_DESUGARED && t && t->failure;
                 pc_job *j;
                 size_t r;
@@ -41,7 +43,8 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
                 j->kase = k;
                 j->interp = in;
                 j->mode = (unsigned char)m;
-                j->translation = m == PC_MODE_DESUGARED ? t : NULL;
+                j->translation = m == PC_MODE_DESUGARED && !k->suite ? t : NULL;
+                j->suite = NULL; /* pc_suites_apply sets it for suite blocks */
                 j->skip = 0;
                 /* a broken build: nothing is known about it, so nothing is skipped */
                 for (r = 0; !in->broken && !j->skip && r < k->nrequires && r < UCHAR_MAX; r++)
@@ -64,7 +67,10 @@ int pc_plan_build(pc_plan *plan, const pc_caseset *cases, const pc_registry *reg
 
 const char *pc_job_text(const pc_job *j)
 {
-    const char *text = j->mode == PC_MODE_SOURCE ? j->kase->source
+    const char *text = j->suite ? (!j->suite->text                 ? NULL
+                                   : j->mode == PC_MODE_SOURCE   ? j->suite->text
+                                                                 : j->suite->tr.text)
+                       : j->mode == PC_MODE_SOURCE ? j->kase->source
                        : j->translation          ? j->translation->text
                                                  : j->kase->desugared;
     return text ? text : "";
@@ -72,6 +78,8 @@ const char *pc_job_text(const pc_job *j)
 
 int pc_job_text_line(const pc_job *j)
 {
+    if (j->suite)
+        return 1; /* a module file */
     return j->mode == PC_MODE_SOURCE ? j->kase->source_line : j->kase->desugared_line;
 }
 
@@ -82,7 +90,14 @@ const char *pc_job_error(const pc_job *j)
 
 const char *pc_job_skip(const pc_job *j)
 {
-    return j->skip ? j->kase->requires[j->skip - 1] : NULL;
+    return !j->skip                       ? NULL
+           : j->skip == PC_JOB_SKIP_SUITE ? "suite"
+                                          : j->kase->requires[j->skip - 1];
+}
+
+double pc_job_timeout(const pc_job *j, double timeout)
+{
+    return j->kase->suite ? timeout * PC_SUITE_TIMEOUT_FACTOR : timeout;
 }
 
 bool pc_job_skip_reason(const pc_job *j, char *buf, size_t size)
@@ -90,6 +105,10 @@ bool pc_job_skip_reason(const pc_job *j, char *buf, size_t size)
     const char *req = pc_job_skip(j);
     if (!req)
         return false;
+    if (j->skip == PC_JOB_SKIP_SUITE) {
+        snprintf(buf, size, "%s", j->suite && j->suite->why ? j->suite->why : "no text for this build");
+        return true;
+    }
     snprintf(buf, size, "requires %s; %s %s", req, j->interp->name, pc_interp_lacks(j->interp, req));
     return true;
 }

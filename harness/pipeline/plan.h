@@ -2,6 +2,8 @@
  *
  * Jobs are ordered by interpreter (so each runner gets one contiguous batch), then by
  * case, source before desugared. A case without translation text gets no desugared job.
+ * A suite block (parse.h) gets both, with an empty text until pc_suites_apply (suite.h)
+ * gives each job its build's module.
  * The plan borrows cases and interpreters; it owns only its job array.
  */
 #ifndef PC_PLAN_H
@@ -22,14 +24,21 @@ const char *pc_mode_name(pc_mode m);
 
 /* Held once per case x build x mode for the whole run (a run may plan 100k of them), so
  * it keeps only what cannot be derived: the rest is read through the accessors below. */
+struct pc_suite_text; /* suite.h */
+
+#define PC_JOB_SKIP_SUITE 255
+
 typedef struct pc_job {
     const pc_case *kase;
     const pc_interp *interp;
     const pc_translation *translation; /* desugared jobs: where the text came from */
+    const struct pc_suite_text *suite; /* a suite block's job (suite.h): its build's module,
+                                        * or why there is none; NULL for other jobs */
     uint32_t id;            /* index in the plan */
     unsigned char mode;     /* pc_mode */
-    unsigned char skip;     /* 0, or 1 + the index in kase->requires of the first
-                             * requirement this build lacks: not run (SKIP) */
+    unsigned char skip;     /* 0; 1 + the index in kase->requires of the first requirement
+                             * this build lacks; or PC_JOB_SKIP_SUITE: the build has no
+                             * text for the suite block. Not run (SKIP) */
 } pc_job;
 
 /* The Python text to run: the block's source, or for a desugared job its translation
@@ -66,8 +75,13 @@ void pc_plan_free(pc_plan *plan);
 /* Keep the jobs whose keep[i] is nonzero, in order, renumbered (ids are indices);
  * where index is given, index[new id] = the job's old index. */
 void pc_plan_keep(pc_plan *plan, const unsigned char *keep, size_t *index);
+/* A suite block's job (parse.h, "Suite files") runs a whole test module: its timeout is
+ * this many times --timeout (300 s by default). */
+#define PC_SUITE_TIMEOUT_FACTOR 30
+/* The job's timeout, for a run's --timeout of `timeout` seconds. */
+double pc_job_timeout(const pc_job *j, double timeout);
 /* "requires threads; NAME cannot start threads" into buf when the job is skipped
- * (true), else false. */
+ * (true), else false; a suite job's reason is "no test.MODULE on this build: ...". */
 bool pc_job_skip_reason(const pc_job *j, char *buf, size_t size);
 
 #endif

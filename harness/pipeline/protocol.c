@@ -1,5 +1,6 @@
 /* protocol.c - see protocol.h. */
 #include "protocol.h"
+#include "suite.h"
 
 #include <string.h>
 
@@ -103,6 +104,16 @@ char *pc_job_line(const pc_job *j, size_t resume, const pc_job_limits *lim, size
                             (json_int_t)lim->max_output, "max_memory", (json_int_t)lim->max_memory,
                             "max_line", (json_int_t)lim->max_line);
     char *line;
+    if (msg && j->kase->suite) {
+        /* a suite job (suite.h): the runner runs the module's unittest tests */
+        json_t *spec = json_pack("{s:s, s:s}", "module", j->kase->suite, "path",
+                                 j->suite && j->suite->path ? j->suite->path : "");
+        if (!spec || json_object_set_new(msg, "suite", spec) ||
+            json_object_set_new(msg, "timeout", json_real(pc_job_timeout(j, lim->timeout)))) {
+            json_decref(msg);
+            msg = NULL;
+        }
+    }
     if (!msg) {
         pc_oom(err);
         return NULL;

@@ -215,7 +215,9 @@ int pc_translate(const pc_caseset *cases, const pc_translate_options *o, pc_tran
         const pc_case *k = &cases->items[i];
         pc_translation *t = &out[i];
         memset(t, 0, sizeof *t);
-        if (o->external) {
+        if (k->suite) {
+            continue; /* its texts are each build's module, translated by suite.c */
+        } else if (o->external) {
             t->source = PC_TR_EXTERNAL;
             tasks[n++] = (tr_task){ext, k->source, t, k};
         } else if (k->desugared) {

@@ -46,7 +46,7 @@ typedef struct pc_translate_options {
     int stop_fd;             /* > 0: stop (and fail with "interrupted") when readable */
 } pc_translate_options;
 
-/* Fill out[cases->len]. Returns -1 only for harness errors (a failing desugarer is
+/* Fill out[cases->len] (a suite block's is left PC_TR_NONE: suite.h). Returns -1 only for harness errors (a failing desugarer is
  * recorded in the translation, not returned). */
 int pc_translate(const pc_caseset *cases, const pc_translate_options *o, pc_translation *out,
                  pc_error *err);

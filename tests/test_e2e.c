@@ -213,6 +213,10 @@ Test(e2e, usage_errors_exit_2)
     const char *a3[] = {"run", "--interp", "no-such-python-*", SEED};
     const char *a4[] = {"run", "/nonexistent.case"};
     const char *a5[] = {"run", "--isolation", "thread", SEED};
+    const char *a6[] = {"run", "--html", "/nonexistent-dir/page.html", SEED};
+    const char *a7[] = {"run", "--junit", "/nonexistent-dir/junit.xml", SEED};
+    expect_usage_error(a6, 4, "--html /nonexistent-dir/page.html: /nonexistent-dir is not a writable folder");
+    expect_usage_error(a7, 4, "--junit /nonexistent-dir/junit.xml: /nonexistent-dir is not a writable folder");
     expect_usage_error(a1, 3, "--timeout: expected seconds");
     expect_usage_error(a2, 1, "unknown command 'frobnicate'");
     expect_usage_error(a3, 4, "no supported interpreter matches --interp");

@@ -107,8 +107,9 @@ static int check_reports_dir(const char *dir, pc_error *err)
     return 0;
 }
 
-/* --junit FILE: its folder takes files, checked before anything runs. */
-static int check_junit_path(const char *path, pc_error *err)
+/* --junit FILE, --html FILE (`option`): its folder takes files, checked before anything
+ * runs, so a run is not lost for a typo in a path. */
+static int check_output_path(const char *option, const char *path, pc_error *err)
 {
     const char *slash = strrchr(path, '/');
     char *dir = slash ? pc_strndup(path, slash == path ? 1 : (size_t)(slash - path), err)
@@ -118,7 +119,7 @@ static int check_junit_path(const char *path, pc_error *err)
         return -1;
     ok = access(dir, W_OK | X_OK) == 0;
     if (!ok)
-        pc_fail(err, "--junit %s: %s is not a writable folder: %s", path, dir, strerror(errno));
+        pc_fail(err, "%s %s: %s is not a writable folder: %s", option, path, dir, strerror(errno));
     free(dir);
     return ok ? 0 : -1;
 }
@@ -160,7 +161,8 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
 
     /* 1. the reports directory takes files (checked before anything runs); 2. cases,
      * expectations, translations, builds and jobs */
-    if (check_reports_dir(p->reports, &err) || (o->junit && check_junit_path(o->junit, &err)) ||
+    if (check_reports_dir(p->reports, &err) || (o->junit && check_output_path("--junit", o->junit, &err)) ||
+        (o->html && check_output_path("--html", o->html, &err)) ||
         pc_cmd_prepare(o, p, stop_fd, &pr, &run.interrupted, &err))
         goto fail;
     pc_schedule_load(p->reports, &pr.reg); /* the previous run's times: longest first */

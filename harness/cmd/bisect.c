@@ -200,9 +200,7 @@ static int bisect_builds(const pc_options *o, const pc_paths *p, int stop_fd)
         if (pc_trial_run(&t, &tc, &one, &ex, &reg, 1u << mode, &err))
             goto fail;
         if (t.interrupted) {
-            fprintf(stderr, "pyconform: interrupted by signal %d (%s)\n", t.interrupted,
-                    strsignal(t.interrupted));
-            rc = 128 + t.interrupted;
+            rc = pc_cmd_interrupted(t.interrupted, NULL);
             goto done;
         }
     }
@@ -884,11 +882,10 @@ static int git_bisect(const pc_options *o, const pc_paths *p, int stop_fd)
 
 stopped_or_fail:
     if (t > 0) {
-        fflush(stdout);
-        fprintf(stderr, "pyconform: interrupted by signal %d (%s); %s removed, %s untouched\n",
-                g.interrupted, strsignal(g.interrupted), g.tmp ? g.tmp : "nothing to be",
-                o->git);
-        rc = 128 + g.interrupted;
+        char more[8192];
+        snprintf(more, sizeof more, "; %s removed, %s untouched", g.tmp ? g.tmp : "nothing to be",
+                 o->git);
+        rc = pc_cmd_interrupted(g.interrupted, more);
         goto done;
     }
 fail:

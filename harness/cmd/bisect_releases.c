@@ -797,9 +797,7 @@ int pc_bisect_releases(const pc_options *o, const pc_paths *p, const pc_case *ka
     }
     if (t > 0) {
         stopped = stopped ? stopped : pc_cmd_pending_signal(stop_fd);
-        fflush(stdout);
-        fprintf(stderr, "pyconform: interrupted by signal %d (%s)\n", stopped, strsignal(stopped));
-        rc = 128 + stopped;
+        rc = pc_cmd_interrupted(stopped, NULL);
     } else if (t < 0) {
         fflush(stdout);
         fprintf(stderr, "pyconform: %s\n", err.msg);

@@ -70,6 +70,10 @@ int pc_cmd_pending_signal(int stop_fd);
  * ends cleanly); -1 after saying why on stderr. The signals stay blocked after the fd is
  * closed: one still pending must not undo the exit status. */
 int pc_cmd_take_signals(void);
+/* A command stopped by signal sig: says so on stderr ("pyconform: interrupted by signal
+ * 2 (Interrupt)" and `more`, after flushing stdout) and returns its exit status, 128 +
+ * sig. */
+int pc_cmd_interrupted(int sig, const char *more);
 
 int pc_cmd_run(const pc_options *o, const pc_paths *p, int argc, char **argv); /* run, bless */
 int pc_cmd_interpreters(const pc_options *o, const pc_paths *p, int argc, char **argv);

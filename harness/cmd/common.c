@@ -106,6 +106,13 @@ int pc_cmd_pending_signal(int stop_fd)
     return read(stop_fd, &si, sizeof si) == (ssize_t)sizeof si ? (int)si.ssi_signo : 0;
 }
 
+int pc_cmd_interrupted(int sig, const char *more)
+{
+    fflush(stdout);
+    fprintf(stderr, "pyconform: interrupted by signal %d (%s)%s\n", sig, strsignal(sig), more ? more : "");
+    return 128 + sig;
+}
+
 /* The selection (select.h), and the plan cut down to it. */
 static int prepare_selection(const pc_options *o, const pc_paths *p, pc_prepared *out, pc_error *err)
 {

@@ -631,8 +631,7 @@ static int reduce_block(const pc_options *o, const pc_paths *p, int stop_fd)
     rc = PC_EXIT_OK;
     goto done;
 interrupted:
-    fprintf(stderr, "pyconform: interrupted by signal %d (%s)\n", stopped, strsignal(stopped));
-    rc = 128 + stopped;
+    rc = pc_cmd_interrupted(stopped, NULL);
     goto done;
 fail:
     fprintf(stderr, "pyconform: %s\n", err.msg);

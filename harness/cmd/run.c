@@ -221,7 +221,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     if (retrying && pc_retry_flush(&retry, o->allow_flaky, &err))
         goto fail;
     if (run.interrupted)
-        snprintf(stopped, sizeof stopped, "interrupted by signal %d", run.interrupted);
+        pc_judge_signal_reason(run.interrupted, stopped, sizeof stopped);
     if (pc_judge_finish(&judge, run.interrupted ? stopped : run.cut_short ? run.cut_short : NULL, &err))
         goto fail;
     if (!run.interrupted && !run.cut_short && pr.plan.len &&
@@ -285,11 +285,8 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     if (o->bisect_exit && cmp.counts[PC_ERROR])
         rc = PC_EXIT_BISECT_SKIP; /* a build or desugarer that fails: `git bisect run` skips */
     if (run.interrupted) {
-        fflush(stdout);
-        fprintf(stderr, "pyconform: interrupted by signal %d (%s)%s\n", run.interrupted,
-                strsignal(run.interrupted),
-                o->cmd == PC_CMD_BLESS ? "; expected/ left as it was" : "");
-        rc = 128 + run.interrupted;
+        rc = pc_cmd_interrupted(run.interrupted,
+                                o->cmd == PC_CMD_BLESS ? "; expected/ left as it was" : NULL);
         goto done;
     }
     if (run.cut_short) {

@@ -48,7 +48,7 @@ int pc_trial_run(pc_trial *t, const pc_trial_config *c, const pc_caseset *cases,
             goto out;
     }
     if (t->interrupted)
-        snprintf(stopped, sizeof stopped, "interrupted by signal %d", t->interrupted);
+        pc_judge_signal_reason(t->interrupted, stopped, sizeof stopped);
     if (pc_judge_finish(&judge, t->interrupted ? stopped : NULL, err))
         goto out;
     rc = 0;

@@ -570,6 +570,12 @@ int pc_judge_finish(pc_judge *j, const char *stopped, pc_error *err)
     return 0;
 }
 
+const char *pc_judge_signal_reason(int sig, char *buf, size_t size)
+{
+    snprintf(buf, size, "interrupted by signal %d", sig);
+    return buf;
+}
+
 void pc_judge_free(pc_judge *j)
 {
     size_t i;

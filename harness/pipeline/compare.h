@@ -140,6 +140,8 @@ int pc_judge_job(void *judge, size_t job, pc_job_result *r, pc_error *err);
  * ("interrupted by signal 2"): a job that never arrived is then NOT-RUN with that
  * reason, instead of an ERROR of the harness. */
 int pc_judge_finish(pc_judge *j, const char *stopped, pc_error *err);
+/* The `stopped` reason of a run a signal ended, "interrupted by signal N", in buf. */
+const char *pc_judge_signal_reason(int sig, char *buf, size_t size);
 void pc_judge_free(pc_judge *j);
 void pc_comparison_free(pc_comparison *cmp);
 

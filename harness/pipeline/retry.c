@@ -157,7 +157,7 @@ static int round_run(pc_retry *r, int round, int rounds, const pc_exec_options *
     if (pc_execute(&sub, eo, pc_judge_job, &rj, interrupted, err))
         goto out;
     if (*interrupted)
-        snprintf(stopped, sizeof stopped, "interrupted by signal %d", *interrupted);
+        pc_judge_signal_reason(*interrupted, stopped, sizeof stopped);
     if (pc_judge_finish(&rj, *interrupted ? stopped : NULL, err))
         goto out;
     r->rounds_run++;

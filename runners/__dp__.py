@@ -95,21 +95,34 @@ set = _builtins.set
 # Functions
 
 
+# update_fn's renamed code objects: id(code) -> (code, qualname_prefix, name,
+# qualname, renamed code).  A nested def runs each time the enclosing
+# function runs, with the same code object: it is renamed once (the entry
+# keeps the original alive, so its id is not reused).
+_renamed_code = {}
+
+
 def update_fn(fn, qualname_prefix, name):
     """Give fn (defined under a mangled name such as _dp_fn_g) the names the
     source `def` would have given it: __name__, __qualname__ and the code
     object's co_name (and co_qualname on 3.11+), so frames and tracebacks
     agree with the source run.  qualname_prefix is None at module level."""
-    if qualname_prefix is None:
-        qualname = name
-    else:
-        qualname = qualname_prefix + "." + name
-    if _sys.version_info >= (3, 11):
-        fn.__code__ = fn.__code__.replace(co_name=name, co_qualname=qualname)
-    else:
-        fn.__code__ = fn.__code__.replace(co_name=name)
+    code = fn.__code__
+    entry = _renamed_code.get(_builtins.id(code))
+    if entry is None or entry[0] is not code or entry[1] != qualname_prefix or entry[2] != name:
+        if qualname_prefix is None:
+            qualname = name
+        else:
+            qualname = qualname_prefix + "." + name
+        if _sys.version_info >= (3, 11):
+            renamed = code.replace(co_name=name, co_qualname=qualname)
+        else:
+            renamed = code.replace(co_name=name)
+        entry = (code, qualname_prefix, name, qualname, renamed)
+        _renamed_code[_builtins.id(code)] = entry
+    fn.__code__ = entry[4]
     fn.__name__ = name
-    fn.__qualname__ = qualname
+    fn.__qualname__ = entry[3]
     return fn
 
 

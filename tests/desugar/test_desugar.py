@@ -460,6 +460,62 @@ class ClassesEverywhereTest(unittest.TestCase):
         self.assertIn("ClassDef (super() / __class__)", result.stderr)
 
 
+@unittest.skipIf(__dp__ is None, "runners/__dp__.py not importable")
+class DefectsTest(unittest.TestCase):
+    """Defects 2, 4 and 5 of issue 13 (cases/005_desugar_defects.case)."""
+
+    def test_nested_def_renames_its_code_once(self):
+        text, _ = desugar.desugar("def make():\n    def inner(x):\n        return x\n    return inner\n")
+        namespace = {"__dp__": __dp__}
+        exec(compile(text, "<t>", "exec"), namespace)
+        first, second = namespace["make"](), namespace["make"]()
+        self.assertIsNot(first, second)
+        self.assertIs(first.__code__, second.__code__)  # as in the source: one code object
+        self.assertEqual((first.__name__, first.__qualname__, first.__code__.co_name),
+                         ("inner", "make.<locals>.inner", "inner"))
+        other = __dp__.update_fn(types.FunctionType(first.__code__, {}), "elsewhere", "inner")
+        self.assertEqual(other.__qualname__, "elsewhere.inner")
+
+    def test_class_line_attributes(self):
+        source = ("class P:\n"
+                  "    def __init__(self):\n"
+                  "        self.x = 1\n"
+                  "        self.__h = 2\n"
+                  "        self.n += 1\n"
+                  "        def inner():\n"
+                  "            self.deep = 3\n"
+                  "    class Q:\n"
+                  "        def m(self):\n"
+                  "            self.q = 1\n"
+                  "    def s(self):\n"
+                  "        return super()\n")
+        text, _ = desugar.desugar(source)
+        self.assertIn('__dp__.create_class("P", _dp_ns_builder, (), None, ("__h", "deep", "x"))', text)
+        namespace = {"__dp__": __dp__}
+        exec(compile(text, "<t>", "exec"), namespace)
+        P = namespace["P"]
+        if sys.version_info >= (3, 13):
+            self.assertEqual(P.__static_attributes__, ("__h", "deep", "x"))
+            self.assertEqual(P.Q.__static_attributes__, ("q",))
+            self.assertEqual(P.__firstlineno__, 1)  # the builder's maker, in the translation
+            keys = list(vars(P))
+            self.assertEqual(keys[:2], ["__module__", "__firstlineno__"])  # (__qualname__ popped)
+            self.assertLess(keys.index("__static_attributes__"), keys.index("__classcell__"))
+        else:
+            self.assertNotIn("__static_attributes__", vars(P))
+            self.assertNotIn("__firstlineno__", vars(P))
+
+    def test_fresh_globals_do_not_have_the_runtime(self):
+        # The seed's convention binds __dp__ as a module global only (recorded
+        # divergence: desugar nested definitions and fresh globals).
+        text, _ = desugar.desugar("def make():\n    return 1 + 1\n")
+        namespace = {"__dp__": __dp__}
+        exec(compile(text, "<t>", "exec"), namespace)
+        fresh = types.FunctionType(namespace["make"].__code__, {})
+        with self.assertRaises(NameError):
+            fresh()
+
+
 class BadInputTest(unittest.TestCase):
     def cli(self, *args, **kwargs):
         return subprocess.run([sys.executable, os.path.join(HOST, "desugar.py")] + list(args),

@@ -16,9 +16,18 @@ Translated:
     `__dp__.class_lookup("NAME", _dp_class_ns, _dp_lambda_N)` with a helper
     reading NAME from the enclosing scope (from the globals when the body
     also stores NAME, as CPython does); `locals()` becomes
-    `_dp_class_ns._namespace`.  Only plain enough bodies are translated
-    (see _Translator.class_problem); other classes stay `class` statements
-    (with the right __qualname__) and are listed.
+    `_dp_class_ns._namespace`; exec / eval / vars / dir without their
+    namespaces become `__dp__.class_ns_call(FUNC, _dp_class_ns, ...)`.
+    A class whose functions use super() / __class__ has a cell: the
+    builder declares `__class__: type` and ends with
+    `return __dp__.set_classcell(_dp_class_ns, _dp_class_cell)`; private
+    names are mangled first (prepare_classes); names declared global /
+    nonlocal in the body are plain names of the builder.  Only classes
+    with type parameters, statements the builder cannot hold, or f-strings
+    with private names copied as they are stay `class` statements (with the
+    right __qualname__) and are listed; --conservative keeps the older
+    guards too (frame introspection in the module, super(), private
+    names, global / nonlocal, implicit namespaces).
   * operators: binary, unary, augmented assignment, single comparisons, and
     chained ones with name / constant middle operands -> `__dp__.add(a, b)`
     & co.  (`and`, `or`, `x if c else y` are kept: they short-circuit.)
@@ -53,10 +62,10 @@ is re-emitted as it was and listed by desugar() as (line, construct).
 Source that parses but does not compile is returned unchanged (listed).
 See docs/desugar.md for the conventions.
 
-Usage: python host/desugar.py FILE|-   (translation on stdout, the
+Usage: python host/desugar.py [--conservative] FILE|-   (translation on stdout, the
 untranslated constructs as `untranslated: LINE: CONSTRUCT` lines on stderr;
 exit status 1 when the source does not parse), or
-       python host/desugar.py --batch   (the harness: many sources, NDJSON).  Python 3.8+, stdlib `ast`
+       python host/desugar.py [--conservative] --batch   (the harness: many sources, NDJSON).  Python 3.8+, stdlib `ast`
 and `symtable` only (no ast.unparse).
 """
 import ast

@@ -16,9 +16,18 @@ Translated:
     `__dp__.class_lookup("NAME", _dp_class_ns, _dp_lambda_N)` with a helper
     reading NAME from the enclosing scope (from the globals when the body
     also stores NAME, as CPython does); `locals()` becomes
-    `_dp_class_ns._namespace`.  Only plain enough bodies are translated
-    (see _Translator.class_problem); other classes stay `class` statements
-    (with the right __qualname__) and are listed.
+    `_dp_class_ns._namespace`; exec / eval / vars / dir without their
+    namespaces become `__dp__.class_ns_call(FUNC, _dp_class_ns, ...)`.
+    A class whose functions use super() / __class__ has a cell: the
+    builder declares `__class__: type` and ends with
+    `return __dp__.set_classcell(_dp_class_ns, _dp_class_cell)`; private
+    names are mangled first (prepare_classes); names declared global /
+    nonlocal in the body are plain names of the builder.  Only classes
+    with type parameters, statements the builder cannot hold, or f-strings
+    with private names copied as they are stay `class` statements (with the
+    right __qualname__) and are listed; --conservative keeps the older
+    guards too (frame introspection in the module, super(), private
+    names, global / nonlocal, implicit namespaces).
   * operators: binary, unary, augmented assignment, single comparisons, and
     chained ones with name / constant middle operands -> `__dp__.add(a, b)`
     & co.  (`and`, `or`, `x if c else y` are kept: they short-circuit.)
@@ -53,10 +62,10 @@ is re-emitted as it was and listed by desugar() as (line, construct).
 Source that parses but does not compile is returned unchanged (listed).
 See docs/desugar.md for the conventions.
 
-Usage: python host/desugar.py FILE|-   (translation on stdout, the
+Usage: python host/desugar.py [--conservative] FILE|-   (translation on stdout, the
 untranslated constructs as `untranslated: LINE: CONSTRUCT` lines on stderr;
 exit status 1 when the source does not parse), or
-       python host/desugar.py --batch   (the harness: many sources, NDJSON).  Python 3.8+, stdlib `ast`
+       python host/desugar.py [--conservative] --batch   (the harness: many sources, NDJSON).  Python 3.8+, stdlib `ast`
 and `symtable` only (no ast.unparse).
 """
 import ast
@@ -241,6 +250,14 @@ def scope_walk(node):
             todo += list(ast.iter_child_nodes(n))
 
 
+def nested_strings(fstring):
+    """An f-string with strings in its replacement fields (may be copied from
+    the source as it is, see e_JoinedStr)."""
+    return any(isinstance(fv, ast.FormattedValue) and any(
+        isinstance(x, ast.JoinedStr) or (isinstance(x, ast.Constant) and isinstance(x.value, (str, bytes)))
+        for x in ast.walk(fv.value)) for fv in ast.walk(fstring))
+
+
 def has_docstring(body):
     return bool(body) and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
         and isinstance(body[0].value.value, str)
@@ -275,6 +292,130 @@ def free_name_classes(source, name):
     return found
 
 
+def mangle(private, name):
+    """CPython's private-name mangling (_Py_Mangle): `__x` in a class named
+    private becomes `_private__x`, leading underscores of the class name
+    stripped; dunder names, dotted names and classes named only with
+    underscores are left alone."""
+    if not private or not is_private(name) or "." in name:
+        return name
+    stripped = private.lstrip("_")
+    return "_" + stripped + name if stripped else name
+
+
+SCOPES = DEFS + (ast.Lambda,) + COMPS
+
+
+def class_scopes(cls):
+    """The nodes of the function scopes inside the class cls (methods, their
+    nested functions, lambdas, comprehensions), with the scope each node
+    belongs to; a nested class's body is its own (its decorators, bases and
+    keywords are not)."""
+    todo = [(child, None) for child in cls.body]
+    while todo:
+        n, owner = todo.pop()
+        yield n, owner
+        if isinstance(n, ast.ClassDef):
+            todo += [(x, owner) for x in n.decorator_list + n.bases + n.keywords]
+            continue
+        inner = n if isinstance(n, SCOPES) else owner
+        for child in ast.iter_child_nodes(n):
+            todo.append((child, inner))
+
+
+def static_attributes(cls):
+    """__static_attributes__ as CPython 3.13 computes it: the names X stored
+    as `self.X` in the function scopes of the class body (not as targets of
+    augmented assignment; unmangled), sorted."""
+    aug = {id(n.target) for n, _ in class_scopes(cls) if isinstance(n, ast.AugAssign)}
+    return tuple(sorted({n.attr for n, owner in class_scopes(cls)
+                         if owner is not None and isinstance(n, ast.Attribute)
+                         and isinstance(n.ctx, ast.Store) and id(n) not in aug
+                         and isinstance(n.value, ast.Name) and n.value.id == "self"}))
+
+
+def prepare_classes(tree):
+    """Before translating (not in conservative mode): give each class what
+    the compiler gives it.
+      * `_dp_static`: its __static_attributes__ (computed before mangling).
+      * `_dp_cell`: a function scope in it uses super() or __class__, so the
+        class has a __class__ cell; a function loading `super` without
+        naming __class__ gets an `if False: __class__` statement (a lambda:
+        `_dp_class_ref`, a comprehension: an `if True or __class__`
+        condition) so that __class__ stays one of its free variables when
+        it is no longer inside a class.
+      * private names mangled in the class and everything inside it
+        (identifiers, attributes, parameters, global / nonlocal, import
+        aliases; not keyword arguments, as in CPython); a def / class named `__x` keeps its name and is
+        stored under `_dp_store`."""
+    for cls in [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
+        cls._dp_static = static_attributes(cls)
+        own = {}  # scope node -> (loads super, names __class__)
+        for n, owner in class_scopes(cls):
+            if owner is not None and isinstance(n, ast.Name) and n.id in ("super", "__class__"):
+                sup, cl = own.get(owner, (False, False))
+                own[owner] = (sup or (n.id == "super" and isinstance(n.ctx, ast.Load)),
+                              cl or n.id == "__class__")
+        cls._dp_cell = bool(own)
+        for scope, (sup, cl) in own.items():
+            if not sup or cl:
+                continue
+            ref = ast.Name(id="__class__", ctx=ast.Load(), lineno=0, col_offset=0)
+            if isinstance(scope, DEFS):
+                at = 1 if has_docstring(scope.body) else 0
+                scope.body.insert(at, ast.If(test=ast.Constant(value=False), body=[ast.Expr(value=ref)],
+                                             orelse=[], lineno=scope.lineno, col_offset=0))
+            elif isinstance(scope, ast.Lambda):
+                scope._dp_class_ref = True
+            else:
+                scope.generators[-1].ifs.append(ast.BoolOp(op=ast.Or(), values=[
+                    ast.Constant(value=True), ref]))
+    _mangle_block(tree, None)
+
+
+def _mangle_block(node, private):
+    """Mangle the private names under node, private being the innermost class."""
+    for child in ast.iter_child_nodes(node):
+        _mangle_visit(child, private)
+
+
+def _mangle_visit(n, private):
+    if isinstance(n, ast.ClassDef):  # its name and arguments belong to the enclosing scope
+        for x in n.decorator_list + n.bases + n.keywords:
+            _mangle_visit(x, private)
+        if private and mangle(private, n.name) != n.name:
+            n._dp_store = mangle(private, n.name)
+        for x in n.body:
+            _mangle_visit(x, n.name)
+        return
+    _mangle_node(n, private)
+    _mangle_block(n, private)
+
+
+def _mangle_node(n, private):
+    """Mangle the names n itself holds; n._dp_mangled when some changed."""
+    if not private:
+        return
+    fields = {ast.Name: "id", ast.Attribute: "attr", ast.arg: "arg", ast.ExceptHandler: "name"}
+    field = fields.get(type(n))
+    if field is None and type(n).__name__ in ("MatchAs", "MatchStar"):
+        field = "name"
+    elif field is None and type(n).__name__ == "MatchMapping":
+        field = "rest"
+    old = getattr(n, field, None) if field else None
+    if isinstance(old, str) and mangle(private, old) != old:
+        setattr(n, field, mangle(private, old))
+        n._dp_mangled = True
+    elif isinstance(n, (ast.Global, ast.Nonlocal)):
+        n.names = [mangle(private, x) for x in n.names]
+    elif isinstance(n, ast.alias):
+        stored = n.asname or n.name
+        if mangle(private, stored) != stored:
+            n.asname = mangle(private, stored)
+    elif isinstance(n, DEFS) and mangle(private, n.name) != n.name:
+        n._dp_store = mangle(private, n.name)
+
+
 class _Scope(object):
     """One scope of the source while translating.
 
@@ -283,18 +424,25 @@ class _Scope(object):
     two differ inside renamed functions); None where it depends on the
     version (inside list/set/dict comprehensions, inlined since 3.12)."""
 
-    def __init__(self, kind, prefix, ct_prefix, globals_=(), bound=(), helper_qual=None):
+    def __init__(self, kind, prefix, ct_prefix, globals_=(), bound=(), helper_qual=None,
+                 declared=(), cell=False):
         self.kind = kind  # module function class nsclass lambda genexp comp
         self.prefix = prefix
         self.ct_prefix = ct_prefix
         self.globals = set(globals_)  # names declared global in this scope
         self.bound = set(bound)  # nsclass: names the class body stores
         self.helper_qual = helper_qual  # nsclass: __qualname__ of _dp_lambda_N helpers
+        # nsclass: names declared global or nonlocal in the body (plain names
+        # in the builder, which declares them too), and whether the class has
+        # a __class__ cell (the maker's local __class__)
+        self.declared = set(declared)
+        self.cell = cell
 
 
 class _Translator(object):
-    def __init__(self, source, tree):
+    def __init__(self, source, tree, conservative=False):
         self.source = source
+        self.conservative = conservative
         self.lines = []
         self.pending = []  # helper lines (relative depth, text or None) for the next statement
         self.counter = 0  # _dp_lambda_N numbering, module-wide
@@ -310,7 +458,7 @@ class _Translator(object):
         self.future_annotations = any(
             isinstance(s, ast.ImportFrom) and s.module == "__future__"
             and any(a.name == "annotations" for a in s.names) for s in tree.body)
-        self.frames = self.uses_frames(tree)
+        self.frames = conservative and self.uses_frames(tree)
         # A class body's __module__ is `__name__` read as the body reads
         # names: when __name__ is free in the class (the body, or a function
         # in it, reads an enclosing function's __name__), from the namespace
@@ -401,8 +549,12 @@ class _Translator(object):
 
     def bind(self, d, name, value):
         """NAME = value in the current scope."""
-        target = "_dp_class_ns." + name if self.scope.kind == "nsclass" else name
+        target = "_dp_class_ns." + name if self.in_namespace(name) else name
         self.out(d, target + " = " + value)
+
+    def in_namespace(self, name):
+        """A name stored or read here is an item of the class namespace."""
+        return self.scope.kind == "nsclass" and not self.raw and name not in self.scope.declared
 
     def def_prefix(self, name):
         """The qualname prefix given to a function or class NAME defined here
@@ -417,7 +569,8 @@ class _Translator(object):
         kind = "async def " if isinstance(s, ast.AsyncFunctionDef) else "def "
         rest = self.type_params(s) + "(" + self.arguments(s.args, True) + ")" + (
             " -> " + self.annotation(s.returns) if s.returns else "") + ":"
-        prefix = self.def_prefix(s.name)
+        store = getattr(s, "_dp_store", s.name)  # mangled (__name__ is not)
+        prefix = self.def_prefix(store)
         qual = (prefix + "." if prefix else "") + s.name
         self.flush(d)
         if self.scope.kind == "class":
@@ -450,7 +603,7 @@ class _Translator(object):
         value = "__dp__.update_fn(%s, %s, %s)" % (fn, literal(prefix), literal(s.name))
         for deco in reversed(decorators):
             value = "%s(%s)" % (deco, value)
-        self.bind_and_del(d, s.name, value, [fn] + temps, bool(decorators))
+        self.bind_and_del(d, store, value, [fn] + temps, bool(decorators))
 
     def function_body(self, s, d, header, qual, ct_qual):
         self.out(d, header)
@@ -478,7 +631,8 @@ class _Translator(object):
 
     def s_ClassDef(self, s, d):
         scope = self.scope
-        prefix = self.def_prefix(s.name)
+        store = getattr(s, "_dp_store", s.name)  # mangled (__name__ is not)
+        prefix = self.def_prefix(store)
         qual = (prefix + "." if prefix else "") + s.name
         problem = self.class_problem(s)
         if problem is None and scope.kind == "class":
@@ -489,30 +643,43 @@ class _Translator(object):
         self.flush(d)
         self.blank_before_def(d)
         self.out(d, "def %s():" % maker)
+        cell = getattr(s, "_dp_cell", False)
         self.blank_before_def(d + 1)
         self.out(d + 1, "def _dp_ns_builder(_dp_class_ns):")
         ct = scope.ct_prefix + maker + ".<locals>._dp_ns_builder.<locals>."
         bound = {n.id for st in scope_statements(s.body) for e in self.stmt_exprs(st)
                  for n in scope_walk(e) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-        bound |= {st.name for st in scope_statements(s.body) if isinstance(st, DEFS + (ast.ClassDef,))}
-        self.scopes.append(_Scope("nsclass", qual + ".", ct, bound=bound,
-                                  helper_qual=scope.prefix + "<lambda>"))
+        bound |= {getattr(st, "_dp_store", st.name) for st in scope_statements(s.body)
+                  if isinstance(st, DEFS + (ast.ClassDef,))}
+        declared = {name for st in scope_statements(s.body) if isinstance(st, (ast.Global, ast.Nonlocal))
+                    for name in st.names}
+        self.scopes.append(_Scope("nsclass", qual + ".", ct, declared_globals(s.body), bound - declared,
+                                  scope.prefix + "<lambda>", declared, cell))
         module = self.lookup("__name__", self.binds_dunder_name
                              and (s.lineno, s.name) not in self.free_dunder_name)
         self.flush(d + 2)
+        if cell:  # the class's __class__ cell, empty until type.__new__ sets it
+            self.out(d + 2, "__class__: type")
         self.out(d + 2, "_dp_class_ns.__module__ = " + module)
         self.out(d + 2, "_dp_class_ns.__qualname__ = " + literal(qual))
-        if s.bases or s.keywords:
+        annotated = any(isinstance(st, ast.AnnAssign) for st in scope_statements(s.body))
+        if (s.bases or s.keywords) and (annotated or self.conservative):
             # a metaclass's __prepare__ may supply __annotations__: keep it
-            # (SETUP_ANNOTATIONS); type's own namespace starts empty
+            # (SETUP_ANNOTATIONS, only in a body with annotations); type's
+            # own namespace starts empty
             self.out(d + 2, "__dp__.setup_annotations(_dp_class_ns)")
-        else:
+        elif not (s.bases or s.keywords):  # the seed's convention
             self.out(d + 2, "_dp_class_ns.__annotations__ = __dp__.dict()")
         body = s.body
         if has_docstring(body):
             self.out(d + 2, "_dp_class_ns.__doc__ = " + literal(body[0].value.value))
             body = body[1:]
         self.block(body, d + 2)
+        if cell:  # as the body's code: __classcell__ = the cell, returned
+            self.blank_before_def(d + 2)
+            self.out(d + 2, "def _dp_class_cell():")
+            self.out(d + 3, "return __class__")
+            self.out(d + 2, "return __dp__.set_classcell(_dp_class_ns, _dp_class_cell)")
         self.scopes.pop()
         # bases, keywords and decorators are evaluated in the enclosing scope
         # (bases and keywords inside the create_class def: their helpers are
@@ -526,16 +693,18 @@ class _Translator(object):
                                       values=[k.value for k in s.keywords], lineno=s.lineno))
         del self.stmt_temps[temps:]
         self.flush(d + 1)
-        self.out(d + 1, "return __dp__.create_class(%s, _dp_ns_builder, %s, %s)"
-                 % (literal(s.name), bases, kwds))
+        static = getattr(s, "_dp_static", ())  # passed when there are some
+        self.out(d + 1, "return __dp__.create_class(%s, _dp_ns_builder, %s, %s%s)"
+                 % (literal(s.name), bases, kwds,
+                    ", " + self.tuple_text([literal(x) for x in static]) if static else ""))
         value = maker + "()"
         for deco in reversed([self.expr(x, P_ATOM) for x in s.decorator_list]):
             value = "%s(%s)" % (deco, value)
         self.flush(d)
         if scope.kind == "function":  # as in the seed: the maker stays a local
-            self.bind(d, s.name, value)
+            self.bind(d, store, value)
         else:
-            self.bind_and_del(d, s.name, value, [maker], True)
+            self.bind_and_del(d, store, value, [maker], True)
 
     def plain_class(self, s, d, qual, problem):
         """A class left as a class statement (its contents are still translated)."""
@@ -841,6 +1010,13 @@ class _Translator(object):
         if self.frames:
             return "frame introspection in the module"
         for n in ast.walk(ast.Module(body=cls.body, type_ignores=[])):
+            if isinstance(n, DEFS + (ast.ClassDef,)) and getattr(n, "type_params", None):
+                return "type parameters"
+            if isinstance(n, ast.JoinedStr) and not self.conservative and any(
+                    getattr(x, "_dp_mangled", False) for x in ast.walk(n)) and nested_strings(n):
+                return "f-string with private names copied as it is"  # the compiler mangles
+            if not self.conservative:
+                continue  # super() / __class__, private names: the translation has them
             if isinstance(n, ast.Name) and n.id in ("super", "__class__"):
                 return "super() / __class__"  # needs the __class__ cell
             ident = getattr(n, "id", None) or getattr(n, "attr", None) or getattr(n, "arg", None) \
@@ -848,11 +1024,11 @@ class _Translator(object):
             names = getattr(n, "names", None) if isinstance(n, (ast.Global, ast.Nonlocal)) else None
             if is_private(ident if isinstance(ident, str) else None) or any(map(is_private, names or [])):
                 return "private name mangling"
-            if isinstance(n, DEFS + (ast.ClassDef,)) and getattr(n, "type_params", None):
-                return "type parameters"
         allowed = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Pass, ast.If,
                    ast.While, ast.For, ast.With, ast.Break, ast.Continue, ast.Raise,
                    ast.Assert, ast.Try, ast.Delete) + DEFS + (ast.ClassDef,)
+        if not self.conservative:
+            allowed += (ast.Global, ast.Nonlocal)
         for st in scope_statements(cls.body):
             if not isinstance(st, allowed) and type(st).__name__ != "TryStar":
                 return "%s in the class body" % type(st).__name__
@@ -878,6 +1054,8 @@ class _Translator(object):
         for n in scope_walk(e):
             if isinstance(n, ast.NamedExpr):
                 return "assignment expression in the class body"
+            if not self.conservative and not isinstance(n, ast.JoinedStr):
+                continue  # implicit namespaces: __dp__.class_ns_call, locals() as it is
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in IMPLICIT_NS:
                 need = IMPLICIT_NS[n.func.id]
                 plain = all(not isinstance(a, ast.Starred) for a in n.args)
@@ -889,13 +1067,8 @@ class _Translator(object):
             if isinstance(n, COMPS) and any(isinstance(x, ast.Name) and x.id in IMPLICIT_NS
                                             for x in ast.walk(n)):
                 return "locals() & co. in a comprehension (inlined since 3.12)"
-            if isinstance(n, ast.JoinedStr):
-                for fv in ast.walk(n):
-                    if isinstance(fv, ast.FormattedValue) and any(
-                            isinstance(x, ast.JoinedStr) or (isinstance(x, ast.Constant) and
-                                                             isinstance(x.value, (str, bytes)))
-                            for x in ast.walk(fv.value)):
-                        return "f-string with nested strings in the class body"
+            if isinstance(n, ast.JoinedStr) and nested_strings(n):
+                return "f-string with nested strings in the class body"
         return None
 
     @staticmethod
@@ -941,14 +1114,15 @@ class _Translator(object):
         helper = "_dp_lambda_%d" % self.counter
         ns = self.scope
         self.pending += [(0, None), (0, "def %s():" % helper)]
-        if name in ns.bound or global_only:  # CPython skips enclosing functions
+        if name in ns.bound or global_only or (name == "__class__" and ns.cell):
+            # CPython skips enclosing functions (and a class's own __class__ cell)
             self.pending.append((1, "global " + name))
         self.pending += [(1, "return " + name), (0, helper + '.__name__ = "<lambda>"'),
                          (0, helper + ".__qualname__ = " + literal(ns.helper_qual))]
         return "__dp__.class_lookup(%s, _dp_class_ns, %s)" % (self.lit(name), helper)
 
     def e_Name(self, n, prec):
-        if self.scope.kind == "nsclass" and not self.raw:
+        if self.in_namespace(n.id):
             return self.lookup(n.id)
         return n.id
 
@@ -967,7 +1141,19 @@ class _Translator(object):
             return "_dp_class_ns._namespace"
         func = self.expr(n.func, P_ATOM)
         args = [self.expr(a) for a in n.args] + [self.keyword(k) for k in n.keywords]
+        if (self.scope.kind == "nsclass" and not self.raw and isinstance(n.func, ast.Name)
+                and n.func.id in IMPLICIT_NS and not self.explicit_ns(n)):
+            # exec / eval / vars / dir / locals reading the class namespace
+            return self.call("class_ns_call", func, "_dp_class_ns", *args)
         return func + "(" + ", ".join(args) + ")"
+
+    @staticmethod
+    def explicit_ns(n):
+        """The call n of a name in IMPLICIT_NS names its namespaces itself."""
+        need = IMPLICIT_NS[n.func.id]
+        plain = all(not isinstance(a, ast.Starred) for a in n.args)
+        return (need is None and not n.args and not n.keywords) or \
+            (need is not None and plain and len(n.args) >= need)
 
     def keyword(self, k):
         return ("**" if k.arg is None else k.arg + "=") + self.expr(k.value)
@@ -1065,6 +1251,8 @@ class _Translator(object):
         body = self.expr(n.body, P_TEST)
         self.scopes.pop()
         lines = [(0, None), (0, "def %s(%s):" % (helper, args))]
+        if getattr(n, "_dp_class_ref", False):  # super() in it: __class__ stays free
+            lines += [(1, "if False:"), (2, "__class__")]
         lines += [(rel + 1, text) for rel, text in self.pending]
         lines += [(1, "return " + body), (0, helper + '.__name__ = "<lambda>"'),
                   (0, helper + ".__qualname__ = " + literal(scope.prefix + "<lambda>"))]
@@ -1219,7 +1407,7 @@ class _Translator(object):
     def target(self, t):
         """An assignment / for / with / del target (no getitem translation)."""
         if isinstance(t, ast.Name):
-            return ("_dp_class_ns." if self.scope.kind == "nsclass" and not self.raw else "") + t.id
+            return ("_dp_class_ns." if self.in_namespace(t.id) else "") + t.id
         if isinstance(t, ast.Attribute):
             return self.e_Attribute(t, P_ATOM)
         if isinstance(t, ast.Subscript):
@@ -1303,10 +1491,13 @@ class _Translator(object):
         raise DesugarError("unknown pattern " + kind)
 
 
-def desugar(source):
+def desugar(source, conservative=False):
     """Translate source; returns (text, [(line, construct), ...]) where the list
     names what was kept untranslated.  Raises SyntaxError (or ValueError for
-    NUL bytes) when the source does not parse."""
+    NUL bytes) when the source does not parse.  conservative: keep as class
+    statements the classes whose translation needs the cell, mangling and
+    namespace handling above or that live in a module using frame
+    introspection (the guards for real code, see class_problem)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tree = ast.parse(source)
@@ -1314,7 +1505,9 @@ def desugar(source):
             compile(source, "<source>", "exec", dont_inherit=True)
         except SyntaxError as err:  # compiles on no interpreter of this version: keep it
             return source, [(err.lineno or 0, "SyntaxError (%s): source kept as is" % err.msg)]
-        translator = _Translator(source, tree)
+        if not conservative:
+            prepare_classes(tree)
+        translator = _Translator(source, tree, conservative)
         text = translator.module(tree)
         try:
             compile(text, "<desugared>", "exec", dont_inherit=True)
@@ -1323,10 +1516,10 @@ def desugar(source):
     return text, sorted(translator.notes)
 
 
-def translate_for_harness(source):
+def translate_for_harness(source, conservative=False):
     """One case for --batch: the fields of its result line (see batch())."""
     try:
-        text, notes = desugar(source)
+        text, notes = desugar(source, conservative)
     except (SyntaxError, ValueError) as err:
         line = getattr(err, "lineno", None)
         return {"status": 1, "error": "desugar: -: does not parse%s: %s" % (
@@ -1337,7 +1530,7 @@ def translate_for_harness(source):
             "notes": "".join("untranslated: %d: %s\n" % (line, c) for line, c in notes)}
 
 
-def batch():
+def batch(conservative=False):
     """--batch, for the harness: one JSON object per input line {"id", "source"},
     one result line per input {"id", "text", "notes"} or {"id", "status", "error"}
     (status as the exit status of a single run would be)."""
@@ -1346,7 +1539,7 @@ def batch():
         if not raw.strip():
             continue
         job = json.loads(raw.decode("utf-8"))
-        result = translate_for_harness(job["source"])
+        result = translate_for_harness(job["source"], conservative)
         result["id"] = job["id"]
         sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
@@ -1354,10 +1547,13 @@ def batch():
 
 
 def main(argv):
+    conservative = "--conservative" in argv
+    argv = [a for a in argv if a != "--conservative"]
     if argv == ["--batch"]:
-        return batch()
+        return batch(conservative)
     if len(argv) != 1:
-        sys.stderr.write("usage: desugar.py FILE|-   or   desugar.py --batch\n")
+        sys.stderr.write("usage: desugar.py [--conservative] FILE|-   or   "
+                         "desugar.py [--conservative] --batch\n")
         return 2
     try:
         if argv[0] == "-":
@@ -1369,7 +1565,7 @@ def main(argv):
         sys.stderr.write("desugar: %s: %s\n" % (argv[0], err))
         return 2
     try:
-        text, notes = desugar(source)
+        text, notes = desugar(source, conservative)
     except (SyntaxError, ValueError) as err:
         line = getattr(err, "lineno", None)
         sys.stderr.write("desugar: %s: does not parse%s: %s\n" % (

@@ -95,21 +95,34 @@ set = _builtins.set
 # Functions
 
 
+# update_fn's renamed code objects: id(code) -> (code, qualname_prefix, name,
+# qualname, renamed code).  A nested def runs each time the enclosing
+# function runs, with the same code object: it is renamed once (the entry
+# keeps the original alive, so its id is not reused).
+_renamed_code = {}
+
+
 def update_fn(fn, qualname_prefix, name):
     """Give fn (defined under a mangled name such as _dp_fn_g) the names the
     source `def` would have given it: __name__, __qualname__ and the code
     object's co_name (and co_qualname on 3.11+), so frames and tracebacks
     agree with the source run.  qualname_prefix is None at module level."""
-    if qualname_prefix is None:
-        qualname = name
-    else:
-        qualname = qualname_prefix + "." + name
-    if _sys.version_info >= (3, 11):
-        fn.__code__ = fn.__code__.replace(co_name=name, co_qualname=qualname)
-    else:
-        fn.__code__ = fn.__code__.replace(co_name=name)
+    code = fn.__code__
+    entry = _renamed_code.get(_builtins.id(code))
+    if entry is None or entry[0] is not code or entry[1] != qualname_prefix or entry[2] != name:
+        if qualname_prefix is None:
+            qualname = name
+        else:
+            qualname = qualname_prefix + "." + name
+        if _sys.version_info >= (3, 11):
+            renamed = code.replace(co_name=name, co_qualname=qualname)
+        else:
+            renamed = code.replace(co_name=name)
+        entry = (code, qualname_prefix, name, qualname, renamed)
+        _renamed_code[_builtins.id(code)] = entry
+    fn.__code__ = entry[4]
     fn.__name__ = name
-    fn.__qualname__ = qualname
+    fn.__qualname__ = entry[3]
     return fn
 
 
@@ -130,10 +143,24 @@ class ClassNamespace(object):
     `_namespace` is the mapping itself.
     """
 
-    __slots__ = ("_namespace",)
+    __slots__ = ("_namespace", "_firstlineno", "_static_attributes")
 
-    def __init__(self, namespace):
+    def __init__(self, namespace, firstlineno=None, static_attributes=None):
         object.__setattr__(self, "_namespace", namespace)
+        # 3.13+: __firstlineno__ is stored right after the builder's
+        # __qualname__, as by the class body's code; __static_attributes__
+        # at the end of the body (set_classcell), or by create_class once
+        # the builder has returned (the seed's builder has no statement of
+        # its own after the user's code)
+        object.__setattr__(self, "_firstlineno", firstlineno)
+        object.__setattr__(self, "_static_attributes", static_attributes)
+
+    def end_body(self):
+        """__static_attributes__ (3.13+), once."""
+        static = object.__getattribute__(self, "_static_attributes")
+        if static is not None:
+            object.__setattr__(self, "_static_attributes", None)
+            object.__getattribute__(self, "_namespace")["__static_attributes__"] = static
 
     def __getattribute__(self, name):
         mapping = object.__getattribute__(self, "_namespace")
@@ -149,6 +176,11 @@ class ClassNamespace(object):
         # STORE_NAME: errors from the mapping propagate unchanged.
         mapping = object.__getattribute__(self, "_namespace")
         mapping[name] = value
+        if name == "__qualname__":
+            firstlineno = object.__getattribute__(self, "_firstlineno")
+            if firstlineno is not None:
+                object.__setattr__(self, "_firstlineno", None)
+                mapping["__firstlineno__"] = firstlineno
 
     def __delattr__(self, name):
         # DELETE_NAME turns any failure into NameError (without context).
@@ -182,14 +214,37 @@ def class_lookup(name, ns, fallback):
     return fallback()
 
 
-def create_class(name, ns_builder, bases, kwds):
+# Python 3.13 added __firstlineno__ and __static_attributes__ to every
+# class namespace (set by the class body's code).
+_CLASS_LINE_ATTRIBUTES = _sys.version_info >= (3, 13)
+# __build_class__'s messages show the class name as repr (PyPy: as it is).
+_NAME_FORMAT = "%s" if _sys.implementation.name == "pypy" else "%r"
+
+
+def set_classcell(ns, cell_reader):
+    """The end of a class body whose functions use super() or __class__:
+    `__classcell__` in the namespace is the body's __class__ cell (the one
+    cell of cell_reader, a function returning __class__), which the body
+    returns to create_class.  Returns the cell."""
+    cell = cell_reader.__closure__[0]
+    ClassNamespace.end_body(ns)
+    ns._namespace["__classcell__"] = cell
+    return cell
+
+
+def create_class(name, ns_builder, bases, kwds, static_attributes=()):
     """The class statement: `class NAME(*bases, **kwds): <body>`, where
     ns_builder(ClassNamespace) executes the body.
 
     Follows builtins.__build_class__: resolve __mro_entries__ (PEP 560),
     pick the metaclass, call __prepare__, run the body, record
-    __orig_bases__ when bases changed, then call the metaclass.  Nothing
-    else is added to the namespace (no __firstlineno__ and the like)."""
+    __orig_bases__ when bases changed, then call the metaclass.  What the
+    body's code adds is added here: on 3.13+ __firstlineno__ (the line of
+    the function calling create_class, in the translation's layout) and
+    __static_attributes__ (the names the translator found stored as
+    self.NAME in the class's functions); __classcell__ when the class has a
+    __class__ cell (super(), __class__), which type.__new__ sets to the
+    class, checked afterwards as __build_class__ does."""
     resolved = _types.resolve_bases(bases)
     meta, namespace, kwds = _types.prepare_class(name, resolved, kwds)
     if not _builtins.hasattr(_builtins.type(namespace), "__getitem__"):
@@ -201,10 +256,48 @@ def create_class(name, ns_builder, bases, kwds):
             "%s.__prepare__() must return a mapping, not %s"
             % (meta_name, _builtins.type(namespace).__name__)
         )
-    ns_builder(ClassNamespace(namespace))
+    firstlineno = None
+    if _CLASS_LINE_ATTRIBUTES:
+        firstlineno = _sys._getframe(1).f_code.co_firstlineno
+        static_attributes = _builtins.tuple(static_attributes)
+    else:
+        static_attributes = None
+    ns = ClassNamespace(namespace, firstlineno, static_attributes)
+    cell = ns_builder(ns)  # the __class__ cell or None, as the body's code returns
+    ClassNamespace.end_body(ns)
     if resolved is not bases:
         namespace["__orig_bases__"] = bases
-    return meta(name, resolved, namespace, **kwds)
+    cls = meta(name, resolved, namespace, **kwds)
+    if cell is not None and _builtins.isinstance(cls, _builtins.type):
+        try:
+            cell_cls = cell.cell_contents
+        except ValueError:  # empty: the metaclass dropped __classcell__
+            raise RuntimeError(
+                "__class__ not set defining %s as %r. Was __classcell__ propagated to type.__new__?"
+                % (_NAME_FORMAT % (name,), cls)) from None
+        if cell_cls is not cls:
+            raise TypeError("__class__ set to %r defining %s as %r"
+                            % (cell_cls, _NAME_FORMAT % (name,), cls))
+    return cls
+
+
+def class_ns_call(fn, ns, *args, **kwargs):
+    """A call in a class body of one of the builtins that read the caller's
+    namespace when not given one: `exec(src)` / `eval(src)` run with the
+    module's globals and the class namespace, `vars()` / `locals()` are the
+    namespace, `dir()` its sorted keys.  Any other function (the name
+    rebound) is simply called."""
+    mapping = ns._namespace
+    if not kwargs and (fn is _builtins.exec or fn is _builtins.eval) and _builtins.len(args) == 1:
+        return fn(args[0], _sys._getframe(1).f_globals, mapping)
+    if not kwargs and not args:
+        if fn is _builtins.vars or fn is _builtins.locals:
+            return mapping
+        if fn is _builtins.dir:
+            keys = _builtins.list(mapping.keys())
+            keys.sort()
+            return keys
+    return fn(*args, **kwargs)
 
 
 def with_defaults(fn, defaults, kwdefaults):

@@ -109,6 +109,8 @@ if CPYTHON and V >= (3, 13):
 if CPYTHON and V >= (3, 14):
     SOURCE_ONLY_CLASS_KEYS.add("__classdictcell__")
 TRANSLATION_ONLY_CLASS_KEYS = {"__annotations__"}
+if sys.version_info >= (3, 13):  # create_class's __firstlineno__: the translation's line
+    TRANSLATION_ONLY_CLASS_KEYS.add("__firstlineno__")
 
 
 class Scopes(RunnerTest):
@@ -1310,7 +1312,8 @@ class Desugared(RunnerTest):
         entry = function(result, "calls_method")
         self.assertEqual(entry["outcome"], self.returned(5))
         self.assertEqual(entry["f_locals_at_return"], [
-            {"function": "calls_method.<locals>.C", "locals": {"dict": [
+            {"function": "calls_method.<locals>.C", "locals": {"dict": (
+                [["__firstlineno__", 3]] if sys.version_info >= (3, 13) else []) + [
                 ["__qualname__", "calls_method.<locals>.C"], ["m", {"function": "calls_method.<locals>.C.m"}]]}},
             {"function": "calls_method.<locals>.C.m", "locals": {"dict": [
                 ["self", {"object": "calls_method.<locals>.C"}], ["v", 5]]}},
@@ -1378,13 +1381,16 @@ class Desugared(RunnerTest):
         [theirs_body] = [e for e in theirs["f_locals_at_return"] if e["function"] == "custom.<locals>.C"]
         self.assertEqual(mine["f_locals_at_return"][body], theirs_body)
         self.assertEqual(theirs_body, {"function": "custom.<locals>.C", "unread_mapping": "Namespace"})
+        # (3.13+: create_class stores __firstlineno__ in the body, __static_attributes__ after it)
+        late = sys.version_info >= (3, 13)
         self.assertEqual(names(mine["f_locals_at_return"]),
                          ["Namespace.__init__", "Meta.__prepare__", "Namespace.__getitem__"]
-                         + ["Namespace.__setitem__"] * 3 + ["custom.<locals>.C", "Meta.__new__", "custom"])
+                         + ["Namespace.__setitem__"] * (4 if late else 3) + ["custom.<locals>.C"]
+                         + ["Namespace.__setitem__"] * late + ["Meta.__new__", "custom"])
         # The builder's locals are all the translation's.
         self.assertEqual(mine["translation_names"], {"f_locals_at_return": [
             {"entry": body, "names": ["_dp_class_ns", "_dp_lambda_1"]},
-            {"entry": body + 2, "names": ["_dp_create_class_custom__locals__C"]}]})
+            {"entry": body + 2 + late, "names": ["_dp_create_class_custom__locals__C"]}]})
 
     def test_cap_applies_per_list(self):
         result = self.run_one("""\

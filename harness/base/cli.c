@@ -72,6 +72,10 @@ static const char usage_run_opts[] =
     "                     desugarer; a failing CMD or output that does not compile is ERROR\n"
     "  --python CMD       the interpreter that runs our desugarer (default $PYCONFORM_PYTHON,\n"
     "                     else python3)\n"
+    "  --conservative     our desugarer keeps classes it is not sure of as `class`\n"
+    "                     statements (modules with frame introspection, super()/__class__,\n"
+    "                     private names, global/nonlocal in a class body): for real code;\n"
+    "                     the report's run.conservative says so\n"
     "  --startup-timeout SECONDS  for a runner to start and say hello, and for probing\n"
     "                     an interpreter (default 30); a runner that will not start gives\n"
     "                     ERROR for all its interpreter's jobs at once\n"
@@ -231,11 +235,12 @@ static const char usage_changes[] =
     "there are any (every difference between builds must say why).\n";
 
 static const char usage_desugar[] =
-    "usage: pyconform desugar [--python CMD] [--root DIR] FILE|-\n"
+    "usage: pyconform desugar [--conservative] [--python CMD] [--root DIR] FILE|-\n"
     "\n"
     "Print the translation of a Python file (or standard input) by pyconform's desugarer\n"
     "(host/desugar.py), in the conventions of the seed case. Constructs it leaves as\n"
     "they were are listed on standard error as `untranslated: LINE: CONSTRUCT`.\n"
+    "--conservative keeps the classes it is not sure of as `class` statements.\n"
     "Exit status: 0 translated, 2 unreadable or unparsable input.\n";
 
 static const char usage_check_desugar[] =
@@ -650,6 +655,10 @@ int pc_cli_parse(int argc, char **argv, pc_options *o, pc_error *err)
         } else if (is_opt(a, "--desugarer") && o->cmd != PC_CMD_DESUGAR) {
             if (!(o->desugarer = value_of(argc, argv, &i, a, 11, err)))
                 return -1;
+        } else if (!strcmp(a, "--conservative") &&
+                   (o->cmd == PC_CMD_RUN || o->cmd == PC_CMD_BLESS || o->cmd == PC_CMD_PLAN ||
+                    o->cmd == PC_CMD_DESUGAR)) {
+            o->conservative = true;
         } else if (is_opt(a, "--python")) {
             if (!(o->python = value_of(argc, argv, &i, a, 8, err)))
                 return -1;

@@ -71,6 +71,7 @@ typedef struct pc_options {
     int max_failures;      /* --max-failures: stop after this many unexpected (0: never) */
     int durations;         /* --durations: print the N slowest jobs (0: none) */
     int retries;           /* run --retries: reruns of a job with an unexpected result (0: none) */
+    bool conservative;     /* --conservative: our desugarer keeps its older guards */
     bool allow_flaky;      /* run --allow-flaky: FLAKY counts as expected */
     unsigned shard_k, shard_n; /* run/plan --shard K/N (shard.h); shard_n 0: the whole plan */
     bool bisect_exit;      /* run/bless --bisect-exit: harness or build failures exit 125 */

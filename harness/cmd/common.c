@@ -155,8 +155,9 @@ int pc_cmd_prepare(const pc_options *o, const pc_paths *p, int stop_fd, pc_prepa
         pc_expect_load(&out->ex, p->expected, &out->cases, err))
         return -1;
     if (o->modes & PC_MODES_DESUGARED) {
-        pc_translate_options to = {pc_cmd_python(o), NULL, o->desugarer, o->timeout, o->parallel,
-                                   stop_fd};
+        pc_translate_options to = {.python = pc_cmd_python(o), .external = o->desugarer,
+                                   .timeout = o->timeout, .parallel = o->parallel,
+                                   .stop_fd = stop_fd, .conservative = o->conservative};
         char *dpy = pc_asprintf(err, "%s/desugar.py", p->host);
         int trc;
         if (!dpy || !(out->translations = calloc(out->cases.len + 1, sizeof *out->translations))) {
@@ -182,8 +183,10 @@ int pc_cmd_prepare(const pc_options *o, const pc_paths *p, int stop_fd, pc_prepa
         return -1;
     if ((o->modes & PC_MODES_DESUGARED) && out->suites.ntexts && !*interrupted) {
         /* a whole module per text: the suite jobs' longer timeout */
-        pc_translate_options to = {pc_cmd_python(o), NULL, o->desugarer,
-                                   o->timeout * PC_SUITE_TIMEOUT_FACTOR, o->parallel, stop_fd};
+        pc_translate_options to = {.python = pc_cmd_python(o), .external = o->desugarer,
+                                   .timeout = o->timeout * PC_SUITE_TIMEOUT_FACTOR,
+                                   .parallel = o->parallel, .stop_fd = stop_fd,
+                                   .conservative = o->conservative};
         char *dpy = pc_asprintf(err, "%s/desugar.py", p->host);
         int trc;
         if (!dpy)

@@ -22,7 +22,8 @@ int pc_cmd_desugar(const pc_options *o, const pc_paths *p, int argc, char **argv
     pc_buf in = {0};
     pc_translation t = {0};
     char *script = pc_asprintf(&err, "%s/desugar.py", p->host);
-    char *cmd[] = {(char *)pc_cmd_python(o), script, "-", NULL};
+    char *cmd[] = {(char *)pc_cmd_python(o), script, o->conservative ? "--conservative" : "-",
+                   o->conservative ? "-" : NULL, NULL};
     int rc = PC_EXIT_USAGE;
     if (!script)
         goto done;

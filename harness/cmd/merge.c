@@ -720,6 +720,7 @@ static int run_info(merge *m, pc_run_info *run, pc_error *err)
     run->shared = same_str(json_string_value(json_object_get(r0, "isolation")), "shared");
     run->retries = (int)json_integer_value(json_object_get(r0, "retries"));
     run->allow_flaky = json_is_true(json_object_get(r0, "allow_flaky"));
+    run->conservative = json_is_true(json_object_get(r0, "conservative"));
     for (s = 0; s < m->nsh; s++) {
         json_t *r = m->sh[s].doc.run;
         double st = iso_time(json_string_value(json_object_get(r, "started"))),

@@ -158,6 +158,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     run.max_failures = o->max_failures;
     run.retries = o->retries;
     run.allow_flaky = o->allow_flaky;
+    run.conservative = o->conservative;
 
     /* 1. the reports directory takes files (checked before anything runs); 2. cases,
      * expectations, translations, builds and jobs */

@@ -18,8 +18,9 @@ int pc_trial_run(pc_trial *t, const pc_trial_config *c, const pc_caseset *cases,
     memset(t, 0, sizeof *t);
     if (modes & PC_MODES_DESUGARED) {
         const char *ext = c->desugarer ? c->desugarer : o->desugarer;
-        pc_translate_options to = {pc_cmd_python(o), NULL, ext, o->timeout, o->parallel,
-                                   c->stop_fd};
+        pc_translate_options to = {.python = pc_cmd_python(o), .external = ext,
+                                   .timeout = o->timeout, .parallel = o->parallel,
+                                   .stop_fd = c->stop_fd, .conservative = o->conservative};
         char *dpy = pc_asprintf(err, "%s/desugar.py", c->p->host);
         int trc;
         if (!dpy || !(t->translations = calloc(cases->len + 1, sizeof *t->translations))) {

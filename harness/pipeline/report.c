@@ -345,6 +345,7 @@ static json_t *run_json(const pc_run_info *run)
      * K/N, or how many shards were merged */
     if (o && (json_object_set_new(o, "retries", json_integer(run->retries)) ||
               json_object_set_new(o, "allow_flaky", json_boolean(run->allow_flaky)) ||
+              json_object_set_new(o, "conservative", json_boolean(run->conservative)) ||
               ((run->fingerprint &&
                json_object_set_new(o, "plan_fingerprint", json_string(run->fingerprint))) ||
               (run->shard_n &&

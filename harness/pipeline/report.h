@@ -48,7 +48,8 @@ typedef struct pc_run_info {
     int interrupted; /* the signal that stopped the run, 0 when it ran to the end */
     int max_failures;      /* --max-failures (0: none) */
     int retries;           /* --retries (0: none; retry.h) */
-    bool allow_flaky;      /* --allow-flaky: FLAKY rows count as expected */
+    bool allow_flaky;
+    bool conservative;     /* --conservative: our desugarer kept its older guards */      /* --allow-flaky: FLAKY rows count as expected */
     const char *cut_short; /* why the run stopped before its end without a signal
                             * ("--max-failures 3 reached"), or NULL; borrowed */
     long peak_rss;   /* pyconform's own peak resident set, bytes (getrusage RUSAGE_SELF) */

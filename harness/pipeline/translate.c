@@ -136,12 +136,16 @@ int pc_translate_text(char *const *argv, const char *text, double timeout, int s
 static int translate_ours(const pc_caseset *cases, const pc_translate_options *o,
                           pc_translation *out, pc_error *err)
 {
-    char *argv[] = {(char *)o->python, (char *)o->desugar_py, "--batch", NULL};
+    char *argv[] = {(char *)o->python, (char *)o->desugar_py, "--batch", NULL, NULL};
     pc_buf in = {0};
     pc_translation batch = {0};
     size_t i, n = 0;
     int rc = -1;
     const char *line;
+    if (o->conservative) {
+        argv[2] = "--conservative";
+        argv[3] = "--batch";
+    }
     for (i = 0; i < cases->len; i++) {
         char *s;
         json_t *job;

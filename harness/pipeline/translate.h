@@ -44,6 +44,7 @@ typedef struct pc_translate_options {
     double timeout;          /* per case, seconds */
     int parallel;            /* external desugarer processes at once */
     int stop_fd;             /* > 0: stop (and fail with "interrupted") when readable */
+    bool conservative;       /* our desugarer's --conservative */
 } pc_translate_options;
 
 /* Fill out[cases->len] (a suite block's is left PC_TR_NONE: suite.h). Returns -1 only for harness errors (a failing desugarer is

@@ -61,6 +61,20 @@ static void run_free(run_out *r)
     json_decref(r->report);
 }
 
+/* `run --interp INTERP --mode MODE --expected DIR` into args; how many. */
+static size_t run_args(const char **args, const char *interp, const char *mode, const char *dir)
+{
+    size_t n = 0;
+    args[n++] = "run";
+    args[n++] = "--interp";
+    args[n++] = interp;
+    args[n++] = "--mode";
+    args[n++] = mode;
+    args[n++] = "--expected";
+    args[n++] = dir;
+    return n;
+}
+
 /* Run pyconform with args, which must be refused as a usage error: exit 2, `message`
  * on stderr, no report. */
 static void expect_usage_error(const char *const *args, size_t nargs, const char *message)
@@ -522,13 +536,7 @@ Test(e2e, max_failures_cuts_the_run_short)
                    "$ one\ndef f1():\n    return 1\n$ two\ndef f2():\n    return 2\n"
                    "$ three\ndef f3():\n    return 3\n$ four\ndef f4():\n    return 4\n"
                    "$ five\ndef f5():\n    return 5\n");
-    args[n++] = "run";
-    args[n++] = "--interp";
-    args[n++] = interps[1];
-    args[n++] = "--mode";
-    args[n++] = "source";
-    args[n++] = "--expected";
-    args[n++] = dir;
+    n = run_args(args, interps[1], "source", dir);
     args[n++] = "--max-failures";
     args[n++] = "2";
     args[n++] = "--durations";
@@ -1055,13 +1063,7 @@ Test(e2e, conservative_keeps_the_old_class_guards)
     cf = write_tmp(dir, "frames.case",
                    "$ frames\nimport sys\n\ndef f():\n    class C:\n        x = 1\n"
                    "        sys._getframe().f_locals['y'] = 2\n    return sorted(vars(C))[-2:]\n");
-    args[n++] = "run";
-    args[n++] = "--interp";
-    args[n++] = interps[1];
-    args[n++] = "--mode";
-    args[n++] = "desugared";
-    args[n++] = "--expected";
-    args[n++] = dir;
+    n = run_args(args, interps[1], "desugared", dir);
     args[n++] = "--conservative";
     args[n++] = cf;
     run_pc(&r, args, n);

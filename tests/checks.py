@@ -9,11 +9,14 @@ class Checks:
         self.echo = echo
         self.passed = self.failed = 0
 
-    def ok(self, cond, what):
+    def ok(self, cond, what, detail=""):
+        """Record a check; on failure `detail` (say, the output looked at) follows."""
         if self.echo:
             print("%s %s" % ("ok  " if cond else "FAIL", what))
         elif not cond:
             print("FAIL: " + what)
+        if detail and not cond:
+            print(detail)
         if cond:
             self.passed += 1
         else:

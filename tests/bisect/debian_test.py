@@ -35,6 +35,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "provision"))
 from fakerepo import build_deb  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(HERE))
+from checks import Checks  # noqa: E402 - tests/checks.py
+
 # suite -> [(package, version)]; oldstable is asked for but absent
 SUITES = {
     "stable": [("python3.11", "3.11.2-6"), ("python3.12", "3.12.1-1")],
@@ -124,14 +127,8 @@ def main(argv):
             skip("%s is missing" % tool)
     python = sys.executable
     tmp = tempfile.mkdtemp(prefix="pc-bisect-debian-")
-    failures = []
-
-    def check(ok, what, detail=""):
-        print("%s: %s" % ("ok" if ok else "FAIL", what))
-        if not ok:
-            failures.append(what)
-            if detail:
-                print(detail)
+    checks = Checks(echo=True)
+    check = checks.ok
 
     def bisect(function, extra, env):
         cmd = [pyconform, "bisect", case, "planted debian", function, "--cache", cache,
@@ -236,8 +233,8 @@ def main(argv):
               "be read" in out, "no reachable source: exit 2 and why")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d failed" % len(failures))
-    return 1 if failures else 0
+    print("%d failed" % checks.failed)
+    return 1 if checks.failed else 0
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ import threading
 import time
 import zipfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import Checks  # noqa: E402 - tests/checks.py
+
 VERSIONS = ["0.%d.0" % i for i in range(1, 9)]
 PLANTED = "0.6.0"
 CASE = """$ planted release
@@ -132,14 +135,8 @@ def main(argv):
     if not src:
         skip("no installed Pyodide package (pyconform provision pyodide-0.25.1)")
     tmp = tempfile.mkdtemp(prefix="pc-bisect-provision-")
-    failures = []
-
-    def check(ok, what, detail=""):
-        print("%s: %s" % ("ok" if ok else "FAIL", what))
-        if not ok:
-            failures.append(what)
-            if detail:
-                print(detail)
+    checks = Checks(echo=True)
+    check = checks.ok
 
     try:
         work = os.path.join(tmp, "registry")
@@ -207,8 +204,8 @@ def main(argv):
         srv.shutdown()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d failed" % len(failures))
-    return 1 if failures else 0
+    print("%d failed" % checks.failed)
+    return 1 if checks.failed else 0
 
 
 if __name__ == "__main__":

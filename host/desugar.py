@@ -44,19 +44,29 @@ Translated:
     `__dp__.with_defaults(_dp_lambda_N, ...)` where the lambda was.  In a
     function or the module the helper is deleted after its statement.
     Lambdas stay lambdas where no statement can hold the helper: in
-    comprehensions, match guards, and class bodies kept as classes (wrapped
+    comprehensions kept as they are, match guards, and class bodies kept as classes (wrapped
     in update_fn where the renamed functions would change their
     __qualname__), and are listed.
+  * comprehensions and generator expressions -> a `def _dp_comp_N(_dp_iter)`
+    helper before the statement (a generator function for a generator
+    expression), named as CPython's comprehension functions before 3.12
+    (`<listcomp>` & co., the source's __qualname__) and called as
+    `_dp_comp_N(__dp__.iter(FIRST_ITERABLE))`, the first iterable
+    evaluated where the comprehension was; deleted after the statement as
+    lambda helpers are; `locals()` in it is `__dp__.comp_locals(locals())`.
+    Kept (and listed): async comprehensions, comprehensions with `:=`,
+    in match guards, in class bodies kept as classes, inside kept lambdas
+    or comprehensions, and with --conservative.
   * a class's `__module__` is read as CPython reads it: `global __name__`
     in the helper unless __name__ is free in the class; with bases or
     keywords the namespace gets `__annotations__` only when __prepare__
     did not supply one (`__dp__.setup_annotations`).
-Temporaries (`_dp_lambda_N`, `_dp_value_N`) are deleted after their
+Temporaries (`_dp_lambda_N`, `_dp_comp_N`, `_dp_value_N`) are deleted after their
 statement (not after return / raise); at module level in a `finally`, so
 that none outlives its statement (the runner calls every module-level
 function).
 
-Everything else (comprehensions, generator expressions, f-strings,
+Everything else (f-strings,
 for / with / try / import / match / assert / yield / await / walrus, ...)
 is re-emitted as it was and listed by desugar() as (line, construct).
 Source that parses but does not compile is returned unchanged (listed).

@@ -1468,8 +1468,8 @@ class _Translator(object):
         finally:
             self.quote = '"'
         for x in ast.walk(n):  # what the copied text holds untranslated
-            if isinstance(x, ast.Lambda):
-                self.note(x, "Lambda (in an f-string copied as it is)")
+            if isinstance(x, (ast.Lambda,) + COMPS):
+                self.note(x, "%s (in an f-string copied as it is)" % type(x).__name__)
         # Not expressible on 3.8 (backslashes, quotes): copy the source text.
         text = ast.get_source_segment(self.source, n)
         if text is None:

@@ -338,6 +338,13 @@ class ComprehensionTest(unittest.TestCase):
         self.assertNotIn("_dp_comp_", text)
         self.assertIn((9, "ListComp"), untranslated)
 
+    def test_kept_in_an_f_string_copied_as_it_is(self):
+        source = "def f():\n    return f\"{[f'{x}' for x in 'ab']}\", f\"{[y for y in ()]}\"\n"
+        text, untranslated = desugar.desugar(source)
+        self.assertIn((2, "ListComp (in an f-string copied as it is)"), untranslated)
+        self.assertIn("f\"{[f'{x}' for x in 'ab']}\"", text)
+        self.assertIn('f"{_dp_comp_1(__dp__.iter(()))}"', text)
+
     @unittest.skipIf(sys.version_info < (3, 10), "match needs 3.10")
     def test_kept_in_a_match_guard(self):
         source = ("def m(v):\n"

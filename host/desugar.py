@@ -44,19 +44,29 @@ Translated:
     `__dp__.with_defaults(_dp_lambda_N, ...)` where the lambda was.  In a
     function or the module the helper is deleted after its statement.
     Lambdas stay lambdas where no statement can hold the helper: in
-    comprehensions, match guards, and class bodies kept as classes (wrapped
+    comprehensions kept as they are, match guards, and class bodies kept as classes (wrapped
     in update_fn where the renamed functions would change their
     __qualname__), and are listed.
+  * comprehensions and generator expressions -> a `def _dp_comp_N(_dp_iter)`
+    helper before the statement (a generator function for a generator
+    expression), named as CPython's comprehension functions before 3.12
+    (`<listcomp>` & co., the source's __qualname__) and called as
+    `_dp_comp_N(__dp__.iter(FIRST_ITERABLE))`, the first iterable
+    evaluated where the comprehension was; deleted after the statement as
+    lambda helpers are; `locals()` in it is `__dp__.comp_locals(locals())`.
+    Kept (and listed): async comprehensions, comprehensions with `:=`,
+    in match guards, in class bodies kept as classes, inside kept lambdas
+    or comprehensions, and with --conservative.
   * a class's `__module__` is read as CPython reads it: `global __name__`
     in the helper unless __name__ is free in the class; with bases or
     keywords the namespace gets `__annotations__` only when __prepare__
     did not supply one (`__dp__.setup_annotations`).
-Temporaries (`_dp_lambda_N`, `_dp_value_N`) are deleted after their
+Temporaries (`_dp_lambda_N`, `_dp_comp_N`, `_dp_value_N`) are deleted after their
 statement (not after return / raise); at module level in a `finally`, so
 that none outlives its statement (the runner calls every module-level
 function).
 
-Everything else (comprehensions, generator expressions, f-strings,
+Everything else (f-strings,
 for / with / try / import / match / assert / yield / await / walrus, ...)
 is re-emitted as it was and listed by desugar() as (line, construct).
 Source that parses but does not compile is returned unchanged (listed).
@@ -874,7 +884,8 @@ class _Translator(object):
         # elif, except where the test may need helpers (in a translated class
         # body, or a lambda), which cannot go between the branches: `else: if`.
         if len(orelse) == 1 and isinstance(orelse[0], ast.If) and self.scope.kind != "nsclass" \
-                and not any(isinstance(x, ast.Lambda) for x in scope_walk(orelse[0].test)):
+                and not any(isinstance(x, ast.Lambda) or (isinstance(x, COMPS) and not self.conservative)
+                            for x in scope_walk(orelse[0].test)):
             return self.s_If(orelse[0], d, "elif ")
         self.orelse(orelse, d)
 
@@ -1139,6 +1150,9 @@ class _Translator(object):
         if (isinstance(n.func, ast.Name) and n.func.id == "locals" and not n.args and not n.keywords
                 and self.scope.kind == "nsclass" and not self.raw):
             return "_dp_class_ns._namespace"
+        if (isinstance(n.func, ast.Name) and n.func.id == "locals" and not n.args and not n.keywords
+                and self.scope.kind == "compfn" and not self.raw):
+            return "__dp__.comp_locals(locals())"  # `.0`, not the helper's own names
         func = self.expr(n.func, P_ATOM)
         args = [self.expr(a) for a in n.args] + [self.keyword(k) for k in n.keywords]
         if (self.scope.kind == "nsclass" and not self.raw and isinstance(n.func, ast.Name)
@@ -1327,9 +1341,87 @@ class _Translator(object):
             return ", ".join(self.key(e) for e in key.elts)
         return self.expr(key, P_TEST)
 
+    def comp_kept(self, n):
+        """Why the comprehension n stays as it is (None: it becomes a helper)."""
+        scope = self.scope
+        if self.raw or self.conservative:
+            return ""
+        why = self.keep_lambdas or {"comp": "in a comprehension", "genexp": "in a comprehension",
+                                    "class": "in a class kept as a class"}.get(scope.kind)
+        if why:
+            return why
+        if scope.prefix is None or scope.ct_prefix is None:
+            return "in a comprehension"
+        for x in ast.walk(n):
+            if isinstance(x, ast.Await) or (isinstance(x, ast.comprehension) and x.is_async):
+                return "async comprehension"
+            if isinstance(x, ast.NamedExpr):
+                return "assignment expression in a comprehension"
+        return None
+
+    def comp_function(self, n):
+        """A comprehension -> a `_dp_comp_N(_dp_iter)` helper defined before the
+        statement (a generator function for a generator expression), named
+        as CPython's comprehension functions before 3.12 (__name__
+        `<listcomp>` & co., __qualname__), called with the first iterable
+        evaluated here: `_dp_comp_N(__dp__.iter(FIRST))`."""
+        scope = self.scope
+        kind = {ast.ListComp: "listcomp", ast.SetComp: "setcomp", ast.DictComp: "dictcomp",
+                ast.GeneratorExp: "genexpr"}[type(n)]
+        first = self.expr(n.generators[0].iter, P_TEST)  # in the enclosing scope
+        self.counter += 1
+        helper = "_dp_comp_%d" % self.counter
+        qual = scope.prefix + "<" + kind + ">"
+        outer = (self.pending, self.lines, self.stmt_start)
+        self.pending, self.lines, self.stmt_start = [], [], None
+        # no <locals> below a comprehension in CPython's qualnames
+        self.scopes.append(_Scope("compfn", qual + ".", scope.ct_prefix + helper + ".<locals>."))
+        try:
+            init = {"listcomp": "__dp__.list()", "setcomp": "__dp__.set()",
+                    "dictcomp": "__dp__.dict()"}.get(kind)
+            if init:
+                self.out(1, "_dp_result = " + init)
+            depth = 1
+            for i, g in enumerate(n.generators):
+                source = "_dp_iter" if i == 0 else self.expr(g.iter, P_TEST)
+                target = self.target(g.target)
+                self.flush(depth)
+                self.out(depth, "for %s in %s:" % (target, source))
+                depth += 1
+                for cond in g.ifs:
+                    test = self.expr(cond, P_TEST)
+                    self.flush(depth)
+                    self.out(depth, "if %s:" % test)
+                    depth += 1
+            if kind == "genexpr":
+                text = "yield " + self.expr(n.elt, P_TEST)
+            elif kind == "dictcomp":
+                text = self.call("setitem", "_dp_result", self.expr(n.key), self.expr(n.value))
+            else:
+                text = "_dp_result.%s(%s)" % ("append" if kind == "listcomp" else "add",
+                                              self.expr(n.elt))
+            self.flush(depth)
+            self.out(depth, text)
+            if init:
+                self.out(1, "return _dp_result")
+            body = self.lines
+        finally:
+            self.scopes.pop()
+            self.pending, self.lines, self.stmt_start = outer
+        lines = [(0, None), (0, "def %s(_dp_iter):" % helper)]
+        lines += [(0, text) if text else (0, None) for text in body]
+        lines += [(0, "%s.__name__ = %s" % (helper, literal("<" + kind + ">"))),
+                  (0, "%s.__qualname__ = %s" % (helper, literal(qual)))]
+        self.pending = self.pending + lines
+        self.temp(helper)
+        return "%s(__dp__.iter(%s))" % (helper, first)
+
     def comprehension(self, n, brackets, elt):
         """ListComp, SetComp, DictComp and GeneratorExp."""
-        self.note(n, type(n).__name__)
+        why = self.comp_kept(n)
+        if why is None:
+            return self.comp_function(n)
+        self.note(n, type(n).__name__ + (" (%s)" % why if why else ""))
         scope = self.scope
         first_iter = self.expr(n.generators[0].iter, P_OR)  # evaluated outside
         if isinstance(n, ast.GeneratorExp):
@@ -1376,8 +1468,8 @@ class _Translator(object):
         finally:
             self.quote = '"'
         for x in ast.walk(n):  # what the copied text holds untranslated
-            if isinstance(x, ast.Lambda):
-                self.note(x, "Lambda (in an f-string copied as it is)")
+            if isinstance(x, (ast.Lambda,) + COMPS):
+                self.note(x, "%s (in an f-string copied as it is)" % type(x).__name__)
         # Not expressible on 3.8 (backslashes, quotes): copy the source text.
         text = ast.get_source_segment(self.source, n)
         if text is None:

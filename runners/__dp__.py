@@ -89,6 +89,7 @@ dict = _builtins.dict
 list = _builtins.list
 tuple = _builtins.tuple
 set = _builtins.set
+iter = _builtins.iter  # a comprehension's first iterable (GET_ITER)
 
 
 # ---------------------------------------------------------------------------
@@ -307,6 +308,26 @@ def with_defaults(fn, defaults, kwdefaults):
     fn.__defaults__ = defaults
     fn.__kwdefaults__ = kwdefaults
     return fn
+
+
+def comp_locals(mapping):
+    """locals() in a comprehension's `_dp_comp_N(_dp_iter)` helper, as
+    CPython's comprehension functions before 3.12 show it: the iterator
+    argument is `.0`, the translation's other names (`_dp_result`, helper
+    defs) are not there.  The dict is changed in place, so that before
+    3.13 `locals() is locals()` holds as in the source (the frame's own
+    dict, which each call refreshes).  Anything but a dict is returned as
+    it is."""
+    if _builtins.type(mapping) is not _builtins.dict:
+        return mapping
+    items = _builtins.list(mapping.items())
+    mapping.clear()
+    for key, value in items:
+        if key == "_dp_iter":
+            mapping[".0"] = value
+        elif not (_builtins.isinstance(key, _builtins.str) and key.startswith("_dp_")):
+            mapping[key] = value
+    return mapping
 
 
 # `a[lower:upper:step]` is `getitem(a, slice(lower, upper, step))` (and

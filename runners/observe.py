@@ -51,6 +51,8 @@ ENTRY_LIMIT = 200  # entries per list and top-level call; the rest are counted
 DP = "_dp_"  # prefix of the translation's internal names
 DP_FN = "_dp_fn_"  # a user's function, renamed by the translation
 DP_LAMBDA = "_dp_lambda_"  # a user's lambda, or a class body's lookup helper
+DP_COMP = "_dp_comp_"  # a user's comprehension: `def _dp_comp_N(_dp_iter)`
+DP_ITER = "_dp_iter"  # its iterator argument, CPython's `.0`
 
 CPYTHON = sys.implementation.name == "cpython"
 # Read f_locals in a forked child (PyPy); CPython reads in process.
@@ -221,6 +223,10 @@ class TranslationMap:
       * `_dp_lambda_N` is a user's lambda, `<lambda>`, unless the
         translation passes it to `__dp__.class_lookup(...)`: then it is a
         class body's name-lookup helper, machinery;
+      * `_dp_comp_N` is a user's comprehension, named as the translation
+        names it (`_dp_comp_N.__name__ = "<listcomp>"`), with no `<locals>`
+        after it (CPython's comprehension qualnames); its `_dp_iter`
+        argument is reported as `.0`;
       * any other `_dp_` part is the translation's machinery (lookup
         helpers, the create_class def itself): it has no user qualname and
         is reported apart, under translation_scopes / translation_frames.
@@ -236,6 +242,8 @@ class TranslationMap:
         self.plain_classes = set()  # create_class defs of classes declared global
         self.lambdas = set()  # translation qualnames of the user's lambdas
         self.lookups = set()  # names of the class_lookup helpers
+        self.comp_names = {}  # _dp_comp_N -> "<listcomp>" & co.
+        self.comps = {}  # translation qualnames of the user's comprehensions -> name
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError):  # the compile step reports it
@@ -245,6 +253,12 @@ class TranslationMap:
                     and node.func.attr == "class_lookup" and len(node.args) == 3
                     and isinstance(node.args[2], ast.Name)):
                 self.lookups.add(node.args[2].id)
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Attribute) and node.targets[0].attr == "__name__"
+                    and isinstance(node.targets[0].value, ast.Name)
+                    and node.targets[0].value.id.startswith(DP_COMP)
+                    and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+                self.comp_names[node.targets[0].value.id] = node.value.value
         for node in tree.body:
             self._visit(node, None, False)
 
@@ -265,6 +279,8 @@ class TranslationMap:
                 self.plain[qualname] = node.name[len(DP_FN):]
             elif node.name.startswith(DP_LAMBDA) and node.name not in self.lookups:
                 self.lambdas.add(qualname)
+            elif node.name in self.comp_names:
+                self.comps[qualname] = self.comp_names[node.name]
             inner_function = not isinstance(node, ast.ClassDef)
             inner_global = _global_names(node)
             for child in node.body:
@@ -301,6 +317,10 @@ class TranslationMap:
                 out.append(part[len(DP_FN):])
             elif here in self.lambdas:
                 out.append("<lambda>")
+            elif here in self.comps:
+                out.append(self.comps[here])
+                if parts[i + 1:i + 2] == ["<locals>"]:
+                    i += 1  # CPython: f.<locals>.<listcomp>.<lambda>
             elif part.startswith(DP):
                 return None
             else:
@@ -356,8 +376,10 @@ def user_scope_table(table, tmap):
         kept = {}
         internal = []
         for field in ("varnames", "cellvars", "freevars"):
-            kept[field] = [v for v in entry[field] if not _is_dp_name(v)]
-            internal.extend(v for v in entry[field] if _is_dp_name(v) and v not in internal)
+            kept[field] = [".0" if v == DP_ITER else v for v in entry[field]
+                           if v == DP_ITER or not _is_dp_name(v)]
+            internal.extend(v for v in entry[field]
+                            if _is_dp_name(v) and v != DP_ITER and v not in internal)
         scopes[user] = kept
         if internal:
             moved[user] = internal
@@ -857,8 +879,9 @@ class CallRecorder:
                             "translation_names": sorted(internal)}
                 pairs = list(dict.items(namespace))
             if self.desugared:
-                internal += [k for k, _ in pairs if _is_dp_name(k)]
-                pairs = [(k, v) for k, v in pairs if not _is_dp_name(k)]
+                internal += [k for k, _ in pairs if _is_dp_name(k) and k != DP_ITER]
+                pairs = [(".0" if k == DP_ITER else k, v) for k, v in pairs
+                         if k == DP_ITER or not _is_dp_name(k)]
                 if internal:
                     out["translation_names"] = sorted(internal)
             # Converting runs case code (reprs); what it prints is discarded.

@@ -776,4 +776,125 @@ def f():
     d = {"k\\n": "v"}
     return f"{d['k\\n']}" + f"{"nested" + f"{'deep'}"}"
 '''),
+    "comprehensions": ((3, 8), """
+import sys
+
+def kinds():
+    xs = [3, 1, 2]
+    return ([x * 2 for x in xs if x > 1], {x % 2 for x in xs}, {k: k + 1 for k in xs if k != 1},
+            list(x for x in xs), sorted((x for x in xs), reverse=True))
+
+def nested_and_clauses():
+    m = [[1, 2], [3, 4]]
+    flat = [x for row in m for x in row if x % 2 if x > 1]
+    grid = [[i * j for j in range(3)] for i in range(2)]
+    pairs = {(i, c) for i in range(2) for c in "ab" if i or c == "a"}
+    inner = [[y for y in range(x)] for x in [y for y in range(3)]]
+    return flat, grid, sorted(pairs), inner
+
+def first_iterable_outside():
+    out = []
+    try:
+        (x for x in 1)  # the first iterable fails where the expression is
+    except TypeError as e:
+        out.append(("genexp", str(e)))
+    g = (x for x in [] for y in 1)  # later ones are evaluated inside, lazily
+    out.append(list(g))
+    calls = []
+    def it(n):
+        calls.append(n)
+        return range(n)
+    g2 = (x + y for x in it(2) for y in it(1))
+    out.append(list(calls))
+    out.append(list(g2))
+    out.append(list(calls))
+    return out
+
+def no_leak():
+    x = "outer"
+    r = [x for x in range(3)]
+    try:
+        [q for q in range(2)]
+        q
+    except NameError as e:
+        leaked = str(e)
+    return x, r, leaked
+
+def late_binding():
+    fs = [lambda: i for i in range(3)]
+    gs = [lambda i=i: i for i in range(3)]
+    hs = list((lambda: j) for j in range(3))
+    return [f() for f in fs], [g() for g in gs], [h() for h in hs], fs[0] is fs[1]
+
+def closure_over_enclosing():
+    base = 10
+    def add(v):
+        return [base + v for _ in range(1)]
+    r = add(1)
+    base = 20
+    return r, add(1), [[base + k for k in range(2)] for base in (100, 200)]
+
+def genexp_names():
+    g = (x for x in ())
+    return g.__name__, g.__qualname__, type(g).__name__
+
+def dict_order():
+    log = []
+    def k(v):
+        log.append(("k", v))
+        return v
+    def v(x):
+        log.append(("v", x))
+        return x
+    return {k(i): v(i) for i in range(2)}, log
+
+def in_class_body():
+    outer = "enclosing"
+    class C:
+        outer = "class"
+        a = [outer for _ in range(2)]
+        b = [c for c in range(3)]
+        def m(self):
+            return [self.a[0] for _ in (1,)]
+    try:
+        class D:
+            y = 1
+            z = [y for _ in range(1)]
+        err = None
+    except NameError as e:
+        err = str(e)
+    return C.a, C.b, C().m(), err, "_dp_comp_1" in vars(C), "c" in vars(C)
+
+def in_elif(n=2):
+    if n == 1:
+        return "one"
+    elif [x for x in range(n) if x == 1]:
+        return "has one"
+    else:
+        return "none"
+
+def lambdas_in_conditions():
+    fs = [x for x in range(5) if (lambda y: y % 2)(x)]
+    return fs, sorted({x: (lambda: x)() for x in "ab"}.items())
+
+def with_super():
+    class B:
+        def m(self):
+            return ["b"]
+    class D(B):
+        def m(self):
+            return [y for y in super().m()] + [z for z in "d"]
+    return D().m()
+
+def exceptions_inside():
+    try:
+        [1 // x for x in (1, 0)]
+    except ZeroDivisionError as e:
+        return type(e).__name__
+
+mod = [i * i for i in range(3)]
+modgen = sum(i for i in range(4))
+def module_level():
+    return mod, modgen, sorted(k for k in globals() if k.startswith("_dp_comp"))
+"""),
 }

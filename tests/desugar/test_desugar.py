@@ -168,10 +168,13 @@ class UntranslatedTest(unittest.TestCase):
                   "    with open(x) as g:\n"
                   "        pass\n"
                   "    return [y for y in xs], (lambda: 1), xs[1:]\n")
-        text, untranslated = desugar.desugar(source)
+        text, untranslated = desugar.desugar(source, conservative=True)
         self.assertEqual(untranslated, [(2, "For"), (4, "With"), (6, "ListComp")])
         for kind in ("For", "With", "ListComp"):
             self.assertEqual(self.count(text, kind), self.count(source, kind), kind)
+        text, untranslated = desugar.desugar(source)  # the comprehension becomes a helper
+        self.assertEqual(untranslated, [(2, "For"), (4, "With")])
+        self.assertEqual(self.count(text, "ListComp"), 0)
 
     def test_every_listed_construct_is_in_the_output(self):
         for name, source in available():
@@ -252,6 +255,113 @@ class LambdaTest(unittest.TestCase):
         self.assertIn((2, "Lambda (in a comprehension)"), untranslated)
         self.assertIn((6, "Lambda (in a class kept as a class)"), untranslated)
         self.assertNotIn("_dp_lambda_", text)
+
+
+class ComprehensionTest(unittest.TestCase):
+    """Comprehensions become `_dp_comp_N(_dp_iter)` helpers (docs/desugar.md)."""
+
+    def test_helper_layout(self):
+        source = "def f(xs):\n    y = {x: 1 for x in xs if x}\n    return y\n"
+        text, untranslated = desugar.desugar(source)
+        self.assertEqual(untranslated, [])
+        self.assertIn("    def _dp_comp_1(_dp_iter):\n"
+                      "        _dp_result = __dp__.dict()\n"
+                      "        for x in _dp_iter:\n"
+                      "            if x:\n"
+                      "                __dp__.setitem(_dp_result, x, 1)\n"
+                      "        return _dp_result\n"
+                      '    _dp_comp_1.__name__ = "<dictcomp>"\n'
+                      '    _dp_comp_1.__qualname__ = "f.<locals>.<dictcomp>"\n'
+                      "    y = _dp_comp_1(__dp__.iter(xs))\n"
+                      "    del _dp_comp_1\n", text)
+
+    def test_generator_expression_is_a_generator_function(self):
+        text, untranslated = desugar.desugar("g = (x + 1 for x in xs for y in x)\n")
+        self.assertEqual(untranslated, [])
+        self.assertIn("    for x in _dp_iter:\n        for y in x:\n            yield __dp__.add(x, 1)\n",
+                      text)
+        self.assertIn('_dp_comp_1.__name__ = "<genexpr>"\n', text)
+        self.assertTrue(text.endswith("try:\n    g = _dp_comp_1(__dp__.iter(xs))\n"
+                                      "finally:\n    del _dp_comp_1\n"), text)
+
+    def test_nested_comprehensions_nest(self):
+        text, _ = desugar.desugar("def f(m):\n    return [[y for y in r] for r in m]\n")
+        self.assertIn("        for r in _dp_iter:\n\n            def _dp_comp_2(_dp_iter):\n", text)
+        self.assertIn('_dp_comp_2.__qualname__ = "f.<locals>.<listcomp>.<listcomp>"', text)
+        self.assertIn("_dp_result.append(_dp_comp_2(__dp__.iter(r)))", text)
+
+    @unittest.skipIf(__dp__ is None, "runners/__dp__.py not importable")
+    def test_pre_312_semantics_on_every_version(self):
+        # PEP 709 (3.12+) inlines list/set/dict comprehensions; the translation
+        # keeps a function per comprehension, as CPython did before.
+        source = ("import sys\n"
+                  "def f():\n"
+                  "    marker = 1\n"
+                  "    fs = [lambda: 0 for _ in 'a']\n"
+                  "    seen = [sys._getframe().f_locals.get('marker') for _ in 'a']\n"
+                  "    same = [locals() is locals() for x in 'a'][0]\n"
+                  "    return fs[0].__qualname__, [sorted(locals()) for x in 'a'][0], seen, same\n")
+        same = sys.version_info < (3, 13) or sys.implementation.name != "cpython"
+        pre = ("return", ("tuple", ["f.<locals>.<listcomp>.<lambda>", ("list", [".0", "x"]),
+                                    ("list", [None]), same]))
+        text, untranslated = desugar.desugar(source)
+        self.assertEqual(untranslated, [(1, "Import")])
+        self.assertEqual(dict((r[0], r[1]) for r in run(text, __dp__))["f"], pre)
+        got = dict((r[0], r[1]) for r in run(source))["f"]
+        if sys.version_info < (3, 12):
+            self.assertEqual(got, pre)
+        elif sys.implementation.name == "cpython":
+            self.assertEqual(got, ("return", ("tuple", ["f.<locals>.<lambda>",
+                                                        ("list", ["fs", "marker", "same", "seen", "x"]),
+                                                        ("list", [1]), same])))
+
+    def test_kept_where_no_helper_can_go(self):
+        source = ("async def a(xs):\n"
+                  "    return [x async for x in xs], [await x for x in xs]\n"
+                  "def w(xs):\n"
+                  "    return [y := x for x in xs], y\n"
+                  "class K:\n"
+                  "    import os\n"
+                  "    v = [x for x in range(2)]\n"
+                  "def f(xs):\n"
+                  "    return [x for x in [lambda: z for z in xs]]\n")
+        text, untranslated = desugar.desugar(source)
+        self.assertEqual(untranslated, [
+            (2, "Await"), (2, "ListComp (async comprehension)"),  # (a set: listed once)
+            (4, "ListComp (assignment expression in a comprehension)"), (4, "NamedExpr"),
+            (5, "ClassDef (Import in the class body)"), (6, "Import"),
+            (7, "ListComp (in a class kept as a class)")])
+        # f's two (the inner one is the first iterable): def, __name__, __qualname__, call
+        self.assertEqual(text.count("_dp_comp_"), 8)
+        self.assertIn('_dp_lambda_2.__qualname__ = "f.<locals>.<listcomp>.<lambda>"', text)
+        text, untranslated = desugar.desugar(source, conservative=True)
+        self.assertNotIn("_dp_comp_", text)
+        self.assertIn((9, "ListComp"), untranslated)
+
+    def test_kept_in_an_f_string_copied_as_it_is(self):
+        source = "def f():\n    return f\"{[f'{x}' for x in 'ab']}\", f\"{[y for y in ()]}\"\n"
+        text, untranslated = desugar.desugar(source)
+        self.assertIn((2, "ListComp (in an f-string copied as it is)"), untranslated)
+        self.assertIn("f\"{[f'{x}' for x in 'ab']}\"", text)
+        self.assertIn('f"{_dp_comp_1(__dp__.iter(()))}"', text)
+
+    @unittest.skipIf(sys.version_info < (3, 10), "match needs 3.10")
+    def test_kept_in_a_match_guard(self):
+        source = ("def m(v):\n"
+                  "    match v:\n"
+                  "        case [*xs] if [x for x in xs if x]:\n"
+                  "            return 1\n")
+        text, untranslated = desugar.desugar(source)
+        self.assertIn((3, "ListComp (in a match guard)"), untranslated)
+        self.assertNotIn("_dp_comp_", text)
+
+    @unittest.skipIf(__dp__ is None, "runners/__dp__.py not importable")
+    def test_comp_locals(self):
+        mapping = {"_dp_iter": 1, "_dp_result": [], "x": 2, "_dp_lambda_3": None}
+        self.assertIs(__dp__.comp_locals(mapping), mapping)  # the frame's dict before 3.13
+        self.assertEqual(list(mapping.items()), [(".0", 1), ("x", 2)])
+        odd = object()
+        self.assertIs(__dp__.comp_locals(odd), odd)
 
 
 class SubscriptTest(unittest.TestCase):
@@ -541,11 +651,11 @@ class BadInputTest(unittest.TestCase):
         self.assertNotEqual(self.cli().returncode, 0)
 
     def test_cli_stdin(self):
-        source = "def f(xs):\n    return [x + 1 for x in xs]\n"
+        source = "async def f(xs):\n    return [x + 1 async for x in xs]\n"
         result = self.cli("-", input=source)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout, desugar.desugar(source)[0])
-        self.assertEqual(result.stderr, "untranslated: 2: ListComp\n")
+        self.assertEqual(result.stderr, "untranslated: 2: ListComp (async comprehension)\n")
 
 
 if __name__ == "__main__":

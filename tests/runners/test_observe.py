@@ -514,6 +514,29 @@ class TranslationNames(unittest.TestCase):
         # the same name elsewhere (no such def there) is still machinery
         self.assertIsNone(self.user(F + "_dp_lambda_2"))
 
+    def test_user_comprehensions(self):
+        # a _dp_comp_N def named by `_dp_comp_N.__name__ = "<...>"` is the user's
+        # comprehension; no <locals> after it, and its _dp_iter is `.0`
+        text = ("def _dp_fn_f(xs):\n"
+                "    def _dp_comp_1(_dp_iter):\n"
+                "        for x in _dp_iter:\n"
+                "            def _dp_lambda_2():\n"
+                "                return x\n"
+                "            yield _dp_lambda_2\n"
+                '    _dp_comp_1.__name__ = "<genexpr>"\n'
+                "    return _dp_comp_1(__dp__.iter(xs))\n")
+        tmap = observe.TranslationMap(text)
+        self.assertEqual(tmap.user_qualname("_dp_fn_f.<locals>._dp_comp_1"), "f.<locals>.<genexpr>")
+        self.assertEqual(tmap.user_qualname("_dp_fn_f.<locals>._dp_comp_1.<locals>._dp_lambda_2"),
+                         "f.<locals>.<genexpr>.<lambda>")
+        self.assertIsNone(tmap.user_qualname("_dp_comp_1"))  # no such def there
+        scopes, moved = observe.user_scope_table(
+            {"_dp_fn_f.<locals>._dp_comp_1": {"varnames": ["_dp_iter", "x", "_dp_lambda_2"],
+                                               "cellvars": [], "freevars": []}}, tmap)
+        self.assertEqual(scopes, {"f.<locals>.<genexpr>": {"varnames": [".0", "x"], "cellvars": [],
+                                                          "freevars": []}})
+        self.assertEqual(moved, {"f.<locals>.<genexpr>": ["_dp_lambda_2"]})
+
     def test_names_without_dp_parts_are_kept(self):
         for name in ("g", "K.km", "<lambda>", "f.<locals>.<genexpr>", "a.<locals>.b"):
             self.assertEqual(self.user(name), name)

@@ -22,3 +22,8 @@ class Checks:
         else:
             self.failed += 1
         return cond
+
+    def exit_status(self):
+        """Print how many checks failed; the script's exit status (1 when any did)."""
+        print("%d failed" % self.failed)
+        return 1 if self.failed else 0

@@ -61,11 +61,12 @@ static void run_free(run_out *r)
     json_decref(r->report);
 }
 
-/* `run --interp INTERP --mode MODE --expected DIR` into args; how many. */
-static size_t run_args(const char **args, const char *interp, const char *mode, const char *dir)
+/* `COMMAND --interp INTERP --mode MODE --expected DIR` into args; how many. */
+static size_t case_args(const char **args, const char *command, const char *interp,
+                        const char *mode, const char *dir)
 {
     size_t n = 0;
-    args[n++] = "run";
+    args[n++] = command;
     args[n++] = "--interp";
     args[n++] = interp;
     args[n++] = "--mode";
@@ -536,7 +537,7 @@ Test(e2e, max_failures_cuts_the_run_short)
                    "$ one\ndef f1():\n    return 1\n$ two\ndef f2():\n    return 2\n"
                    "$ three\ndef f3():\n    return 3\n$ four\ndef f4():\n    return 4\n"
                    "$ five\ndef f5():\n    return 5\n");
-    n = run_args(args, interps[1], "source", dir);
+    n = case_args(args, "run", interps[1], "source", dir);
     args[n++] = "--max-failures";
     args[n++] = "2";
     args[n++] = "--durations";
@@ -651,14 +652,7 @@ Test(e2e, selection)
     cf = write_tmp(dir, "sel.case", "$ alpha\ndef a1():\n    return 1\ndef a2():\n    return 2\n"
                                     "$ beta\ndef b1():\n    return 3\n");
     /* expectations for everything, then beta's b1 changes: one FAIL */
-    n = 0;
-    args[n++] = "bless";
-    args[n++] = "--interp";
-    args[n++] = interps[1];
-    args[n++] = "--mode";
-    args[n++] = "source";
-    args[n++] = "--expected";
-    args[n++] = expected;
+    n = case_args(args, "bless", interps[1], "source", expected);
     args[n++] = cf;
     json_decref(run_in(reports, args, n, &code, &out, &err));
     cr_assert_eq(code, 0, "%s %s", out.data, err.data);
@@ -849,14 +843,7 @@ Test(e2e, retries_make_a_changing_result_flaky, .timeout = 600)
     free(write_tmp(dir, "steady", "blessed"));
     free(write_tmp(dir, "mark", ""));
 
-    n = 0;
-    args[n++] = "bless";
-    args[n++] = "--interp";
-    args[n++] = interps[1];
-    args[n++] = "--mode";
-    args[n++] = "source";
-    args[n++] = "--expected";
-    args[n++] = dir;
+    n = case_args(args, "bless", interps[1], "source", dir);
     args[n++] = cf;
     run_pc(&r, args, n);
     cr_assert_eq(r.code, 0, "bless: %s %s", r.out.data, r.err.data);
@@ -1063,7 +1050,7 @@ Test(e2e, conservative_keeps_the_old_class_guards)
     cf = write_tmp(dir, "frames.case",
                    "$ frames\nimport sys\n\ndef f():\n    class C:\n        x = 1\n"
                    "        sys._getframe().f_locals['y'] = 2\n    return sorted(vars(C))[-2:]\n");
-    n = run_args(args, interps[1], "desugared", dir);
+    n = case_args(args, "run", interps[1], "desugared", dir);
     args[n++] = "--conservative";
     args[n++] = cf;
     run_pc(&r, args, n);

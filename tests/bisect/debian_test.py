@@ -233,8 +233,7 @@ def main(argv):
               "be read" in out, "no reachable source: exit 2 and why")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d failed" % checks.failed)
-    return 1 if checks.failed else 0
+    return checks.exit_status()
 
 
 if __name__ == "__main__":

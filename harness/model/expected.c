@@ -677,20 +677,40 @@ int pc_expect_stale_cases(const pc_expectations *ex, const pc_caseset *cases, pc
                           pc_error *err)
 {
     size_t i, c, k;
+    /* linear: each file's recorded blocks are marked by the case set's blocks of its case
+     * file (a block shares its file's path pointer), not looked up one by one */
     for (i = 0; i < ex->len; i++) {
         const pc_expect_file *f = &ex->files[i];
+        const char *path = NULL;
+        unsigned char *seen;
+        for (c = 0; c < cases->nfiles && !path; c++)
+            if (strcmp(cases->files[c].path, f->case_file) == 0)
+                path = cases->files[c].path;
+        if (!(seen = calloc(f->names.len + 1, 1)))
+            return pc_oom(err);
+        for (c = 0; path && c < cases->len; c++) {
+            const pc_case *kase = &cases->items[c];
+            uint32_t id;
+            if (kase->file == path &&
+                (id = pc_intern_find(&f->names, kase->name, strlen(kase->name))) != 0)
+                seen[id] = 1;
+        }
         for (c = 0; c < f->norder; c++) {
             const char *cname = pc_intern_text(&f->names, f->order[c]);
             const struct pc_expect_block *b = &f->blocks[f->order[c] - 1];
-            const pc_case *kase = pc_caseset_find(cases, cname);
-            if (kase && strcmp(kase->file, f->case_file) == 0)
+            if (seen[f->order[c]])
                 continue;
             if (b->n == 0 && pc_stale_add(out, PC_STALE_CASE, f, cname, NULL, NULL, err))
-                return -1;
+                goto fail;
             for (k = 0; k < b->n; k++)
                 if (pc_stale_add(out, PC_STALE_CASE, f, cname, b->fns[k].name, NULL, err))
-                    return -1;
+                    goto fail;
         }
+        free(seen);
+        continue;
+    fail:
+        free(seen);
+        return -1;
     }
     return 0;
 }

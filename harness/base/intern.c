@@ -132,6 +132,35 @@ static int reserve(pc_intern *in, pc_error *err)
     return 0;
 }
 
+#define CHUNK_BYTES 65536
+
+/* Room for len bytes in the chunks; NULL when out of memory. A text larger than a chunk
+ * gets a chunk of its own. */
+static char *chunk_room(pc_intern *in, size_t len)
+{
+    char *p;
+    if (len > in->chunk_left) {
+        size_t size = len > CHUNK_BYTES ? len : CHUNK_BYTES;
+        if (in->nchunks == in->chunks_cap) {
+            size_t cap = in->chunks_cap ? in->chunks_cap * 2 : 16;
+            char **c = realloc(in->chunks, cap * sizeof *c);
+            if (!c)
+                return NULL;
+            in->chunks = c;
+            in->chunks_cap = cap;
+        }
+        if (!(p = malloc(size)))
+            return NULL;
+        in->chunks[in->nchunks++] = p;
+        in->chunk_next = p;
+        in->chunk_left = size;
+    }
+    p = in->chunk_next;
+    in->chunk_next += len;
+    in->chunk_left -= len;
+    return p;
+}
+
 /* Keep one more text: in memory, or appended to the spill file (at offset in->bytes:
  * the file holds every text so far, back to back). */
 static int store(pc_intern *in, const char *text, size_t len, uint32_t h, pc_error *err)
@@ -139,7 +168,7 @@ static int store(pc_intern *in, const char *text, size_t len, uint32_t h, pc_err
     if (reserve(in, err))
         return -1;
     if (!in->spilling) {
-        char *copy = malloc(len + 1);
+        char *copy = chunk_room(in, len + 1);
         if (!copy)
             return pc_oom(err);
         memcpy(copy, text, len);
@@ -247,8 +276,9 @@ bool pc_intern_same(const pc_intern *a, uint32_t ida, const pc_intern *b, uint32
 void pc_intern_free(pc_intern *in)
 {
     size_t i;
-    for (i = 0; in->texts && i < in->len; i++)
-        free(in->texts[i]);
+    for (i = 0; i < in->nchunks; i++)
+        free(in->chunks[i]);
+    free(in->chunks);
     free(in->texts);
     free(in->hashes);
     free(in->offsets);

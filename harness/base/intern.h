@@ -26,7 +26,13 @@
 #include "util.h"
 
 typedef struct pc_intern {
-    char **texts;     /* texts[id - 1], NUL-terminated, owned (NULL in spill mode) */
+    char **texts;     /* texts[id - 1], NUL-terminated, in `chunks` (NULL in spill mode) */
+    char **chunks;    /* where the texts are, back to back (never moved: a text's
+                       * pointer is stable); a run interns 100k short names, and one
+                       * allocation each would cost more than the names */
+    size_t nchunks, chunks_cap;
+    char *chunk_next;  /* the free end of the last chunk, chunk_left bytes */
+    size_t chunk_left;
     uint32_t *hashes; /* hashes[id - 1] (32 bits: a match is confirmed anyway) */
     uint64_t *offsets; /* spill mode: where text id starts in the file; the texts are
                         * back to back, so its length is where the next one starts (or

@@ -56,7 +56,7 @@ Test(compare, divergence_recorded_is_xfail_and_unrecorded_is_diverge)
     compare(&fx);
     r = row(&fx, "f", "cpython-3.8.18", PC_MODE_DESUGARED);
     cr_assert_eq(r->verdict, PC_XFAIL);
-    cr_assert_str_eq(r->reason, "the translation adds a key");
+    cr_assert_str_eq(pc_row_reason(&fx.cmp, r), "the translation adds a key");
     r = row(&fx, "f", "cpython-3.13.0", PC_MODE_DESUGARED);
     cr_assert_eq(r->verdict, PC_DIVERGE);
     cr_assert_eq(json_integer_value(json_object_get(r->diff, "expected")), 1, "compared with the source run");
@@ -346,9 +346,9 @@ Test(compare, spilled_expectations_judge_as_in_memory_ones)
         const pc_row *a = &fx.cmp.rows[i], *b = &cmp.rows[i];
         cr_assert_eq(a->verdict, b->verdict, "row %zu", i);
         cr_assert_eq(a->observation, b->observation, "row %zu", i);
-        cr_assert_eq(a->reason == NULL, b->reason == NULL, "row %zu", i);
+        cr_assert_eq(a->reason == 0, b->reason == 0, "row %zu", i);
         if (a->reason)
-            cr_assert_str_eq(a->reason, b->reason);
+            cr_assert_str_eq(pc_row_reason(&fx.cmp, a), pc_row_reason(&cmp, b));
         cr_assert_eq(a->detail == NULL, b->detail == NULL, "row %zu", i);
         if (a->detail)
             cr_assert_str_eq(a->detail, b->detail);

@@ -527,7 +527,11 @@ static int load_rows(merge *m, pc_error *err)
             mr->row.job = (uint32_t)g;
             mr->row.verdict = rr->verdict;
             mr->row.seconds = (float)rr->duration;
-            mr->row.reason = pc_report_text(d, rr->reason);
+            {
+                const char *why = pc_report_text(d, rr->reason);
+                if (why && !(mr->row.reason = pc_intern_add(&m->cmp.reasons, why, strlen(why), err)))
+                    return -1;
+            }
             m->nrows++; /* from here its detail and diff are the merge's to free */
             if (obs_id(m, d, rr->observation, &mr->row.observation, err) ||
                 obs_id(m, d, rr->recorded, &mr->row.recorded, err))

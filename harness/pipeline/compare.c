@@ -289,7 +289,8 @@ static int judge_row(pc_judge *jd, size_t jidx, const char *function, const stru
         /* the module row's duration is the job's (the module line carries none) */
         row->seconds = function == pc_intern_text(&cmp->names, 1) || !part ? rec->seconds
                                                                             : part->seconds;
-        row->reason = j.reason;
+        if (j.reason && !(row->reason = pc_intern_add(&cmp->reasons, j.reason, strlen(j.reason), err)))
+            return -1;
         /* what it was judged against, as JSON only where the report shows it: rows that
          * are not PASS (a PASS row costs no parse) */
         if (j.verdict != PC_PASS && j.want == WANT_SOURCE_RUN) {
@@ -601,6 +602,7 @@ void pc_comparison_free(pc_comparison *cmp)
     free(cmp->jobs);
     pc_intern_free(&cmp->observations);
     pc_intern_free(&cmp->names);
+    pc_intern_free(&cmp->reasons);
     memset(cmp, 0, sizeof *cmp);
 }
 

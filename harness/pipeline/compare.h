@@ -48,13 +48,14 @@
  * job's (pc_row_case, pc_row_interp, pc_row_mode). */
 typedef struct pc_row {
     const char *function;    /* interned (cmp->names) */
-    const char *reason;      /* the recorded reason (divergence, version difference), borrowed */
     char *detail;            /* owned: why the verdict is not PASS, or a note; or NULL */
     json_t *diff;            /* owned: first difference, only where the verdict is not PASS */
     uint32_t job;            /* plan index (cmp->plan_jobs) */
     uint32_t observation;    /* id in cmp->observations; 0: nothing observed (the function
                               * was not defined, or the job or call did not complete) */
     uint32_t recorded;       /* id in cmp->observations of what was recorded beside, or 0 */
+    uint32_t reason;         /* id in cmp->reasons of the recorded reason (a divergence's, a
+                              * version difference's), or 0: pc_row_reason */
     float seconds;
     unsigned char verdict;   /* pc_verdict */
 } pc_row;
@@ -72,6 +73,7 @@ typedef struct pc_comparison {
     size_t len, cap;
     pc_intern observations;  /* observations and recorded values, canonical JSON text */
     pc_intern names;         /* function names */
+    pc_intern reasons;       /* the recorded reasons rows name (few distinct ones) */
     pc_job_record *jobs;     /* one per planned job */
     size_t njobs;
     size_t jobs_reported;    /* jobs whose result arrived (counted, not assumed) */
@@ -96,6 +98,11 @@ static inline const pc_interp *pc_row_interp(const pc_comparison *cmp, const pc_
 static inline pc_mode pc_row_mode(const pc_comparison *cmp, const pc_row *r)
 {
     return (pc_mode)cmp->plan_jobs[r->job].mode;
+}
+/* The row's recorded reason, or NULL. */
+static inline const char *pc_row_reason(const pc_comparison *cmp, const pc_row *r)
+{
+    return r->reason ? pc_intern_text(&cmp->reasons, r->reason) : NULL;
 }
 
 /* Receives each row once it is judged, with the expected value it was judged against

@@ -197,10 +197,10 @@ int pc_report_row_attempts(void *writer, const pc_comparison *cmp, const pc_row 
                           pc_json_textz(r->function), "verdict", pc_verdict_name((pc_verdict)r->verdict),
                           "duration", (double)r->seconds);
     uint32_t reason = 0;
-    (void)cmp;
+    const char *why = pc_row_reason(cmp, r);
     if (!o)
         return pc_oom(err);
-    if (r->reason && !(reason = pc_intern_add(&w->reasons, r->reason, strlen(r->reason), err))) {
+    if (why && !(reason = pc_intern_add(&w->reasons, why, strlen(why), err))) {
         json_decref(o);
         return -1;
     }

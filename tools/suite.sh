@@ -1,8 +1,25 @@
 #!/usr/bin/env bash
-# The main job: install what is missing, build, and run every case on every installed
-# interpreter (source and desugared). Extra arguments go to `pyconform run`.
+# The main job: install what is missing, build, and run every case (cases/*.case) and
+# CPython's own scope test modules (suites/*.suite; README "Upstream suites") on every
+# installed interpreter, source and desugared. Extra arguments go to `pyconform run`;
+# given case or suite files replace the default ones.
+# Our desugarer parses each build's test modules with the host Python, which must know the
+# newest build's syntax: the newest pyenv CPython is used unless --python or
+# $PYCONFORM_PYTHON says otherwise (tools/host-python.sh).
 # Exit status: pyconform's (0 all as expected, 1 unexpected verdicts, 2 errors).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/tools/setup.sh" "$root/build"
-exec "$root/build/pyconform" run "$@"
+files=()
+for a in "$@"; do
+  case $a in *.case|*.suite) files=(x) ;; esac
+done
+if [ ${#files[@]} -eq 0 ]; then
+  files=("$root"/cases/*.case "$root"/suites/*.suite)
+else
+  files=()
+fi
+host=()
+# shellcheck source=tools/host-python.sh
+. "$root/tools/host-python.sh"
+exec "$root/build/pyconform" run "${host[@]}" "$@" "${files[@]}"

@@ -126,7 +126,6 @@ int pc_suites_resolve(pc_suites *s, const pc_caseset *cases, const pc_registry *
     s->ninterps = reg->len;
     if (!(s->cases = calloc(n, sizeof *s->cases)) ||
         !(s->at = calloc(n * (reg->len ? reg->len : 1), sizeof *s->at)) ||
-        !(s->why = calloc(n * (reg->len ? reg->len : 1), sizeof *s->why)) ||
         !(s->missing = calloc(n * (reg->len ? reg->len : 1), sizeof *s->missing)))
         return pc_oom(err);
     for (c = 0; c < cases->len; c++) {
@@ -142,7 +141,7 @@ int pc_suites_resolve(pc_suites *s, const pc_caseset *cases, const pc_registry *
             const pc_interp *in = &reg->items[i];
             const char *why = NULL, *lib;
             long *at = &s->at[si * reg->len + i];
-            char **w = &s->why[si * reg->len + i];
+            char **w = &s->missing[si * reg->len + i].why;
             char *p;
             *at = -1;
             if (!in->selected || !in->supported || in->broken)
@@ -215,7 +214,7 @@ int pc_suites_translate(pc_suites *s, const pc_caseset *cases, const pc_translat
     return rc;
 }
 
-void pc_suites_apply(pc_suites *s, const pc_caseset *cases, const pc_registry *reg,
+void pc_suites_apply(const pc_suites *s, const pc_caseset *cases, const pc_registry *reg,
                      pc_plan *plan)
 {
     size_t j, si;
@@ -231,9 +230,7 @@ void pc_suites_apply(pc_suites *s, const pc_caseset *cases, const pc_registry *r
             continue;
         t = s->at[si * s->ninterps + i];
         if (t < 0) {
-            pc_suite_text *m = &s->missing[si * s->ninterps + i];
-            m->why = s->why[si * s->ninterps + i];
-            job->suite = m;
+            job->suite = &s->missing[si * s->ninterps + i];
             job->skip = PC_JOB_SKIP_SUITE;
             continue;
         }
@@ -246,8 +243,8 @@ void pc_suites_apply(pc_suites *s, const pc_caseset *cases, const pc_registry *r
 void pc_suites_free(pc_suites *s)
 {
     size_t i;
-    for (i = 0; s->why && i < s->ncases * s->ninterps; i++)
-        free(s->why[i]);
+    for (i = 0; s->missing && i < s->ncases * s->ninterps; i++)
+        free(s->missing[i].why);
     for (i = 0; i < s->ntexts; i++) {
         free(s->texts[i].path);
         free(s->texts[i].text);
@@ -257,6 +254,5 @@ void pc_suites_free(pc_suites *s)
     free(s->missing);
     free(s->cases);
     free(s->at);
-    free(s->why);
     memset(s, 0, sizeof *s);
 }

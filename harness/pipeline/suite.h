@@ -37,7 +37,7 @@ typedef struct pc_suite_text {
     char *path;          /* the module file */
     char *text;          /* its text (valid UTF-8); NULL: none on that build */
     pc_translation tr;   /* its translation (source PC_TR_NONE when not translated) */
-    const char *why;     /* where text is NULL: why (borrowed from pc_suites.why) */
+    char *why;           /* where text is NULL: why there is none (owned) */
 } pc_suite_text;
 
 typedef struct pc_suites {
@@ -45,8 +45,8 @@ typedef struct pc_suites {
     size_t ncases;
     size_t ninterps;     /* the registry's length */
     long *at;            /* [suite block * ninterps + interp]: index in texts, or -1 */
-    char **why;          /* same shape: why there is no text (owned), or NULL */
-    pc_suite_text *missing; /* same shape: the records jobs without a text point at */
+    pc_suite_text *missing; /* same shape: where `at` is -1, why (the record a job
+                             * without a text points at) */
     pc_suite_text *texts;
     size_t ntexts, cap;
 } pc_suites;
@@ -59,7 +59,7 @@ int pc_suites_resolve(pc_suites *s, const pc_caseset *cases, const pc_registry *
 int pc_suites_translate(pc_suites *s, const pc_caseset *cases, const pc_translate_options *o,
                         pc_error *err);
 /* Point the plan's suite jobs at their texts, or SKIP them with the reason. */
-void pc_suites_apply(pc_suites *s, const pc_caseset *cases, const pc_registry *reg,
+void pc_suites_apply(const pc_suites *s, const pc_caseset *cases, const pc_registry *reg,
                      pc_plan *plan);
 void pc_suites_free(pc_suites *s);
 

@@ -26,6 +26,7 @@ typedef struct pc_paths {
     char *root, *cases, *expected, *reports;
     char *runners, *probe, *runner; /* runners/: what runs inside interpreters */
     char *host;                     /* host/: host-side Python (desugar.py, ast_equal.py) */
+    char *desugar_py;               /* host/desugar.py: our desugarer */
     char *cache, *interps, *probe_cache, *config;
 } pc_paths;
 
@@ -63,6 +64,10 @@ void pc_prepared_free(pc_prepared *pr);
 
 /* The host Python for our desugarer: --python, $PYCONFORM_PYTHON, else python3. */
 const char *pc_cmd_python(const pc_options *o);
+/* How to translate for this command: our desugarer (o's --python, --conservative), or
+ * `external` when given; `timeout` per text. */
+pc_translate_options pc_cmd_translate_options(const pc_options *o, const pc_paths *p,
+                                              const char *external, double timeout, int stop_fd);
 /* The stop signal waiting on a signalfd (read, so it is taken), or 0. */
 int pc_cmd_pending_signal(int stop_fd);
 /* Block SIGINT, SIGTERM and SIGHUP and return a signalfd that reads them, for the loops

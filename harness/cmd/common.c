@@ -106,6 +106,16 @@ int pc_cmd_pending_signal(int stop_fd)
     return read(stop_fd, &si, sizeof si) == (ssize_t)sizeof si ? (int)si.ssi_signo : 0;
 }
 
+pc_translate_options pc_cmd_translate_options(const pc_options *o, const pc_paths *p,
+                                              const char *external, double timeout, int stop_fd)
+{
+    pc_translate_options to = {.python = pc_cmd_python(o), .desugar_py = p->desugar_py,
+                               .external = external, .timeout = timeout,
+                               .parallel = o->parallel, .stop_fd = stop_fd,
+                               .conservative = o->conservative};
+    return to;
+}
+
 int pc_cmd_interrupted(int sig, const char *more)
 {
     fflush(stdout);
@@ -155,19 +165,11 @@ int pc_cmd_prepare(const pc_options *o, const pc_paths *p, int stop_fd, pc_prepa
         pc_expect_load(&out->ex, p->expected, &out->cases, err))
         return -1;
     if (o->modes & PC_MODES_DESUGARED) {
-        pc_translate_options to = {.python = pc_cmd_python(o), .external = o->desugarer,
-                                   .timeout = o->timeout, .parallel = o->parallel,
-                                   .stop_fd = stop_fd, .conservative = o->conservative};
-        char *dpy = pc_asprintf(err, "%s/desugar.py", p->host);
-        int trc;
-        if (!dpy || !(out->translations = calloc(out->cases.len + 1, sizeof *out->translations))) {
-            free(dpy);
+        pc_translate_options to = pc_cmd_translate_options(o, p, o->desugarer, o->timeout, stop_fd);
+        if (!(out->translations = calloc(out->cases.len + 1, sizeof *out->translations)))
             return pc_oom(err);
-        }
-        to.desugar_py = dpy;
-        trc = pc_translate(&out->cases, &to, out->translations, err);
-        free(dpy);
-        if (trc && !(*interrupted = pc_cmd_pending_signal(stop_fd)))
+        if (pc_translate(&out->cases, &to, out->translations, err) &&
+            !(*interrupted = pc_cmd_pending_signal(stop_fd)))
             return -1;
     }
     if (pc_cmd_load_registry(o, p, &out->reg, stop_fd, &nselected, err))
@@ -183,18 +185,10 @@ int pc_cmd_prepare(const pc_options *o, const pc_paths *p, int stop_fd, pc_prepa
         return -1;
     if ((o->modes & PC_MODES_DESUGARED) && out->suites.ntexts && !*interrupted) {
         /* a whole module per text: the suite jobs' longer timeout */
-        pc_translate_options to = {.python = pc_cmd_python(o), .external = o->desugarer,
-                                   .timeout = o->timeout * PC_SUITE_TIMEOUT_FACTOR,
-                                   .parallel = o->parallel, .stop_fd = stop_fd,
-                                   .conservative = o->conservative};
-        char *dpy = pc_asprintf(err, "%s/desugar.py", p->host);
-        int trc;
-        if (!dpy)
-            return -1;
-        to.desugar_py = dpy;
-        trc = pc_suites_translate(&out->suites, &out->cases, &to, err);
-        free(dpy);
-        if (trc && !(*interrupted = pc_cmd_pending_signal(stop_fd)))
+        pc_translate_options to = pc_cmd_translate_options(
+            o, p, o->desugarer, o->timeout * PC_SUITE_TIMEOUT_FACTOR, stop_fd);
+        if (pc_suites_translate(&out->suites, &out->cases, &to, err) &&
+            !(*interrupted = pc_cmd_pending_signal(stop_fd)))
             return -1;
     }
     if (pc_plan_build(&out->plan, &out->cases, &out->reg, o->modes, out->translations, err))

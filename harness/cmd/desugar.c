@@ -21,12 +21,9 @@ int pc_cmd_desugar(const pc_options *o, const pc_paths *p, int argc, char **argv
     pc_error err;
     pc_buf in = {0};
     pc_translation t = {0};
-    char *script = pc_asprintf(&err, "%s/desugar.py", p->host);
-    char *cmd[] = {(char *)pc_cmd_python(o), script, o->conservative ? "--conservative" : "-",
+    char *cmd[] = {(char *)pc_cmd_python(o), p->desugar_py, o->conservative ? "--conservative" : "-",
                    o->conservative ? "-" : NULL, NULL};
     int rc = PC_EXIT_USAGE;
-    if (!script)
-        goto done;
     if (o->nfiles != 1) {
         pc_fail(&err, "desugar: needs FILE or - (see `pyconform desugar --help`)");
         goto done;
@@ -55,7 +52,6 @@ int pc_cmd_desugar(const pc_options *o, const pc_paths *p, int argc, char **argv
 done:
     if (rc)
         fprintf(stderr, "pyconform: %s\n", err.msg);
-    free(script);
     pc_buf_free(&in);
     pc_translations_free(&t, 1);
     return rc;
@@ -98,7 +94,7 @@ int pc_cmd_check_desugar(const pc_options *o, const pc_paths *p, int argc, char 
     }
     for (i = 0; i < cases.len; i++) {
         const pc_case *k = &cases.items[i];
-        char *ours[] = {(char *)pc_cmd_python(o), NULL, "-", NULL};
+        char *ours[] = {(char *)pc_cmd_python(o), p->desugar_py, "-", NULL};
         char *ext[] = {"/bin/sh", "-c", (char *)o->desugarer, NULL};
         char *want = NULL, *got = NULL;
         pc_buf out = {0};
@@ -106,10 +102,7 @@ int pc_cmd_check_desugar(const pc_options *o, const pc_paths *p, int argc, char 
         if (!k->desugared)
             continue;
         checked++;
-        if (!(ours[1] = pc_asprintf(&err, "%s/desugar.py", p->host)))
-            goto done;
         r = pc_translate_text(o->desugarer ? ext : ours, k->source, o->timeout, 0, &tr[i], &err);
-        free(ours[1]);
         if (r)
             goto done;
         if (tr[i].failure) {

@@ -37,6 +37,7 @@ void pc_paths_free(pc_paths *p)
     free(p->reports);
     free(p->runners);
     free(p->host);
+    free(p->desugar_py);
     free(p->probe);
     free(p->runner);
     free(p->cache);
@@ -149,6 +150,7 @@ int pc_paths_resolve(const pc_options *o, pc_paths *p, pc_error *err)
                                                 : pc_asprintf(err, "%s/reports", root)) ||
         !(p->runners = dir_or(o->runners_dir, root, "runners", err)) ||
         !(p->host = pc_asprintf(err, "%s/host", root)) ||
+        !(p->desugar_py = pc_asprintf(err, "%s/desugar.py", p->host)) ||
         !(p->probe = pc_asprintf(err, "%s/probe.py", p->runners)) ||
         !(p->runner = pc_asprintf(err, "%s/runner.py", p->runners)))
         return -1;

@@ -18,19 +18,12 @@ int pc_trial_run(pc_trial *t, const pc_trial_config *c, const pc_caseset *cases,
     memset(t, 0, sizeof *t);
     if (modes & PC_MODES_DESUGARED) {
         const char *ext = c->desugarer ? c->desugarer : o->desugarer;
-        pc_translate_options to = {.python = pc_cmd_python(o), .external = ext,
-                                   .timeout = o->timeout, .parallel = o->parallel,
-                                   .stop_fd = c->stop_fd, .conservative = o->conservative};
-        char *dpy = pc_asprintf(err, "%s/desugar.py", c->p->host);
+        pc_translate_options to = pc_cmd_translate_options(o, c->p, ext, o->timeout, c->stop_fd);
         int trc;
-        if (!dpy || !(t->translations = calloc(cases->len + 1, sizeof *t->translations))) {
-            free(dpy);
+        if (!(t->translations = calloc(cases->len + 1, sizeof *t->translations)))
             return pc_oom(err);
-        }
         t->ntranslations = cases->len;
-        to.desugar_py = dpy;
         trc = pc_translate(cases, &to, t->translations, err);
-        free(dpy);
         if (trc) {
             if ((t->interrupted = pc_cmd_pending_signal(c->stop_fd)))
                 return 0;

@@ -10,16 +10,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/tools/setup.sh" "$root/build"
-files=()
+files=("$root"/cases/*.case "$root"/suites/*.suite)
 for a in "$@"; do
-  case $a in *.case|*.suite) files=(x) ;; esac
+  case $a in *.case|*.suite) files=() ;; esac  # the caller named its own
 done
-if [ ${#files[@]} -eq 0 ]; then
-  files=("$root"/cases/*.case "$root"/suites/*.suite)
-else
-  files=()
-fi
-host=()
 # shellcheck source=tools/host-python.sh
 . "$root/tools/host-python.sh"
 exec "$root/build/pyconform" run "${host[@]}" "$@" "${files[@]}"

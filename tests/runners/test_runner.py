@@ -133,12 +133,12 @@ def split_jobs(messages):
 
 
 def import_runner():
-    """runners/runner.py imported in this process."""
+    """runners/runner_core.py imported in this process."""
     if RUNNERS_DIR not in sys.path:
         sys.path.insert(0, RUNNERS_DIR)
-    import runner
+    import runner_core
 
-    return runner
+    return runner_core
 
 
 def run_job_here(job_line, dp_module=None):

@@ -23,6 +23,8 @@ fixture's outcome.  No scopes and no f_locals hook: the modules trace and
 inspect frames themselves, and the hook must not take part.
 """
 import linecache
+import os
+import re
 import sys
 import time
 import types
@@ -157,12 +159,37 @@ def make_result(ids, emit, clean, module_name):
     return Collector()
 
 
+TEST_DIR = "<test dir>"
+
+
+def without_test_dir(clean, path):
+    """clean() that also writes the folder of the module's file as
+    "<test dir>": plain, as re.escape() writes it, and that again with its
+    backslashes doubled, as repr() shows it (assertRegex messages quote the
+    repr of a pattern built from __file__), so that details, and what
+    expected/ records of them, do not depend on where a build is installed."""
+    folder = os.path.dirname(path) if path else ""
+    if not folder:
+        return clean
+    escaped = re.escape(folder)
+    forms = set([folder, escaped, escaped.replace("\\", "\\\\")])
+    forms = sorted(forms, key=len, reverse=True)
+
+    def neutral(text):
+        for form in forms:
+            text = text.replace(form, TEST_DIR)
+        return clean(text)
+
+    return neutral
+
+
 def run_suite_job(job, dp_module, emit, filename, clean, limit_stdout=None):
     """Run one suite job (see the module docstring).  emit() takes protocol
     objects, as runner.run_job's does."""
     import unittest
 
     spec = job["suite"]
+    clean = without_test_dir(clean, spec.get("path"))
     module_name = "test." + spec["module"]
     text = job["source"]
     module_result = {"compile_error": None, "error": None, "stdout": "", "scopes": {}}

@@ -154,6 +154,20 @@ class SuiteJobs(unittest.TestCase):
         outcome = lines[1]["function"]["outcome"]
         self.assertEqual(outcome["test"], "fail")
 
+    def test_the_module_folder_is_written_test_dir(self):
+        # a frame repr quoting the file, checked with a pattern made from it (as
+        # test_frame's ReprTest does): both forms of the folder are neutralised
+        path = "/opt/py-3.12+x/lib/test/test_fake_suite.py"
+        text = ("import re, unittest\nclass T(unittest.TestCase):\n"
+                "    def test_repr(self):\n"
+                "        self.assertRegex(repr(FILE) + ' ' + __file__, '^x' + re.escape(FILE))\n")
+        lines, _ = run(suite_job(text, path=path))
+        detail = lines[1]["function"]["outcome"]["detail"]
+        self.assertEqual(detail, "AssertionError: Regex didn't match: "
+                         "'^x<test dir>/test_fake_suite\\\\.py' not found in "
+                         "\"'<test dir>/test_fake_suite.py' <test dir>/test_fake_suite.py\"")
+        self.assertNotIn("/opt/", json.dumps(lines))
+
     def test_bad_suite_field(self):
         job = suite_job(MODULE)
         job["suite"] = "test_scope"

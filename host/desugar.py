@@ -1597,6 +1597,8 @@ def desugar(source, conservative=False):
             compile(source, "<source>", "exec", dont_inherit=True)
         except SyntaxError as err:  # compiles on no interpreter of this version: keep it
             return source, [(err.lineno or 0, "SyntaxError (%s): source kept as is" % err.msg)]
+        except SystemError as err:  # the host's compiler fails on it (a bug of that version)
+            return source, [(0, "host compiler error (SystemError: %s): source kept as is" % err)]
         if not conservative:
             prepare_classes(tree)
         translator = _Translator(source, tree, conservative)
@@ -1618,6 +1620,8 @@ def translate_for_harness(source, conservative=False):
             "" if line is None else " (line %s)" % line, getattr(err, "msg", err))}
     except DesugarError as err:
         return {"status": 3, "error": "desugar: -: internal error: %s" % err}
+    except Exception as err:  # noqa: BLE001 - one case's failure must not end the batch
+        return {"status": 3, "error": "desugar: -: internal error: %s: %s" % (type(err).__name__, err)}
     return {"text": text,
             "notes": "".join("untranslated: %d: %s\n" % (line, c) for line, c in notes)}
 

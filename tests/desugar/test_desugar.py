@@ -657,6 +657,23 @@ class BadInputTest(unittest.TestCase):
         self.assertEqual(result.stdout, desugar.desugar(source)[0])
         self.assertEqual(result.stderr, "untranslated: 2: ListComp (async comprehension)\n")
 
+    def test_batch_answers_every_case_despite_an_internal_error(self):
+        # a chain too deep for the host's parser raises RecursionError inside desugar();
+        # the batch answers that case with status 3 and goes on with the next one
+        import json
+        deep = "x = " + "+".join(["1"] * 5000) + "\n"
+        lines = [json.dumps({"id": 1, "source": deep}), json.dumps({"id": 2, "source": "y = 1 + 2\n"}),
+                 json.dumps({"id": 3, "source": "def (:\n"})]
+        result = self.cli("--batch", input="\n".join(lines) + "\n")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        answers = [json.loads(line) for line in result.stdout.splitlines()]
+        self.assertEqual([a["id"] for a in answers], [1, 2, 3])
+        self.assertEqual(answers[0]["status"], 3)
+        self.assertRegex(answers[0]["error"], r"^desugar: -: internal error: RecursionError: ")
+        self.assertEqual(answers[1], {"id": 2, "text": "y = __dp__.add(1, 2)\n", "notes": ""})
+        self.assertEqual(answers[2]["status"], 1)
+        self.assertIn("does not parse", answers[2]["error"])
+
 
 if __name__ == "__main__":
     unittest.main()

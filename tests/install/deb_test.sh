@@ -55,7 +55,7 @@ grep -q nodejs <<<"$(field Suggests)" || fail "Suggests: $(field Suggests)"
 dpkg-deb -c "$deb" >"$work/contents"
 has() { grep -qE "$1" "$work/contents" || fail "the package does not carry $2"; }
 has '^-rwxr-xr-x root/root .* \./usr/bin/pyconform$' /usr/bin/pyconform
-for f in runners/runner.py runners/runner_core.py runners/probe.py runners/observe.py runners/__dp__.py \
+for f in runners/runner.py runners/probe.py runners/observe.py runners/__dp__.py \
          runners/pyodide_host.mjs host/desugar.py host/ast_equal.py provision/recipes.json \
          docs/protocol.md docs/changes.md README.md cases/000_scope_locals.case \
          expected/000_scope_locals.json; do

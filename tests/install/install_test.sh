@@ -53,7 +53,7 @@ step "cmake --install $build --prefix $prefix"
 cmake --install "$build" --prefix "$prefix" >"$work/install.log" || { cat "$work/install.log"; fail "cmake --install failed"; }
 bin=$prefix/bin/pyconform share=$prefix/share/pyconform
 [ -x "$bin" ] || fail "$bin is not installed"
-for f in runners/runner.py runners/runner_core.py runners/probe.py runners/observe.py runners/__dp__.py \
+for f in runners/runner.py runners/probe.py runners/observe.py runners/__dp__.py \
          runners/pyodide_host.mjs host/desugar.py host/ast_equal.py provision/recipes.json \
          provision/lib.sh provision/README.md docs/protocol.md docs/changes.md \
          docs/report-schema.json README.md cases/000_scope_locals.case expected/000_scope_locals.json; do

@@ -9,7 +9,7 @@ import unittest
 RUNNERS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "runners")
 sys.path.insert(0, os.path.normpath(RUNNERS_DIR))
 
-import runner_core as runner  # noqa: E402
+import runner  # noqa: E402
 
 canonical = runner.canonical
 

@@ -12,7 +12,7 @@ from test_runner import PYPY, RUNNER, RunnerTest, job, load_seed, run_job_here
 RUNNERS_DIR = os.path.dirname(RUNNER)
 sys.path.insert(0, RUNNERS_DIR)
 import observe  # noqa: E402
-import runner_core as runner  # noqa: E402
+import runner  # noqa: E402
 
 CASES = os.path.normpath(os.path.join(RUNNERS_DIR, "..", "cases"))
 V = sys.version_info

@@ -133,12 +133,12 @@ def split_jobs(messages):
 
 
 def import_runner():
-    """runners/runner_core.py imported in this process."""
+    """runners/runner.py imported in this process."""
     if RUNNERS_DIR not in sys.path:
         sys.path.insert(0, RUNNERS_DIR)
-    import runner_core
+    import runner
 
-    return runner_core
+    return runner
 
 
 def run_job_here(job_line, dp_module=None):

@@ -45,7 +45,7 @@ static void leak_check(void)
 PC_SUITE_WITH_LEAK_CHECK(PC_TEST_SUITE);
 #endif
 
-static void add_interp(pc_registry *reg, const char *name, const char *version)
+void fx_add_interp(pc_registry *reg, const char *name, const char *version)
 {
     pc_error err;
     char *argv[] = {(char *)name, NULL};
@@ -68,13 +68,20 @@ void setup(fixture *fx, const char *expected_json)
     strcpy(fx->dir, "/tmp/pc-cmp-XXXXXX");
     cr_assert_not_null(mkdtemp(fx->dir));
     cr_assert_eq(pc_parse_text(&fx->cases, "cases/c.case", text, strlen(text), &err), 0);
-    add_interp(&fx->reg, "cpython-3.8.18", "3.8.18");
-    add_interp(&fx->reg, "cpython-3.13.0", "3.13.0");
+    fx_add_interp(&fx->reg, "cpython-3.8.18", "3.8.18");
+    fx_add_interp(&fx->reg, "cpython-3.13.0", "3.13.0");
     cr_assert_eq(pc_plan_build(&fx->plan, &fx->cases, &fx->reg, PC_MODES_ALL, NULL, &err), 0);
     cr_assert_eq(fx->plan.len, 4);
     if (expected_json)
         free(write_tmp(fx->dir, "c.json", expected_json));
     cr_assert_eq(pc_expect_load(&fx->ex, fx->dir, &fx->cases, &err), 0, "%s", err.msg);
+}
+
+void fx_registry_free(pc_registry *reg)
+{
+    for (size_t i = 0; i < reg->len; i++)
+        reg->items[i].impl = reg->items[i].version = NULL;
+    pc_registry_free(reg);
 }
 
 void teardown(fixture *fx)
@@ -86,9 +93,7 @@ void teardown(fixture *fx)
     pc_comparison_free(&fx->cmp);
     fx_results_free(fx->results, fx->plan.len);
     pc_plan_free(&fx->plan);
-    for (size_t i = 0; i < fx->reg.len; i++)
-        fx->reg.items[i].impl = fx->reg.items[i].version = NULL;
-    pc_registry_free(&fx->reg);
+    fx_registry_free(&fx->reg);
     pc_expect_free(&fx->ex);
     pc_caseset_free(&fx->cases);
 }

@@ -29,6 +29,10 @@ typedef struct fixture {
 } fixture;
 
 void setup(fixture *fx, const char *expected_json);
+/* Add a supported, selected CPython build `name` of `version` to reg (as setup does). */
+void fx_add_interp(pc_registry *reg, const char *name, const char *version);
+/* Free a registry made with fx_add_interp. */
+void fx_registry_free(pc_registry *reg);
 void teardown(fixture *fx);
 /* Job i (plan order: 3.8 source, 3.8 desugared, 3.13 source, 3.13 desugared) returned v. */
 void returned(fixture *fx, size_t i, json_t *v);

@@ -29,7 +29,7 @@ Test(bless, from_nothing_groups_by_version_and_records_divergence)
     returned(&fx, 2, json_integer(2));
     returned(&fx, 3, json_integer(2));
     compare(&fx);
-    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, NULL, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.files_written, 1);
     cr_assert_eq(st.divergences_without_reason, 1);
     doc = file_json(&fx);
@@ -64,7 +64,7 @@ Test(bless, keeps_passing_functions_and_reasons)
     returned(&fx, 2, json_integer(1));
     returned(&fx, 3, json_integer(1));
     compare(&fx);
-    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, NULL, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.functions_kept, 1, "<module> passed and is kept");
     cr_assert_eq(st.functions_updated, 1);
     doc = file_json(&fx);
@@ -93,7 +93,7 @@ Test(bless, nothing_changed_writes_nothing)
     returned(&fx, 3, json_integer(1));
     compare(&fx);
     cr_assert_eq(fx.cmp.unexpected, 0);
-    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, NULL, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.files_written, 0);
     cr_assert_eq(st.functions_kept, 2);
     teardown(&fx);
@@ -112,7 +112,7 @@ Test(bless, builds_with_traits_get_entries_only_where_they_differ)
     returned(&fx, 2, json_integer(1));
     returned(&fx, 3, json_integer(1));
     compare(&fx);
-    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, NULL, &st, &err), 0, "%s", err.msg);
     doc = file_json(&fx);
     f = json_object_get(json_object_get(json_object_get(doc, "cases"), "c"), "f");
     cr_assert_eq(json_array_size(f), 1, "the debug build behaves like the plain one: no entry of its own");
@@ -127,7 +127,7 @@ Test(bless, builds_with_traits_get_entries_only_where_they_differ)
     returned(&fx, 2, json_integer(4));
     returned(&fx, 3, json_integer(4));
     compare(&fx);
-    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, NULL, &st, &err), 0, "%s", err.msg);
     doc = file_json(&fx);
     f = json_object_get(json_object_get(json_object_get(doc, "cases"), "c"), "f");
     cr_assert_eq(json_array_size(f), 2);
@@ -202,7 +202,7 @@ Test(bless, removes_stale_entries_of_the_builds_that_ran)
     for (i = 0; i < 4; i++)
         returned(&fx, i, json_integer(1));
     compare(&fx);
-    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, NULL, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.functions_dropped, 2, "k, and h of the stale block");
     doc = file_json(&fx);
     cr_assert_null(json_object_get(json_object_get(doc, "cases"), "gone"), "the stale block is removed");
@@ -233,7 +233,7 @@ Test(bless, functions_absent_because_jobs_failed_are_kept)
     cr_assert_eq(stale.len, 1, "only the block the case file does not define");
     cr_assert_eq(stale.items[0].kind, PC_STALE_CASE);
     pc_stale_list_free(&stale);
-    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, NULL, &st, &err), 0, "%s", err.msg);
     doc = file_json(&fx);
     cr_assert_eq(json_array_size(fn_entries(doc, "c", "f")), 1);
     cr_assert_eq(json_array_size(fn_entries(doc, "c", "g")), 2);
@@ -253,7 +253,7 @@ Test(bless, functions_absent_because_jobs_failed_are_kept)
     cr_assert_eq(stale.len, 2, "gone/h and g; k is recorded for 3.13+ only");
     cr_assert_str_eq(stale.items[1].function, "g");
     pc_stale_list_free(&stale);
-    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, NULL, &st, &err), 0, "%s", err.msg);
     doc = file_json(&fx);
     cr_assert_eq(json_array_size(fn_entries(doc, "c", "g")), 1);
     cr_assert_eq(json_array_size(fn_entries(doc, "c", "k")), 1);
@@ -279,7 +279,7 @@ Test(bless, creates_the_expected_directory)
     for (i = 0; i < 4; i++)
         returned(&fx, i, json_integer(1));
     compare(&fx);
-    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, NULL, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.files_written, 1);
     doc = json_load_file(file, 0, NULL);
     cr_assert_not_null(doc, "%s was written", file);
@@ -320,7 +320,7 @@ Test(bless, writes_the_store_text_and_a_second_bless_changes_nothing)
     returned(&fx, 2, json_integer(2));
     returned(&fx, 3, json_integer(2));
     compare(&fx);
-    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, NULL, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.files_written, 1);
     first = file_text(&fx);
     want = pc_expect_file_text(&fx.ex, &fx.ex.files[0], &len, &err);
@@ -338,7 +338,7 @@ Test(bless, writes_the_store_text_and_a_second_bless_changes_nothing)
     returned(&fx, 3, json_integer(2));
     compare(&fx);
     cr_assert_gt(fx.cmp.unexpected, 0);
-    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, NULL, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.files_written, 0);
     cr_assert_eq(st.functions_updated, 0);
     second = file_text(&fx);
@@ -364,7 +364,7 @@ Test(bless, kept_entries_keep_their_selector_text)
     returned(&fx, 2, json_integer(1));
     returned(&fx, 3, json_integer(1));
     compare(&fx);
-    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, NULL, NULL, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.functions_updated, 1);
     doc = file_json(&fx);
     f = json_object_get(json_object_get(json_object_get(doc, "cases"), "c"), "f");
@@ -376,4 +376,49 @@ Test(bless, kept_entries_keep_their_selector_text)
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(f, 1), "reason")), "pypy");
     json_decref(doc);
     teardown(&fx);
+}
+
+/* A build the run left out (--interp), in a class the run covered, keeps what expected/
+ * said of it; without the registry it would take its neighbours' new observation. */
+Test(bless, keeps_builds_the_run_left_out)
+{
+    const char *old = "{\"schema\": 1, \"cases\": {\"c\": {" MODULE ", \"f\": ["
+                      "{\"builds\": \"cpython 3.8+\", \"source\": " OBS("1") ", \"reason\": \"one\"}]}}}";
+    for (int with_registry = 0; with_registry < 2; with_registry++) {
+        fixture fx;
+        pc_bless_stats st;
+        pc_error err;
+        pc_registry other = {0};
+        pc_expectations after = {0};
+        pc_expect_entry e;
+        setup(&fx, old);
+        fx_add_interp(&other, "cpython-3.8.18", "3.8.18"); /* the same build again, by name */
+        fx_add_interp(&other, "cpython-3.10.4", "3.10.4"); /* not in the run */
+        fx_add_interp(&other, "cpython-3.13.0", "3.13.0");
+        returned(&fx, 0, json_integer(2));
+        returned(&fx, 1, json_integer(2));
+        returned(&fx, 2, json_integer(2));
+        returned(&fx, 3, json_integer(2));
+        compare(&fx);
+        cr_assert_eq(pc_bless(&fx.ex, &fx.cases, &fx.cmp, with_registry ? &other : NULL, NULL, &st, &err), 0,
+                     "%s", err.msg);
+        cr_assert_eq(pc_expect_load(&after, fx.dir, &fx.cases, &err), 0, "%s", err.msg);
+        cr_assert(pc_expect_lookup(&after, &fx.cases.items[0], "f", &fx.reg.items[0], &e));
+        cr_assert_str_eq(e.source, "{\"outcome\":{\"kind\":\"return\",\"value\":2},\"stdout\":\"\"}");
+        cr_assert(pc_expect_lookup(&after, &fx.cases.items[0], "f", &fx.reg.items[1], &e));
+        cr_assert_str_eq(e.source, "{\"outcome\":{\"kind\":\"return\",\"value\":2},\"stdout\":\"\"}");
+        cr_assert(pc_expect_lookup(&after, &fx.cases.items[0], "f", &other.items[1], &e));
+        if (with_registry) {
+            cr_assert_str_eq(e.source, "{\"outcome\":{\"kind\":\"return\",\"value\":1},\"stdout\":\"\"}",
+                             "3.10 keeps its value");
+            cr_assert_str_eq(e.reason ? e.reason : "", "one", "and its reason");
+            cr_assert_eq(pc_expect_count(&after, &fx.cases.items[0], "f"), 3, "3.8, 3.10, 3.13+");
+        } else {
+            cr_assert_str_eq(e.source, "{\"outcome\":{\"kind\":\"return\",\"value\":2},\"stdout\":\"\"}",
+                             "without the registry, the range covers 3.10 too");
+        }
+        pc_expect_free(&after);
+        fx_registry_free(&other);
+        teardown(&fx);
+    }
 }

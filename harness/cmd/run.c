@@ -299,7 +299,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
 
     if (o->cmd == PC_CMD_BLESS) {
         pc_bless_stats st;
-        if (pc_bless(&pr.ex, &pr.cases, &cmp, stdout, &st, &err))
+        if (pc_bless(&pr.ex, &pr.cases, &cmp, &pr.reg, stdout, &st, &err))
             goto fail;
         printf("bless: %zu functions updated, %zu kept, %zu dropped, %zu files written\n",
                st.functions_updated, st.functions_kept, st.functions_dropped, st.files_written);

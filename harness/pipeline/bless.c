@@ -249,6 +249,41 @@ static int emit_runs(const fn_member *ms, size_t start, size_t end, const entrie
     return rc;
 }
 
+/* Builds of the registry that the run did not observe for this function (not selected,
+ * or their job did not complete) in a class it did observe (`cpython`, `cpython+debug`,
+ * ...): regenerating that class over version ranges from the observed builds alone would
+ * hand them whatever their neighbours said, or nothing. So each joins as a member with
+ * what expected/ says of it now (its lookup), and the regenerated entries keep saying
+ * it. Members borrow the store's texts, valid until pc_expect_free. */
+static int add_unobserved(fn_run *fr, const pc_expectations *ex, const pc_case *k, const pc_registry *reg,
+                          pc_error *err)
+{
+    size_t observed = fr->n, i, m;
+    for (i = 0; reg && i < reg->len; i++) {
+        const pc_interp *in = &reg->items[i];
+        char cls[128], cls2[128];
+        pc_expect_entry e;
+        bool member = false, covered = false;
+        if (!in->supported || in->broken || in->problem || !in->impl)
+            continue;
+        pc_builds_class(in, cls, sizeof cls);
+        for (m = 0; m < observed && !member; m++) {
+            member = !strcmp(fr->members[m].interp->name, in->name);
+            pc_builds_class(fr->members[m].interp, cls2, sizeof cls2);
+            covered |= !strcmp(cls, cls2);
+        }
+        if (member || !covered || !pc_expect_lookup(ex, k, fr->function, in, &e))
+            continue;
+        if (pc_grow(&fr->members, &fr->cap, fr->n + 1, sizeof *fr->members, err))
+            return -1;
+        memset(&fr->members[fr->n], 0, sizeof *fr->members);
+        fr->members[fr->n].interp = in;
+        fr->members[fr->n].source = e.source;
+        fr->members[fr->n++].desugared = e.desugared;
+    }
+    return 0;
+}
+
 /* The new entries of one function (views borrowing from old and the rows): per class,
  * plain classes first; a build with traits gets entries only where it behaves
  * differently from its plain implementation; then the old entries of classes the run
@@ -396,8 +431,8 @@ static int drop_stale_function(pc_expectations *ex, const pc_case *k, const char
 /* ---- bless -------------------------------------------------------------------------- */
 
 /* Record what the run says of one case block. */
-static int bless_case(pc_expectations *ex, const pc_case *k, case_run *cr, const pc_stale_list *stale,
-                      FILE *log, pc_bless_stats *st, pc_error *err)
+static int bless_case(pc_expectations *ex, const pc_case *k, case_run *cr, const pc_registry *reg,
+                      const pc_stale_list *stale, FILE *log, pc_bless_stats *st, pc_error *err)
 {
     const pc_expect_file *f = pc_expect_file_for(ex, k->file);
     size_t i, s;
@@ -410,7 +445,8 @@ static int bless_case(pc_expectations *ex, const pc_case *k, case_run *cr, const
             st->functions_kept++;
             continue;
         }
-        rc = entries_read(ex, k, fr->function, &old, err) || regenerate(fr, &old, &fresh, st, err);
+        rc = entries_read(ex, k, fr->function, &old, err) || add_unobserved(fr, ex, k, reg, err) ||
+             regenerate(fr, &old, &fresh, st, err);
         /* nothing completed and nothing recorded: nothing to record */
         if (rc == 0 && fresh.n > 0) {
             rc = pc_expect_replace(ex, k, fr->function, fresh.items, fresh.n, &changed, err);
@@ -431,8 +467,8 @@ static int bless_case(pc_expectations *ex, const pc_case *k, case_run *cr, const
     return 0;
 }
 
-int pc_bless(pc_expectations *ex, const pc_caseset *cases, const pc_comparison *cmp, FILE *log,
-             pc_bless_stats *st, pc_error *err)
+int pc_bless(pc_expectations *ex, const pc_caseset *cases, const pc_comparison *cmp, const pc_registry *reg,
+             FILE *log, pc_bless_stats *st, pc_error *err)
 {
     pc_stale_list stale = {0};
     size_t i, c;
@@ -445,7 +481,7 @@ int pc_bless(pc_expectations *ex, const pc_caseset *cases, const pc_comparison *
         int brc = read_rows(cmp, &cases->items[c], &cr, err);
         /* a block the run did not cover is kept as it is */
         if (brc == 0 && cr.nfns > 0)
-            brc = bless_case(ex, &cases->items[c], &cr, &stale, log, st, err);
+            brc = bless_case(ex, &cases->items[c], &cr, reg, &stale, log, st, err);
         case_run_free(&cr);
         if (brc)
             goto out;

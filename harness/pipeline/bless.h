@@ -3,9 +3,12 @@
  * Rewrites only what changed: a function whose rows all have expected verdicts keeps
  * its entries untouched. Otherwise its entries are regenerated from the run: per build
  * class (implementation + traits), consecutive versions with the same source
- * observation (and the same desugared divergence, if any) form one entry. Reasons
- * ("reason", "divergence") are kept from old entries with the same observation; entries
- * for build classes absent from the run are kept. A new divergence gets
+ * observation (and the same desugared divergence, if any) form one entry. Builds of the
+ * registry in a class the run covered that the run did not observe (left out by
+ * --interp, or their job did not complete) take part with what expected/ says of them
+ * now, so their expectations stay as they were. Reasons ("reason", "divergence") are
+ * kept from old entries with the same observation; entries for build classes absent
+ * from the run are kept. A new divergence gets
  * "divergence": null and stays DIVERGE until a person writes the reason.
  *
  * Stale expectations (pc_stale_find) are removed: a stale case block of a case file in
@@ -50,8 +53,10 @@ int pc_stale_find(const pc_expectations *ex, const pc_caseset *cases, const pc_c
 void pc_stale_print(FILE *out, const pc_stale_list *l);
 
 /* Update ex in memory from cmp, then save it (pc_expect_save: every file whose text
- * changed, atomically). Prints one line per written file on `log`. */
-int pc_bless(pc_expectations *ex, const pc_caseset *cases, const pc_comparison *cmp, FILE *log,
-             pc_bless_stats *stats, pc_error *err);
+ * changed, atomically). Prints one line per written file on `log`. reg (may be NULL):
+ * the registry the run chose its builds from; its other runnable builds keep their
+ * expectations (above). */
+int pc_bless(pc_expectations *ex, const pc_caseset *cases, const pc_comparison *cmp, const pc_registry *reg,
+             FILE *log, pc_bless_stats *stats, pc_error *err);
 
 #endif

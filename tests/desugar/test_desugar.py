@@ -561,6 +561,28 @@ class ClassesEverywhereTest(unittest.TestCase):
         self.assertNotIn("ClassDef", " ".join(c for _, c in untranslated))
         self.assertEqual(run(text, __dp__), run(source))
 
+    @unittest.skipIf(sys.version_info < (3, 12), "PEP 695 type parameters need 3.12")
+    def test_type_parameters_inside_a_method_do_not_keep_the_class(self):
+        # test_funcattrs' FunctionPropertiesTest: a generic function defined in a method
+        # has a function as its enclosing scope, so the class translates; a generic
+        # method's type parameters read the class namespace, so that class stays a class
+        source = ("def f():\n"
+                  "    class C:\n"
+                  "        def m(self):\n"
+                  "            def generic[T](): pass\n"
+                  "            T, = generic.__type_params__\n"
+                  "            return type(T).__name__, T.__name__, generic.__qualname__\n"
+                  "    return C().m()\n")
+        text, untranslated = desugar.desugar(source)
+        self.assertEqual([c for _, c in untranslated if c.startswith("ClassDef")], [])
+        self.assertIn((4, "type parameters"), untranslated)
+        self.assertNotIn("\n    class ", text)
+        self.assertEqual(run(text, __dp__), run(source))
+        self.assertEqual(run(source)[1],
+                         ("f", ("return", ("tuple", ["TypeVar", "T", "f.<locals>.C.m.<locals>.generic"])), ""))
+        kept = desugar.desugar("class D:\n    def m[T](self): pass\n")[1]
+        self.assertIn((1, "ClassDef (type parameters)"), kept)
+
     def test_cli_conservative(self):
         source = "def f():\n    class C:\n        def m(self):\n            return super()\n"
         result = subprocess.run([sys.executable, os.path.join(HOST, "desugar.py"), "--conservative", "-"],

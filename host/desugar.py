@@ -18,6 +18,8 @@ Translated:
     also stores NAME, as CPython does); `locals()` becomes
     `_dp_class_ns._namespace`; exec / eval / vars / dir without their
     namespaces become `__dp__.class_ns_call(FUNC, _dp_class_ns, ...)`.
+    A body whose nested scopes read `__classdict__` gets 3.14's implicit
+    cell: `if __dp__.CLASSDICT_CELL: __classdict__ = _dp_class_ns._namespace`.
     A class whose functions use super() / __class__ has a cell: the
     builder declares `__class__: type` and ends with
     `return __dp__.set_classcell(_dp_class_ns, _dp_class_cell)`; private
@@ -281,6 +283,24 @@ def nested_strings(fstring):
     return any(isinstance(fv, ast.FormattedValue) and any(
         isinstance(x, ast.JoinedStr) or (isinstance(x, ast.Constant) and isinstance(x.value, (str, bytes)))
         for x in ast.walk(fv.value)) for fv in ast.walk(fstring))
+
+
+def mentions_classdict(body):
+    """Does a scope nested in a class body (a function, lambda or comprehension)
+    read `__classdict__`?  The body's own reads do not count (they look in the
+    namespace, the globals and the builtins), nor do the bodies of the classes
+    it defines (each has its own)."""
+    todo = [(n, False) for n in body]
+    while todo:
+        n, nested = todo.pop()
+        if nested and isinstance(n, ast.Name) and n.id == "__classdict__":
+            return True
+        if isinstance(n, ast.ClassDef):
+            todo += [(x, nested) for x in n.bases + n.decorator_list + [k.value for k in n.keywords]]
+            continue
+        inner = nested or isinstance(n, DEFS + (ast.Lambda,) + COMPS)
+        todo += [(x, inner) for x in ast.iter_child_nodes(n)]
+    return False
 
 
 def has_docstring(body):
@@ -685,6 +705,11 @@ class _Translator(object):
         self.flush(d + 2)
         if cell:  # the class's __class__ cell, empty until type.__new__ sets it
             self.out(d + 2, "__class__: type")
+        if mentions_classdict(s.body):
+            # 3.14's implicit cell, read by the scopes nested in the body (the body's
+            # own reads skip it: lookup); unbound before 3.14
+            self.out(d + 2, "if __dp__.CLASSDICT_CELL:")
+            self.out(d + 3, "__classdict__ = _dp_class_ns._namespace")
         self.out(d + 2, "_dp_class_ns.__module__ = " + module)
         self.out(d + 2, "_dp_class_ns.__qualname__ = " + literal(qual))
         annotated = any(isinstance(st, ast.AnnAssign) for st in scope_statements(s.body))
@@ -1144,8 +1169,9 @@ class _Translator(object):
         helper = "_dp_lambda_%d" % self.counter
         ns = self.scope
         self.pending += [(0, None), (0, "def %s():" % helper)]
-        if name in ns.bound or global_only or (name == "__class__" and ns.cell):
-            # CPython skips enclosing functions (and a class's own __class__ cell)
+        if name in ns.bound or global_only or (name == "__class__" and ns.cell) or name == "__classdict__":
+            # CPython skips enclosing functions (and a class's own __class__ and
+            # __classdict__ cells)
             self.pending.append((1, "global " + name))
         self.pending += [(1, "return " + name), (0, helper + '.__name__ = "<lambda>"'),
                          (0, helper + ".__qualname__ = " + literal(ns.helper_qual))]

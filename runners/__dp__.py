@@ -218,6 +218,10 @@ def class_lookup(name, ns, fallback):
 # Python 3.13 added __firstlineno__ and __static_attributes__ to every
 # class namespace (set by the class body's code).
 _CLASS_LINE_ATTRIBUTES = _sys.version_info >= (3, 13)
+# Python 3.14 gives every class body an implicit `__classdict__` cell (the
+# namespace mapping) that the functions, lambdas and comprehensions nested in
+# it can read; a translated class builder binds it only then (desugar.py).
+CLASSDICT_CELL = _sys.implementation.name == "cpython" and _sys.version_info >= (3, 14)
 # __build_class__'s messages show the class name as repr (PyPy: as it is).
 _NAME_FORMAT = "%s" if _sys.implementation.name == "pypy" else "%r"
 

@@ -583,6 +583,35 @@ class ClassesEverywhereTest(unittest.TestCase):
         kept = desugar.desugar("class D:\n    def m[T](self): pass\n")[1]
         self.assertIn((1, "ClassDef (type parameters)"), kept)
 
+    def test_classdict_cell_for_nested_scopes(self):
+        # 3.14: scopes nested in a class body read the namespace as __classdict__
+        # (test_listcomps' test_references___classdict___nested); the body itself not
+        nested = ("def f():\n"
+                  "    class C:\n"
+                  "        x = 1\n"
+                  "        res = [(lambda: __classdict__)() for _ in [1]]\n"
+                  "    return type(C.res[0]).__name__, 'res' in C.res[0], 'x' in C.res[0]\n")
+        body = "def g():\n    class D:\n        y = __classdict__\n    return D.y\n"
+        body_text = desugar.desugar(body)[0]
+        self.assertNotIn("CLASSDICT_CELL", body_text)
+        self.assertIn("global __classdict__", body_text)
+        self.assertEqual(run(body_text, __dp__), run(body))  # NameError everywhere
+        text, notes = desugar.desugar(nested)
+        try:
+            compile(nested, "<host>", "exec")
+        except SystemError:  # 3.12, 3.13.0: the host's compiler fails; the text is kept
+            self.assertEqual(text, nested)
+            self.assertTrue(notes and notes[0][1].startswith("host compiler error (SystemError: "), notes)
+            return
+        self.assertIn("            if __dp__.CLASSDICT_CELL:\n"
+                      "                __classdict__ = _dp_class_ns._namespace\n", text)
+        got = run(text, __dp__)[1]
+        if sys.version_info >= (3, 14):
+            self.assertEqual(got, ("f", ("return", ("tuple", ["dict", True, True])), ""))
+            self.assertEqual(run(text, __dp__), run(nested))
+        else:  # no cell before 3.14: a NameError (3.12 and 3.13.0 do not compile the source)
+            self.assertEqual(got[1][:2], ("raise", "NameError"))
+
     def test_cli_conservative(self):
         source = "def f():\n    class C:\n        def m(self):\n            return super()\n"
         result = subprocess.run([sys.executable, os.path.join(HOST, "desugar.py"), "--conservative", "-"],

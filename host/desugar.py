@@ -262,21 +262,6 @@ def scope_walk(node):
             todo += list(ast.iter_child_nodes(n))
 
 
-def statements_of_scope(body):
-    """The statements of one scope's body, compound statements entered, but not the
-    bodies of the functions and classes it defines (those are scopes of their own)."""
-    todo = list(body)
-    while todo:
-        n = todo.pop()
-        yield n
-        if isinstance(n, DEFS + (ast.ClassDef,)):
-            continue
-        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-            for child in getattr(n, field, None) or []:
-                if isinstance(child, (ast.stmt, ast.excepthandler)) or type(child).__name__ == "match_case":
-                    todo.append(child)
-
-
 def nested_strings(fstring):
     """An f-string with strings in its replacement fields (may be copied from
     the source as it is, see e_JoinedStr)."""
@@ -1060,7 +1045,7 @@ class _Translator(object):
             return "type parameters"
         if self.frames:
             return "frame introspection in the module"
-        for n in statements_of_scope(cls.body):
+        for n in scope_statements(cls.body):
             # a method or nested class with type parameters: their annotation scope
             # reads the class namespace (__classdict__), which a builder has not; one
             # deeper, inside a method, the enclosing scope is a function and translates

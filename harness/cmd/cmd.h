@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "parse.h"
+#include "execute.h"
 #include "expected.h"
 #include "plan.h"
 #include "registry.h"
@@ -68,6 +69,9 @@ const char *pc_cmd_python(const pc_options *o);
  * `external` when given; `timeout` per text. */
 pc_translate_options pc_cmd_translate_options(const pc_options *o, const pc_paths *p,
                                               const char *external, double timeout, int stop_fd);
+/* How to execute jobs for this command: o's -j, --timeout, --startup-timeout,
+ * --max-output, --max-memory and --isolation, p's runner, stopped by stop_fd. */
+pc_exec_options pc_cmd_exec_options(const pc_options *o, const pc_paths *p, int stop_fd);
 /* The stop signal waiting on a signalfd (read, so it is taken), or 0. */
 int pc_cmd_pending_signal(int stop_fd);
 /* Block SIGINT, SIGTERM and SIGHUP and return a signalfd that reads them, for the loops

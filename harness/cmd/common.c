@@ -116,6 +116,15 @@ pc_translate_options pc_cmd_translate_options(const pc_options *o, const pc_path
     return to;
 }
 
+pc_exec_options pc_cmd_exec_options(const pc_options *o, const pc_paths *p, int stop_fd)
+{
+    pc_exec_options eo = {.parallel = o->parallel, .timeout = o->timeout,
+                          .startup_timeout = o->startup_timeout, .runner = p->runner,
+                          .max_output = o->max_output, .max_memory = o->max_memory,
+                          .shared = o->shared, .stop_fd = stop_fd};
+    return eo;
+}
+
 int pc_cmd_interrupted(int sig, const char *more)
 {
     fflush(stdout);

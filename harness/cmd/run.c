@@ -196,10 +196,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     if (pc_progress_init(&progress, &pr.plan, stdout, o->quiet, color, &err))
         goto fail;
     if (!run.interrupted && !(run.interrupted = pc_cmd_pending_signal(stop_fd)) && pr.plan.len) {
-        pc_exec_options eo = {.parallel = o->parallel, .timeout = o->timeout,
-                              .startup_timeout = o->startup_timeout, .runner = p->runner,
-                              .max_output = o->max_output, .max_memory = o->max_memory,
-                              .shared = o->shared, .stop_fd = stop_fd};
+        pc_exec_options eo = pc_cmd_exec_options(o, p, stop_fd);
         run_results rr = {&judge, &cmp, &progress, (size_t)o->max_failures, false};
         if (pc_execute(&pr.plan, &eo, run_on_result, &rr, &run.interrupted, &err))
             goto fail;
@@ -212,10 +209,7 @@ static int run_pipeline(const pc_options *o, const pc_paths *p, int argc, char *
     /* --retries: the unexpected results' jobs again, on fresh runners (not after a run
      * that was stopped: what it held is written as it was) */
     if (retrying && retry.nheld && !run.interrupted && !run.cut_short) {
-        pc_exec_options eo = {.parallel = o->parallel, .timeout = o->timeout,
-                              .startup_timeout = o->startup_timeout, .runner = p->runner,
-                              .max_output = o->max_output, .max_memory = o->max_memory,
-                              .shared = o->shared, .stop_fd = stop_fd};
+        pc_exec_options eo = pc_cmd_exec_options(o, p, stop_fd);
         if (pc_retry_run(&retry, o->retries, &eo, o->quiet ? NULL : stdout, &run.interrupted, &err))
             goto fail;
     }

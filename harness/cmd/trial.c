@@ -34,10 +34,7 @@ int pc_trial_run(pc_trial *t, const pc_trial_config *c, const pc_caseset *cases,
         pc_judge_init(&judge, cases, &t->plan, ex, &t->cmp, NULL, NULL, err))
         goto out;
     if (t->plan.len) {
-        pc_exec_options eo = {.parallel = o->parallel, .timeout = o->timeout,
-                              .startup_timeout = o->startup_timeout, .runner = c->p->runner,
-                              .max_output = o->max_output, .max_memory = o->max_memory,
-                              .shared = o->shared, .stop_fd = c->stop_fd};
+        pc_exec_options eo = pc_cmd_exec_options(o, c->p, c->stop_fd);
         if (pc_execute(&t->plan, &eo, pc_judge_job, &judge, &t->interrupted, err))
             goto out;
     }

@@ -270,24 +270,6 @@ def nested_strings(fstring):
         for x in ast.walk(fv.value)) for fv in ast.walk(fstring))
 
 
-def mentions_classdict(body):
-    """Does a scope nested in a class body (a function, lambda or comprehension)
-    read `__classdict__`?  The body's own reads do not count (they look in the
-    namespace, the globals and the builtins), nor do the bodies of the classes
-    it defines (each has its own)."""
-    todo = [(n, False) for n in body]
-    while todo:
-        n, nested = todo.pop()
-        if nested and isinstance(n, ast.Name) and n.id == "__classdict__":
-            return True
-        if isinstance(n, ast.ClassDef):
-            todo += [(x, nested) for x in n.bases + n.decorator_list + [k.value for k in n.keywords]]
-            continue
-        inner = nested or isinstance(n, DEFS + (ast.Lambda,) + COMPS)
-        todo += [(x, inner) for x in ast.iter_child_nodes(n)]
-    return False
-
-
 def has_docstring(body):
     return bool(body) and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
         and isinstance(body[0].value.value, str)
@@ -690,7 +672,8 @@ class _Translator(object):
         self.flush(d + 2)
         if cell:  # the class's __class__ cell, empty until type.__new__ sets it
             self.out(d + 2, "__class__: type")
-        if mentions_classdict(s.body):
+        if any(owner is not None and isinstance(n, ast.Name) and n.id == "__classdict__"
+               for n, owner in class_scopes(s)):
             # 3.14's implicit cell, read by the scopes nested in the body (the body's
             # own reads skip it: lookup); unbound before 3.14
             self.out(d + 2, "if __dp__.CLASSDICT_CELL:")
